@@ -1,0 +1,47 @@
+//! Embeds every built-in policy file (`policies/**/*.yaml`) in the binary.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let policies = root.join("policies");
+    println!("cargo:rerun-if-changed=policies");
+    let mut files = Vec::new();
+    collect(&policies, &mut files);
+    files.sort();
+    let mut code = String::from(
+        "/// (path relative to the repository, contents) of every built-in policy file.\n",
+    );
+    code.push_str("static BUILTIN_POLICIES: &[(&str, &str)] = &[\n");
+    for file in &files {
+        let rel = file.strip_prefix(&root).expect("under the manifest dir");
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    std::fs::write(out.join("builtin_policies.rs"), code).expect("OUT_DIR is writable");
+}

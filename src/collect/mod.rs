@@ -1,0 +1,244 @@
+//! Collectors: each turns a source into [`Resource`]s in the shared model.
+//!
+//! File sources are recognised by content, not only by name: a Terraform plan or state is
+//! JSON with their tell-tale keys, a manifest is YAML or JSON whose documents carry
+//! `apiVersion` and `kind`. Directories are walked (hidden folders such as `.git` and
+//! `.terraform` are skipped); a file found there that is none of these is skipped and counted,
+//! while a file named on the command line that is none of these is an error.
+
+pub mod json_lines;
+pub mod kubernetes;
+pub mod terraform;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::inventory::{CollectError, CollectorRun, Inventory, Metadata, Resource};
+use crate::normalize::normalize;
+
+/// What collecting some paths produced.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub resources: Vec<Resource>,
+    pub runs: Vec<CollectorRun>,
+    pub errors: Vec<CollectError>,
+    /// Files in walked directories that are not a recognised source.
+    pub skipped: Vec<String>,
+}
+
+impl Collected {
+    /// Normalises the resources (linking, facets) into an inventory.
+    pub fn into_inventory(mut self) -> Inventory {
+        normalize(&mut self.resources);
+        self.runs.sort();
+        self.errors.sort();
+        let metadata = Metadata {
+            collected_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            collectors: self.runs,
+            errors: self.errors,
+            ..Metadata::default()
+        };
+        Inventory::new(metadata, self.resources)
+    }
+
+    fn merge(&mut self, other: Collected) {
+        self.resources.extend(other.resources);
+        self.runs.extend(other.runs);
+        self.errors.extend(other.errors);
+        self.skipped.extend(other.skipped);
+    }
+}
+
+/// A candidate file, and whether the user named it (rather than it being found in a folder).
+struct Candidate {
+    path: PathBuf,
+    explicit: bool,
+}
+
+/// Collects every recognised source under `paths` (files and directories), in parallel.
+pub fn collect_paths(paths: &[PathBuf]) -> Collected {
+    let mut collected = Collected::default();
+    let mut candidates = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut candidates, &mut collected);
+        } else if path.is_file() {
+            candidates.push(Candidate {
+                path: path.clone(),
+                explicit: true,
+            });
+        } else {
+            collected.errors.push(CollectError {
+                collector: "scan".into(),
+                scope: path.display().to_string(),
+                line: None,
+                column: None,
+                kinds: Vec::new(),
+                message: "no such file or directory".into(),
+            });
+        }
+    }
+    let results: Vec<Collected> = candidates.par_iter().map(collect_file).collect();
+    for r in results {
+        collected.merge(r);
+    }
+    collected.skipped.sort();
+    collected
+}
+
+fn walk(dir: &Path, out: &mut Vec<Candidate>, collected: &mut Collected) {
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                if has_source_extension(e.path()) {
+                    out.push(Candidate {
+                        path: e.path().to_path_buf(),
+                        explicit: false,
+                    });
+                }
+            }
+            Ok(_) => {}
+            Err(e) => collected.errors.push(CollectError {
+                collector: "scan".into(),
+                scope: e
+                    .path()
+                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string()),
+                line: None,
+                column: None,
+                kinds: Vec::new(),
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn has_source_extension(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "yaml" | "yml")
+    )
+}
+
+/// Reads one file, recognises what it is, and collects it.
+fn collect_file(c: &Candidate) -> Collected {
+    let name = c.path.display().to_string();
+    let mut out = Collected::default();
+    let error = |collector: &str, line, column, message: String| CollectError {
+        collector: collector.into(),
+        scope: name.clone(),
+        line,
+        column,
+        kinds: Vec::new(),
+        message,
+    };
+    let text = match std::fs::read(&c.path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) if !c.explicit => {
+                out.skipped.push(name);
+                return out;
+            }
+            Err(_) => {
+                out.errors.push(error("scan", None, None, "not UTF-8 text; for a binary plan, run `terraform show -json plan.out > plan.json`".into()));
+                return out;
+            }
+        },
+        Err(e) => {
+            out.errors
+                .push(error("scan", None, None, format!("cannot read: {e}")));
+            return out;
+        }
+    };
+    let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let looks_json = ext == "json" || trimmed.starts_with('{') || trimmed.starts_with('[');
+
+    let outcome = if looks_json {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(doc) => collect_json(&name, &text, &doc),
+            Err(e) => {
+                if c.explicit || plausibly_ours(&text) {
+                    Outcome::Error(error(
+                        "scan",
+                        Some(e.line() as u32),
+                        Some(e.column() as u32),
+                        format!("invalid JSON: {e}"),
+                    ))
+                } else {
+                    Outcome::NotRecognised
+                }
+            }
+        }
+    } else {
+        match kubernetes::parse(&name, &text) {
+            Ok(docs) if kubernetes::looks_like_manifest(&docs) => {
+                Outcome::Collected("kubernetes-manifest", kubernetes::collect(&name, &docs))
+            }
+            Ok(_) => Outcome::NotRecognised,
+            Err(e) if c.explicit || plausibly_ours(&text) => Outcome::Error(e),
+            Err(_) => Outcome::NotRecognised,
+        }
+    };
+    match outcome {
+        Outcome::Collected(collector, Ok(resources)) => {
+            out.runs.push(CollectorRun {
+                collector: collector.into(),
+                scope: name,
+                resources: resources.len(),
+            });
+            out.resources = resources;
+        }
+        Outcome::Collected(_, Err(e)) | Outcome::Error(e) => out.errors.push(e),
+        Outcome::NotRecognised if c.explicit => out.errors.push(error(
+            "scan",
+            None,
+            None,
+            "not a Terraform plan (terraform show -json), a Terraform state or a Kubernetes manifest".into(),
+        )),
+        Outcome::NotRecognised => out.skipped.push(name),
+    }
+    out
+}
+
+enum Outcome {
+    Collected(&'static str, Result<Vec<Resource>, CollectError>),
+    Error(CollectError),
+    NotRecognised,
+}
+
+fn collect_json(name: &str, text: &str, doc: &Value) -> Outcome {
+    if terraform::plan::is_plan(doc) {
+        Outcome::Collected("terraform-plan", terraform::plan::collect(name, text, doc))
+    } else if terraform::state::is_state(doc) {
+        Outcome::Collected(
+            "terraform-state",
+            terraform::state::collect(name, text, doc),
+        )
+    } else if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
+        // JSON is YAML: parse again through the YAML reader to learn each object's lines.
+        match kubernetes::parse(name, text) {
+            Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),
+            Err(e) => Outcome::Error(e),
+        }
+    } else {
+        Outcome::NotRecognised
+    }
+}
+
+/// A broken file found in a folder is reported only if it looks like one of our sources;
+/// folders hold plenty of other JSON and YAML.
+fn plausibly_ours(text: &str) -> bool {
+    (text.contains("apiVersion") && text.contains("kind"))
+        || text.contains("\"format_version\"")
+        || text.contains("\"terraform_version\"")
+}

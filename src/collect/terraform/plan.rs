@@ -1,0 +1,483 @@
+//! Terraform plan JSON (`terraform show -json plan.out`, format 1.x).
+//!
+//! Resources come from `resource_changes` (what will exist after apply: creates, updates,
+//! no-ops and replacements, not deletions), with `after` as attributes, `after_unknown` marking
+//! values known only after apply, and `after_sensitive` marking values to redact.
+//!
+//! The plan's `configuration` says which attributes the author wrote and what each expression
+//! refers to. That settles two things other scanners get wrong:
+//!
+//! * An attribute marked unknown that the author never wrote is the provider's computed
+//!   default, not a mystery: it is left unset, so facets apply the documented default.
+//! * A satellite whose parent's id is unknown until apply (`bucket = aws_s3_bucket.logs.id`)
+//!   is linked through the reference itself, recorded in [`Resource::references`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::{cloud_id, escape, index_suffix, marked, redact_marked, set_pointer, tags};
+use crate::collect::json_lines::element_lines;
+use crate::inventory::{CollectError, Resource, Source};
+
+const COLLECTOR: &str = "terraform-plan";
+
+/// Whether a JSON document is a Terraform plan.
+pub fn is_plan(doc: &Value) -> bool {
+    doc.get("format_version").is_some()
+        && (doc.get("resource_changes").is_some()
+            || doc.get("planned_values").is_some()
+            || doc.get("configuration").is_some())
+}
+
+/// The resources a plan will leave in place.
+pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, CollectError> {
+    let error = |message: String| CollectError {
+        collector: COLLECTOR.into(),
+        scope: path.to_string(),
+        line: None,
+        column: None,
+        kinds: Vec::new(),
+        message,
+    };
+    let version = doc
+        .get("format_version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !version.starts_with("1.") {
+        return Err(error(format!(
+            "plan format_version {version:?} is not supported (plumb reads 1.x, as written by Terraform 0.15 and later)"
+        )));
+    }
+
+    let mut modules = HashMap::new();
+    if let Some(root) = doc.pointer("/configuration/root_module") {
+        index_modules(root, String::new(), &mut modules);
+    }
+    let config = Config { modules };
+
+    let Some(changes) = doc.get("resource_changes").and_then(Value::as_array) else {
+        return Ok(from_planned_values(path, doc));
+    };
+    let lines = element_lines(text, "resource_changes");
+    let addresses: HashSet<&str> = changes
+        .iter()
+        .filter(|c| is_kept(c))
+        .filter_map(|c| c.get("address").and_then(Value::as_str))
+        .collect();
+
+    let mut resources = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        if !is_kept(change) {
+            continue;
+        }
+        let field = |k: &str| change.get(k).and_then(Value::as_str).unwrap_or("");
+        let (address, kind, name) = (field("address"), field("type"), field("name"));
+        if address.is_empty() || kind.is_empty() {
+            return Err(error(format!(
+                "resource_changes[{i}] has no address or type: not a plan written by terraform show -json"
+            )));
+        }
+        let module = field("module_address");
+        let index = change.get("index");
+        let line = lines.get(i).copied().unwrap_or(1);
+        let body = &change["change"];
+
+        let mut r = Resource::new(
+            format!("tf:{address}"),
+            kind,
+            Source::File {
+                path: path.to_string(),
+                start_line: line,
+                end_line: line,
+                module_calls: Vec::new(),
+            },
+        );
+        r.attrs = match body.get("after") {
+            Some(v @ Value::Object(_)) => v.clone(),
+            _ => Value::Object(Default::default()),
+        };
+
+        let conf = config.resource(module, kind, name);
+        let written: Option<BTreeSet<String>> =
+            conf.and_then(|c| c.get("expressions")).map(|e| match e {
+                Value::Object(map) => map.keys().cloned().collect(),
+                _ => BTreeSet::new(),
+            });
+        if let Some(unknown) = body.get("after_unknown") {
+            let mut pointers = Vec::new();
+            marked(unknown, &mut String::new(), &mut |p| {
+                pointers.push(p.to_string())
+            });
+            for p in pointers {
+                let top = p.split('/').nth(1).unwrap_or("");
+                let computed_default = written.as_ref().is_some_and(|w| !w.contains(top));
+                if computed_default {
+                    continue;
+                }
+                set_pointer(&mut r.attrs, &p, Value::Null);
+                r.unknown.insert(p);
+            }
+        }
+        let mut sensitive = Vec::new();
+        if let Some(marks) = body.get("after_sensitive") {
+            marked(marks, &mut String::new(), &mut |p| {
+                sensitive.push(p.to_string())
+            });
+        }
+        redact_marked(&mut r, &sensitive);
+
+        if let Some(expressions) = conf.and_then(|c| c.get("expressions")) {
+            let mut refs = BTreeMap::new();
+            expression_refs(expressions, &mut String::new(), &mut refs);
+            for (pointer, targets) in refs {
+                let ids = config.resolve(&targets, module, index, &addresses);
+                if !ids.is_empty() {
+                    r.references.insert(pointer, ids);
+                }
+            }
+        }
+
+        let (tags, tags_unknown) = tags(&r.attrs, &r.unknown);
+        r.tags = tags;
+        if tags_unknown {
+            r.unknown.insert("/tags".into());
+        }
+        r.cloud_id = cloud_id(kind, &r.attrs);
+        resources.push(r);
+    }
+    Ok(resources)
+}
+
+/// Managed resources that exist after apply.
+fn is_kept(change: &Value) -> bool {
+    let managed = change.get("mode").and_then(Value::as_str) == Some("managed");
+    let actions: Vec<&str> = change
+        .pointer("/change/actions")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    managed
+        && actions != ["delete"]
+        && change
+            .pointer("/change/after")
+            .is_some_and(Value::is_object)
+}
+
+/// Plans without `resource_changes` (rare): the planned values, with no unknown marks.
+fn from_planned_values(path: &str, doc: &Value) -> Vec<Resource> {
+    fn walk(module: &Value, path: &str, out: &mut Vec<Resource>) {
+        for res in module
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if res.get("mode").and_then(Value::as_str) != Some("managed") {
+                continue;
+            }
+            let field = |k: &str| res.get(k).and_then(Value::as_str).unwrap_or("");
+            let mut r = Resource::new(
+                format!("tf:{}", field("address")),
+                field("type"),
+                Source::File {
+                    path: path.to_string(),
+                    start_line: 1,
+                    end_line: 1,
+                    module_calls: Vec::new(),
+                },
+            );
+            r.attrs = res
+                .get("values")
+                .cloned()
+                .unwrap_or(Value::Object(Default::default()));
+            let mut sensitive = Vec::new();
+            if let Some(marks) = res.get("sensitive_values") {
+                marked(marks, &mut String::new(), &mut |p| {
+                    sensitive.push(p.to_string())
+                });
+            }
+            redact_marked(&mut r, &sensitive);
+            r.tags = tags(&r.attrs, &r.unknown).0;
+            r.cloud_id = cloud_id(&r.kind, &r.attrs);
+            out.push(r);
+        }
+        for child in module
+            .get("child_modules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(child, path, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(root) = doc.pointer("/planned_values/root_module") {
+        walk(root, path, &mut out);
+    }
+    out
+}
+
+/// Configuration modules by their path without instance keys (`""`, `module.a.module.b`).
+fn index_modules<'a>(module: &'a Value, path: String, out: &mut HashMap<String, &'a Value>) {
+    if let Some(Value::Object(calls)) = module.get("module_calls") {
+        for (name, call) in calls {
+            if let Some(child) = call.get("module") {
+                let child_path = if path.is_empty() {
+                    format!("module.{name}")
+                } else {
+                    format!("{path}.module.{name}")
+                };
+                index_modules(child, child_path, out);
+            }
+        }
+    }
+    out.insert(path, module);
+}
+
+/// `module.a["x"].module.b[0]` -> `module.a.module.b`.
+fn strip_keys(module_address: &str) -> String {
+    let mut out = String::with_capacity(module_address.len());
+    let mut depth = 0;
+    let mut in_string = false;
+    let mut prev = '\0';
+    for c in module_address.chars() {
+        match c {
+            '"' if depth > 0 && prev != '\\' => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
+    out
+}
+
+/// Collects `references` of every expression, keyed by the JSON pointer of the attribute.
+fn expression_refs(
+    expressions: &Value,
+    pointer: &mut String,
+    out: &mut BTreeMap<String, Vec<String>>,
+) {
+    let Value::Object(map) = expressions else {
+        return;
+    };
+    for (key, value) in map {
+        let len = pointer.len();
+        pointer.push('/');
+        pointer.push_str(&escape(key));
+        match value {
+            Value::Object(expr)
+                if expr.contains_key("references") || expr.contains_key("constant_value") =>
+            {
+                let refs: Vec<String> = expr
+                    .get("references")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                if !refs.is_empty() {
+                    out.insert(pointer.clone(), refs);
+                }
+            }
+            Value::Object(_) => {
+                pointer.push_str("/0");
+                expression_refs(value, pointer, out);
+            }
+            Value::Array(blocks) => {
+                for (i, block) in blocks.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push_str(&format!("/{i}"));
+                    expression_refs(block, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        pointer.truncate(len);
+    }
+}
+
+/// The plan's configuration, indexed by module path.
+struct Config<'a> {
+    modules: HashMap<String, &'a Value>,
+}
+
+/// Words that start a reference but never name a managed resource.
+const NOT_RESOURCES: &[&str] = &[
+    "var",
+    "local",
+    "data",
+    "count",
+    "each",
+    "path",
+    "terraform",
+    "self",
+];
+
+impl<'a> Config<'a> {
+    fn module(&self, module_address: &str) -> Option<&'a Value> {
+        self.modules.get(&strip_keys(module_address)).copied()
+    }
+
+    fn resource(&self, module_address: &str, kind: &str, name: &str) -> Option<&'a Value> {
+        self.module(module_address)?
+            .get("resources")?
+            .as_array()?
+            .iter()
+            .find(|r| {
+                r.get("mode").and_then(Value::as_str) == Some("managed")
+                    && r.get("type").and_then(Value::as_str) == Some(kind)
+                    && r.get("name").and_then(Value::as_str) == Some(name)
+            })
+    }
+
+    /// Resolves configuration references made from a resource instance in `module_address`
+    /// (with instance key `own_index`) to the ids of resource instances in the plan.
+    fn resolve(
+        &self,
+        refs: &[String],
+        module_address: &str,
+        own_index: Option<&Value>,
+        addresses: &HashSet<&str>,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for reference in refs {
+            for address in self.resolve_one(reference, module_address, own_index, addresses, 0) {
+                let id = format!("tf:{address}");
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        out
+    }
+
+    fn resolve_one(
+        &self,
+        reference: &str,
+        module_address: &str,
+        own_index: Option<&Value>,
+        addresses: &HashSet<&str>,
+        depth: usize,
+    ) -> Vec<String> {
+        // Module outputs can chain; a cycle is not valid Terraform, but stay bounded anyway.
+        if depth > 16 {
+            return Vec::new();
+        }
+        let mut parts = reference.split('.');
+        let (Some(first), Some(second)) = (parts.next(), parts.next()) else {
+            return Vec::new();
+        };
+        let prefix = if module_address.is_empty() {
+            String::new()
+        } else {
+            format!("{module_address}.")
+        };
+        if first == "module" {
+            // module.NAME.OUTPUT: follow the output's own references inside the module.
+            let (name, key) = split_index(second);
+            let Some(output) = parts.next() else {
+                return Vec::new();
+            };
+            let child = format!("{prefix}module.{name}{key}");
+            let child_config = self.module(&child);
+            let refs: Vec<String> = child_config
+                .and_then(|m| {
+                    m.pointer(&format!(
+                        "/outputs/{}/expression/references",
+                        escape(output)
+                    ))
+                })
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            return refs
+                .iter()
+                .flat_map(|r| self.resolve_one(r, &child, None, addresses, depth + 1))
+                .collect();
+        }
+        if NOT_RESOURCES.contains(&first) {
+            return Vec::new();
+        }
+        let (name, explicit) = split_index(second);
+        let base = format!("{prefix}{first}.{name}");
+        let mut candidates = Vec::new();
+        if !explicit.is_empty() {
+            candidates.push(format!("{base}{explicit}"));
+        }
+        if own_index.is_some() {
+            candidates.push(format!("{base}{}", index_suffix(own_index)));
+        }
+        candidates.push(base.clone());
+        if let Some(found) = candidates
+            .into_iter()
+            .find(|c| addresses.contains(c.as_str()))
+        {
+            return vec![found];
+        }
+        // A reference to a multi-instance resource without a matching key: only an
+        // unambiguous single instance counts.
+        let instance_prefix = format!("{base}[");
+        let instances: Vec<&&str> = addresses
+            .iter()
+            .filter(|a| a.starts_with(&instance_prefix))
+            .collect();
+        match instances.as_slice() {
+            [one] => vec![(**one).to_string()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `this[0]` -> (`this`, `[0]`); `this` -> (`this`, ``). Dynamic keys (`[count.index]`) are
+/// dropped: the caller's own instance key stands in for them.
+fn split_index(segment: &str) -> (&str, String) {
+    match segment.find('[') {
+        Some(i) => {
+            let key = &segment[i..];
+            let literal =
+                key.starts_with("[\"") || key[1..].starts_with(|c: char| c.is_ascii_digit());
+            (
+                &segment[..i],
+                if literal {
+                    key.to_string()
+                } else {
+                    String::new()
+                },
+            )
+        }
+        None => (segment, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_instance_keys_from_module_addresses() {
+        assert_eq!(
+            strip_keys(r#"module.a["x.y[1]"].module.b[0]"#),
+            "module.a.module.b"
+        );
+        assert_eq!(strip_keys(""), "");
+    }
+
+    #[test]
+    fn splits_literal_indexes_only() {
+        assert_eq!(split_index("this[0]"), ("this", "[0]".to_string()));
+        assert_eq!(
+            split_index(r#"this["a"]"#),
+            ("this", r#"["a"]"#.to_string())
+        );
+        assert_eq!(split_index("this[count.index]"), ("this", String::new()));
+        assert_eq!(split_index("this"), ("this", String::new()));
+    }
+}

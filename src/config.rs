@@ -1,0 +1,159 @@
+//! `plumb.yaml`: the organisation's settings, which reach policies as `config.*`.
+//!
+//! Built-in policies read their thresholds from here rather than hard-coding them, so an
+//! organisation tunes the pack without editing it. Every default follows
+//! `requirements-baseline.md`; the README lists them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::yaml::{self, YamlError};
+
+/// The contents of `plumb.yaml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Values policies read as `config.<name>`.
+    pub settings: Settings,
+    /// Extra policy directories, relative to the config file.
+    pub policies: Vec<PathBuf>,
+    /// Policy ids not to evaluate.
+    pub disable: Vec<String>,
+    /// Lowest severity that fails the run (`--fail-on` overrides).
+    pub fail_on: Option<String>,
+}
+
+/// Organisation settings. Unknown keys are kept and reach CEL too, for custom policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Tag keys every taggable resource must carry (baseline: "Tagging strategy for cost
+    /// allocation"; "Separation of environments").
+    pub required_tags: Vec<String>,
+    /// Minimum days logs stay searchable (baseline: "90 days hot").
+    pub log_retention_days: i64,
+    /// Days logs are kept in archive (baseline: "7 years archived").
+    pub log_archive_days: i64,
+    /// Minimum retention of daily backups (baseline: "30-day retention for daily backups").
+    pub backup_retention_days: i64,
+    /// Minimum retention of monthly snapshots (baseline: "90-day retention for monthly
+    /// snapshots").
+    pub monthly_snapshot_retention_days: i64,
+    /// Recovery point objective, minutes (baseline: 15).
+    pub rpo_minutes: i64,
+    /// Recovery time objective, minutes (baseline: 60).
+    pub rto_minutes: i64,
+    /// Minimum replicas / instances per service (baseline: "Minimum instance count: 2 per
+    /// service").
+    pub min_replicas: i64,
+    /// Lowest TLS version accepted in transit (baseline: "TLS 1.2+").
+    pub min_tls_version: String,
+    /// Regions resources may live in; empty allows any (baseline: "data sovereignty").
+    pub allowed_regions: Vec<String>,
+    /// Anything else, for custom policies.
+    #[serde(flatten)]
+    pub custom: BTreeMap<String, Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            required_tags: vec!["Owner".into(), "Environment".into(), "CostCenter".into()],
+            log_retention_days: 90,
+            log_archive_days: 2555,
+            backup_retention_days: 30,
+            monthly_snapshot_retention_days: 90,
+            rpo_minutes: 15,
+            rto_minutes: 60,
+            min_replicas: 2,
+            min_tls_version: "1.2".into(),
+            allowed_regions: Vec::new(),
+            custom: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The settings as one JSON object, the shape CEL sees as `config`.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("settings are plain data and always serialise")
+    }
+}
+
+/// `plumb.yaml` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{error}")]
+    Yaml { path: String, error: YamlError },
+}
+
+impl Config {
+    /// Reads a config file. Relative policy directories are resolved against its folder.
+    pub fn read(path: &Path) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let mut config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            yaml::from_str(&text).map_err(|error| ConfigError::Yaml {
+                path: display,
+                error,
+            })?
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        for dir in &mut config.policies {
+            if dir.is_relative() {
+                *dir = base.join(&*dir);
+            }
+        }
+        Ok(config)
+    }
+
+    /// `plumb.yaml` in the current directory, if there is one.
+    pub fn discover() -> Option<PathBuf> {
+        let path = PathBuf::from("plumb.yaml");
+        path.is_file().then_some(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_baseline() {
+        let s = Settings::default();
+        assert_eq!((s.rpo_minutes, s.rto_minutes), (15, 60));
+        assert_eq!(s.log_retention_days, 90);
+        assert_eq!(s.backup_retention_days, 30);
+    }
+
+    #[test]
+    fn reads_overrides_and_custom_keys() {
+        let c: Config = yaml::from_str(
+            "settings:\n  log_retention_days: 365\n  team_prefix: pay-\nfail_on: high\n",
+        )
+        .unwrap();
+        assert_eq!(c.settings.log_retention_days, 365);
+        assert_eq!(c.settings.rpo_minutes, 15);
+        assert_eq!(c.settings.custom["team_prefix"], "pay-");
+        assert_eq!(c.settings.to_json()["team_prefix"], "pay-");
+    }
+
+    #[test]
+    fn rejects_unknown_top_level_keys_with_a_line() {
+        let err = yaml::from_str::<Config>("settings: {}\nfail-on: high\n").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+    }
+}

@@ -1,0 +1,334 @@
+//! The engine: (policies, inventory) -> findings, in parallel.
+//!
+//! Each resource is converted to a CEL value once, and only the policies indexed under its
+//! kind are evaluated. A condition that is true passes. A condition that is false, or fails to
+//! evaluate, is `unknown` when any value it read is unknown, and otherwise `fail` (or
+//! `error`). Short-circuiting makes this sound: `a || b` is true as soon as one known side is.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, Value as Cel};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::config::Settings;
+use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
+use crate::inventory::{CollectError, Resource};
+use crate::policy::{Path, PathRoot, Policy, PolicySet, to_cel};
+
+/// Resources per parallel task: large enough that building a CEL root context per task is
+/// noise, small enough to balance the load.
+const CHUNK: usize = 512;
+
+/// The findings of every policy on every resource it applies to, plus problems found on the
+/// way (suppressions without a reason or naming an unknown policy). Unsorted.
+pub fn evaluate(
+    policies: &PolicySet,
+    settings: &Settings,
+    resources: &[Resource],
+) -> (Vec<Finding>, Vec<CollectError>) {
+    let settings_json = settings.to_json();
+    let config = to_cel(&settings_json);
+    let findings = resources
+        .par_chunks(CHUNK)
+        .flat_map_iter(|chunk| {
+            let mut root = Context::default();
+            root.add_variable_from_value("config", config.clone());
+            chunk
+                .iter()
+                .flat_map(|r| evaluate_resource(policies, &root, &settings_json, r))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (findings, suppression_problems(policies, resources))
+}
+
+fn evaluate_resource(
+    policies: &PolicySet,
+    root: &Context<'_, '_>,
+    settings: &Value,
+    r: &Resource,
+) -> Vec<Finding> {
+    let applicable: Vec<&Arc<Policy>> = policies.for_kind(&r.kind).collect();
+    if applicable.is_empty() {
+        return Vec::new();
+    }
+    let with_attrs = applicable.iter().any(|p| p.reads_attrs);
+    let mut scope = root.new_inner_scope();
+    scope.add_variable_from_value("resource", resource_value(r, with_attrs));
+    applicable
+        .into_iter()
+        .filter_map(|p| judge(p, &scope, settings, r))
+        .collect()
+}
+
+/// The CEL view of a resource: `id`, `kind`, `cloud_id`, `tags`, `facets`, and `attrs` when a
+/// policy reads them (attributes can be large; facets are small).
+fn resource_value(r: &Resource, with_attrs: bool) -> Cel {
+    let mut map: std::collections::HashMap<Key, Cel> = std::collections::HashMap::with_capacity(6);
+    let key = |k: &str| Key::String(Arc::new(k.to_string()));
+    map.insert(key("id"), Cel::String(Arc::new(r.id.clone())));
+    map.insert(key("kind"), Cel::String(Arc::new(r.kind.clone())));
+    map.insert(
+        key("cloud_id"),
+        r.cloud_id
+            .as_ref()
+            .map_or(Cel::Null, |c| Cel::String(Arc::new(c.clone()))),
+    );
+    let tags: std::collections::HashMap<Key, Cel> = r
+        .tags
+        .iter()
+        .map(|(k, v)| (key(k), Cel::String(Arc::new(v.clone()))))
+        .collect();
+    map.insert(
+        key("tags"),
+        Cel::Map(Map {
+            map: Arc::new(tags),
+        }),
+    );
+    let facets: std::collections::HashMap<Key, Cel> =
+        r.facets.iter().map(|(k, v)| (key(k), to_cel(v))).collect();
+    map.insert(
+        key("facets"),
+        Cel::Map(Map {
+            map: Arc::new(facets),
+        }),
+    );
+    if with_attrs {
+        map.insert(key("attrs"), to_cel(&r.attrs));
+    }
+    Cel::Map(Map { map: Arc::new(map) })
+}
+
+/// One policy on one resource; `None` when its `when` says it does not apply.
+fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, r: &Resource) -> Option<Finding> {
+    let unknown_reads = || -> Vec<String> {
+        p.reads
+            .iter()
+            .filter(|path| path.root == PathRoot::Resource && reads_unknown(r, path))
+            .map(|path| path.to_string())
+            .collect()
+    };
+
+    if let Some(when) = &p.when {
+        match when.execute(scope) {
+            Ok(Cel::Bool(true)) => {}
+            Ok(Cel::Bool(false)) if unknown_reads().is_empty() => return None,
+            // An unknown precondition leaves the verdict unknown too.
+            Ok(_) | Err(_) => {
+                let unknown = unknown_reads();
+                if unknown.is_empty() {
+                    return None;
+                }
+                return Some(finding(
+                    p,
+                    r,
+                    settings,
+                    Status::Unknown,
+                    unknown_message(&unknown),
+                ));
+            }
+        }
+    }
+
+    let (status, message) = match p.condition.execute(scope) {
+        Ok(Cel::Bool(true)) => (Status::Pass, p.doc.title.clone()),
+        outcome => {
+            let unknown = unknown_reads();
+            if !unknown.is_empty() {
+                (Status::Unknown, unknown_message(&unknown))
+            } else {
+                match outcome {
+                    Ok(Cel::Bool(false)) => (Status::Fail, fail_message(p, scope)),
+                    Ok(other) => (
+                        Status::Error,
+                        format!("condition gave {}, expected a bool", other.type_of()),
+                    ),
+                    Err(e) => (Status::Error, format!("condition failed: {e}")),
+                }
+            }
+        }
+    };
+    let mut f = finding(p, r, settings, status, message);
+    if matches!(f.status, Status::Fail | Status::Unknown | Status::Error)
+        && let Some(s) = r
+            .suppressions
+            .iter()
+            .find(|s| s.policy_id == p.doc.id && !s.reason.trim().is_empty())
+    {
+        f.status = Status::Waived;
+        f.waiver = Some(Waiver {
+            reason: s.reason.clone(),
+            source: s
+                .at
+                .clone()
+                .map_or_else(|| "inline".into(), |at| format!("inline {at}")),
+            approved_by: None,
+            expires: None,
+        });
+    }
+    Some(f)
+}
+
+fn fail_message(p: &Policy, scope: &Context<'_, '_>) -> String {
+    if p.message.is_empty() {
+        p.doc.title.clone()
+    } else {
+        p.message.render(scope)
+    }
+}
+
+fn unknown_message(unknown: &[String]) -> String {
+    format!(
+        "cannot tell: {} {} not known (a value computed at apply time, an unresolved variable or an unreadable field)",
+        unknown.join(", "),
+        if unknown.len() == 1 { "is" } else { "are" }
+    )
+}
+
+fn finding(p: &Policy, r: &Resource, settings: &Value, status: Status, message: String) -> Finding {
+    Finding {
+        policy_id: p.doc.id.clone(),
+        title: p.doc.title.clone(),
+        severity: p.doc.severity,
+        category: p.doc.category,
+        status,
+        resource: ResourceRef::from(r),
+        location: r.location(),
+        message,
+        evidence: evidence(p, r, settings),
+        waiver: None,
+        fingerprint: fingerprint(&p.doc.id, &r.id),
+    }
+}
+
+/// Whether a path the policy reads is unknown for this resource.
+fn reads_unknown(r: &Resource, path: &Path) -> bool {
+    let segs = &path.segments;
+    match segs.first().map(String::as_str) {
+        Some("facets") => match segs.get(1) {
+            Some(name) => r.facets.get(name).is_none_or(Value::is_null),
+            None => r.facets.values().any(Value::is_null),
+        },
+        Some("tags") => r.is_unknown("/tags"),
+        Some("attrs") => {
+            let pointer = pointer(&segs[1..]);
+            r.is_unknown(&pointer)
+                || r.unknown.iter().any(|u| {
+                    u.starts_with(&pointer) && u.as_bytes().get(pointer.len()) == Some(&b'/')
+                })
+                || (pointer.is_empty() && !r.unknown.is_empty())
+        }
+        _ => false,
+    }
+}
+
+fn pointer(segments: &[String]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// Largest evidence value kept whole; larger ones are summarised so reports stay small.
+const EVIDENCE_LIMIT: usize = 2048;
+
+/// The values each read path had: what an auditor needs to see why.
+fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for path in &p.reads {
+        let segs = &path.segments;
+        let value = match path.root {
+            PathRoot::Config => lookup(settings, segs),
+            PathRoot::Resource => match segs.first().map(String::as_str) {
+                Some("facets") if segs.len() >= 2 => {
+                    r.facets.get(&segs[1]).and_then(|v| lookup(v, &segs[2..]))
+                }
+                Some("tags") if segs.len() == 2 => Some(
+                    r.tags
+                        .get(&segs[1])
+                        .map_or(Value::Null, |v| Value::String(v.clone())),
+                ),
+                Some("tags") => Some(serde_json::to_value(&r.tags).unwrap_or_default()),
+                Some("attrs") => lookup(&r.attrs, &segs[1..]),
+                Some("id") => Some(Value::String(r.id.clone())),
+                Some("kind") => Some(Value::String(r.kind.clone())),
+                Some("cloud_id") => Some(r.cloud_id.clone().map_or(Value::Null, Value::String)),
+                _ => None,
+            },
+        };
+        let key = match path.root {
+            PathRoot::Resource => segs.join("."),
+            PathRoot::Config => format!("config.{}", segs.join(".")),
+        };
+        if let Some(value) = value {
+            out.insert(key, bounded(value));
+        }
+    }
+    out
+}
+
+fn lookup(v: &Value, segs: &[String]) -> Option<Value> {
+    let mut cur = v;
+    for s in segs {
+        cur = match cur {
+            Value::Object(map) => map.get(s)?,
+            Value::Array(items) => items.get(s.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur.clone())
+}
+
+fn bounded(v: Value) -> Value {
+    let size = serde_json::to_string(&v).map_or(0, |s| s.len());
+    if size <= EVIDENCE_LIMIT {
+        return v;
+    }
+    match &v {
+        Value::Array(items) => Value::String(format!("[{} items, {size} bytes]", items.len())),
+        Value::Object(map) => Value::String(format!("{{{} keys, {size} bytes}}", map.len())),
+        Value::String(s) => {
+            let cut: String = s.chars().take(EVIDENCE_LIMIT).collect();
+            Value::String(format!("{cut}..."))
+        }
+        _ => v,
+    }
+}
+
+/// Inline suppressions that are not honoured: no reason given, or an unknown policy id.
+fn suppression_problems(policies: &PolicySet, resources: &[Resource]) -> Vec<CollectError> {
+    let mut problems = Vec::new();
+    for r in resources {
+        for s in &r.suppressions {
+            let (scope, line) = match s.at.as_deref().and_then(|at| at.rsplit_once(':')) {
+                Some((file, line)) => (file.to_string(), line.parse().ok()),
+                None => (r.id.clone(), None),
+            };
+            let message = if policies.get(&s.policy_id).is_none() {
+                format!(
+                    "suppression on {} names unknown policy {}; it waives nothing",
+                    r.id, s.policy_id
+                )
+            } else if s.reason.trim().is_empty() {
+                format!(
+                    "suppression of {} on {} gives no reason; it is not honoured (write the reason after the policy id)",
+                    s.policy_id, r.id
+                )
+            } else {
+                continue;
+            };
+            problems.push(CollectError {
+                collector: "suppression".into(),
+                scope,
+                line,
+                column: None,
+                kinds: Vec::new(),
+                message,
+            });
+        }
+    }
+    problems
+}

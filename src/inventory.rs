@@ -1,0 +1,480 @@
+//! The inventory: the one contract between collectors and everything downstream.
+//!
+//! A collector turns a source (a Terraform plan, a state file, a folder of Kubernetes
+//! manifests, a live account) into [`Resource`]s. The normaliser links satellite resources to
+//! their parent and derives [`Resource::facets`]. An [`Inventory`] is the resulting snapshot; it
+//! serialises to a versioned JSON document so that collection and evaluation can run on
+//! different machines and days.
+//!
+//! Nothing downstream of collection knows which source a resource came from except through
+//! [`Resource::source`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the inventory document. Bumped on any incompatible change to these types.
+pub const SCHEMA_VERSION: &str = "plumb.dev/inventory/v1";
+
+/// A snapshot: what was read, from where, when, and what could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Always [`SCHEMA_VERSION`] for documents this build writes; checked on read.
+    pub schema: String,
+    pub metadata: Metadata,
+    /// Sorted by `id`; ids are unique.
+    pub resources: Vec<Resource>,
+}
+
+/// Where and when an inventory was taken.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// RFC 3339 time the collection finished.
+    pub collected_at: String,
+    /// plumb's name and version.
+    pub tool: Tool,
+    /// One entry per collector run: which collector and which scope it read.
+    #[serde(default)]
+    pub collectors: Vec<CollectorRun>,
+    /// Parts of the scope that could not be read. Unread is not compliant: reports show these.
+    #[serde(default)]
+    pub errors: Vec<CollectError>,
+}
+
+/// The producing tool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// One collector's run over one scope (a file, a directory, an account and region, a cluster).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CollectorRun {
+    /// `terraform-plan`, `terraform-state`, `kubernetes-manifest`, `aws`, `kubernetes`, ...
+    pub collector: String,
+    /// What it read: a path, `account/region`, a cluster context.
+    pub scope: String,
+    /// How many resources it produced.
+    pub resources: usize,
+}
+
+/// A part of the scope a collector could not read, or an input it could not parse.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CollectError {
+    pub collector: String,
+    /// The file, or the account/region/service, or cluster/kind, that was not read.
+    pub scope: String,
+    /// 1-based line in `scope` when the error is about a position in a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// Resource kinds that are therefore missing from the inventory, when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    pub message: String,
+}
+
+impl fmt::Display for CollectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.scope)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// One infrastructure object, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Stable address, unique in an inventory: `tf:module.vpc.aws_subnet.private[0]`,
+    /// `aws:123456789012:eu-west-1:aws_s3_bucket:logs`, `k8s:prod:apps/Deployment:payments/api`.
+    pub id: String,
+    /// Canonical type: the Terraform AWS provider type name for AWS (`aws_s3_bucket`), whatever
+    /// the source; `k8s/<Kind>` for Kubernetes (`k8s/Deployment`).
+    pub kind: String,
+    /// The provider's own identifier (ARN, bucket name, `namespace/name`) when known: how IaC
+    /// and live resources are matched for drift.
+    #[serde(default)]
+    pub cloud_id: Option<String>,
+    /// Where the resource was read.
+    pub source: Source,
+    /// Tags (AWS) or labels (Kubernetes).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Raw attributes in the Terraform / Kubernetes shape. Secrets are already redacted.
+    #[serde(default)]
+    pub attrs: Value,
+    /// JSON pointers (RFC 6901) into `attrs` whose value cannot be known at collection time (a
+    /// plan's "known after apply", an unresolved variable, an API field the caller may not
+    /// read). `attrs` holds `null` there. `/tags` marks the tags themselves as unknown.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unknown: BTreeSet<String>,
+    /// The source-independent view built-in policies read. `null` means unknown.
+    /// Names and meanings: [`crate::normalize::facets`].
+    #[serde(default)]
+    pub facets: BTreeMap<String, Value>,
+    /// For IaC attributes whose value is an expression referring to other resources: attribute
+    /// name -> ids of the resources it refers to. Lets the linking pass find a satellite's
+    /// parent when the parent's id is only known after apply.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub references: BTreeMap<String, Vec<String>>,
+    /// For a satellite resource (an S3 bucket's encryption configuration, a security group
+    /// rule) folded into its parent by the linking pass: the parent's `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Inline suppressions found next to the resource in its source (`# plumb:ignore ...`, the
+    /// `plumb.dev/ignore` annotation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Where a resource was read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Source {
+    /// A file: IaC or a manifest. Lines are 1-based and inclusive.
+    File {
+        path: String,
+        start_line: u32,
+        end_line: u32,
+        /// For resources inside Terraform modules: the chain of module calls, outermost
+        /// first, each as `file:line`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        module_calls: Vec<String>,
+    },
+    /// A live AWS account and region (`global` for global services).
+    Aws { account: String, region: String },
+    /// A live Kubernetes cluster (kubeconfig context) and namespace (empty when cluster-wide).
+    Kubernetes { cluster: String, namespace: String },
+}
+
+impl Source {
+    /// The file path, for file-based sources.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Source::File { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File {
+                path, start_line, ..
+            } => write!(f, "{path}:{start_line}"),
+            Source::Aws { account, region } => write!(f, "aws {account} {region}"),
+            Source::Kubernetes { cluster, namespace } if namespace.is_empty() => {
+                write!(f, "cluster {cluster}")
+            }
+            Source::Kubernetes { cluster, namespace } => {
+                write!(f, "cluster {cluster} namespace {namespace}")
+            }
+        }
+    }
+}
+
+/// An inline suppression: the policy it waives for this resource, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Suppression {
+    pub policy_id: String,
+    /// Empty when the author gave none; such a suppression is reported, not honoured.
+    pub reason: String,
+    /// Where it was written, `file:line`, when from a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+impl Resource {
+    /// A resource with empty tags, attributes and facets.
+    pub fn new(id: impl Into<String>, kind: impl Into<String>, source: Source) -> Self {
+        Resource {
+            id: id.into(),
+            kind: kind.into(),
+            cloud_id: None,
+            source,
+            tags: BTreeMap::new(),
+            attrs: Value::Object(Default::default()),
+            unknown: BTreeSet::new(),
+            facets: BTreeMap::new(),
+            references: BTreeMap::new(),
+            parent: None,
+            suppressions: Vec::new(),
+        }
+    }
+
+    /// The attribute at `pointer` (RFC 6901, e.g. `/versioning/0/enabled`).
+    pub fn attr(&self, pointer: &str) -> Attr<'_> {
+        if self.is_unknown(pointer) {
+            return Attr::Unknown;
+        }
+        match self.attrs.pointer(pointer) {
+            None | Some(Value::Null) => Attr::Absent,
+            Some(value) => Attr::Known(value),
+        }
+    }
+
+    /// Whether `pointer`, or any attribute containing it, is marked unknown.
+    pub fn is_unknown(&self, pointer: &str) -> bool {
+        // A pointer is unknown if it, or an attribute containing it, is recorded.
+        self.unknown.iter().any(|u| {
+            pointer == u
+                || (pointer.starts_with(u.as_str())
+                    && pointer.as_bytes().get(u.len()) == Some(&b'/'))
+        })
+    }
+
+    /// The file location, when the resource was read from a file.
+    pub fn location(&self) -> Option<Location> {
+        match &self.source {
+            Source::File {
+                path,
+                start_line,
+                end_line,
+                ..
+            } => Some(Location {
+                file: path.clone(),
+                start_line: *start_line,
+                end_line: *end_line,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// An attribute lookup that keeps "not set" apart from "cannot be known".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Attr<'a> {
+    Known(&'a Value),
+    /// Not set (absent or `null`).
+    Absent,
+    /// Set, but its value cannot be known until apply (or could not be read).
+    Unknown,
+}
+
+/// A span in a file. Lines are 1-based and inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+/// Reading an inventory document back failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not a plumb inventory: {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: inventory schema {found:?} is not supported (this build reads {SCHEMA_VERSION:?})"
+    )]
+    Schema { path: String, found: String },
+}
+
+impl Inventory {
+    /// An inventory holding `resources`, sorted by id, with ids made unique.
+    pub fn new(metadata: Metadata, mut resources: Vec<Resource>) -> Self {
+        disambiguate_ids(&mut resources);
+        resources.sort_by(|a, b| a.id.cmp(&b.id));
+        Inventory {
+            schema: SCHEMA_VERSION.to_string(),
+            metadata,
+            resources,
+        }
+    }
+
+    /// Reads an inventory document written by `plumb collect`.
+    pub fn read(path: &Path) -> Result<Inventory, InventoryError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        Self::from_json(&display, &text)
+    }
+
+    /// Parses an inventory document; `origin` names it in errors.
+    pub fn from_json(origin: &str, text: &str) -> Result<Inventory, InventoryError> {
+        #[derive(Deserialize)]
+        struct Header {
+            schema: Option<String>,
+        }
+        let json_error = |e: serde_json::Error| InventoryError::Json {
+            path: origin.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        let header: Header = serde_json::from_str(text).map_err(json_error)?;
+        match header.schema.as_deref() {
+            Some(SCHEMA_VERSION) => serde_json::from_str(text).map_err(json_error),
+            other => Err(InventoryError::Schema {
+                path: origin.to_string(),
+                found: other.unwrap_or("(none)").to_string(),
+            }),
+        }
+    }
+
+    /// Looks a resource up by id (resources are sorted by id).
+    pub fn get(&self, id: &str) -> Option<&Resource> {
+        self.resources
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.resources[i])
+    }
+}
+
+/// Two sources may describe the same address (a plan and a state of one root, two roots with
+/// the same resource names). Ids must stay unique, so colliding ids are qualified with their
+/// file (`tf:aws_s3_bucket.logs@envs/prod/plan.json`), and with an ordinal if that is not enough.
+fn disambiguate_ids(resources: &mut [Resource]) {
+    let colliding = |resources: &[Resource]| {
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in resources {
+            *count.entry(&r.id).or_default() += 1;
+        }
+        count
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(id, _)| id.to_string())
+            .collect::<BTreeSet<String>>()
+    };
+    let mut renames: BTreeMap<(String, String), String> = BTreeMap::new();
+    let first = colliding(resources);
+    if first.is_empty() {
+        return;
+    }
+    for r in resources.iter_mut().filter(|r| first.contains(&r.id)) {
+        let qualified = match &r.source {
+            Source::File { path, .. } => format!("{}@{path}", r.id),
+            other => format!("{}@{other}", r.id),
+        };
+        renames.insert((r.id.clone(), source_key(&r.source)), qualified.clone());
+        r.id = qualified;
+    }
+    let second = colliding(resources);
+    let mut ordinal: BTreeMap<String, usize> = BTreeMap::new();
+    for r in resources.iter_mut().filter(|r| second.contains(&r.id)) {
+        let n = ordinal.entry(r.id.clone()).or_default();
+        *n += 1;
+        r.id = format!("{}#{n}", r.id);
+    }
+    // The linking pass ran per source, so a parent shares its satellite's source.
+    for r in resources.iter_mut() {
+        if let Some(parent) = &r.parent
+            && let Some(new) = renames.get(&(parent.clone(), source_key(&r.source)))
+        {
+            r.parent = Some(new.clone());
+        }
+    }
+}
+
+fn source_key(source: &Source) -> String {
+    match source {
+        Source::File { path, .. } => path.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bucket() -> Resource {
+        let mut r = Resource::new(
+            "tf:aws_s3_bucket.logs",
+            "aws_s3_bucket",
+            Source::File {
+                path: "plan.json".into(),
+                start_line: 1,
+                end_line: 1,
+                module_calls: vec![],
+            },
+        );
+        r.attrs = json!({"bucket": "logs", "versioning": [{"enabled": true}], "arn": null});
+        r.unknown.insert("/arn".into());
+        r.unknown.insert("/logging".into());
+        r
+    }
+
+    #[test]
+    fn attr_keeps_unknown_apart_from_absent() {
+        let r = bucket();
+        assert_eq!(r.attr("/bucket"), Attr::Known(&json!("logs")));
+        assert_eq!(r.attr("/arn"), Attr::Unknown);
+        assert_eq!(r.attr("/logging/0/target_bucket"), Attr::Unknown);
+        assert_eq!(r.attr("/loggingx"), Attr::Absent);
+        assert_eq!(r.attr("/policy"), Attr::Absent);
+        assert_eq!(r.attr("/versioning/0/enabled"), Attr::Known(&json!(true)));
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let inv = Inventory::new(Metadata::default(), vec![bucket()]);
+        let text = serde_json::to_string(&inv).unwrap();
+        let back = Inventory::from_json("inv.json", &text).unwrap();
+        assert_eq!(inv, back);
+    }
+
+    #[test]
+    fn rejects_other_schema_with_the_file_name() {
+        let err = Inventory::from_json("old.json", r#"{"schema":"plumb/v0"}"#).unwrap_err();
+        assert!(
+            err.to_string().starts_with("old.json: inventory schema"),
+            "{err}"
+        );
+        let err = Inventory::from_json("bad.json", "{\n  \"schema\": ").unwrap_err();
+        assert!(err.to_string().starts_with("bad.json:2:"), "{err}");
+    }
+
+    #[test]
+    fn colliding_ids_are_qualified_by_source() {
+        let a = bucket();
+        let mut b = bucket();
+        b.source = Source::File {
+            path: "state.json".into(),
+            start_line: 4,
+            end_line: 9,
+            module_calls: vec![],
+        };
+        let inv = Inventory::new(Metadata::default(), vec![a, b]);
+        let ids: Vec<_> = inv.resources.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "tf:aws_s3_bucket.logs@plan.json",
+                "tf:aws_s3_bucket.logs@state.json"
+            ]
+        );
+    }
+}

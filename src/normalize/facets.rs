@@ -1,0 +1,474 @@
+//! The facet catalogue: every facet name, its type, the kinds that have it, and its meaning.
+//!
+//! Facets are a public API for policy authors (`resource.facets.<name>` in CEL), so this table
+//! is the single place they are defined. `plumb policies lint` and policy loading reject a
+//! condition that reads a facet its kinds do not have. A facet whose value cannot be known
+//! (an unresolved variable, a value known only after apply, an API field that could not be
+//! read) is `null`, and a policy reading it yields `unknown`.
+//!
+//! Conventions: booleans say whether a property holds; `*_days` / `*_minutes` are numbers
+//! where `0` means "none" unless the facet says otherwise; strings are empty when unset.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Facet values of one resource, by name.
+pub type FacetMap = BTreeMap<String, Value>;
+
+/// One facet: name, value type, the kinds that carry it, and what it means.
+#[derive(Debug)]
+pub struct FacetDef {
+    pub name: &'static str,
+    /// `bool`, `int`, `string`, `list<string>`, `list<port_range>`, `list<container>`, ...
+    pub ty: &'static str,
+    pub kinds: &'static [&'static str],
+    pub doc: &'static str,
+}
+
+const S3: &str = "aws_s3_bucket";
+const SG: &str = "aws_security_group";
+const DB: &str = "aws_db_instance";
+const CLUSTER: &str = "aws_rds_cluster";
+const EBS: &str = "aws_ebs_volume";
+const DDB: &str = "aws_dynamodb_table";
+const LOGS: &str = "aws_cloudwatch_log_group";
+const KMS: &str = "aws_kms_key";
+
+/// Kubernetes kinds whose objects carry a pod template.
+pub const WORKLOADS: &[&str] = &[
+    "k8s/Pod",
+    "k8s/Deployment",
+    "k8s/StatefulSet",
+    "k8s/DaemonSet",
+    "k8s/ReplicaSet",
+    "k8s/Job",
+    "k8s/CronJob",
+];
+const RBAC_ROLES: &[&str] = &["k8s/Role", "k8s/ClusterRole"];
+const RBAC_BINDINGS: &[&str] = &["k8s/RoleBinding", "k8s/ClusterRoleBinding"];
+
+/// Every facet plumb derives. Kept sorted by area, then name.
+pub const FACETS: &[FacetDef] = &[
+    // --- encryption
+    FacetDef {
+        name: "encrypted_at_rest",
+        ty: "bool",
+        kinds: &[S3, DB, CLUSTER, EBS, DDB, LOGS],
+        doc: "Data is encrypted at rest. S3 (SSE-S3 by default since January 2023), DynamoDB and \
+              CloudWatch Logs always encrypt; RDS and EBS only when storage encryption is on.",
+    },
+    FacetDef {
+        name: "kms_key",
+        ty: "string",
+        kinds: &[S3, DB, CLUSTER, EBS, DDB, LOGS],
+        doc: "The customer-managed KMS key (id, ARN or alias) encrypting the data; empty when an \
+              AWS-owned or AWS-managed key is used.",
+    },
+    FacetDef {
+        name: "sse_algorithm",
+        ty: "string",
+        kinds: &[S3],
+        doc: "Default server-side encryption of new objects: `AES256` (SSE-S3), `aws:kms` \
+              (SSE-KMS) or `aws:kms:dsse`.",
+    },
+    FacetDef {
+        name: "encrypted_in_transit",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "Plain-HTTP access is refused: the bucket policy denies requests where \
+              `aws:SecureTransport` is false.",
+    },
+    FacetDef {
+        name: "key_rotation",
+        ty: "bool",
+        kinds: &[KMS],
+        doc: "Automatic yearly rotation of the key material is on. Always false for asymmetric \
+              and HMAC keys, which cannot rotate.",
+    },
+    FacetDef {
+        name: "key_spec",
+        ty: "string",
+        kinds: &[KMS],
+        doc: "The key spec, `SYMMETRIC_DEFAULT` unless an asymmetric or HMAC spec is chosen.",
+    },
+    FacetDef {
+        name: "deletion_window_days",
+        ty: "int",
+        kinds: &[KMS],
+        doc: "Waiting period before a scheduled key deletion completes (7 to 30; AWS default 30).",
+    },
+    // --- network
+    FacetDef {
+        name: "publicly_accessible",
+        ty: "bool",
+        kinds: &[S3, DB],
+        doc: "Reachable from the internet. S3: the bucket's public access block is not fully on \
+              (new buckets block public access by default since April 2023), or its ACL grants \
+              public access. RDS: the instance has a public address.",
+    },
+    FacetDef {
+        name: "public_access_block",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "All four S3 Block Public Access settings are on for the bucket.",
+    },
+    FacetDef {
+        name: "open_ingress",
+        ty: "list<port_range>",
+        kinds: &[SG],
+        doc: "Ingress rules open to the whole internet (0.0.0.0/0 or ::/0), each \
+              `{protocol, from_port, to_port, cidr}`; protocol `-1` (all) spans ports 0-65535.",
+    },
+    FacetDef {
+        name: "unrestricted_egress",
+        ty: "bool",
+        kinds: &[SG],
+        doc: "An egress rule allows all protocols to 0.0.0.0/0 or ::/0.",
+    },
+    FacetDef {
+        name: "rule_count",
+        ty: "int",
+        kinds: &[SG],
+        doc: "Number of ingress and egress rules, inline and from separate rule resources.",
+    },
+    // --- retention
+    FacetDef {
+        name: "versioning",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "Object versioning is enabled (not suspended, not never enabled).",
+    },
+    FacetDef {
+        name: "mfa_delete",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "Versioning requires MFA to delete versions or change the versioning state.",
+    },
+    FacetDef {
+        name: "object_lock",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "S3 Object Lock is enabled on the bucket.",
+    },
+    FacetDef {
+        name: "lifecycle_rules",
+        ty: "int",
+        kinds: &[S3],
+        doc: "Number of enabled lifecycle rules.",
+    },
+    FacetDef {
+        name: "lifecycle_archive_days",
+        ty: "int",
+        kinds: &[S3],
+        doc: "Fewest days after which an enabled lifecycle rule moves current objects to an \
+              archive class (GLACIER, GLACIER_IR, DEEP_ARCHIVE); 0 when no rule archives.",
+    },
+    FacetDef {
+        name: "log_retention_days",
+        ty: "int",
+        kinds: &[LOGS],
+        doc: "Days log events are kept; 0 means they never expire (CloudWatch's own convention).",
+    },
+    // --- backup and continuity
+    FacetDef {
+        name: "backup_retention_days",
+        ty: "int",
+        kinds: &[DB, CLUSTER],
+        doc: "Days automated backups are kept; 0 means automated backups are off.",
+    },
+    FacetDef {
+        name: "point_in_time_recovery",
+        ty: "bool",
+        kinds: &[DB, CLUSTER, DDB],
+        doc: "The data can be restored to any second within the retention window (RDS: automated \
+              backups on; DynamoDB: continuous backups on).",
+    },
+    FacetDef {
+        name: "multi_az",
+        ty: "bool",
+        kinds: &[DB, CLUSTER],
+        doc: "A standby or reader in another availability zone can take over (RDS Multi-AZ; an \
+              Aurora cluster with at least two instances).",
+    },
+    FacetDef {
+        name: "cross_region_copy",
+        ty: "bool",
+        kinds: &[S3, DB, CLUSTER, DDB],
+        doc: "A copy is kept in another region: S3 replication, RDS cross-region automated \
+              backups or read replica, Aurora global database, DynamoDB global table replica.",
+    },
+    FacetDef {
+        name: "deletion_protection",
+        ty: "bool",
+        kinds: &[DB, CLUSTER, DDB],
+        doc: "The resource cannot be deleted until deletion protection is turned off.",
+    },
+    FacetDef {
+        name: "engine",
+        ty: "string",
+        kinds: &[DB, CLUSTER],
+        doc: "Database engine (`postgres`, `aurora-postgresql`, `mysql`, ...).",
+    },
+    FacetDef {
+        name: "iam_auth",
+        ty: "bool",
+        kinds: &[DB, CLUSTER],
+        doc: "IAM database authentication is enabled.",
+    },
+    FacetDef {
+        name: "log_exports",
+        ty: "list<string>",
+        kinds: &[DB, CLUSTER],
+        doc: "Database logs exported to CloudWatch Logs (`postgresql`, `audit`, ...).",
+    },
+    FacetDef {
+        name: "volume_type",
+        ty: "string",
+        kinds: &[EBS],
+        doc: "EBS volume type (`gp3`, `io2`, ...).",
+    },
+    // --- audit
+    FacetDef {
+        name: "access_logging",
+        ty: "bool",
+        kinds: &[S3],
+        doc: "Server access logging is delivered to a target bucket.",
+    },
+    // --- kubernetes workloads
+    FacetDef {
+        name: "containers",
+        ty: "list<container>",
+        kinds: WORKLOADS,
+        doc: "Every container of the pod template, init containers included, each: `name`, \
+              `init` (bool), `image`, `image_tag` (empty when none), `image_digest` (empty when \
+              not pinned), `privileged`, `allow_privilege_escalation` (true unless set false), \
+              `run_as_non_root` (effective, from the container or the pod), `read_only_root_fs`, \
+              `capabilities_added` (list), `drops_all_capabilities`, `limits` and `requests` \
+              (maps with `cpu` / `memory`, empty when unset), `liveness_probe`, \
+              `readiness_probe` (bool).",
+    },
+    FacetDef {
+        name: "host_network",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The pod shares the node's network namespace.",
+    },
+    FacetDef {
+        name: "host_pid",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The pod shares the node's process namespace.",
+    },
+    FacetDef {
+        name: "host_ipc",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The pod shares the node's IPC namespace.",
+    },
+    FacetDef {
+        name: "host_path_volumes",
+        ty: "list<string>",
+        kinds: WORKLOADS,
+        doc: "Paths on the node mounted through `hostPath` volumes.",
+    },
+    FacetDef {
+        name: "replicas",
+        ty: "int",
+        kinds: &["k8s/Deployment", "k8s/StatefulSet", "k8s/ReplicaSet"],
+        doc: "Desired replicas (Kubernetes defaults an omitted count to 1).",
+    },
+    FacetDef {
+        name: "namespace",
+        ty: "string",
+        kinds: &[
+            "k8s/Pod",
+            "k8s/Deployment",
+            "k8s/StatefulSet",
+            "k8s/DaemonSet",
+            "k8s/ReplicaSet",
+            "k8s/Job",
+            "k8s/CronJob",
+            "k8s/Role",
+            "k8s/RoleBinding",
+            "k8s/NetworkPolicy",
+            "k8s/Service",
+        ],
+        doc: "The object's namespace (`default` when a manifest names none).",
+    },
+    FacetDef {
+        name: "service_account",
+        ty: "string",
+        kinds: WORKLOADS,
+        doc: "Service account the pods run as (`default` when unset).",
+    },
+    FacetDef {
+        name: "automount_service_account_token",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The service account token is mounted into the pods (Kubernetes' default is yes).",
+    },
+    // --- kubernetes namespaces
+    FacetDef {
+        name: "has_network_policy",
+        ty: "bool",
+        kinds: &["k8s/Namespace"],
+        doc: "At least one NetworkPolicy applies in the namespace.",
+    },
+    FacetDef {
+        name: "has_default_deny",
+        ty: "bool",
+        kinds: &["k8s/Namespace"],
+        doc: "A NetworkPolicy selects every pod of the namespace for ingress with no rule \
+              allowing traffic (default deny).",
+    },
+    FacetDef {
+        name: "has_resource_quota",
+        ty: "bool",
+        kinds: &["k8s/Namespace"],
+        doc: "A ResourceQuota is defined in the namespace.",
+    },
+    FacetDef {
+        name: "has_limit_range",
+        ty: "bool",
+        kinds: &["k8s/Namespace"],
+        doc: "A LimitRange is defined in the namespace.",
+    },
+    // --- kubernetes RBAC
+    FacetDef {
+        name: "wildcard_verbs",
+        ty: "bool",
+        kinds: RBAC_ROLES,
+        doc: "A rule grants verb `*`.",
+    },
+    FacetDef {
+        name: "wildcard_resources",
+        ty: "bool",
+        kinds: RBAC_ROLES,
+        doc: "A rule grants resource `*` or API group `*`.",
+    },
+    FacetDef {
+        name: "reads_secrets",
+        ty: "bool",
+        kinds: RBAC_ROLES,
+        doc: "A rule grants get, list or watch on secrets (directly or through a wildcard).",
+    },
+    FacetDef {
+        name: "can_escalate",
+        ty: "bool",
+        kinds: RBAC_ROLES,
+        doc: "A rule grants `bind`, `escalate` or `impersonate`, or creates pods in any \
+              namespace it covers through a wildcard.",
+    },
+    FacetDef {
+        name: "role_ref",
+        ty: "string",
+        kinds: RBAC_BINDINGS,
+        doc: "The bound role, as `Kind/name` (`ClusterRole/cluster-admin`).",
+    },
+    FacetDef {
+        name: "subjects",
+        ty: "list<string>",
+        kinds: RBAC_BINDINGS,
+        doc: "Bound subjects as `Kind:namespace/name` (namespace empty for users and groups).",
+    },
+    // --- kubernetes network
+    FacetDef {
+        name: "selects_all_pods",
+        ty: "bool",
+        kinds: &["k8s/NetworkPolicy"],
+        doc: "The pod selector is empty: the policy applies to every pod of its namespace.",
+    },
+    FacetDef {
+        name: "default_deny_ingress",
+        ty: "bool",
+        kinds: &["k8s/NetworkPolicy"],
+        doc: "Selects all pods for ingress and allows nothing.",
+    },
+    FacetDef {
+        name: "allows_all_ingress",
+        ty: "bool",
+        kinds: &["k8s/NetworkPolicy"],
+        doc: "Has an ingress rule without `from` (any source).",
+    },
+    FacetDef {
+        name: "service_type",
+        ty: "string",
+        kinds: &["k8s/Service"],
+        doc: "`ClusterIP` (the default), `NodePort`, `LoadBalancer` or `ExternalName`.",
+    },
+    FacetDef {
+        name: "internal_load_balancer",
+        ty: "bool",
+        kinds: &["k8s/Service"],
+        doc: "A LoadBalancer service annotated to get an internal (VPC-only) load balancer.",
+    },
+];
+
+fn by_kind() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for def in FACETS {
+            for kind in def.kinds {
+                index.entry(kind).or_default().push(def.name);
+            }
+        }
+        index
+    })
+}
+
+/// The facet names a kind carries (empty for kinds without a normaliser).
+pub fn facets_of_kind(kind: &str) -> &'static [&'static str] {
+    by_kind().get(kind).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Every kind that has facets, sorted.
+pub fn normalised_kinds() -> Vec<&'static str> {
+    let mut kinds: Vec<_> = by_kind().keys().copied().collect();
+    kinds.sort_unstable();
+    kinds
+}
+
+/// The definition of a facet, by name.
+pub fn facet(name: &str) -> Option<&'static FacetDef> {
+    FACETS.iter().find(|f| f.name == name)
+}
+
+/// Writes a kind's facets; each name must be declared for the kind in [`FACETS`].
+pub struct Setter<'a> {
+    kind: &'a str,
+    map: &'a mut FacetMap,
+}
+
+impl<'a> Setter<'a> {
+    pub(crate) fn new(kind: &'a str, map: &'a mut FacetMap) -> Self {
+        Setter { kind, map }
+    }
+
+    /// Sets a facet; `None` records that it cannot be known.
+    pub fn set(&mut self, name: &'static str, value: Option<impl Into<Value>>) {
+        debug_assert!(
+            self.map.contains_key(name),
+            "facet {name} is not declared for {} in FACETS",
+            self.kind
+        );
+        self.map
+            .insert(name.to_string(), value.map_or(Value::Null, Into::into));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for def in FACETS {
+            assert!(seen.insert(def.name), "facet {} defined twice", def.name);
+            assert!(!def.doc.is_empty() && !def.kinds.is_empty(), "{}", def.name);
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Facet derivers for Kubernetes objects. Every workload kind exposes its pod template through
+//! the same facets, so one policy covers Pods, Deployments, CronJobs and the rest. Defaults are
+//! the API server's (an omitted `replicas` is 1, an omitted service account is `default`).
+
+use serde_json::{Map, Value, json};
+
+use super::facets::Setter;
+use super::{Derive, Deriver};
+
+pub(super) fn deriver(kind: &str) -> Option<Deriver> {
+    Some(match kind {
+        "k8s/Pod" | "k8s/Deployment" | "k8s/StatefulSet" | "k8s/DaemonSet" | "k8s/ReplicaSet"
+        | "k8s/Job" | "k8s/CronJob" => workload,
+        "k8s/Namespace" => namespace,
+        "k8s/Role" | "k8s/ClusterRole" => role,
+        "k8s/RoleBinding" | "k8s/ClusterRoleBinding" => binding,
+        "k8s/NetworkPolicy" => network_policy,
+        "k8s/Service" => service,
+        _ => return None,
+    })
+}
+
+/// The pod spec inside an object of a workload kind.
+pub fn pod_spec<'a>(kind: &str, obj: &'a Value) -> Option<&'a Value> {
+    let pointer = match kind {
+        "k8s/Pod" => "/spec",
+        "k8s/CronJob" => "/spec/jobTemplate/spec/template/spec",
+        _ => "/spec/template/spec",
+    };
+    obj.pointer(pointer)
+}
+
+fn namespace_of(obj: &Value) -> String {
+    obj.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or("default")
+        .to_string()
+}
+
+fn truthy(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let empty = Value::Null;
+    let spec = pod_spec(&d.r.kind, obj).unwrap_or(&empty);
+    let pod_security = spec.get("securityContext");
+
+    let mut containers = Vec::new();
+    for (list, init) in [("initContainers", true), ("containers", false)] {
+        for c in spec
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            containers.push(container(c, init, pod_security));
+        }
+    }
+    f.set("containers", Some(Value::Array(containers)));
+    f.set("host_network", Some(truthy(spec.get("hostNetwork"))));
+    f.set("host_pid", Some(truthy(spec.get("hostPID"))));
+    f.set("host_ipc", Some(truthy(spec.get("hostIPC"))));
+    let host_paths: Vec<Value> = spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.pointer("/hostPath/path").cloned())
+        .collect();
+    f.set("host_path_volumes", Some(Value::Array(host_paths)));
+    if matches!(
+        d.r.kind.as_str(),
+        "k8s/Deployment" | "k8s/StatefulSet" | "k8s/ReplicaSet"
+    ) {
+        let replicas = match obj.pointer("/spec/replicas") {
+            None | Some(Value::Null) => Some(1),
+            Some(v) => v.as_i64(),
+        };
+        f.set("replicas", replicas);
+    }
+    f.set("namespace", Some(namespace_of(obj)));
+    let account = spec
+        .get("serviceAccountName")
+        .or_else(|| spec.get("serviceAccount"))
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    f.set("service_account", Some(account));
+    f.set(
+        "automount_service_account_token",
+        Some(
+            spec.get("automountServiceAccountToken")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        ),
+    );
+}
+
+fn container(c: &Value, init: bool, pod_security: Option<&Value>) -> Value {
+    let sc = c.get("securityContext");
+    let setting = |name: &str| {
+        sc.and_then(|s| s.get(name))
+            .filter(|v| !v.is_null())
+            .or_else(|| {
+                pod_security
+                    .and_then(|s| s.get(name))
+                    .filter(|v| !v.is_null())
+            })
+    };
+    let run_as_user = setting("runAsUser").and_then(Value::as_i64);
+    let run_as_non_root = match setting("runAsNonRoot").and_then(Value::as_bool) {
+        Some(b) => b || run_as_user.is_some_and(|u| u > 0),
+        None => run_as_user.is_some_and(|u| u > 0),
+    };
+    let image = c.get("image").and_then(Value::as_str).unwrap_or("");
+    let (tag, digest) = image_reference(image);
+    let resources = |which: &str| {
+        let mut out = Map::new();
+        if let Some(Value::Object(map)) = c.pointer(&format!("/resources/{which}")) {
+            for (k, v) in map {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                out.insert(k.clone(), Value::String(text));
+            }
+        }
+        Value::Object(out)
+    };
+    let capabilities = |which: &str| -> Vec<String> {
+        sc.and_then(|s| s.pointer(&format!("/capabilities/{which}")))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let privileged = truthy(sc.and_then(|s| s.get("privileged")));
+    json!({
+        "name": c.get("name").and_then(Value::as_str).unwrap_or(""),
+        "init": init,
+        "image": image,
+        "image_tag": tag,
+        "image_digest": digest,
+        "privileged": privileged,
+        // Privileged containers and CAP_SYS_ADMIN always allow escalation.
+        "allow_privilege_escalation": privileged
+            || sc.and_then(|s| s.get("allowPrivilegeEscalation")).and_then(Value::as_bool).unwrap_or(true),
+        "run_as_non_root": run_as_non_root,
+        "read_only_root_fs": truthy(sc.and_then(|s| s.get("readOnlyRootFilesystem"))),
+        "capabilities_added": capabilities("add"),
+        "drops_all_capabilities": capabilities("drop").iter().any(|c| c.eq_ignore_ascii_case("ALL")),
+        "limits": resources("limits"),
+        "requests": resources("requests"),
+        "liveness_probe": c.get("livenessProbe").is_some_and(|p| !p.is_null()),
+        "readiness_probe": c.get("readinessProbe").is_some_and(|p| !p.is_null()),
+    })
+}
+
+/// Splits `registry/repo:tag@sha256:...` into its tag (empty when none) and digest.
+pub fn image_reference(image: &str) -> (&str, &str) {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, digest),
+        None => (image, ""),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let tag = last.split_once(':').map_or("", |(_, tag)| tag);
+    (tag, digest)
+}
+
+fn namespace(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let policies: Vec<_> = d.linked("k8s/NetworkPolicy").collect();
+    f.set("has_network_policy", Some(!policies.is_empty()));
+    f.set(
+        "has_default_deny",
+        Some(policies.iter().any(|p| denies_all_ingress(&p.attrs))),
+    );
+    f.set(
+        "has_resource_quota",
+        Some(d.linked("k8s/ResourceQuota").next().is_some()),
+    );
+    f.set(
+        "has_limit_range",
+        Some(d.linked("k8s/LimitRange").next().is_some()),
+    );
+}
+
+fn selects_all(policy: &Value) -> bool {
+    match policy.pointer("/spec/podSelector") {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(sel)) => sel.values().all(|v| match v {
+            Value::Object(m) => m.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Null => true,
+            _ => false,
+        }),
+        Some(_) => false,
+    }
+}
+
+fn governs_ingress(policy: &Value) -> bool {
+    match policy
+        .pointer("/spec/policyTypes")
+        .and_then(Value::as_array)
+    {
+        Some(types) => types.iter().any(|t| t.as_str() == Some("Ingress")),
+        // Without policyTypes, a policy always governs ingress.
+        None => true,
+    }
+}
+
+fn ingress_rules(policy: &Value) -> &[Value] {
+    policy
+        .pointer("/spec/ingress")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn denies_all_ingress(policy: &Value) -> bool {
+    selects_all(policy) && governs_ingress(policy) && ingress_rules(policy).is_empty()
+}
+
+fn network_policy(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    f.set("selects_all_pods", Some(selects_all(obj)));
+    f.set("default_deny_ingress", Some(denies_all_ingress(obj)));
+    f.set(
+        "allows_all_ingress",
+        Some(ingress_rules(obj).iter().any(|rule| {
+            rule.get("from")
+                .and_then(Value::as_array)
+                .is_none_or(|from| from.is_empty())
+        })),
+    );
+    f.set("namespace", Some(namespace_of(obj)));
+}
+
+fn rules(obj: &Value) -> impl Iterator<Item = &Value> {
+    obj.get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn strings<'a>(rule: &'a Value, field: &str) -> Vec<&'a str> {
+    rule.get(field)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let mut wildcard_verbs = false;
+    let mut wildcard_resources = false;
+    let mut reads_secrets = false;
+    let mut can_escalate = false;
+    for rule in rules(obj) {
+        let verbs = strings(rule, "verbs");
+        let resources = strings(rule, "resources");
+        let groups = strings(rule, "apiGroups");
+        let any_verb = verbs.contains(&"*");
+        let any_resource = resources.contains(&"*");
+        wildcard_verbs |= any_verb;
+        wildcard_resources |= any_resource || groups.contains(&"*");
+        let core = groups.is_empty() || groups.iter().any(|g| g.is_empty() || *g == "*");
+        let on_secrets = core && (any_resource || resources.contains(&"secrets"));
+        reads_secrets |= on_secrets
+            && (any_verb || verbs.iter().any(|v| matches!(*v, "get" | "list" | "watch")));
+        can_escalate |= verbs
+            .iter()
+            .any(|v| matches!(*v, "bind" | "escalate" | "impersonate"))
+            || (any_verb && any_resource);
+    }
+    f.set("wildcard_verbs", Some(wildcard_verbs));
+    f.set("wildcard_resources", Some(wildcard_resources));
+    f.set("reads_secrets", Some(reads_secrets));
+    f.set("can_escalate", Some(can_escalate));
+    if d.r.kind == "k8s/Role" {
+        f.set("namespace", Some(namespace_of(obj)));
+    }
+}
+
+fn binding(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let role_ref = format!(
+        "{}/{}",
+        obj.pointer("/roleRef/kind")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+        obj.pointer("/roleRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    );
+    f.set("role_ref", Some(role_ref));
+    let subjects: Vec<Value> = obj
+        .get("subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("");
+            Value::String(format!(
+                "{}:{}/{}",
+                field("kind"),
+                field("namespace"),
+                field("name")
+            ))
+        })
+        .collect();
+    f.set("subjects", Some(Value::Array(subjects)));
+    if d.r.kind == "k8s/RoleBinding" {
+        f.set("namespace", Some(namespace_of(obj)));
+    }
+}
+
+fn service(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let ty = obj
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP");
+    f.set("service_type", Some(ty));
+    let annotation = |name: &str| {
+        obj.pointer("/metadata/annotations")
+            .and_then(|a| a.get(name))
+            .and_then(Value::as_str)
+    };
+    let internal = ty == "LoadBalancer"
+        && (annotation("service.beta.kubernetes.io/aws-load-balancer-internal")
+            .is_some_and(|v| v == "true" || v == "0.0.0.0/0")
+            || annotation("service.beta.kubernetes.io/aws-load-balancer-scheme")
+                .is_some_and(|v| v == "internal"));
+    f.set("internal_load_balancer", Some(internal));
+    f.set("namespace", Some(namespace_of(obj)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_image_references() {
+        assert_eq!(image_reference("nginx"), ("", ""));
+        assert_eq!(image_reference("nginx:1.27"), ("1.27", ""));
+        assert_eq!(
+            image_reference("registry:5000/team/app:v2@sha256:abc"),
+            ("v2", "sha256:abc")
+        );
+        assert_eq!(image_reference("registry:5000/team/app"), ("", ""));
+    }
+}

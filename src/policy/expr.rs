@@ -1,0 +1,328 @@
+//! CEL plumbing: JSON to CEL values, the paths an expression reads, and message templates.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::objects::{Key, Map};
+use cel::{Context, Program, Value as Cel};
+use serde_json::Value;
+
+/// Converts JSON into a CEL value. Integers become CEL `int` whenever they fit, so that
+/// comparisons with literals behave the same for every source.
+pub fn to_cel(v: &Value) -> Cel {
+    match v {
+        Value::Null => Cel::Null,
+        Value::Bool(b) => Cel::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cel::Int(i),
+            None => match n.as_u64() {
+                Some(u) => Cel::UInt(u),
+                None => Cel::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+        },
+        Value::String(s) => Cel::String(Arc::new(s.clone())),
+        Value::Array(items) => Cel::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(map) => {
+            let mut out: HashMap<Key, Cel> = HashMap::with_capacity(map.len());
+            for (k, v) in map {
+                out.insert(Key::String(Arc::new(k.clone())), to_cel(v));
+            }
+            Cel::Map(Map { map: Arc::new(out) })
+        }
+    }
+}
+
+/// The variable a path starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PathRoot {
+    Resource,
+    Config,
+}
+
+/// A field path an expression reads, like `resource.facets.kms_key` or `config.rpo_minutes`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Path {
+    pub root: PathRoot,
+    pub segments: Vec<String>,
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.root {
+            PathRoot::Resource => "resource",
+            PathRoot::Config => "config",
+        })?;
+        for s in &self.segments {
+            write!(f, ".{s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every maximal `resource.a.b` / `config.x` field chain in an expression (indexing with a
+/// string literal, `resource.tags["Owner"]`, counts as a field). Also returns the other
+/// top-level identifiers read, so unknown variables can be rejected at load time.
+pub fn paths(expr: &IdedExpr) -> (Vec<Path>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut idents = Vec::new();
+    walk(expr, &mut Vec::new(), &mut out, &mut idents);
+    out.sort();
+    out.dedup();
+    idents.sort();
+    idents.dedup();
+    (out, idents)
+}
+
+/// Follows a select / literal-index chain down to its root identifier.
+fn chain(expr: &IdedExpr) -> Option<(&str, Vec<String>)> {
+    match &expr.expr {
+        Expr::Ident(name) => Some((name.as_str(), Vec::new())),
+        Expr::Select(sel) => {
+            let (root, mut segs) = chain(&sel.operand)?;
+            segs.push(sel.field.clone());
+            Some((root, segs))
+        }
+        Expr::Call(call) if call.func_name == "_[_]" && call.args.len() == 2 => {
+            let (root, mut segs) = chain(&call.args[0])?;
+            match &call.args[1].expr {
+                Expr::Literal(LiteralValue::String(key)) => {
+                    segs.push(key.inner().to_string());
+                    Some((root, segs))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn walk(expr: &IdedExpr, bound: &mut Vec<String>, out: &mut Vec<Path>, idents: &mut Vec<String>) {
+    if let Some((root, segments)) = chain(expr)
+        && !bound.iter().any(|b| b == root)
+    {
+        match root {
+            "resource" => out.push(Path {
+                root: PathRoot::Resource,
+                segments,
+            }),
+            "config" => out.push(Path {
+                root: PathRoot::Config,
+                segments,
+            }),
+            other => idents.push(other.to_string()),
+        }
+        // A literal index chain may hide a dynamic index deeper down; nothing else to visit.
+        return;
+    }
+    match &expr.expr {
+        Expr::Select(sel) => walk(&sel.operand, bound, out, idents),
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                walk(target, bound, out, idents);
+            }
+            for arg in &call.args {
+                walk(arg, bound, out, idents);
+            }
+        }
+        Expr::Comprehension(c) => {
+            walk(&c.iter_range, bound, out, idents);
+            walk(&c.accu_init, bound, out, idents);
+            let depth = bound.len();
+            bound.push(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.push(c.accu_var.clone());
+            walk(&c.loop_cond, bound, out, idents);
+            walk(&c.loop_step, bound, out, idents);
+            walk(&c.result, bound, out, idents);
+            bound.truncate(depth);
+        }
+        Expr::List(list) => {
+            for e in &list.elements {
+                walk(e, bound, out, idents);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(e) = &entry.expr {
+                    walk(&e.key, bound, out, idents);
+                    walk(&e.value, bound, out, idents);
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                if let EntryExpr::StructField(f) = &entry.expr {
+                    walk(&f.value, bound, out, idents);
+                }
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// A message with `{{ CEL }}` placeholders, compiled once.
+#[derive(Debug, Default)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    Expr(Program),
+}
+
+impl Template {
+    /// Compiles a template; the error names the placeholder that does not compile.
+    pub fn compile(source: &str) -> Result<(Template, Vec<IdedExpr>), String> {
+        let mut parts = Vec::new();
+        let mut asts = Vec::new();
+        let mut rest = source;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                parts.push(Part::Text(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let end = after
+                .find("}}")
+                .ok_or_else(|| format!("unclosed `{{{{` in message {source:?}"))?;
+            let expr = after[..end].trim();
+            let program = Program::compile(expr)
+                .map_err(|e| format!("placeholder `{{{{ {expr} }}}}`: {}", first_error(&e)))?;
+            asts.push(program.expression().clone());
+            parts.push(Part::Expr(program));
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_string()));
+        }
+        Ok((Template { parts }, asts))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Renders with the variables of `ctx`. A placeholder that cannot be evaluated renders
+    /// as `?` rather than losing the whole message.
+    pub fn render(&self, ctx: &Context<'_, '_>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr(program) => match program.execute(ctx) {
+                    Ok(v) => display(&v, &mut out),
+                    Err(_) => out.push('?'),
+                },
+            }
+        }
+        out
+    }
+}
+
+pub(crate) fn first_error(e: &cel::ParseErrors) -> String {
+    e.errors
+        .first()
+        .map(|e| format!("{}:{}: {}", e.pos.0, e.pos.1, e.msg))
+        .unwrap_or_else(|| "syntax error".into())
+}
+
+/// Human text for a CEL value: strings bare, lists joined, null as `unknown`.
+pub fn display(v: &Cel, out: &mut String) {
+    use std::fmt::Write;
+    match v {
+        Cel::String(s) => out.push_str(s),
+        Cel::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Cel::UInt(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Cel::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        Cel::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Cel::Null => out.push_str("unknown"),
+        Cel::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                display(item, out);
+            }
+        }
+        Cel::Map(map) => {
+            let mut entries: Vec<_> = map.map.iter().collect();
+            entries.sort_by_key(|(k, _)| k.to_string());
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{k}: ");
+                display(v, out);
+            }
+            out.push('}');
+        }
+        other => {
+            let _ = write!(out, "{other:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(src: &str) -> Vec<String> {
+        let ast = Program::compile(src).unwrap().expression().clone();
+        paths(&ast).0.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn finds_the_paths_a_condition_reads() {
+        assert_eq!(
+            read("resource.facets.log_retention_days >= config.log_retention_days"),
+            [
+                "resource.facets.log_retention_days",
+                "config.log_retention_days"
+            ]
+        );
+        assert_eq!(
+            read(r#"has(resource.tags.Owner) && resource.tags["cost-center"] != """#),
+            ["resource.tags.Owner", "resource.tags.cost-center"]
+        );
+        assert_eq!(
+            read("resource.facets.containers.all(c, c.privileged == false)"),
+            ["resource.facets.containers"]
+        );
+        assert_eq!(
+            read("config.required_tags.all(t, t in resource.tags)"),
+            ["resource.tags", "config.required_tags"]
+        );
+    }
+
+    #[test]
+    fn reports_foreign_identifiers() {
+        let ast = Program::compile("resourse.facets.x && size(y) > 0")
+            .unwrap()
+            .expression()
+            .clone();
+        assert_eq!(paths(&ast).1, ["resourse", "y"]);
+    }
+
+    #[test]
+    fn renders_templates() {
+        let (t, _) = Template::compile("bucket {{ name }} keeps {{ days }} days").unwrap();
+        let mut ctx = Context::default();
+        ctx.add_variable_from_value("name", "logs");
+        ctx.add_variable_from_value("days", 7i64);
+        assert_eq!(t.render(&ctx), "bucket logs keeps 7 days");
+        assert!(Template::compile("{{ unclosed").is_err());
+        assert!(Template::compile("{{ a + }}").is_err());
+    }
+}

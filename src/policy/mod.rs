@@ -1,0 +1,253 @@
+//! Policies: YAML documents with a CEL condition, compiled once and shared by every thread.
+//!
+//! A policy file holds one policy or a list. Fields (unknown fields are rejected):
+//!
+//! ```yaml
+//! id: PLB-S3-001                 # stable; never reused for another meaning
+//! title: S3 buckets encrypt data at rest with a KMS key
+//! severity: high                 # critical | high | medium | low | info
+//! category: encryption           # encryption | network | retention | tagging | backup | audit | iam | kubernetes
+//! kinds: [aws_s3_bucket]
+//! when: resource.facets.x != ""  # optional CEL: the policy applies only where this is true
+//! condition: resource.facets.sse_algorithm.startsWith("aws:kms")   # CEL; true = compliant
+//! message: "bucket {{ resource.cloud_id }} uses {{ resource.facets.sse_algorithm }}"
+//! rationale: Why the requirement exists.
+//! remediation: What to do, imperatively.
+//! references: [https://docs.aws.amazon.com/...]
+//! controls:
+//!   baseline: ["Security & Compliance Infrastructure/Data Protection/Encryption"]
+//!   nist-800-53: [SC-28]
+//! ```
+//!
+//! CEL sees `resource` (`id`, `kind`, `cloud_id`, `tags`, `attrs`, `facets`) and `config`
+//! (the settings of `plumb.yaml`).
+
+pub mod cases;
+mod expr;
+mod load;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use expr::{Path, PathRoot, Template, to_cel};
+pub use load::{LoadError, PolicyFile, builtin_files, load_dir, load_files};
+
+/// How bad a failure is. Ordered from `Info` (least) to `Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str() == s)
+            .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low, info)"))
+    }
+}
+
+/// What a policy is about. Exactly these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Encryption,
+    Network,
+    Retention,
+    Tagging,
+    Backup,
+    Audit,
+    Iam,
+    Kubernetes,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Encryption,
+        Category::Network,
+        Category::Retention,
+        Category::Tagging,
+        Category::Backup,
+        Category::Audit,
+        Category::Iam,
+        Category::Kubernetes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Encryption => "encryption",
+            Category::Network => "network",
+            Category::Retention => "retention",
+            Category::Tagging => "tagging",
+            Category::Backup => "backup",
+            Category::Audit => "audit",
+            Category::Iam => "iam",
+            Category::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The documentation fields of a policy: what `plumb policies show`, SARIF rules and reports
+/// print. Serialisable on its own so reports can carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyDoc {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub rationale: String,
+    #[serde(default)]
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Framework -> control ids (`baseline`, `cis-aws-3.0`, `nist-800-53`, ...).
+    #[serde(default)]
+    pub controls: BTreeMap<String, Vec<String>>,
+    /// Where the policy was defined: `file:line` (`builtin:` prefix for embedded ones).
+    pub origin: String,
+}
+
+/// A loaded, compiled policy. `Send + Sync`: compiled once, shared by every evaluating thread.
+#[derive(Debug)]
+pub struct Policy {
+    pub doc: PolicyDoc,
+    pub condition_source: String,
+    pub when_source: Option<String>,
+    pub(crate) condition: cel::Program,
+    pub(crate) when: Option<cel::Program>,
+    pub(crate) message: Template,
+    /// Every `resource.*` / `config.*` path the condition and `when` read: the evidence of a
+    /// verdict, and what decides whether a failure is really `unknown`.
+    pub reads: Vec<Path>,
+    /// Whether any expression reads `resource.attrs`; if none does, attributes are not
+    /// converted for CEL at all.
+    pub reads_attrs: bool,
+}
+
+/// The policies of one run, indexed by kind.
+#[derive(Debug, Default)]
+pub struct PolicySet {
+    policies: Vec<Arc<Policy>>,
+    by_kind: HashMap<String, Vec<usize>>,
+}
+
+impl PolicySet {
+    /// A set from loaded policies, sorted by id. Ids must already be unique.
+    pub fn new(mut policies: Vec<Policy>) -> Self {
+        policies.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
+        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in policies.iter().enumerate() {
+            for kind in &p.doc.kinds {
+                by_kind.entry(kind.clone()).or_default().push(i);
+            }
+        }
+        PolicySet {
+            policies: policies.into_iter().map(Arc::new).collect(),
+            by_kind,
+        }
+    }
+
+    /// All policies, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Policy>> {
+        self.policies.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.policies.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// The policies that apply to a kind, by id.
+    pub fn for_kind(&self, kind: &str) -> impl Iterator<Item = &Arc<Policy>> {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Policy>> {
+        self.policies
+            .binary_search_by(|p| p.doc.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.policies[i])
+    }
+
+    /// Drops the policies whose id is listed.
+    pub fn without(self, ids: &[String]) -> Self {
+        let kept = self
+            .policies
+            .into_iter()
+            .filter(|p| !ids.contains(&p.doc.id))
+            .map(|p| Arc::try_unwrap(p).expect("a fresh set owns its policies"))
+            .collect();
+        PolicySet::new(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_policies_are_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Policy>();
+        assert_send_sync::<PolicySet>();
+    }
+
+    #[test]
+    fn severities_order_from_info_to_critical() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Info);
+        assert_eq!("medium".parse::<Severity>(), Ok(Severity::Medium));
+        assert!("severe".parse::<Severity>().is_err());
+    }
+}

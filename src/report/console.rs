@@ -1,0 +1,281 @@
+//! Console: failures grouped by resource, with the source lines for file-based resources,
+//! then what could not be decided or read, then one summary line. Styles are ANSI; the caller
+//! strips them when the output is not a colour terminal.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+
+use super::RenderOptions;
+use crate::findings::{Finding, ScanReport, Status};
+use crate::inventory::Location;
+use crate::policy::Severity;
+use crate::redact::redact_line;
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+
+/// Source lines shown per resource at most.
+const SNIPPET_LINES: u32 = 8;
+const SNIPPET_WIDTH: usize = 120;
+
+fn severity_style(s: Severity) -> Style {
+    let color = match s {
+        Severity::Critical => AnsiColor::BrightRed,
+        Severity::High => AnsiColor::Red,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Blue,
+        Severity::Info => AnsiColor::White,
+    };
+    Style::new()
+        .fg_color(Some(anstyle::Color::Ansi(color)))
+        .effects(Effects::BOLD)
+}
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut sources = Sources::default();
+    let mut groups: BTreeMap<(Option<(String, u32)>, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+        let key = f.location.as_ref().map(|l| (l.file.clone(), l.start_line));
+        groups
+            .entry((key, f.resource.id.as_str()))
+            .or_default()
+            .push(f);
+    }
+    for findings in groups.values() {
+        let first = findings[0];
+        let place = match &first.location {
+            Some(l) => format!("{}:{}", l.file, l.start_line),
+            None => first
+                .resource
+                .cloud_id
+                .clone()
+                .unwrap_or_else(|| first.resource.id.clone()),
+        };
+        writeln!(
+            out,
+            "{}  {}",
+            paint(BOLD, &first.resource.id),
+            paint(DIM, &format!("{} · {place}", first.resource.kind))
+        )?;
+        let mut sorted = findings.clone();
+        sorted.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.policy_id.cmp(&b.policy_id))
+        });
+        for f in sorted {
+            writeln!(
+                out,
+                "  {:<9} {}  {}",
+                paint(
+                    severity_style(f.severity),
+                    &f.severity.as_str().to_uppercase()
+                ),
+                paint(BOLD, &f.policy_id),
+                f.title
+            )?;
+            if f.message != f.title {
+                writeln!(out, "            {}", f.message)?;
+            }
+        }
+        if let Some(l) = &first.location {
+            sources.snippet(l, out)?;
+        }
+        writeln!(out)?;
+    }
+
+    let unknown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .collect();
+    if !unknown.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(BOLD, &format!("Could not decide ({})", unknown.len()))
+        )?;
+        for f in unknown {
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                f.policy_id,
+                f.resource.id,
+                paint(DIM, &f.message)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let errors: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .collect();
+    if !errors.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(BOLD, &format!("Evaluation errors ({})", errors.len()))
+        )?;
+        for f in errors {
+            writeln!(out, "  {}  {}  {}", f.policy_id, f.resource.id, f.message)?;
+        }
+        writeln!(out)?;
+    }
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(BOLD, &format!("Waived ({})", waived.len()))
+        )?;
+        for f in waived {
+            let reason = f.waiver.as_ref().map_or("", |w| w.reason.as_str());
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                f.policy_id,
+                f.resource.id,
+                paint(DIM, reason)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if options.show_passed {
+        let passed: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Pass)
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            paint(BOLD, &format!("Passed ({})", passed.len()))
+        )?;
+        for f in passed {
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                paint(GREEN, "ok"),
+                f.policy_id,
+                f.resource.id
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !report.errors.is_empty() {
+        let red = severity_style(Severity::High);
+        writeln!(
+            out,
+            "{}",
+            paint(
+                red,
+                &format!(
+                    "Not read or not honoured ({}): unread is not compliant",
+                    report.errors.len()
+                )
+            )
+        )?;
+        for e in &report.errors {
+            writeln!(out, "  {e}")?;
+        }
+        writeln!(out)?;
+    }
+    summary(report, out)
+}
+
+fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            s.failures_by_severity
+                .get(sev)
+                .map(|n| paint(severity_style(*sev), &format!("{n} {sev}")))
+        })
+        .collect();
+    let failed = if s.fail == 0 {
+        paint(GREEN, "0 failed")
+    } else {
+        format!(
+            "{} ({})",
+            paint(BOLD, &format!("{} failed", s.fail)),
+            by_severity.join(", ")
+        )
+    };
+    writeln!(
+        out,
+        "{} resources, {} policies, {} checks: {} passed, {failed}, {} unknown, {} errors, {} waived{}",
+        s.resources,
+        s.policies,
+        s.evaluations,
+        s.pass,
+        s.unknown,
+        s.error,
+        s.waived,
+        if s.errors > 0 {
+            format!("; {} inputs not read", s.errors)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Source files read once each, for snippets.
+#[derive(Default)]
+struct Sources {
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn snippet(&mut self, l: &Location, out: &mut dyn Write) -> io::Result<()> {
+        let lines = self.files.entry(l.file.clone()).or_insert_with(|| {
+            std::fs::read_to_string(&l.file)
+                .ok()
+                .map(|t| t.lines().map(str::to_string).collect())
+        });
+        let Some(lines) = lines else {
+            return Ok(());
+        };
+        let end = l.end_line.min(l.start_line + SNIPPET_LINES - 1);
+        let width = end.to_string().len();
+        for n in l.start_line..=end {
+            let Some(line) = lines.get(n as usize - 1) else {
+                break;
+            };
+            let previous = (n > 1).then(|| lines[n as usize - 2].as_str());
+            let mut shown = redact_line(line, previous);
+            if shown.chars().count() > SNIPPET_WIDTH {
+                shown = shown.chars().take(SNIPPET_WIDTH).collect::<String>() + "…";
+            }
+            writeln!(
+                out,
+                "    {} {}",
+                paint(DIM, &format!("{n:>width$} │")),
+                shown
+            )?;
+        }
+        if end < l.end_line {
+            writeln!(
+                out,
+                "    {}",
+                paint(
+                    DIM,
+                    &format!("{:>width$} ┆ ({} more lines)", "", l.end_line - end)
+                )
+            )?;
+        }
+        Ok(())
+    }
+}

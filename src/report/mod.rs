@@ -1,0 +1,115 @@
+//! Reporters: one module per format, each taking the whole [`ScanReport`] and a writer.
+//! Reporters never print on their own and never decide exit codes.
+
+mod console;
+mod json;
+mod sarif;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::findings::ScanReport;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Console,
+    Json,
+    Sarif,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Console, Format::Json, Format::Sarif];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Console => "console",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `FORMAT` or `FORMAT=PATH`, as given to `--format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// Where to write; standard output when `None`.
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for Output {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, path) = match s.split_once('=') {
+            Some((name, path)) if !path.is_empty() => (name, Some(PathBuf::from(path))),
+            Some((name, _)) => return Err(format!("--format {name}= needs a path after '='")),
+            None => (s, None),
+        };
+        let format = Format::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown format {name:?} (expected one of: {})",
+                    names.join(", ")
+                )
+            })?;
+        Ok(Output { format, path })
+    }
+}
+
+/// Settings that shape rendering but are not part of the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Console: also list passing checks.
+    pub show_passed: bool,
+}
+
+/// Writes `report` in `format`. Console output carries ANSI styles; the caller strips them
+/// where the destination is not a colour terminal.
+pub fn render(
+    format: Format,
+    report: &ScanReport,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Console => console::render(report, options, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_format_with_optional_path() {
+        assert_eq!(
+            "sarif=out.sarif".parse::<Output>(),
+            Ok(Output {
+                format: Format::Sarif,
+                path: Some("out.sarif".into())
+            })
+        );
+        assert_eq!("json".parse::<Output>().unwrap().path, None);
+        assert!(
+            "xml"
+                .parse::<Output>()
+                .unwrap_err()
+                .contains("console, json, sarif")
+        );
+        assert!("json=".parse::<Output>().is_err());
+    }
+}

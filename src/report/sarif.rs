@@ -1,0 +1,312 @@
+//! SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
+//!
+//! Results are the findings that need attention: failures (level from severity), unknowns
+//! and evaluation errors (level `note`, kind `review`), and waived failures (with an in-source
+//! or external suppression and its justification). Passes are left out: SARIF viewers list
+//! problems, and the JSON report keeps the evidence of compliance. Only rules with a result
+//! are listed, sorted by id. `partialFingerprints` come from (policy, resource), so a result
+//! keeps its identity when lines move.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Suppression,
+    Tool, ToolComponent,
+};
+
+use crate::findings::{Finding, ScanReport, Status};
+use crate::policy::{PolicyDoc, Severity};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+/// GitHub ranks security results by this CVSS-like score.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn text(s: impl Into<String>) -> Message {
+    Message::builder().text(s.into()).build()
+}
+
+fn multiformat(s: impl Into<String>) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s.into()).build()
+}
+
+fn properties(values: BTreeMap<String, Value>, tags: Option<Vec<String>>) -> PropertyBag {
+    let mut bag = PropertyBag::builder().additional_properties(values).build();
+    bag.tags = tags;
+    bag
+}
+
+/// A path as a SARIF URI: relative paths stay relative (to the scan's root), absolute ones
+/// become `file://` URIs.
+fn uri(path: &str) -> (String, Option<String>) {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path).to_string();
+    let escaped = path.replace('%', "%25").replace(' ', "%20");
+    if path.starts_with('/') {
+        (format!("file://{escaped}"), None)
+    } else {
+        (escaped, Some("%SRCROOT%".to_string()))
+    }
+}
+
+fn rule(doc: &PolicyDoc) -> ReportingDescriptor {
+    let mut help = doc.remediation.clone();
+    if help.is_empty() {
+        help = doc.title.clone();
+    }
+    let mut markdown = format!("**{}**\n\n", doc.title);
+    if !doc.rationale.is_empty() {
+        markdown.push_str(&format!("{}\n\n", doc.rationale));
+    }
+    if !doc.remediation.is_empty() {
+        markdown.push_str(&format!("**Remediation.** {}\n\n", doc.remediation));
+    }
+    for r in &doc.references {
+        markdown.push_str(&format!("- <{r}>\n"));
+    }
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".into(),
+        json!(security_severity(doc.severity)),
+    );
+    props.insert("precision".into(), json!("high"));
+    props.insert(
+        "problem.severity".into(),
+        json!(match level(doc.severity) {
+            ResultLevel::Error => "error",
+            ResultLevel::Warning => "warning",
+            _ => "recommendation",
+        }),
+    );
+    props.insert("severity".into(), json!(doc.severity));
+    props.insert("category".into(), json!(doc.category));
+    props.insert("kinds".into(), json!(doc.kinds));
+    if !doc.controls.is_empty() {
+        props.insert("controls".into(), json!(doc.controls));
+    }
+    let mut tags = vec!["security".to_string(), doc.category.to_string()];
+    for (framework, ids) in &doc.controls {
+        for id in ids {
+            tags.push(format!("{framework}/{id}"));
+        }
+    }
+    let mut full = doc.rationale.clone();
+    if full.is_empty() {
+        full = doc.title.clone();
+    }
+    let mut help_message = multiformat(help);
+    help_message.markdown = Some(markdown);
+    let mut descriptor = ReportingDescriptor::builder()
+        .id(doc.id.clone())
+        .name(rule_name(&doc.title))
+        .short_description(multiformat(doc.title.clone()))
+        .full_description(multiformat(full))
+        .help(help_message)
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level(doc.severity)))
+                .build(),
+        )
+        .properties(properties(props, Some(tags)))
+        .build();
+    descriptor.help_uri = doc.references.first().cloned();
+    descriptor
+}
+
+/// SARIF rule names are identifiers: `S3BucketsEncryptDataAtRest`.
+fn rule_name(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn location(f: &Finding) -> Location {
+    let mut loc = Location::builder()
+        .logical_locations(vec![
+            LogicalLocation::builder()
+                .fully_qualified_name(f.resource.id.clone())
+                .kind("resource".to_string())
+                .build(),
+        ])
+        .build();
+    if let Some(l) = &f.location {
+        let (uri, base) = uri(&l.file);
+        let mut artifact = ArtifactLocation::builder().uri(uri).build();
+        artifact.uri_base_id = base;
+        let region = Region::builder()
+            .start_line(i64::from(l.start_line.max(1)))
+            .end_line(i64::from(l.end_line.max(l.start_line).max(1)))
+            .build();
+        loc.physical_location = Some(
+            PhysicalLocation::builder()
+                .artifact_location(artifact)
+                .region(region)
+                .build(),
+        );
+    }
+    loc
+}
+
+fn result(f: &Finding, rule_index: i64) -> SarifResult {
+    let (level, kind) = match f.status {
+        Status::Fail | Status::Waived => (level(f.severity), ResultKind::Fail),
+        Status::Unknown | Status::Error => (ResultLevel::Note, ResultKind::Review),
+        Status::Pass => (ResultLevel::None, ResultKind::Pass),
+    };
+    let message = match f.status {
+        Status::Unknown => format!("{} ({}): {}", f.title, f.resource.id, f.message),
+        Status::Error => format!(
+            "{} ({}): evaluation error: {}",
+            f.title, f.resource.id, f.message
+        ),
+        _ => format!("{} ({})", f.message, f.resource.id),
+    };
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("plumb/v1".to_string(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("status".into(), json!(f.status));
+    props.insert("resource".into(), json!(f.resource));
+    if !f.evidence.is_empty() {
+        props.insert("evidence".into(), json!(f.evidence));
+    }
+    let mut r = SarifResult::builder()
+        .rule_id(f.policy_id.clone())
+        .rule_index(rule_index)
+        .level(level)
+        .kind(kind)
+        .message(text(message))
+        .locations(vec![location(f)])
+        .partial_fingerprints(fingerprints)
+        .properties(properties(props, None))
+        .build();
+    if let Some(w) = &f.waiver {
+        let inline = w.source.starts_with("inline");
+        r.suppressions = Some(vec![
+            Suppression::builder()
+                .kind(json!(if inline { "inSource" } else { "external" }))
+                .justification(w.reason.clone())
+                .build(),
+        ]);
+    }
+    r
+}
+
+pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let shown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::Pass)
+        .collect();
+    let mut rule_ids: Vec<&str> = shown.iter().map(|f| f.policy_id.as_str()).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<ReportingDescriptor> = rule_ids
+        .iter()
+        .filter_map(|id| report.policy(id))
+        .map(rule)
+        .collect();
+    let index = |id: &str| rule_ids.binary_search(&id).map_or(-1, |i| i as i64);
+    let results: Vec<SarifResult> = shown
+        .iter()
+        .map(|f| result(f, index(&f.policy_id)))
+        .collect();
+
+    let notifications: Vec<Notification> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let mut n = Notification::builder().message(text(e.to_string())).build();
+            n.level = Some(json!("error"));
+            if e.scope.contains('/') || e.scope.contains('.') {
+                let (uri, base) = uri(&e.scope);
+                let mut artifact = ArtifactLocation::builder().uri(uri).build();
+                artifact.uri_base_id = base;
+                let mut physical = PhysicalLocation::builder()
+                    .artifact_location(artifact)
+                    .build();
+                if let Some(line) = e.line {
+                    physical.region =
+                        Some(Region::builder().start_line(i64::from(line.max(1))).build());
+                }
+                n.locations = Some(vec![
+                    Location::builder().physical_location(physical).build(),
+                ]);
+            }
+            n
+        })
+        .collect();
+    let mut invocation = Invocation::builder().execution_successful(true).build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+
+    let driver = ToolComponent::builder()
+        .name("plumb".to_string())
+        .semantic_version(report.tool.version.clone())
+        .version(report.tool.version.clone())
+        .information_uri("https://github.com/plumb-dev/plumb".to_string())
+        .rules(rules)
+        .build();
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .build();
+    run.column_kind = Some(json!("utf16CodeUnits"));
+    let log = Sarif::builder()
+        .schema(SCHEMA.to_string())
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_rules_as_identifiers() {
+        assert_eq!(
+            rule_name("S3 buckets encrypt data at rest"),
+            "S3BucketsEncryptDataAtRest"
+        );
+    }
+
+    #[test]
+    fn makes_uris() {
+        assert_eq!(
+            uri("./a b/plan.json"),
+            ("a%20b/plan.json".into(), Some("%SRCROOT%".into()))
+        );
+        assert_eq!(uri("/abs/x.json").0, "file:///abs/x.json");
+    }
+}
