@@ -64,13 +64,14 @@ fn evaluate_resource(
         .collect()
 }
 
-/// The CEL view of a resource: `id`, `kind`, `cloud_id`, `tags`, `facets`, and `attrs` when a
+/// The CEL view of a resource: `id`, `kind`, `name`, `cloud_id`, `tags`, `facets`, and `attrs` when a
 /// policy reads them (attributes can be large; facets are small).
 fn resource_value(r: &Resource, with_attrs: bool) -> Cel {
     let mut map: std::collections::HashMap<Key, Cel> = std::collections::HashMap::with_capacity(6);
     let key = |k: &str| Key::String(Arc::new(k.to_string()));
     map.insert(key("id"), Cel::String(Arc::new(r.id.clone())));
     map.insert(key("kind"), Cel::String(Arc::new(r.kind.clone())));
+    map.insert(key("name"), Cel::String(Arc::new(r.name.clone())));
     map.insert(
         key("cloud_id"),
         r.cloud_id
@@ -255,6 +256,7 @@ fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<String, Valu
                 Some("attrs") => lookup(&r.attrs, &segs[1..]),
                 Some("id") => Some(Value::String(r.id.clone())),
                 Some("kind") => Some(Value::String(r.kind.clone())),
+                Some("name") => Some(Value::String(r.name.clone())),
                 Some("cloud_id") => Some(r.cloud_id.clone().map_or(Value::Null, Value::String)),
                 _ => None,
             },

@@ -58,6 +58,7 @@ impl fmt::Display for Status {
 pub struct ResourceRef {
     pub id: String,
     pub kind: String,
+    pub name: String,
     pub cloud_id: Option<String>,
 }
 
@@ -66,6 +67,7 @@ impl From<&Resource> for ResourceRef {
         ResourceRef {
             id: r.id.clone(),
             kind: r.kind.clone(),
+            name: r.name.clone(),
             cloud_id: r.cloud_id.clone(),
         }
     }

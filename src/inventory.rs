@@ -110,6 +110,9 @@ pub struct Resource {
     /// Canonical type: the Terraform AWS provider type name for AWS (`aws_s3_bucket`), whatever
     /// the source; `k8s/<Kind>` for Kubernetes (`k8s/Deployment`).
     pub kind: String,
+    /// A short human name for messages: the bucket name, the database identifier, the
+    /// Kubernetes `namespace/name`; the address when nothing better is known.
+    pub name: String,
     /// The provider's own identifier (ARN, bucket name, `namespace/name`) when known: how IaC
     /// and live resources are matched for drift.
     #[serde(default)]
@@ -207,8 +210,10 @@ pub struct Suppression {
 impl Resource {
     /// A resource with empty tags, attributes and facets.
     pub fn new(id: impl Into<String>, kind: impl Into<String>, source: Source) -> Self {
+        let id = id.into();
         Resource {
-            id: id.into(),
+            name: id.clone(),
+            id,
             kind: kind.into(),
             cloud_id: None,
             source,

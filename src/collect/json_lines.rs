@@ -4,11 +4,11 @@
 //! tracks only nesting, strings and newlines, so findings on a plan or state can point at the
 //! line where each resource starts.
 
-/// The 1-based line on which each element of the array at `key` (a key of the top-level
-/// object) starts. Empty if there is no such array.
-pub fn element_lines(text: &str, key: &str) -> Vec<u32> {
+/// The 1-based lines on which each element of the array at `key` (a key of the top-level
+/// object) starts and ends. Empty if there is no such array.
+pub fn element_lines(text: &str, key: &str) -> Vec<(u32, u32)> {
     let bytes = text.as_bytes();
-    let mut lines = Vec::new();
+    let mut lines: Vec<(u32, u32)> = Vec::new();
     let mut line: u32 = 1;
     let mut depth = 0usize;
     let mut i = 0;
@@ -35,13 +35,13 @@ pub fn element_lines(text: &str, key: &str) -> Vec<u32> {
                     last_key_at_depth1 = Some((start, i.min(bytes.len())));
                 }
                 if expect_element && in_target == Some(depth) {
-                    lines.push(line);
+                    lines.push((line, line));
                     expect_element = false;
                 }
             }
             b'{' | b'[' => {
                 if expect_element && in_target == Some(depth) {
-                    lines.push(line);
+                    lines.push((line, line));
                     expect_element = false;
                 }
                 depth += 1;
@@ -59,12 +59,17 @@ pub fn element_lines(text: &str, key: &str) -> Vec<u32> {
                     return lines;
                 }
                 depth = depth.saturating_sub(1);
+                if in_target == Some(depth)
+                    && let Some(last) = lines.last_mut()
+                {
+                    last.1 = line;
+                }
             }
             b',' if in_target == Some(depth) => expect_element = true,
             b' ' | b'\t' | b'\r' | b':' | b',' => {}
             _ => {
                 if expect_element && in_target == Some(depth) {
-                    lines.push(line);
+                    lines.push((line, line));
                     expect_element = false;
                 }
             }
@@ -81,15 +86,15 @@ mod tests {
     #[test]
     fn finds_element_lines_of_a_top_level_array() {
         let text = "{\n \"x\": [1],\n \"resources\": [\n  {\"a\": \"]\"},\n  {\n   \"b\": [2]\n  }\n ],\n \"z\": 1\n}";
-        assert_eq!(element_lines(text, "resources"), [4, 5]);
-        assert_eq!(element_lines(text, "x"), [2]);
+        assert_eq!(element_lines(text, "resources"), [(4, 4), (5, 7)]);
+        assert_eq!(element_lines(text, "x"), [(2, 2)]);
         assert!(element_lines(text, "missing").is_empty());
     }
 
     #[test]
     fn compact_json_is_all_line_one() {
         let text = r#"{"resource_changes":[{"address":"a"},{"address":"b\"c"}]}"#;
-        assert_eq!(element_lines(text, "resource_changes"), [1, 1]);
+        assert_eq!(element_lines(text, "resource_changes"), [(1, 1), (1, 1)]);
     }
 
     #[test]

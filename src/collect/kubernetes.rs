@@ -131,6 +131,11 @@ fn object(path: &str, node: &Node) -> Result<Resource, CollectError> {
         },
     );
     r.cloud_id = Some(object_id);
+    r.name = if namespaced {
+        format!("{namespace}/{name}")
+    } else {
+        name
+    };
     if let Some(Value::Object(labels)) = obj.pointer("/metadata/labels") {
         for (k, v) in labels {
             r.tags.insert(

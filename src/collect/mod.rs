@@ -125,7 +125,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 fn has_source_extension(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("json" | "yaml" | "yml")
+        Some("json" | "yaml" | "yml" | "tfstate")
     )
 }
 
@@ -161,7 +161,8 @@ fn collect_file(c: &Candidate) -> Collected {
     };
     let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let looks_json = ext == "json" || trimmed.starts_with('{') || trimmed.starts_with('[');
+    let looks_json =
+        matches!(ext, "json" | "tfstate") || trimmed.starts_with('{') || trimmed.starts_with('[');
 
     let outcome = if looks_json {
         match serde_json::from_str::<Value>(&text) {

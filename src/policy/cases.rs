@@ -123,6 +123,7 @@ pub fn read_case(path: &Path) -> Result<Vec<Resource>, String> {
             r.unknown.insert("/tags".into());
         }
         r.cloud_id = terraform::cloud_id(&r.kind, &r.attrs);
+        r.name = terraform::display_name(&r.id[3..], &r.attrs);
         terraform::redact_marked(&mut r, &[]);
         out.push(r);
     }

@@ -210,7 +210,7 @@ const CEL_IDENTS: &[&str] = &[
 ];
 
 /// The fields CEL's `resource` has.
-const RESOURCE_FIELDS: &[&str] = &["id", "kind", "cloud_id", "tags", "attrs", "facets"];
+const RESOURCE_FIELDS: &[&str] = &["id", "kind", "name", "cloud_id", "tags", "attrs", "facets"];
 
 fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadError>> {
     let mut errors = Vec::new();

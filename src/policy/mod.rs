@@ -19,7 +19,7 @@
 //!   nist-800-53: [SC-28]
 //! ```
 //!
-//! CEL sees `resource` (`id`, `kind`, `cloud_id`, `tags`, `attrs`, `facets`) and `config`
+//! CEL sees `resource` (`id`, `kind`, `name`, `cloud_id`, `tags`, `attrs`, `facets`) and `config`
 //! (the settings of `plumb.yaml`).
 
 pub mod cases;

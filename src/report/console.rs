@@ -73,16 +73,16 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         for f in sorted {
             writeln!(
                 out,
-                "  {:<9} {}  {}",
+                "  {} {}  {}",
                 paint(
                     severity_style(f.severity),
-                    &f.severity.as_str().to_uppercase()
+                    &format!("{:<8}", f.severity.as_str().to_uppercase())
                 ),
                 paint(BOLD, &f.policy_id),
                 f.title
             )?;
             if f.message != f.title {
-                writeln!(out, "            {}", f.message)?;
+                writeln!(out, "           {}", f.message)?;
             }
         }
         if let Some(l) = &first.location {

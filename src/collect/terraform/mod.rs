@@ -42,6 +42,25 @@ pub fn cloud_id(kind: &str, attrs: &Value) -> Option<String> {
     text("id").map(str::to_string)
 }
 
+/// Attributes that hold a resource's human name, most specific first.
+const NAME_ATTRS: &[&str] = &[
+    "bucket",
+    "identifier",
+    "cluster_identifier",
+    "name",
+    "function_name",
+    "table_name",
+];
+
+/// A short name for messages: the first naming attribute that is known, else the address.
+pub fn display_name(address: &str, attrs: &Value) -> String {
+    NAME_ATTRS
+        .iter()
+        .filter_map(|k| attrs.get(*k).and_then(Value::as_str))
+        .find(|s| !s.is_empty())
+        .map_or_else(|| address.to_string(), str::to_string)
+}
+
 /// Tags as strings: `tags_all` (provider default tags included) when known, else `tags`.
 /// Returns whether the tags are unknown.
 pub fn tags(attrs: &Value, unknown: &BTreeSet<String>) -> (BTreeMap<String, String>, bool) {

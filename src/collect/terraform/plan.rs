@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{cloud_id, escape, index_suffix, marked, redact_marked, set_pointer, tags};
+use super::{cloud_id, display_name, escape, index_suffix, marked, redact_marked, set_pointer, tags};
 use crate::collect::json_lines::element_lines;
 use crate::inventory::{CollectError, Resource, Source};
 
@@ -80,7 +80,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
         }
         let module = field("module_address");
         let index = change.get("index");
-        let line = lines.get(i).copied().unwrap_or(1);
+        let (line, end_line) = lines.get(i).copied().unwrap_or((1, 1));
         let body = &change["change"];
 
         let mut r = Resource::new(
@@ -89,7 +89,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
             Source::File {
                 path: path.to_string(),
                 start_line: line,
-                end_line: line,
+                end_line,
                 module_calls: Vec::new(),
             },
         );
@@ -144,6 +144,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
             r.unknown.insert("/tags".into());
         }
         r.cloud_id = cloud_id(kind, &r.attrs);
+        r.name = display_name(&r.id[3..], &r.attrs);
         resources.push(r);
     }
     Ok(resources)
@@ -200,6 +201,7 @@ fn from_planned_values(path: &str, doc: &Value) -> Vec<Resource> {
             redact_marked(&mut r, &sensitive);
             r.tags = tags(&r.attrs, &r.unknown).0;
             r.cloud_id = cloud_id(&r.kind, &r.attrs);
+            r.name = display_name(&r.id[3..], &r.attrs);
             out.push(r);
         }
         for child in module

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{cloud_id, escape, index_suffix, redact_marked, tags};
+use super::{cloud_id, display_name, escape, index_suffix, redact_marked, tags};
 use crate::collect::json_lines::element_lines;
 use crate::inventory::{CollectError, Resource, Source};
 
@@ -50,7 +50,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
         if kind.is_empty() || name.is_empty() {
             return Err(error(format!("resources[{i}] has no type or name")));
         }
-        let line = lines.get(i).copied().unwrap_or(1);
+        let (line, end_line) = lines.get(i).copied().unwrap_or((1, 1));
         let prefix = if module.is_empty() {
             String::new()
         } else {
@@ -72,7 +72,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
                 Source::File {
                     path: path.to_string(),
                     start_line: line,
-                    end_line: line,
+                    end_line,
                     module_calls: Vec::new(),
                 },
             );
@@ -84,6 +84,7 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
             redact_marked(&mut r, &sensitive);
             r.tags = tags(&r.attrs, &r.unknown).0;
             r.cloud_id = cloud_id(kind, &r.attrs);
+        r.name = display_name(&r.id[3..], &r.attrs);
             out.push(r);
         }
     }
