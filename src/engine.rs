@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::Settings;
 use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
-use crate::inventory::{CollectError, Resource};
+use crate::inventory::{CollectError, Location, Resource};
 use crate::policy::{Path, PathRoot, Policy, PolicySet, to_cel};
 
 /// Resources per parallel task: large enough that building a CEL root context per task is
@@ -51,16 +51,20 @@ fn evaluate_resource(
     settings: &Value,
     r: &Resource,
 ) -> Vec<Finding> {
-    let applicable: Vec<&Arc<Policy>> = policies.for_kind(&r.kind).collect();
-    if applicable.is_empty() {
+    let mut applicable = policies.for_kind(&r.kind).peekable();
+    if applicable.peek().is_none() {
         return Vec::new();
     }
-    let with_attrs = applicable.iter().any(|p| p.reads_attrs);
+    let with_attrs = policies.for_kind(&r.kind).any(|p| p.reads_attrs);
     let mut scope = root.new_inner_scope();
     scope.add_variable_from_value("resource", resource_value(r, with_attrs));
+    let subject = Subject {
+        r,
+        reference: Arc::new(ResourceRef::from(r)),
+        location: r.location().map(Arc::new),
+    };
     applicable
-        .into_iter()
-        .filter_map(|p| judge(p, &scope, settings, r))
+        .filter_map(|p| judge(p, &scope, settings, &subject))
         .collect()
 }
 
@@ -103,8 +107,16 @@ fn resource_value(r: &Resource, with_attrs: bool) -> Cel {
     Cel::Map(Map { map: Arc::new(map) })
 }
 
+/// The resource being judged, with the parts every finding on it shares.
+struct Subject<'a> {
+    r: &'a Resource,
+    reference: Arc<ResourceRef>,
+    location: Option<Arc<Location>>,
+}
+
 /// One policy on one resource; `None` when its `when` says it does not apply.
-fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, r: &Resource) -> Option<Finding> {
+fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, subject: &Subject<'_>) -> Option<Finding> {
+    let r = subject.r;
     let unknown_reads = || -> Vec<String> {
         p.reads
             .iter()
@@ -125,7 +137,7 @@ fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, r: &Resource) ->
                 }
                 return Some(finding(
                     p,
-                    r,
+                    subject,
                     settings,
                     Status::Unknown,
                     unknown_message(&unknown),
@@ -152,7 +164,7 @@ fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, r: &Resource) ->
             }
         }
     };
-    let mut f = finding(p, r, settings, status, message);
+    let mut f = finding(p, subject, settings, status, message);
     if matches!(f.status, Status::Fail | Status::Unknown | Status::Error)
         && let Some(s) = r
             .suppressions
@@ -189,19 +201,19 @@ fn unknown_message(unknown: &[String]) -> String {
     )
 }
 
-fn finding(p: &Policy, r: &Resource, settings: &Value, status: Status, message: String) -> Finding {
+fn finding(p: &Policy, s: &Subject<'_>, settings: &Value, status: Status, message: String) -> Finding {
     Finding {
-        policy_id: p.doc.id.clone(),
-        title: p.doc.title.clone(),
+        policy_id: p.id.clone(),
+        title: p.title.clone(),
         severity: p.doc.severity,
         category: p.doc.category,
         status,
-        resource: ResourceRef::from(r),
-        location: r.location(),
+        resource: s.reference.clone(),
+        location: s.location.clone(),
         message,
-        evidence: evidence(p, r, settings),
+        evidence: evidence(p, s.r, settings),
         waiver: None,
-        fingerprint: fingerprint(&p.doc.id, &r.id),
+        fingerprint: fingerprint(&p.doc.id, &s.r.id),
     }
 }
 
@@ -284,14 +296,42 @@ fn lookup(v: &Value, segs: &[String]) -> Option<Value> {
     Some(cur.clone())
 }
 
+/// Roughly how many bytes a value takes as JSON, stopping early past `limit`.
+fn approximate_size(v: &Value, limit: usize) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => {
+            let mut total = 2;
+            for item in items {
+                total += approximate_size(item, limit) + 1;
+                if total > limit {
+                    break;
+                }
+            }
+            total
+        }
+        Value::Object(map) => {
+            let mut total = 2;
+            for (k, item) in map {
+                total += k.len() + 4 + approximate_size(item, limit);
+                if total > limit {
+                    break;
+                }
+            }
+            total
+        }
+    }
+}
+
 fn bounded(v: Value) -> Value {
-    let size = serde_json::to_string(&v).map_or(0, |s| s.len());
+    let size = approximate_size(&v, EVIDENCE_LIMIT);
     if size <= EVIDENCE_LIMIT {
         return v;
     }
     match &v {
         Value::Array(items) => Value::String(format!("[{} items, {size} bytes]", items.len())),
-        Value::Object(map) => Value::String(format!("{{{} keys, {size} bytes}}", map.len())),
+        Value::Object(map) => Value::String(format!("{{{} keys}}", map.len())),
         Value::String(s) => {
             let cut: String = s.chars().take(EVIDENCE_LIMIT).collect();
             Value::String(format!("{cut}..."))

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -88,14 +89,15 @@ pub struct Waiver {
 /// One policy's verdict on one resource, with the evidence it rested on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub policy_id: String,
-    pub title: String,
+    pub policy_id: Arc<str>,
+    pub title: Arc<str>,
     pub severity: Severity,
     pub category: Category,
     pub status: Status,
-    pub resource: ResourceRef,
+    /// Shared by every finding on the same resource.
+    pub resource: Arc<ResourceRef>,
     /// File span of the resource, for findings on files; `null` for live resources.
-    pub location: Option<Location>,
+    pub location: Option<Arc<Location>>,
     pub message: String,
     /// The values the verdict depended on, by path (`facets.kms_key`, `config.rpo_minutes`).
     pub evidence: BTreeMap<String, Value>,
@@ -108,12 +110,27 @@ pub struct Finding {
 
 /// Fingerprint of a (policy, resource) pair.
 pub fn fingerprint(policy_id: &str, resource_id: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut h = Sha256::new();
     h.update(policy_id.as_bytes());
     h.update([0]);
     h.update(resource_id.as_bytes());
     let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
+}
+
+/// Report order: file and line, then resource, then policy.
+fn order_key(f: &Finding) -> (Option<(&str, u32)>, &str, &str) {
+    (
+        f.location.as_deref().map(|l| (l.file.as_str(), l.start_line)),
+        &f.resource.id,
+        &f.policy_id,
+    )
 }
 
 /// Counts over all findings.
@@ -164,13 +181,7 @@ impl ScanReport {
         mut findings: Vec<Finding>,
         mut errors: Vec<CollectError>,
     ) -> Self {
-        findings.sort_by(|a, b| {
-            let file = |f: &Finding| f.location.as_ref().map(|l| (l.file.clone(), l.start_line));
-            file(a)
-                .cmp(&file(b))
-                .then_with(|| a.resource.id.cmp(&b.resource.id))
-                .then_with(|| a.policy_id.cmp(&b.policy_id))
-        });
+        findings.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
         errors.sort();
         errors.dedup();
         let mut summary = Summary {

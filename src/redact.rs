@@ -53,8 +53,18 @@ const SECRET_SUFFIXES: &[&str] = &[
 
 /// Whether an attribute or variable name denotes a secret.
 pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase().replace('-', "_");
-    SECRET_NAMES.contains(&n.as_str()) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s))
+    // Called for every attribute of every resource: normalise on the stack, not the heap.
+    let mut buf = [0u8; 64];
+    let Some(n) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    for (dst, src) in n.iter_mut().zip(name.bytes()) {
+        *dst = if src == b'-' { b'_' } else { src.to_ascii_lowercase() };
+    }
+    let Ok(n) = std::str::from_utf8(n) else {
+        return false;
+    };
+    SECRET_NAMES.contains(&n) || SECRET_SUFFIXES.iter().any(|s| n.ends_with(s))
 }
 
 /// Redacts, in place, every secret the name rules find. Booleans and nulls are kept: a flag

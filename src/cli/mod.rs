@@ -170,10 +170,37 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// Phase timings on standard error when `PLUMB_TIMINGS` is set: where a slow scan spends
+/// its time.
+struct Timings {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            on: std::env::var_os("PLUMB_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&mut self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!("plumb: {phase}: {:.1} ms", (now - self.last).as_secs_f64() * 1e3);
+            self.last = now;
+        }
+    }
+}
+
 fn scan(args: ScanArgs) -> Result<u8> {
+    let mut timings = Timings::new();
     let config = args.eval.policies.config()?;
     let policies = args.eval.policies.load(&config)?;
+    timings.done("load policies");
     let collected: Collected = collect_paths(&args.paths);
+    timings.done("collect");
     if !args.keep_going && !collected.errors.is_empty() {
         let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
         bail!(
@@ -184,17 +211,21 @@ fn scan(args: ScanArgs) -> Result<u8> {
         );
     }
     let inventory = collected.into_inventory();
+    timings.done("normalise");
     if let Some(path) = &args.save_inventory {
         write_json(path, &inventory)?;
+        timings.done("save inventory");
     }
-    evaluate_and_report(&inventory, &policies, &config, &args.eval)
+    evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings)
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
     let config = args.eval.policies.config()?;
     let policies = args.eval.policies.load(&config)?;
+    let mut timings = Timings::new();
     let inventory = Inventory::read(&args.inventory)?;
-    evaluate_and_report(&inventory, &policies, &config, &args.eval)
+    timings.done("read inventory");
+    evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings)
 }
 
 /// Evaluates, writes every requested format, and decides the exit code.
@@ -203,9 +234,11 @@ fn evaluate_and_report(
     policies: &PolicySet,
     config: &Config,
     args: &EvalArgs,
+    timings: &mut Timings,
 ) -> Result<u8> {
     let threshold = fail_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()))?;
     let (findings, mut errors) = evaluate(policies, &config.settings, &inventory.resources);
+    timings.done("evaluate");
     let input_errors = inventory.metadata.errors.len();
     errors.extend(inventory.metadata.errors.iter().cloned());
     let report = ScanReport::new(
@@ -229,8 +262,10 @@ fn evaluate_and_report(
     } else {
         args.formats.clone()
     };
+    timings.done("assemble report");
     for output in &outputs {
         write_report(output, &report, &options)?;
+        timings.done(&format!("write {}", output.format));
     }
     Ok(exit_code(&report, threshold, input_errors))
 }

@@ -13,7 +13,6 @@ pub mod terraform;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::inventory::{CollectError, CollectorRun, Inventory, Metadata, Resource};
 use crate::normalize::normalize;
@@ -165,8 +164,9 @@ fn collect_file(c: &Candidate) -> Collected {
         matches!(ext, "json" | "tfstate") || trimmed.starts_with('{') || trimmed.starts_with('[');
 
     let outcome = if looks_json {
-        match serde_json::from_str::<Value>(&text) {
-            Ok(doc) => collect_json(&name, &text, &doc),
+        match sniff(&text) {
+            Ok(kind) => collect_json(&name, &text, kind),
+            Err(e) if e.is_data() => Outcome::NotRecognised,
             Err(e) => {
                 if c.explicit || plausibly_ours(&text) {
                     Outcome::Error(error(
@@ -217,22 +217,62 @@ enum Outcome {
     NotRecognised,
 }
 
-fn collect_json(name: &str, text: &str, doc: &Value) -> Outcome {
-    if terraform::plan::is_plan(doc) {
-        Outcome::Collected("terraform-plan", terraform::plan::collect(name, text, doc))
-    } else if terraform::state::is_state(doc) {
-        Outcome::Collected(
-            "terraform-state",
-            terraform::state::collect(name, text, doc),
-        )
-    } else if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
-        // JSON is YAML: parse again through the YAML reader to learn each object's lines.
-        match kubernetes::parse(name, text) {
+/// What a JSON document is, told from its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonKind {
+    Plan,
+    State,
+    Manifest,
+    Other,
+}
+
+/// Reads only the top-level keys of a JSON document: one pass that validates the whole text
+/// (so syntax errors carry their line) but allocates nothing for the values.
+fn sniff(text: &str) -> Result<JsonKind, serde_json::Error> {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        format_version: Option<IgnoredAny>,
+        resource_changes: Option<IgnoredAny>,
+        planned_values: Option<IgnoredAny>,
+        configuration: Option<IgnoredAny>,
+        version: Option<IgnoredAny>,
+        resources: Option<IgnoredAny>,
+        lineage: Option<IgnoredAny>,
+        terraform_version: Option<IgnoredAny>,
+        #[serde(rename = "apiVersion")]
+        api_version: Option<IgnoredAny>,
+        kind: Option<IgnoredAny>,
+    }
+    let k: Keys = serde_json::from_str(text)?;
+    Ok(
+        if k.format_version.is_some()
+            && (k.resource_changes.is_some() || k.planned_values.is_some() || k.configuration.is_some())
+        {
+            JsonKind::Plan
+        } else if k.version.is_some()
+            && k.resources.is_some()
+            && (k.lineage.is_some() || k.terraform_version.is_some())
+        {
+            JsonKind::State
+        } else if k.api_version.is_some() && k.kind.is_some() {
+            JsonKind::Manifest
+        } else {
+            JsonKind::Other
+        },
+    )
+}
+
+fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
+    match kind {
+        JsonKind::Plan => Outcome::Collected("terraform-plan", terraform::plan::collect(name, text)),
+        JsonKind::State => Outcome::Collected("terraform-state", terraform::state::collect(name, text)),
+        // JSON is YAML: the YAML reader also gives each object's lines.
+        JsonKind::Manifest => match kubernetes::parse(name, text) {
             Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),
             Err(e) => Outcome::Error(e),
-        }
-    } else {
-        Outcome::NotRecognised
+        },
+        JsonKind::Other => Outcome::NotRecognised,
     }
 }
 

@@ -224,8 +224,8 @@ fn run_case(
     };
     let inventory = collected.into_inventory();
     let (findings, _) = evaluate(policies, settings, &inventory.resources);
-    for f in findings.into_iter().filter(|f| f.policy_id == id) {
-        result.got.insert(f.resource.id, f.status);
+    for f in findings.into_iter().filter(|f| &*f.policy_id == id) {
+        result.got.insert(f.resource.id.clone(), f.status);
     }
     if result.got.is_empty() {
         result.problem = "the policy judged no resource of this case".into();

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path as FsPath;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,7 +37,8 @@ pub fn builtin_files() -> Vec<PolicyFile> {
         .collect()
 }
 
-/// Every `.yaml` / `.yml` file under `dir`, sorted by path.
+/// Every `.yaml` / `.yml` file under `dir`, sorted by path, except `plumb.yaml` (settings
+/// often live beside a team's policies) and hidden folders.
 pub fn load_dir(dir: &FsPath) -> Result<Vec<PolicyFile>, LoadError> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
@@ -50,7 +52,11 @@ pub fn load_dir(dir: &FsPath) -> Result<Vec<PolicyFile>, LoadError> {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e == "yaml" || e == "yml");
-        if entry.file_type().is_file() && is_yaml {
+        let is_settings = matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("plumb.yaml" | "plumb.yml")
+        );
+        if entry.file_type().is_file() && is_yaml && !is_settings {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 LoadError::new(
                     path.display().to_string(),
@@ -311,6 +317,8 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 p.root == PathRoot::Resource && p.segments.first().is_none_or(|s| s == "attrs")
             });
             Ok(Policy {
+                id: Arc::from(id.as_str()),
+                title: Arc::from(spec.title.as_str()),
                 doc: PolicyDoc {
                     id,
                     title: spec.title,

@@ -155,6 +155,9 @@ pub struct PolicyDoc {
 #[derive(Debug)]
 pub struct Policy {
     pub doc: PolicyDoc,
+    /// `doc.id` and `doc.title`, shared by every finding of the policy.
+    pub(crate) id: Arc<str>,
+    pub(crate) title: Arc<str>,
     pub condition_source: String,
     pub when_source: Option<String>,
     pub(crate) condition: cel::Program,

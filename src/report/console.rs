@@ -81,7 +81,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
                 paint(BOLD, &f.policy_id),
                 f.title
             )?;
-            if f.message != f.title {
+            if *f.message != *f.title {
                 writeln!(out, "           {}", f.message)?;
             }
         }
@@ -254,8 +254,10 @@ impl Sources {
             let Some(line) = lines.get(n as usize - 1) else {
                 break;
             };
-            let previous = (n > 1).then(|| lines[n as usize - 2].as_str());
-            let mut shown = redact_line(line, previous);
+            // Cut first: a compact JSON plan is one line of many megabytes.
+            let cut = |l: &str| -> String { l.chars().take(SNIPPET_WIDTH + 1).collect() };
+            let previous = (n > 1).then(|| cut(&lines[n as usize - 2]));
+            let mut shown = redact_line(&cut(line), previous.as_deref());
             if shown.chars().count() > SNIPPET_WIDTH {
                 shown = shown.chars().take(SNIPPET_WIDTH).collect::<String>() + "…";
             }

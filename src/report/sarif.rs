@@ -10,11 +10,12 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Suppression,
+    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Suppression,
     Tool, ToolComponent,
 };
 
@@ -197,7 +198,7 @@ fn result(f: &Finding, rule_index: i64) -> SarifResult {
         props.insert("evidence".into(), json!(f.evidence));
     }
     let mut r = SarifResult::builder()
-        .rule_id(f.policy_id.clone())
+        .rule_id(f.policy_id.to_string())
         .rule_index(rule_index)
         .level(level)
         .kind(kind)
@@ -224,7 +225,7 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|f| f.status != Status::Pass)
         .collect();
-    let mut rule_ids: Vec<&str> = shown.iter().map(|f| f.policy_id.as_str()).collect();
+    let mut rule_ids: Vec<&str> = shown.iter().map(|f| &*f.policy_id).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
     let rules: Vec<ReportingDescriptor> = rule_ids
@@ -232,12 +233,6 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         .filter_map(|id| report.policy(id))
         .map(rule)
         .collect();
-    let index = |id: &str| rule_ids.binary_search(&id).map_or(-1, |i| i as i64);
-    let results: Vec<SarifResult> = shown
-        .iter()
-        .map(|f| result(f, index(&f.policy_id)))
-        .collect();
-
     let notifications: Vec<Notification> = report
         .errors
         .iter()
@@ -271,22 +266,60 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         .name("plumb".to_string())
         .semantic_version(report.tool.version.clone())
         .version(report.tool.version.clone())
-        .information_uri("https://github.com/plumb-dev/plumb".to_string())
         .rules(rules)
         .build();
-    let mut run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .build();
-    run.column_kind = Some(json!("utf16CodeUnits"));
-    let log = Sarif::builder()
-        .schema(SCHEMA.to_string())
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
+    // Results are serialised one at a time as they are built: a large estate has hundreds of
+    // thousands, and the log need never exist whole in memory.
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [RunView {
+            tool: Tool::builder().driver(driver).build(),
+            invocations: [invocation],
+            column_kind: "utf16CodeUnits",
+            results: Results {
+                findings: &shown,
+                rule_ids: &rule_ids,
+            },
+        }],
+    };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The SARIF log, with results streamed (field names as in the 2.1.0 schema).
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [RunView<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunView<'a> {
+    tool: Tool,
+    invocations: [Invocation; 1],
+    column_kind: &'static str,
+    results: Results<'a>,
+}
+
+struct Results<'a> {
+    findings: &'a [&'a Finding],
+    rule_ids: &'a [&'a str],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map(|f| {
+            let index = self
+                .rule_ids
+                .binary_search(&&*f.policy_id)
+                .map_or(-1, |i| i as i64);
+            result(f, index)
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{cloud_id, display_name, escape, index_suffix, marked, redact_marked, set_pointer, tags};
 use crate::collect::json_lines::element_lines;
@@ -22,147 +25,194 @@ use crate::inventory::{CollectError, Resource, Source};
 
 const COLLECTOR: &str = "terraform-plan";
 
-/// Whether a JSON document is a Terraform plan.
-pub fn is_plan(doc: &Value) -> bool {
-    doc.get("format_version").is_some()
-        && (doc.get("resource_changes").is_some()
-            || doc.get("planned_values").is_some()
-            || doc.get("configuration").is_some())
+/// The parts of a plan plumb reads. Everything else (`prior_state`, `variables`, the
+/// `before` of each change) is skipped by the parser without being stored: it can be large,
+/// and `variables` holds secrets in plain text.
+#[derive(Deserialize)]
+struct PlanDoc {
+    #[serde(default)]
+    format_version: String,
+    resource_changes: Option<Vec<Change>>,
+    #[serde(default)]
+    configuration: Value,
+    planned_values: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct Change {
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    module_address: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    index: Option<Value>,
+    #[serde(default)]
+    change: ChangeBody,
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeBody {
+    #[serde(default)]
+    actions: Vec<String>,
+    after: Option<Value>,
+    after_unknown: Option<Value>,
+    after_sensitive: Option<Value>,
+}
+
+impl Change {
+    /// A managed resource that exists after apply.
+    fn is_kept(&self) -> bool {
+        self.mode == "managed"
+            && self.change.actions != ["delete"]
+            && self.change.after.as_ref().is_some_and(Value::is_object)
+    }
 }
 
 /// The resources a plan will leave in place.
-pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, CollectError> {
-    let error = |message: String| CollectError {
+pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
+    let error = |line: Option<u32>, column: Option<u32>, message: String| CollectError {
         collector: COLLECTOR.into(),
         scope: path.to_string(),
-        line: None,
-        column: None,
+        line,
+        column,
         kinds: Vec::new(),
         message,
     };
-    let version = doc
-        .get("format_version")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !version.starts_with("1.") {
-        return Err(error(format!(
-            "plan format_version {version:?} is not supported (plumb reads 1.x, as written by Terraform 0.15 and later)"
-        )));
+    let doc: PlanDoc = serde_json::from_str(text).map_err(|e| {
+        error(
+            Some(e.line() as u32),
+            Some(e.column() as u32),
+            format!("not a plan as written by terraform show -json: {e}"),
+        )
+    })?;
+    if !doc.format_version.starts_with("1.") {
+        return Err(error(
+            None,
+            None,
+            format!(
+                "plan format_version {:?} is not supported (plumb reads 1.x, as written by Terraform 0.15 and later)",
+                doc.format_version
+            ),
+        ));
     }
+    let Some(changes) = doc.resource_changes else {
+        let planned: Value = match &doc.planned_values {
+            Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
+            None => Value::Null,
+        };
+        return Ok(from_planned_values(path, &planned));
+    };
 
     let mut modules = HashMap::new();
-    if let Some(root) = doc.pointer("/configuration/root_module") {
+    if let Some(root) = doc.configuration.get("root_module") {
         index_modules(root, String::new(), &mut modules);
     }
     let config = Config { modules };
-
-    let Some(changes) = doc.get("resource_changes").and_then(Value::as_array) else {
-        return Ok(from_planned_values(path, doc));
-    };
     let lines = element_lines(text, "resource_changes");
-    let addresses: HashSet<&str> = changes
+    let addresses: HashSet<String> = changes
         .iter()
-        .filter(|c| is_kept(c))
-        .filter_map(|c| c.get("address").and_then(Value::as_str))
+        .filter(|c| c.is_kept())
+        .map(|c| c.address.clone())
         .collect();
+    let addresses: HashSet<&str> = addresses.iter().map(String::as_str).collect();
 
-    let mut resources = Vec::new();
-    for (i, change) in changes.iter().enumerate() {
-        if !is_kept(change) {
-            continue;
-        }
-        let field = |k: &str| change.get(k).and_then(Value::as_str).unwrap_or("");
-        let (address, kind, name) = (field("address"), field("type"), field("name"));
-        if address.is_empty() || kind.is_empty() {
-            return Err(error(format!(
-                "resource_changes[{i}] has no address or type: not a plan written by terraform show -json"
-            )));
-        }
-        let module = field("module_address");
-        let index = change.get("index");
-        let (line, end_line) = lines.get(i).copied().unwrap_or((1, 1));
-        let body = &change["change"];
-
-        let mut r = Resource::new(
-            format!("tf:{address}"),
-            kind,
-            Source::File {
-                path: path.to_string(),
-                start_line: line,
-                end_line,
-                module_calls: Vec::new(),
-            },
-        );
-        r.attrs = match body.get("after") {
-            Some(v @ Value::Object(_)) => v.clone(),
-            _ => Value::Object(Default::default()),
-        };
-
-        let conf = config.resource(module, kind, name);
-        let written: Option<BTreeSet<String>> =
-            conf.and_then(|c| c.get("expressions")).map(|e| match e {
-                Value::Object(map) => map.keys().cloned().collect(),
-                _ => BTreeSet::new(),
-            });
-        if let Some(unknown) = body.get("after_unknown") {
-            let mut pointers = Vec::new();
-            marked(unknown, &mut String::new(), &mut |p| {
-                pointers.push(p.to_string())
-            });
-            for p in pointers {
-                let top = p.split('/').nth(1).unwrap_or("");
-                let computed_default = written.as_ref().is_some_and(|w| !w.contains(top));
-                if computed_default {
-                    continue;
-                }
-                set_pointer(&mut r.attrs, &p, Value::Null);
-                r.unknown.insert(p);
-            }
-        }
-        let mut sensitive = Vec::new();
-        if let Some(marks) = body.get("after_sensitive") {
-            marked(marks, &mut String::new(), &mut |p| {
-                sensitive.push(p.to_string())
-            });
-        }
-        redact_marked(&mut r, &sensitive);
-
-        if let Some(expressions) = conf.and_then(|c| c.get("expressions")) {
-            let mut refs = BTreeMap::new();
-            expression_refs(expressions, &mut String::new(), &mut refs);
-            for (pointer, targets) in refs {
-                let ids = config.resolve(&targets, module, index, &addresses);
-                if !ids.is_empty() {
-                    r.references.insert(pointer, ids);
-                }
-            }
-        }
-
-        let (tags, tags_unknown) = tags(&r.attrs, &r.unknown);
-        r.tags = tags;
-        if tags_unknown {
-            r.unknown.insert("/tags".into());
-        }
-        r.cloud_id = cloud_id(kind, &r.attrs);
-        r.name = display_name(&r.id[3..], &r.attrs);
-        resources.push(r);
-    }
-    Ok(resources)
+    changes
+        .into_par_iter()
+        .enumerate()
+        .filter(|(_, change)| change.is_kept())
+        .map(|(i, change)| {
+            let span = lines.get(i).copied().unwrap_or((1, 1));
+            resource(path, i, span, change, &config, &addresses)
+                .map_err(|m| error(Some(span.0), None, m))
+        })
+        .collect()
 }
 
-/// Managed resources that exist after apply.
-fn is_kept(change: &Value) -> bool {
-    let managed = change.get("mode").and_then(Value::as_str) == Some("managed");
-    let actions: Vec<&str> = change
-        .pointer("/change/actions")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    managed
-        && actions != ["delete"]
-        && change
-            .pointer("/change/after")
-            .is_some_and(Value::is_object)
+/// One kept `resource_changes` entry as a resource.
+fn resource(
+    path: &str,
+    i: usize,
+    (line, end_line): (u32, u32),
+    change: Change,
+    config: &Config<'_>,
+    addresses: &HashSet<&str>,
+) -> Result<Resource, String> {
+    let Change {
+        address,
+        module_address: module,
+        kind,
+        name,
+        index,
+        change: body,
+        ..
+    } = change;
+    if address.is_empty() || kind.is_empty() {
+        return Err(format!(
+            "resource_changes[{i}] has no address or type: not a plan written by terraform show -json"
+        ));
+    }
+
+    let mut r = Resource::new(
+        format!("tf:{address}"),
+        kind.as_str(),
+        Source::File {
+            path: path.to_string(),
+            start_line: line,
+            end_line,
+            module_calls: Vec::new(),
+        },
+    );
+    r.attrs = body.after.unwrap_or_default();
+
+    let conf = config.resource(&module, &kind, &name);
+    let written: Option<BTreeSet<&str>> = conf.and_then(|c| c.get("expressions")).map(|e| match e {
+        Value::Object(map) => map.keys().map(String::as_str).collect(),
+        _ => BTreeSet::new(),
+    });
+    if let Some(unknown) = &body.after_unknown {
+        let mut pointers = Vec::new();
+        marked(unknown, &mut String::new(), &mut |p| pointers.push(p.to_string()));
+        for p in pointers {
+            let top = p.split('/').nth(1).unwrap_or("");
+            let computed_default = written.as_ref().is_some_and(|w| !w.contains(top));
+            if computed_default {
+                continue;
+            }
+            set_pointer(&mut r.attrs, &p, Value::Null);
+            r.unknown.insert(p);
+        }
+    }
+    let mut sensitive = Vec::new();
+    if let Some(marks) = &body.after_sensitive {
+        marked(marks, &mut String::new(), &mut |p| sensitive.push(p.to_string()));
+    }
+    redact_marked(&mut r, &sensitive);
+
+    if let Some(expressions) = conf.and_then(|c| c.get("expressions")) {
+        let mut refs = BTreeMap::new();
+        expression_refs(expressions, &mut String::new(), &mut refs);
+        for (pointer, targets) in refs {
+            let ids = config.resolve(&targets, &module, index.as_ref(), addresses);
+            if !ids.is_empty() {
+                r.references.insert(pointer, ids);
+            }
+        }
+    }
+
+    let (tags, tags_unknown) = tags(&r.attrs, &r.unknown);
+    r.tags = tags;
+    if tags_unknown {
+        r.unknown.insert("/tags".into());
+    }
+    r.cloud_id = cloud_id(&kind, &r.attrs);
+    r.name = display_name(&address, &r.attrs);
+    Ok(r)
 }
 
 /// Plans without `resource_changes` (rare): the planned values, with no unknown marks.

@@ -4,6 +4,7 @@
 //! secrets in plain text (database passwords, private keys): values listed in an instance's
 //! `sensitive_attributes` are redacted, and the name-based pass catches the rest.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{cloud_id, display_name, escape, index_suffix, redact_marked, tags};
@@ -12,63 +13,83 @@ use crate::inventory::{CollectError, Resource, Source};
 
 const COLLECTOR: &str = "terraform-state";
 
-/// Whether a JSON document is a Terraform state.
-pub fn is_state(doc: &Value) -> bool {
-    doc.get("version").is_some_and(Value::is_number)
-        && doc.get("resources").is_some_and(Value::is_array)
-        && (doc.get("lineage").is_some() || doc.get("terraform_version").is_some())
+/// The parts of a state plumb reads; `outputs` (which hold secrets) are skipped unread.
+#[derive(Deserialize)]
+struct StateDoc {
+    #[serde(default)]
+    version: Value,
+    #[serde(default)]
+    resources: Vec<StateResource>,
+}
+
+#[derive(Deserialize)]
+struct StateResource {
+    #[serde(default)]
+    module: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    instances: Vec<Instance>,
+}
+
+#[derive(Deserialize)]
+struct Instance {
+    #[serde(default)]
+    index_key: Option<Value>,
+    #[serde(default)]
+    attributes: Value,
+    #[serde(default)]
+    sensitive_attributes: Value,
 }
 
 /// Every managed resource instance in the state.
-pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, CollectError> {
-    let error = |message: String| CollectError {
+pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
+    let error = |line: Option<u32>, message: String| CollectError {
         collector: COLLECTOR.into(),
         scope: path.to_string(),
-        line: None,
+        line,
         column: None,
         kinds: Vec::new(),
         message,
     };
-    let version = doc.get("version").and_then(Value::as_u64).unwrap_or(0);
+    let doc: StateDoc = serde_json::from_str(text)
+        .map_err(|e| error(Some(e.line() as u32), format!("not a Terraform state: {e}")))?;
+    let version = doc.version.as_u64().unwrap_or(0);
     if version != 4 {
-        return Err(error(format!(
-            "state version {version} is not supported (plumb reads version 4, Terraform 0.12 and later)"
-        )));
+        return Err(error(
+            None,
+            format!("state version {version} is not supported (plumb reads version 4, Terraform 0.12 and later)"),
+        ));
     }
     let lines = element_lines(text, "resources");
     let mut out = Vec::new();
-    let resources = doc["resources"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    for (i, res) in resources.iter().enumerate() {
-        if res.get("mode").and_then(Value::as_str) != Some("managed") {
+    for (i, res) in doc.resources.into_iter().enumerate() {
+        if res.mode != "managed" {
             continue;
         }
-        let field = |k: &str| res.get(k).and_then(Value::as_str).unwrap_or("");
-        let (kind, name, module) = (field("type"), field("name"), field("module"));
-        if kind.is_empty() || name.is_empty() {
-            return Err(error(format!("resources[{i}] has no type or name")));
-        }
         let (line, end_line) = lines.get(i).copied().unwrap_or((1, 1));
-        let prefix = if module.is_empty() {
+        if res.kind.is_empty() || res.name.is_empty() {
+            return Err(error(Some(line), format!("resources[{i}] has no type or name")));
+        }
+        let prefix = if res.module.is_empty() {
             String::new()
         } else {
-            format!("{module}.")
+            format!("{}.", res.module)
         };
-        for instance in res
-            .get("instances")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for instance in res.instances {
             let address = format!(
-                "{prefix}{kind}.{name}{}",
-                index_suffix(instance.get("index_key"))
+                "{prefix}{}.{}{}",
+                res.kind,
+                res.name,
+                index_suffix(instance.index_key.as_ref())
             );
             let mut r = Resource::new(
                 format!("tf:{address}"),
-                kind,
+                res.kind.as_str(),
                 Source::File {
                     path: path.to_string(),
                     start_line: line,
@@ -76,15 +97,15 @@ pub fn collect(path: &str, text: &str, doc: &Value) -> Result<Vec<Resource>, Col
                     module_calls: Vec::new(),
                 },
             );
-            r.attrs = match instance.get("attributes") {
-                Some(v @ Value::Object(_)) => v.clone(),
+            r.attrs = match instance.attributes {
+                v @ Value::Object(_) => v,
                 _ => Value::Object(Default::default()),
             };
-            let sensitive = sensitive_paths(instance.get("sensitive_attributes"));
+            let sensitive = sensitive_paths(Some(&instance.sensitive_attributes));
             redact_marked(&mut r, &sensitive);
             r.tags = tags(&r.attrs, &r.unknown).0;
-            r.cloud_id = cloud_id(kind, &r.attrs);
-        r.name = display_name(&r.id[3..], &r.attrs);
+            r.cloud_id = cloud_id(&res.kind, &r.attrs);
+            r.name = display_name(&address, &r.attrs);
             out.push(r);
         }
     }
