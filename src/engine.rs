@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use cel::objects::{Key, Map};
+use cel::common::types::CelNull;
+use cel::common::value::Val;
 use cel::{Context, Value as Cel};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -16,7 +17,7 @@ use serde_json::Value;
 use crate::config::Settings;
 use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
 use crate::inventory::{CollectError, Location, Resource};
-use crate::policy::{Path, PathRoot, Policy, PolicySet, to_cel};
+use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
 
 /// Resources per parallel task: large enough that building a CEL root context per task is
 /// noise, small enough to balance the load.
@@ -30,12 +31,11 @@ pub fn evaluate(
     resources: &[Resource],
 ) -> (Vec<Finding>, Vec<CollectError>) {
     let settings_json = settings.to_json();
-    let config = to_cel(&settings_json);
     let findings = resources
         .par_chunks(CHUNK)
         .flat_map_iter(|chunk| {
             let mut root = Context::default();
-            root.add_variable_from_value("config", config.clone());
+            root.add_variable_as_val("config", json_val(&settings_json));
             chunk
                 .iter()
                 .flat_map(|r| evaluate_resource(policies, &root, &settings_json, r))
@@ -57,7 +57,7 @@ fn evaluate_resource(
     }
     let with_attrs = policies.for_kind(&r.kind).any(|p| p.reads_attrs);
     let mut scope = root.new_inner_scope();
-    scope.add_variable_from_value("resource", resource_value(r, with_attrs));
+    scope.add_variable_as_val("resource", resource_value(r, with_attrs));
     let subject = Subject {
         r,
         reference: Arc::new(ResourceRef::from(r)),
@@ -68,43 +68,34 @@ fn evaluate_resource(
         .collect()
 }
 
-/// The CEL view of a resource: `id`, `kind`, `name`, `cloud_id`, `tags`, `facets`, and `attrs` when a
-/// policy reads them (attributes can be large; facets are small).
-fn resource_value(r: &Resource, with_attrs: bool) -> Cel {
-    let mut map: std::collections::HashMap<Key, Cel> = std::collections::HashMap::with_capacity(6);
-    let key = |k: &str| Key::String(Arc::new(k.to_string()));
-    map.insert(key("id"), Cel::String(Arc::new(r.id.clone())));
-    map.insert(key("kind"), Cel::String(Arc::new(r.kind.clone())));
-    map.insert(key("name"), Cel::String(Arc::new(r.name.clone())));
-    map.insert(
-        key("cloud_id"),
-        r.cloud_id
-            .as_ref()
-            .map_or(Cel::Null, |c| Cel::String(Arc::new(c.clone()))),
-    );
-    let tags: std::collections::HashMap<Key, Cel> = r
-        .tags
-        .iter()
-        .map(|(k, v)| (key(k), Cel::String(Arc::new(v.clone()))))
-        .collect();
-    map.insert(
-        key("tags"),
-        Cel::Map(Map {
-            map: Arc::new(tags),
-        }),
-    );
-    let facets: std::collections::HashMap<Key, Cel> =
-        r.facets.iter().map(|(k, v)| (key(k), to_cel(v))).collect();
-    map.insert(
-        key("facets"),
-        Cel::Map(Map {
-            map: Arc::new(facets),
-        }),
-    );
+/// The CEL view of a resource: `id`, `kind`, `name`, `cloud_id`, `tags`, `facets`, and
+/// `attrs` when a policy reads them (attributes can be large; facets are small). Strings are
+/// borrowed from the resource, not copied.
+fn resource_value(r: &Resource, with_attrs: bool) -> Box<dyn Val + '_> {
+    let mut entries: Vec<(&str, Box<dyn Val + '_>)> = vec![
+        ("id", str_val(&r.id)),
+        ("kind", str_val(&r.kind)),
+        ("name", str_val(&r.name)),
+        (
+            "cloud_id",
+            match &r.cloud_id {
+                Some(c) => str_val(c),
+                None => Box::new(CelNull),
+            },
+        ),
+        (
+            "tags",
+            map_val(r.tags.iter().map(|(k, v)| (k.as_str(), str_val(v)))),
+        ),
+        (
+            "facets",
+            map_val(r.facets.iter().map(|(k, v)| (k.as_str(), json_val(v)))),
+        ),
+    ];
     if with_attrs {
-        map.insert(key("attrs"), to_cel(&r.attrs));
+        entries.push(("attrs", json_val(&r.attrs)));
     }
-    Cel::Map(Map { map: Arc::new(map) })
+    map_val(entries)
 }
 
 /// The resource being judged, with the parts every finding on it shares.
@@ -115,7 +106,12 @@ struct Subject<'a> {
 }
 
 /// One policy on one resource; `None` when its `when` says it does not apply.
-fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, subject: &Subject<'_>) -> Option<Finding> {
+fn judge(
+    p: &Policy,
+    scope: &Context<'_, '_>,
+    settings: &Value,
+    subject: &Subject<'_>,
+) -> Option<Finding> {
     let r = subject.r;
     let unknown_reads = || -> Vec<String> {
         p.reads
@@ -140,26 +136,26 @@ fn judge(p: &Policy, scope: &Context<'_, '_>, settings: &Value, subject: &Subjec
                     subject,
                     settings,
                     Status::Unknown,
-                    unknown_message(&unknown),
+                    unknown_message(&unknown).into(),
                 ));
             }
         }
     }
 
     let (status, message) = match p.condition.execute(scope) {
-        Ok(Cel::Bool(true)) => (Status::Pass, p.doc.title.clone()),
+        Ok(Cel::Bool(true)) => (Status::Pass, p.title.clone()),
         outcome => {
             let unknown = unknown_reads();
             if !unknown.is_empty() {
-                (Status::Unknown, unknown_message(&unknown))
+                (Status::Unknown, unknown_message(&unknown).into())
             } else {
                 match outcome {
-                    Ok(Cel::Bool(false)) => (Status::Fail, fail_message(p, scope)),
+                    Ok(Cel::Bool(false)) => (Status::Fail, fail_message(p, scope).into()),
                     Ok(other) => (
                         Status::Error,
-                        format!("condition gave {}, expected a bool", other.type_of()),
+                        format!("condition gave {}, expected a bool", other.type_of()).into(),
                     ),
-                    Err(e) => (Status::Error, format!("condition failed: {e}")),
+                    Err(e) => (Status::Error, format!("condition failed: {e}").into()),
                 }
             }
         }
@@ -201,7 +197,13 @@ fn unknown_message(unknown: &[String]) -> String {
     )
 }
 
-fn finding(p: &Policy, s: &Subject<'_>, settings: &Value, status: Status, message: String) -> Finding {
+fn finding(
+    p: &Policy,
+    s: &Subject<'_>,
+    settings: &Value,
+    status: Status,
+    message: Arc<str>,
+) -> Finding {
     Finding {
         policy_id: p.id.clone(),
         title: p.title.clone(),
@@ -249,9 +251,9 @@ fn pointer(segments: &[String]) -> String {
 const EVIDENCE_LIMIT: usize = 2048;
 
 /// The values each read path had: what an auditor needs to see why.
-fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<String, Value> {
+fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<Arc<str>, Value> {
     let mut out = BTreeMap::new();
-    for path in &p.reads {
+    for (path, key) in p.reads.iter().zip(&p.evidence_keys) {
         let segs = &path.segments;
         let value = match path.root {
             PathRoot::Config => lookup(settings, segs),
@@ -273,12 +275,8 @@ fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<String, Valu
                 _ => None,
             },
         };
-        let key = match path.root {
-            PathRoot::Resource => segs.join("."),
-            PathRoot::Config => format!("config.{}", segs.join(".")),
-        };
         if let Some(value) = value {
-            out.insert(key, bounded(value));
+            out.insert(key.clone(), bounded(value));
         }
     }
     out

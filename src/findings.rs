@@ -98,9 +98,9 @@ pub struct Finding {
     pub resource: Arc<ResourceRef>,
     /// File span of the resource, for findings on files; `null` for live resources.
     pub location: Option<Arc<Location>>,
-    pub message: String,
+    pub message: Arc<str>,
     /// The values the verdict depended on, by path (`facets.kms_key`, `config.rpo_minutes`).
-    pub evidence: BTreeMap<String, Value>,
+    pub evidence: BTreeMap<Arc<str>, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Waiver>,
     /// Stable identity of (policy, resource): unchanged when lines move or files are
@@ -127,7 +127,9 @@ pub fn fingerprint(policy_id: &str, resource_id: &str) -> String {
 /// Report order: file and line, then resource, then policy.
 fn order_key(f: &Finding) -> (Option<(&str, u32)>, &str, &str) {
     (
-        f.location.as_deref().map(|l| (l.file.as_str(), l.start_line)),
+        f.location
+            .as_deref()
+            .map(|l| (l.file.as_str(), l.start_line)),
         &f.resource.id,
         &f.policy_id,
     )

@@ -59,7 +59,11 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     };
     for (dst, src) in n.iter_mut().zip(name.bytes()) {
-        *dst = if src == b'-' { b'_' } else { src.to_ascii_lowercase() };
+        *dst = if src == b'-' {
+            b'_'
+        } else {
+            src.to_ascii_lowercase()
+        };
     }
     let Ok(n) = std::str::from_utf8(n) else {
         return false;

@@ -12,7 +12,10 @@ fn demo_scan_fails_on_findings_and_passes_with_fail_on_never() {
     let text = stdout(&out);
     assert!(text.contains("PLB-RDS-003"), "{text}");
     assert!(text.contains("57 resources"), "{text}");
-    assert_eq!(code(&plumb(&["scan", "fixtures/demo", "--fail-on", "never"])), 0);
+    assert_eq!(
+        code(&plumb(&["scan", "fixtures/demo", "--fail-on", "never"])),
+        0
+    );
 }
 
 #[test]
@@ -41,8 +44,16 @@ fn fail_on_threshold_counts_only_failures_at_or_above_it() {
 #[test]
 fn malformed_input_exits_2_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n").unwrap();
-    fs::write(dir.path().join("plan.json"), "{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [,]\n}\n").unwrap();
+    fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("plan.json"),
+        "{\n  \"format_version\": \"1.2\",\n  \"resource_changes\": [,]\n}\n",
+    )
+    .unwrap();
     let out = plumb(&["scan", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
@@ -54,15 +65,31 @@ fn malformed_input_exits_2_naming_file_and_line() {
 #[test]
 fn keep_going_reports_errors_and_scans_everything_else() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n").unwrap();
-    fs::copy("fixtures/demo/kubernetes/api.yaml", dir.path().join("api.yaml")).unwrap();
+    fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+    )
+    .unwrap();
+    fs::copy(
+        "fixtures/demo/kubernetes/api.yaml",
+        dir.path().join("api.yaml"),
+    )
+    .unwrap();
     let (code, report) = scan_json(&[dir.path().to_str().unwrap(), "--keep-going"]);
     assert_eq!(code, 2, "an incomplete scan is not a clean verdict");
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0]["scope"].as_str().unwrap().ends_with("broken.yaml"));
+    assert!(
+        errors[0]["scope"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken.yaml")
+    );
     assert!(errors[0]["line"].as_u64().is_some());
-    assert_eq!(report["summary"]["resources"], 2, "api.yaml was still scanned");
+    assert_eq!(
+        report["summary"]["resources"], 2,
+        "api.yaml was still scanned"
+    );
 }
 
 #[test]
@@ -70,20 +97,35 @@ fn recognises_files_by_content_and_skips_hidden_folders() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A state under an unusual name, named explicitly.
-    fs::copy("fixtures/demo/terraform/legacy.tfstate", d.join("prod-state.txt")).unwrap();
+    fs::copy(
+        "fixtures/demo/terraform/legacy.tfstate",
+        d.join("prod-state.txt"),
+    )
+    .unwrap();
     // Copies that must not be read: hidden folders.
     for hidden in [".terraform/modules", ".git"] {
         fs::create_dir_all(d.join(hidden)).unwrap();
-        fs::copy("fixtures/demo/kubernetes/api.yaml", d.join(hidden).join("api.yaml")).unwrap();
+        fs::copy(
+            "fixtures/demo/kubernetes/api.yaml",
+            d.join(hidden).join("api.yaml"),
+        )
+        .unwrap();
     }
     // Unrelated YAML and JSON in a walked folder are skipped, not errors.
-    fs::write(d.join("docker-compose.yml"), "services:\n  web:\n    image: nginx\n").unwrap();
+    fs::write(
+        d.join("docker-compose.yml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
     fs::write(d.join("package.json"), "{\"name\": \"x\"}").unwrap();
     fs::copy("fixtures/demo/kubernetes/api.yaml", d.join("api.yaml")).unwrap();
 
     let named = d.join("prod-state.txt");
     let (_, report) = scan_json(&[named.to_str().unwrap(), "--fail-on", "never"]);
-    assert_eq!(report["scanned"]["collectors"][0]["collector"], "terraform-state");
+    assert_eq!(
+        report["scanned"]["collectors"][0]["collector"],
+        "terraform-state"
+    );
 
     let (code, report) = scan_json(&[d.to_str().unwrap(), "--fail-on", "never"]);
     assert_eq!(code, 0);
@@ -93,8 +135,14 @@ fn recognises_files_by_content_and_skips_hidden_folders() {
         .iter()
         .map(|f| f["resource"]["id"].as_str().unwrap())
         .collect();
-    assert!(ids.iter().all(|id| !id.contains('@')), "hidden copies were read: {ids:?}");
-    assert_eq!(report["summary"]["resources"], 2, "only api.yaml's two objects");
+    assert!(
+        ids.iter().all(|id| !id.contains('@')),
+        "hidden copies were read: {ids:?}"
+    );
+    assert_eq!(
+        report["summary"]["resources"], 2,
+        "only api.yaml's two objects"
+    );
 }
 
 #[test]
@@ -104,7 +152,11 @@ fn a_named_file_that_is_no_known_source_is_an_error() {
     fs::write(&f, "{\"hello\": 1}").unwrap();
     let out = plumb(&["scan", f.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("not a Terraform plan"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a Terraform plan"),
+        "{}",
+        stderr(&out)
+    );
     let missing = plumb(&["scan", "no/such/dir"]);
     assert_eq!(code(&missing), 2);
     assert!(stderr(&missing).contains("no/such/dir: no such file or directory"));
@@ -119,8 +171,19 @@ fn secrets_never_reach_any_output() {
     let console = format!("console={d}/r.txt");
     let inventory = format!("{d}/inventory.json");
     let out = plumb(&[
-        "scan", "fixtures/demo", "--format", &json, "--format", &sarif, "--format", &console,
-        "--format", "console", "--show-passed", "--save-inventory", &inventory,
+        "scan",
+        "fixtures/demo",
+        "--format",
+        &json,
+        "--format",
+        &sarif,
+        "--format",
+        &console,
+        "--format",
+        "console",
+        "--show-passed",
+        "--save-inventory",
+        &inventory,
     ]);
     assert_eq!(code(&out), 1);
     let mut texts = vec![stdout(&out), stderr(&out)];
@@ -132,7 +195,10 @@ fn secrets_never_reach_any_output() {
             assert!(!text.contains(secret), "{secret} leaked");
         }
     }
-    assert!(texts[5].contains("[redacted]"), "the inventory marks what it redacted");
+    assert!(
+        texts[5].contains("[redacted]"),
+        "the inventory marks what it redacted"
+    );
 }
 
 #[test]
@@ -148,7 +214,11 @@ fn a_saved_inventory_gives_the_same_verdicts() {
     fs::write(&inv, "{\"schema\": \"other\"}").unwrap();
     let out = plumb(&["check", inv.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("inventory schema"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("inventory schema"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -159,10 +229,18 @@ fn bad_policies_are_rejected_before_scanning_with_file_and_line() {
         "id: ACME-001\ntitle: t\nseverity: high\ncategory: encryption\nkinds: [aws_s3_bucket]\ncondition: resource.facets.versioning &&\n",
     )
     .unwrap();
-    let out = plumb(&["scan", "fixtures/demo", "--policies", dir.path().to_str().unwrap()]);
+    let out = plumb(&[
+        "scan",
+        "fixtures/demo",
+        "--policies",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.contains("mine.yaml:6: ACME-001: condition is not valid CEL"), "{err}");
+    assert!(
+        err.contains("mine.yaml:6: ACME-001: condition is not valid CEL"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -181,7 +259,11 @@ fn custom_policies_and_settings_apply() {
 "#,
     )
     .unwrap();
-    fs::write(dir.path().join("plumb.yaml"), "settings:\n  audit_days: 365\npolicies: [.]\n").unwrap();
+    fs::write(
+        dir.path().join("plumb.yaml"),
+        "settings:\n  audit_days: 365\npolicies: [.]\n",
+    )
+    .unwrap();
     let config = dir.path().join("plumb.yaml");
     let (_, report) = scan_json(&[
         "fixtures/demo/terraform",
@@ -190,9 +272,26 @@ fn custom_policies_and_settings_apply() {
         "--no-builtin",
     ]);
     let v = verdicts(&report);
-    assert_eq!(v[&("ACME-LOG-001".into(), "tf:aws_cloudwatch_log_group.app".into())], "fail");
-    assert_eq!(v[&("ACME-LOG-001".into(), "tf:aws_cloudwatch_log_group.audit".into())], "pass");
-    let f = report["findings"].as_array().unwrap().iter().find(|f| f["status"] == "fail").unwrap();
+    assert_eq!(
+        v[&(
+            "ACME-LOG-001".into(),
+            "tf:aws_cloudwatch_log_group.app".into()
+        )],
+        "fail"
+    );
+    assert_eq!(
+        v[&(
+            "ACME-LOG-001".into(),
+            "tf:aws_cloudwatch_log_group.audit".into()
+        )],
+        "pass"
+    );
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "fail")
+        .unwrap();
     assert_eq!(f["message"], "/payments/app keeps 30 days");
     assert_eq!(f["evidence"]["config.audit_days"], 365);
 }
@@ -214,8 +313,27 @@ fn suppressions_without_reason_are_reported_and_not_honoured() {
     .unwrap();
     let (_, report) = scan_json(&[dir.path().to_str().unwrap(), "--fail-on", "never"]);
     let v = verdicts(&report);
-    assert_eq!(v[&("PLB-K8S-001".into(), "k8s:manifest:core/Pod:default/p".into())], "fail");
-    let errors: Vec<String> = report["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap().to_string()).collect();
-    assert!(errors.iter().any(|e| e.contains("gives no reason")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("unknown policy PLB-NOPE-1")), "{errors:?}");
+    assert_eq!(
+        v[&(
+            "PLB-K8S-001".into(),
+            "k8s:manifest:core/Pod:default/p".into()
+        )],
+        "fail"
+    );
+    let errors: Vec<String> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("gives no reason")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("unknown policy PLB-NOPE-1")),
+        "{errors:?}"
+    );
 }

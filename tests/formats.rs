@@ -17,7 +17,8 @@ fn console_snapshot() {
 
 #[test]
 fn json_snapshot() {
-    let report: serde_json::Value = serde_json::from_str(&scan("json", "fixtures/demo/kubernetes")).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&scan("json", "fixtures/demo/kubernetes")).unwrap();
     insta::assert_json_snapshot!(report, {
         ".scanned.collected_at" => "[time]",
         ".tool.version" => "[version]",
@@ -27,7 +28,8 @@ fn json_snapshot() {
 
 #[test]
 fn sarif_snapshot() {
-    let sarif: serde_json::Value = serde_json::from_str(&scan("sarif", "fixtures/demo/kubernetes")).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&scan("sarif", "fixtures/demo/kubernetes")).unwrap();
     insta::assert_json_snapshot!(sarif, {
         ".runs[].tool.driver.version" => "[version]",
         ".runs[].tool.driver.semanticVersion" => "[version]",
@@ -37,19 +39,38 @@ fn sarif_snapshot() {
 #[test]
 fn json_report_has_the_documented_shape() {
     let (_, report) = scan_json(&["fixtures/demo", "--fail-on", "never"]);
-    for key in ["schema", "tool", "summary", "findings", "errors", "policies", "scanned"] {
+    for key in [
+        "schema", "tool", "summary", "findings", "errors", "policies", "scanned",
+    ] {
         assert!(report.get(key).is_some(), "missing {key}");
     }
     assert_eq!(report["schema"], "plumb.dev/report/v1");
     let finding = &report["findings"][0];
-    for key in ["policy_id", "title", "severity", "category", "status", "resource", "location", "message", "evidence", "fingerprint"] {
+    for key in [
+        "policy_id",
+        "title",
+        "severity",
+        "category",
+        "status",
+        "resource",
+        "location",
+        "message",
+        "evidence",
+        "fingerprint",
+    ] {
         assert!(finding.get(key).is_some(), "finding lacks {key}: {finding}");
     }
     for key in ["id", "kind", "cloud_id", "name"] {
-        assert!(finding["resource"].get(key).is_some(), "resource lacks {key}");
+        assert!(
+            finding["resource"].get(key).is_some(),
+            "resource lacks {key}"
+        );
     }
     for key in ["file", "start_line", "end_line"] {
-        assert!(finding["location"].get(key).is_some(), "location lacks {key}");
+        assert!(
+            finding["location"].get(key).is_some(),
+            "location lacks {key}"
+        );
     }
     // Passes are listed too: the evidence of compliance.
     let statuses: std::collections::BTreeSet<&str> = report["findings"]
@@ -58,7 +79,12 @@ fn json_report_has_the_documented_shape() {
         .iter()
         .map(|f| f["status"].as_str().unwrap())
         .collect();
-    assert!(statuses.contains("pass") && statuses.contains("fail") && statuses.contains("unknown") && statuses.contains("waived"));
+    assert!(
+        statuses.contains("pass")
+            && statuses.contains("fail")
+            && statuses.contains("unknown")
+            && statuses.contains("waived")
+    );
 }
 
 #[test]
@@ -66,11 +92,26 @@ fn sarif_validates_against_the_official_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
-    for path in ["fixtures/demo", "fixtures/demo/kubernetes", "fixtures/policies"] {
-        let args = ["scan", path, "--format", "sarif", "--fail-on", "never", "--keep-going"];
+    for path in [
+        "fixtures/demo",
+        "fixtures/demo/kubernetes",
+        "fixtures/policies",
+    ] {
+        let args = [
+            "scan",
+            path,
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+            "--keep-going",
+        ];
         let out = plumb(&args);
         let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{path}: {errors:#?}");
         let run = &sarif["runs"][0];
         let results = run["results"].as_array().unwrap();
@@ -89,7 +130,14 @@ fn sarif_fingerprints_survive_moved_lines() {
     let original = std::fs::read_to_string("fixtures/demo/kubernetes/batch.yaml").unwrap();
     std::fs::write(dir.path().join("batch.yaml"), &original).unwrap();
     let fingerprints = |d: &std::path::Path| {
-        let out = plumb(&["scan", d.to_str().unwrap(), "--format", "sarif", "--fail-on", "never"]);
+        let out = plumb(&[
+            "scan",
+            d.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ]);
         let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let mut v: Vec<(String, String, u64)> = sarif["runs"][0]["results"]
             .as_array()
@@ -98,8 +146,13 @@ fn sarif_fingerprints_survive_moved_lines() {
             .map(|r| {
                 (
                     r["ruleId"].as_str().unwrap().to_string(),
-                    r["partialFingerprints"]["plumb/v1"].as_str().unwrap().to_string(),
-                    r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap(),
+                    r["partialFingerprints"]["plumb/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
                 )
             })
             .collect();
@@ -107,7 +160,11 @@ fn sarif_fingerprints_survive_moved_lines() {
         v
     };
     let before = fingerprints(dir.path());
-    std::fs::write(dir.path().join("batch.yaml"), format!("# a comment\n\n\n{original}")).unwrap();
+    std::fs::write(
+        dir.path().join("batch.yaml"),
+        format!("# a comment\n\n\n{original}"),
+    )
+    .unwrap();
     let after = fingerprints(dir.path());
     assert_eq!(before.len(), after.len());
     for (b, a) in before.iter().zip(&after) {
@@ -136,14 +193,22 @@ fn writes_several_formats_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let out = plumb(&[
-        "scan", "fixtures/demo",
-        "--format", &format!("json={}/a/r.json", d.display()),
-        "--format", &format!("sarif={}/r.sarif", d.display()),
-        "--format", &format!("console={}/r.txt", d.display()),
-        "--fail-on", "never",
+        "scan",
+        "fixtures/demo",
+        "--format",
+        &format!("json={}/a/r.json", d.display()),
+        "--format",
+        &format!("sarif={}/r.sarif", d.display()),
+        "--format",
+        &format!("console={}/r.txt", d.display()),
+        "--fail-on",
+        "never",
     ]);
     assert_eq!(code(&out), 0);
-    assert!(stdout(&out).is_empty(), "nothing on stdout when every format goes to a file");
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing on stdout when every format goes to a file"
+    );
     let console = std::fs::read_to_string(d.join("r.txt")).unwrap();
     assert!(!console.contains('\u{1b}'), "no colour codes in files");
     assert!(std::fs::metadata(d.join("a/r.json")).unwrap().len() > 0);

@@ -7,12 +7,19 @@ use plumb::policy::cases::run_cases;
 use plumb::policy::{PolicySet, builtin_files, load_files};
 
 fn builtin() -> PolicySet {
-    PolicySet::new(load_files(&builtin_files(), &Settings::default().to_json()).expect("built-in policies load"))
+    PolicySet::new(
+        load_files(&builtin_files(), &Settings::default().to_json())
+            .expect("built-in policies load"),
+    )
 }
 
 #[test]
 fn every_builtin_policy_passes_its_cases() {
-    let run = run_cases(&builtin(), &Settings::default(), &common::root().join("fixtures/policies"));
+    let run = run_cases(
+        &builtin(),
+        &Settings::default(),
+        &common::root().join("fixtures/policies"),
+    );
     let failed: Vec<String> = run
         .results
         .iter()
@@ -20,7 +27,11 @@ fn every_builtin_policy_passes_its_cases() {
         .map(|r| format!("{} {}: {}", r.policy_id, r.file, r.problem))
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
-    assert!(run.missing.is_empty(), "policies without pass and fail cases: {:?}", run.missing);
+    assert!(
+        run.missing.is_empty(),
+        "policies without pass and fail cases: {:?}",
+        run.missing
+    );
     assert!(run.problems.is_empty(), "{:?}", run.problems);
 }
 
@@ -34,17 +45,32 @@ fn the_policy_test_command_agrees() {
 fn builtin_policies_cover_the_required_categories_and_name_baseline_sections() {
     let set = builtin();
     assert!(set.len() >= 20);
-    let categories: std::collections::BTreeSet<_> = set.iter().map(|p| p.doc.category.as_str()).collect();
-    for c in ["encryption", "network", "retention", "tagging", "backup", "kubernetes"] {
+    let categories: std::collections::BTreeSet<_> =
+        set.iter().map(|p| p.doc.category.as_str()).collect();
+    for c in [
+        "encryption",
+        "network",
+        "retention",
+        "tagging",
+        "backup",
+        "kubernetes",
+    ] {
         assert!(categories.contains(c), "no {c} policy");
     }
     for p in set.iter() {
         assert!(
-            p.doc.controls.get("baseline").is_some_and(|b| !b.is_empty()),
+            p.doc
+                .controls
+                .get("baseline")
+                .is_some_and(|b| !b.is_empty()),
             "{} names no baseline section",
             p.doc.id
         );
-        assert!(!p.doc.remediation.is_empty() && !p.doc.rationale.is_empty(), "{}", p.doc.id);
+        assert!(
+            !p.doc.remediation.is_empty() && !p.doc.rationale.is_empty(),
+            "{}",
+            p.doc.id
+        );
     }
 }
 
@@ -59,20 +85,50 @@ fn same_facts_same_verdicts_whatever_the_source() {
     let attrs = json!({"bucket": "acme-same", "arn": "arn:aws:s3:::acme-same",
         "tags": {"Owner": "o", "Environment": "e", "CostCenter": "c"}});
     let sse = json!({"bucket": "acme-same", "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": "arn:aws:kms:eu-west-1:1:key/k"}]}]});
-    let versioning = json!({"bucket": "acme-same", "versioning_configuration": [{"status": "Enabled"}]});
+    let versioning =
+        json!({"bucket": "acme-same", "versioning_configuration": [{"status": "Enabled"}]});
     let sources = [
-        ("tf", Source::File { path: "plan.json".into(), start_line: 1, end_line: 1, module_calls: vec![] }),
-        ("tfstate", Source::File { path: "terraform.tfstate".into(), start_line: 3, end_line: 9, module_calls: vec![] }),
-        ("aws", Source::Aws { account: "123456789012".into(), region: "eu-west-1".into() }),
+        (
+            "tf",
+            Source::File {
+                path: "plan.json".into(),
+                start_line: 1,
+                end_line: 1,
+                module_calls: vec![],
+            },
+        ),
+        (
+            "tfstate",
+            Source::File {
+                path: "terraform.tfstate".into(),
+                start_line: 3,
+                end_line: 9,
+                module_calls: vec![],
+            },
+        ),
+        (
+            "aws",
+            Source::Aws {
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+            },
+        ),
     ];
     let set = builtin();
     let mut all = Vec::new();
     for (prefix, source) in sources {
         let mut resources = Vec::new();
-        for (kind, a) in [("aws_s3_bucket", &attrs), ("aws_s3_bucket_server_side_encryption_configuration", &sse), ("aws_s3_bucket_versioning", &versioning)] {
+        for (kind, a) in [
+            ("aws_s3_bucket", &attrs),
+            ("aws_s3_bucket_server_side_encryption_configuration", &sse),
+            ("aws_s3_bucket_versioning", &versioning),
+        ] {
             let mut r = Resource::new(format!("{prefix}:{kind}"), kind, source.clone());
             r.attrs = a.clone();
-            r.tags = [("Owner", "o"), ("Environment", "e"), ("CostCenter", "c")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            r.tags = [("Owner", "o"), ("Environment", "e"), ("CostCenter", "c")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             resources.push(r);
         }
         let mut inv = Inventory::new(Metadata::default(), resources);

@@ -3,7 +3,7 @@
 mod policies;
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -188,7 +188,10 @@ impl Timings {
     fn done(&mut self, phase: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            eprintln!("plumb: {phase}: {:.1} ms", (now - self.last).as_secs_f64() * 1e3);
+            eprintln!(
+                "plumb: {phase}: {:.1} ms",
+                (now - self.last).as_secs_f64() * 1e3
+            );
             self.last = now;
         }
     }
@@ -216,7 +219,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         write_json(path, &inventory)?;
         timings.done("save inventory");
     }
-    evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings)
+    let code = evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings);
+    std::mem::forget(inventory); // as for the report: exit without freeing it piece by piece
+    code
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
@@ -253,6 +258,7 @@ fn evaluate_and_report(
     );
     let options = RenderOptions {
         show_passed: args.show_passed,
+        pretty: false,
     };
     let outputs = if args.formats.is_empty() {
         vec![Output {
@@ -267,7 +273,11 @@ fn evaluate_and_report(
         write_report(output, &report, &options)?;
         timings.done(&format!("write {}", output.format));
     }
-    Ok(exit_code(&report, threshold, input_errors))
+    let code = exit_code(&report, threshold, input_errors);
+    // The process ends here: freeing hundreds of thousands of findings one by one would only
+    // delay the exit.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// Input errors (unread sources) outrank findings: an incomplete scan is not a verdict.
@@ -293,6 +303,11 @@ fn fail_threshold(value: Option<&str>) -> Result<Option<Severity>> {
 }
 
 fn write_report(output: &Output, report: &ScanReport, options: &RenderOptions) -> Result<()> {
+    let on_terminal = RenderOptions {
+        pretty: output.path.is_none() && io::stdout().is_terminal(),
+        ..options.clone()
+    };
+    let options = &on_terminal;
     // Console text carries ANSI styles: kept on a colour terminal (anstream honours NO_COLOR
     // and CLICOLOR_FORCE), stripped everywhere else.
     let styled = output.format == Format::Console;

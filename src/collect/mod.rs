@@ -247,7 +247,9 @@ fn sniff(text: &str) -> Result<JsonKind, serde_json::Error> {
     let k: Keys = serde_json::from_str(text)?;
     Ok(
         if k.format_version.is_some()
-            && (k.resource_changes.is_some() || k.planned_values.is_some() || k.configuration.is_some())
+            && (k.resource_changes.is_some()
+                || k.planned_values.is_some()
+                || k.configuration.is_some())
         {
             JsonKind::Plan
         } else if k.version.is_some()
@@ -265,8 +267,12 @@ fn sniff(text: &str) -> Result<JsonKind, serde_json::Error> {
 
 fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
     match kind {
-        JsonKind::Plan => Outcome::Collected("terraform-plan", terraform::plan::collect(name, text)),
-        JsonKind::State => Outcome::Collected("terraform-state", terraform::state::collect(name, text)),
+        JsonKind::Plan => {
+            Outcome::Collected("terraform-plan", terraform::plan::collect(name, text))
+        }
+        JsonKind::State => {
+            Outcome::Collected("terraform-state", terraform::state::collect(name, text))
+        }
         // JSON is YAML: the YAML reader also gives each object's lines.
         JsonKind::Manifest => match kubernetes::parse(name, text) {
             Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),

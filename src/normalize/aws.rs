@@ -158,27 +158,26 @@ fn s3_bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("object_lock", lock);
 
     // Lifecycle: enabled rules and the earliest transition to an archive class.
-    let rules: Option<Vec<(bool, Vec<(i64, String)>)>> =
-        match d.one("aws_s3_bucket_lifecycle_configuration") {
-            Some(l) => list_at(l, "/rule").map(|rules| {
-                rules
-                    .iter()
-                    .map(|rule| {
-                        let enabled = rule.get("status").and_then(Value::as_str) == Some("Enabled");
-                        (enabled, transitions(rule.get("transition")))
-                    })
-                    .collect()
-            }),
-            None => list_at(r, "/lifecycle_rule").map(|rules| {
-                rules
-                    .iter()
-                    .map(|rule| {
-                        let enabled = rule.get("enabled").and_then(as_bool).unwrap_or(false);
-                        (enabled, transitions(rule.get("transition")))
-                    })
-                    .collect()
-            }),
-        };
+    let rules: Option<Vec<LifecycleRule>> = match d.one("aws_s3_bucket_lifecycle_configuration") {
+        Some(l) => list_at(l, "/rule").map(|rules| {
+            rules
+                .iter()
+                .map(|rule| {
+                    let enabled = rule.get("status").and_then(Value::as_str) == Some("Enabled");
+                    (enabled, transitions(rule.get("transition")))
+                })
+                .collect()
+        }),
+        None => list_at(r, "/lifecycle_rule").map(|rules| {
+            rules
+                .iter()
+                .map(|rule| {
+                    let enabled = rule.get("enabled").and_then(as_bool).unwrap_or(false);
+                    (enabled, transitions(rule.get("transition")))
+                })
+                .collect()
+        }),
+    };
     f.set(
         "lifecycle_rules",
         rules
@@ -212,6 +211,9 @@ fn s3_bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     };
     f.set("cross_region_copy", replication);
 }
+
+/// A lifecycle rule: whether it is enabled, and its (days, storage class) transitions.
+type LifecycleRule = (bool, Vec<(i64, String)>);
 
 fn transitions(v: Option<&Value>) -> Vec<(i64, String)> {
     v.and_then(Value::as_array)

@@ -2,36 +2,54 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
-use cel::objects::{Key, Map};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
+use cel::common::value::Val;
 use cel::{Context, Program, Value as Cel};
 use serde_json::Value;
 
-/// Converts JSON into a CEL value. Integers become CEL `int` whenever they fit, so that
-/// comparisons with literals behave the same for every source.
-pub fn to_cel(v: &Value) -> Cel {
+/// A CEL view of JSON that borrows its strings: no text is copied, only the containers are
+/// built. Integers become CEL `int` whenever they fit, so comparisons with literals behave the
+/// same whatever the source.
+pub fn json_val<'v>(v: &'v Value) -> Box<dyn Val + 'v> {
     match v {
-        Value::Null => Cel::Null,
-        Value::Bool(b) => Cel::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Cel::Int(i),
-            None => match n.as_u64() {
-                Some(u) => Cel::UInt(u),
-                None => Cel::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
+        Value::Null => Box::new(CelNull),
+        Value::Bool(b) => Box::new(CelBool::from(*b)),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Box::new(CelInt::from(i)),
+            (None, Some(u)) => Box::new(CelUInt::from(u)),
+            _ => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
         },
-        Value::String(s) => Cel::String(Arc::new(s.clone())),
-        Value::Array(items) => Cel::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(map) => {
-            let mut out: HashMap<Key, Cel> = HashMap::with_capacity(map.len());
-            for (k, v) in map {
-                out.insert(Key::String(Arc::new(k.clone())), to_cel(v));
-            }
-            Cel::Map(Map { map: Arc::new(out) })
-        }
+        Value::String(s) => Box::new(CelString::from(s.as_str())),
+        Value::Array(items) => Box::new(CelList::from(
+            items.iter().map(json_val).collect::<Vec<_>>(),
+        )),
+        Value::Object(map) => Box::new(CelMap::from(
+            map.iter()
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
+}
+
+/// A CEL map of borrowed entries.
+pub fn map_val<'v>(
+    entries: impl IntoIterator<Item = (&'v str, Box<dyn Val + 'v>)>,
+) -> Box<dyn Val + 'v> {
+    Box::new(CelMap::from(
+        entries
+            .into_iter()
+            .map(|(k, v)| (CelMapKey::from(k), v))
+            .collect::<HashMap<_, _>>(),
+    ))
+}
+
+/// A borrowed CEL string.
+pub fn str_val(s: &str) -> Box<dyn Val + '_> {
+    Box::new(CelString::from(s))
 }
 
 /// The variable a path starts from.
@@ -46,6 +64,16 @@ pub enum PathRoot {
 pub struct Path {
     pub root: PathRoot,
     pub segments: Vec<String>,
+}
+
+impl Path {
+    /// How the path is named in a finding's evidence: `facets.kms_key`, `config.rpo_minutes`.
+    pub fn evidence_key(&self) -> String {
+        match self.root {
+            PathRoot::Resource => self.segments.join("."),
+            PathRoot::Config => format!("config.{}", self.segments.join(".")),
+        }
+    }
 }
 
 impl fmt::Display for Path {

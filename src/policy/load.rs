@@ -331,6 +331,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                     controls: spec.controls,
                     origin: format!("{file}:{id_line}"),
                 },
+                evidence_keys: reads.iter().map(|p| Arc::from(p.evidence_key())).collect(),
                 condition_source: spec.condition.value.trim().to_string(),
                 when_source: spec.when.map(|w| w.value.trim().to_string()),
                 condition,

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use expr::{Path, PathRoot, Template, to_cel};
+pub use expr::{Path, PathRoot, Template, json_val, map_val, str_val};
 pub use load::{LoadError, PolicyFile, builtin_files, load_dir, load_files};
 
 /// How bad a failure is. Ordered from `Info` (least) to `Critical`.
@@ -166,6 +166,8 @@ pub struct Policy {
     /// Every `resource.*` / `config.*` path the condition and `when` read: the evidence of a
     /// verdict, and what decides whether a failure is really `unknown`.
     pub reads: Vec<Path>,
+    /// [`Path::evidence_key`] of each of `reads`, shared by every finding.
+    pub(crate) evidence_keys: Vec<Arc<str>>,
     /// Whether any expression reads `resource.attrs`; if none does, attributes are not
     /// converted for CEL at all.
     pub reads_attrs: bool,

@@ -38,9 +38,12 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// Failures are grouped by resource, in file and line order.
+type GroupKey<'a> = (Option<(String, u32)>, &'a str);
+
 pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut sources = Sources::default();
-    let mut groups: BTreeMap<(Option<(String, u32)>, &str), Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey<'_>, Vec<&Finding>> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
         let key = f.location.as_ref().map(|l| (l.file.clone(), l.start_line));
         groups

@@ -6,7 +6,11 @@ use std::io::{self, Write};
 
 use crate::findings::ScanReport;
 
-pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
+    if pretty {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+    } else {
+        serde_json::to_writer(&mut *out, report)?;
+    }
     writeln!(out)
 }

@@ -13,10 +13,9 @@ use std::io::{self, Write};
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Suppression,
-    Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, ResultKind,
+    ResultLevel, Tool, ToolComponent,
 };
 
 use crate::findings::{Finding, ScanReport, Status};
@@ -148,40 +147,92 @@ fn rule_name(title: &str) -> String {
         .collect()
 }
 
-fn location(f: &Finding) -> Location {
-    let mut loc = Location::builder()
-        .logical_locations(vec![
-            LogicalLocation::builder()
-                .fully_qualified_name(f.resource.id.clone())
-                .kind("resource".to_string())
-                .build(),
-        ])
-        .build();
-    if let Some(l) = &f.location {
-        let (uri, base) = uri(&l.file);
-        let mut artifact = ArtifactLocation::builder().uri(uri).build();
-        artifact.uri_base_id = base;
-        let region = Region::builder()
-            .start_line(i64::from(l.start_line.max(1)))
-            .end_line(i64::from(l.end_line.max(l.start_line).max(1)))
-            .build();
-        loc.physical_location = Some(
-            PhysicalLocation::builder()
-                .artifact_location(artifact)
-                .region(region)
-                .build(),
-        );
-    }
-    loc
+/// One SARIF result, serialised straight from the finding it borrows (the hot path of a large
+/// scan: no intermediate tree, no copies). Field names are those of the 2.1.0 schema.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultView<'a> {
+    rule_id: &'a str,
+    rule_index: i64,
+    level: ResultLevel,
+    kind: ResultKind,
+    message: MessageView,
+    locations: [LocationView<'a>; 1],
+    partial_fingerprints: Fingerprints<'a>,
+    properties: ResultProperties<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SuppressionView<'a>; 1]>,
 }
 
-fn result(f: &Finding, rule_index: i64) -> SarifResult {
+#[derive(Serialize)]
+struct MessageView {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalView>,
+    logical_locations: [LogicalView<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalView {
+    artifact_location: ArtifactView,
+    region: RegionView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactView {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionView {
+    start_line: u32,
+    end_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalView<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "plumb/v1")]
+    plumb: &'a str,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    status: Status,
+    resource: &'a crate::findings::ResourceRef,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    evidence: &'a BTreeMap<std::sync::Arc<str>, Value>,
+}
+
+#[derive(Serialize)]
+struct SuppressionView<'a> {
+    kind: &'static str,
+    justification: &'a str,
+}
+
+fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
     let (level, kind) = match f.status {
         Status::Fail | Status::Waived => (level(f.severity), ResultKind::Fail),
         Status::Unknown | Status::Error => (ResultLevel::Note, ResultKind::Review),
         Status::Pass => (ResultLevel::None, ResultKind::Pass),
     };
-    let message = match f.status {
+    let text = match f.status {
         Status::Unknown => format!("{} ({}): {}", f.title, f.resource.id, f.message),
         Status::Error => format!(
             "{} ({}): evaluation error: {}",
@@ -189,37 +240,51 @@ fn result(f: &Finding, rule_index: i64) -> SarifResult {
         ),
         _ => format!("{} ({})", f.message, f.resource.id),
     };
-    let mut fingerprints = BTreeMap::new();
-    fingerprints.insert("plumb/v1".to_string(), f.fingerprint.clone());
-    let mut props = BTreeMap::new();
-    props.insert("status".into(), json!(f.status));
-    props.insert("resource".into(), json!(f.resource));
-    if !f.evidence.is_empty() {
-        props.insert("evidence".into(), json!(f.evidence));
+    let physical_location = f.location.as_ref().map(|l| {
+        let (uri, uri_base_id) = uri(&l.file);
+        PhysicalView {
+            artifact_location: ArtifactView { uri, uri_base_id },
+            region: RegionView {
+                start_line: l.start_line.max(1),
+                end_line: l.end_line.max(l.start_line).max(1),
+            },
+        }
+    });
+    ResultView {
+        rule_id: &f.policy_id,
+        rule_index,
+        level,
+        kind,
+        message: MessageView { text },
+        locations: [LocationView {
+            physical_location,
+            logical_locations: [LogicalView {
+                fully_qualified_name: &f.resource.id,
+                kind: "resource",
+            }],
+        }],
+        partial_fingerprints: Fingerprints {
+            plumb: &f.fingerprint,
+        },
+        properties: ResultProperties {
+            status: f.status,
+            resource: &f.resource,
+            evidence: &f.evidence,
+        },
+        suppressions: f.waiver.as_ref().map(|w| {
+            [SuppressionView {
+                kind: if w.source.starts_with("inline") {
+                    "inSource"
+                } else {
+                    "external"
+                },
+                justification: &w.reason,
+            }]
+        }),
     }
-    let mut r = SarifResult::builder()
-        .rule_id(f.policy_id.to_string())
-        .rule_index(rule_index)
-        .level(level)
-        .kind(kind)
-        .message(text(message))
-        .locations(vec![location(f)])
-        .partial_fingerprints(fingerprints)
-        .properties(properties(props, None))
-        .build();
-    if let Some(w) = &f.waiver {
-        let inline = w.source.starts_with("inline");
-        r.suppressions = Some(vec![
-            Suppression::builder()
-                .kind(json!(if inline { "inSource" } else { "external" }))
-                .justification(w.reason.clone())
-                .build(),
-        ]);
-    }
-    r
 }
 
-pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&Finding> = report
         .findings
         .iter()
@@ -283,7 +348,11 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             },
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    if pretty {
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+    } else {
+        serde_json::to_writer(&mut *out, &log)?;
+    }
     writeln!(out)
 }
 

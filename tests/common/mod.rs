@@ -34,7 +34,9 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub fn code(o: &Output) -> i32 {
-    o.status.code().expect("plumb exits normally, not by a signal")
+    o.status
+        .code()
+        .expect("plumb exits normally, not by a signal")
 }
 
 /// Runs a scan and parses its JSON report.
@@ -48,7 +50,9 @@ pub fn scan_json(args: &[&str]) -> (i32, serde_json::Value) {
 }
 
 /// (policy, resource id) -> status, from a JSON report.
-pub fn verdicts(report: &serde_json::Value) -> std::collections::BTreeMap<(String, String), String> {
+pub fn verdicts(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<(String, String), String> {
     report["findings"]
         .as_array()
         .expect("findings")

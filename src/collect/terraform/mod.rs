@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::inventory::Resource;
-use crate::redact::{REDACTED, redact, redact_all};
+use crate::redact::{redact, redact_all};
 
 /// `[0]` or `["key"]`, as Terraform writes an instance key.
 pub fn index_suffix(index: Option<&Value>) -> String {
@@ -159,13 +159,11 @@ pub fn redact_marked(r: &mut Resource, sensitive: &[String]) {
     for pointer in sensitive {
         if pointer.is_empty() {
             redact_all(&mut r.attrs);
-        } else if let Some(v) = r.attrs.pointer_mut(pointer) {
-            if !v.is_null() && !v.is_boolean() {
-                redact_all(v);
-                if v.is_null() {
-                    *v = Value::String(REDACTED.into());
-                }
-            }
+        } else if let Some(v) = r.attrs.pointer_mut(pointer)
+            && !v.is_null()
+            && !v.is_boolean()
+        {
+            redact_all(v);
         }
     }
     redact(&mut r.attrs);

@@ -19,7 +19,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{cloud_id, display_name, escape, index_suffix, marked, redact_marked, set_pointer, tags};
+use super::{
+    cloud_id, display_name, escape, index_suffix, marked, redact_marked, set_pointer, tags,
+};
 use crate::collect::json_lines::element_lines;
 use crate::inventory::{CollectError, Resource, Source};
 
@@ -171,13 +173,16 @@ fn resource(
     r.attrs = body.after.unwrap_or_default();
 
     let conf = config.resource(&module, &kind, &name);
-    let written: Option<BTreeSet<&str>> = conf.and_then(|c| c.get("expressions")).map(|e| match e {
-        Value::Object(map) => map.keys().map(String::as_str).collect(),
-        _ => BTreeSet::new(),
-    });
+    let written: Option<BTreeSet<&str>> =
+        conf.and_then(|c| c.get("expressions")).map(|e| match e {
+            Value::Object(map) => map.keys().map(String::as_str).collect(),
+            _ => BTreeSet::new(),
+        });
     if let Some(unknown) = &body.after_unknown {
         let mut pointers = Vec::new();
-        marked(unknown, &mut String::new(), &mut |p| pointers.push(p.to_string()));
+        marked(unknown, &mut String::new(), &mut |p| {
+            pointers.push(p.to_string())
+        });
         for p in pointers {
             let top = p.split('/').nth(1).unwrap_or("");
             let computed_default = written.as_ref().is_some_and(|w| !w.contains(top));
@@ -190,7 +195,9 @@ fn resource(
     }
     let mut sensitive = Vec::new();
     if let Some(marks) = &body.after_sensitive {
-        marked(marks, &mut String::new(), &mut |p| sensitive.push(p.to_string()));
+        marked(marks, &mut String::new(), &mut |p| {
+            sensitive.push(p.to_string())
+        });
     }
     redact_marked(&mut r, &sensitive);
 

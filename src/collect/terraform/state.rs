@@ -62,7 +62,9 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
     if version != 4 {
         return Err(error(
             None,
-            format!("state version {version} is not supported (plumb reads version 4, Terraform 0.12 and later)"),
+            format!(
+                "state version {version} is not supported (plumb reads version 4, Terraform 0.12 and later)"
+            ),
         ));
     }
     let lines = element_lines(text, "resources");
@@ -73,7 +75,10 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
         }
         let (line, end_line) = lines.get(i).copied().unwrap_or((1, 1));
         if res.kind.is_empty() || res.name.is_empty() {
-            return Err(error(Some(line), format!("resources[{i}] has no type or name")));
+            return Err(error(
+                Some(line),
+                format!("resources[{i}] has no type or name"),
+            ));
         }
         let prefix = if res.module.is_empty() {
             String::new()
