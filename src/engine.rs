@@ -361,7 +361,7 @@ fn suppression_problems(policies: &PolicySet, resources: &[Resource]) -> Vec<Col
                 continue;
             };
             problems.push(CollectError {
-                collector: "suppression".into(),
+                collector: CollectError::SUPPRESSION.into(),
                 scope,
                 line,
                 column: None,

@@ -148,8 +148,10 @@ pub struct Summary {
     pub waived: usize,
     /// Failures by severity.
     pub failures_by_severity: BTreeMap<Severity, usize>,
-    /// Problems: unread scope, unparsable input, rejected suppressions.
+    /// Inputs or scope that could not be read.
     pub errors: usize,
+    /// Suppressions that were not honoured (no reason, unknown policy).
+    pub rejected_suppressions: usize,
 }
 
 /// What was scanned.
@@ -190,7 +192,8 @@ impl ScanReport {
             resources,
             policies: policies.len(),
             evaluations: findings.len(),
-            errors: errors.len(),
+            errors: errors.iter().filter(|e| !e.is_suppression()).count(),
+            rejected_suppressions: errors.iter().filter(|e| e.is_suppression()).count(),
             ..Summary::default()
         };
         for f in &findings {

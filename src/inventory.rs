@@ -88,6 +88,16 @@ pub struct CollectError {
     pub message: String,
 }
 
+impl CollectError {
+    /// The stage that reports suppressions that are not honoured.
+    pub const SUPPRESSION: &'static str = "suppression";
+
+    /// Whether this is a rejected suppression rather than something left unread.
+    pub fn is_suppression(&self) -> bool {
+        self.collector == Self::SUPPRESSION
+    }
+}
+
 impl fmt::Display for CollectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.scope)?;

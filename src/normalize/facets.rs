@@ -436,6 +436,31 @@ pub fn facet(name: &str) -> Option<&'static FacetDef> {
     FACETS.iter().find(|f| f.name == name)
 }
 
+/// The catalogue as Markdown (`docs/facets.md`), grouped by kind.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Facets\n\nThe normalised, source-independent view of a resource that policies read as \
+         `resource.facets.<name>`. A facet whose value cannot be known is `null`, and a policy \
+         reading it yields `unknown`. Generated from `src/normalize/facets.rs` \
+         (`PLUMB_UPDATE_DOCS=1 cargo test --test docs` refreshes it).\n",
+    );
+    for kind in normalised_kinds() {
+        out.push_str(&format!(
+            "\n## `{kind}`\n\n| facet | type | meaning |\n| --- | --- | --- |\n"
+        ));
+        for name in facets_of_kind(kind) {
+            let def = facet(name).expect("listed facets are defined");
+            let doc = def.doc.split_whitespace().collect::<Vec<_>>().join(" ");
+            out.push_str(&format!(
+                "| `{name}` | {} | {} |\n",
+                def.ty.replace('<', "&lt;").replace('>', "&gt;"),
+                doc.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
 /// Writes a kind's facets; each name must be declared for the kind in [`FACETS`].
 pub struct Setter<'a> {
     kind: &'a str,

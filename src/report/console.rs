@@ -177,20 +177,20 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         }
         writeln!(out)?;
     }
-    if !report.errors.is_empty() {
-        let red = severity_style(Severity::High);
-        writeln!(
-            out,
-            "{}",
-            paint(
-                red,
-                &format!(
-                    "Not read or not honoured ({}): unread is not compliant",
-                    report.errors.len()
-                )
-            )
-        )?;
-        for e in &report.errors {
+    let (rejected, unread): (Vec<_>, Vec<_>) =
+        report.errors.iter().partition(|e| e.is_suppression());
+    if !unread.is_empty() {
+        let heading = format!("Not read ({}): unread is not compliant", unread.len());
+        writeln!(out, "{}", paint(severity_style(Severity::High), &heading))?;
+        for e in unread {
+            writeln!(out, "  {e}")?;
+        }
+        writeln!(out)?;
+    }
+    if !rejected.is_empty() {
+        let heading = format!("Suppressions not honoured ({})", rejected.len());
+        writeln!(out, "{}", paint(BOLD, &heading))?;
+        for e in rejected {
             writeln!(out, "  {e}")?;
         }
         writeln!(out)?;
