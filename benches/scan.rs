@@ -155,7 +155,11 @@ fn main() {
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then, so the
     // benchmark is known to work without slowing the test suite.
     let benchmarking = std::env::args().any(|a| a == "--bench");
-    let default_sizes = if benchmarking { vec![10_000, 100_000] } else { vec![300] };
+    let default_sizes = if benchmarking {
+        vec![10_000, 100_000]
+    } else {
+        vec![300]
+    };
     let sizes: Vec<usize> = std::env::var("PLUMB_BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())

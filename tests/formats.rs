@@ -213,3 +213,34 @@ fn writes_several_formats_in_one_run() {
     assert!(!console.contains('\u{1b}'), "no colour codes in files");
     assert!(std::fs::metadata(d.join("a/r.json")).unwrap().len() > 0);
 }
+
+#[test]
+fn sarif_of_live_resources_gives_every_result_an_artifact() {
+    use plumb::inventory::{Inventory, Metadata, Resource, Source};
+    let mut db = Resource::new(
+        "aws:123456789012:eu-west-1:aws_db_instance:billing",
+        "aws_db_instance",
+        Source::Aws {
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+        },
+    );
+    db.attrs = serde_json::json!({"identifier": "billing", "publicly_accessible": true});
+    let mut inv = Inventory::new(Metadata::default(), vec![db]);
+    plumb::normalize::normalize(&mut inv.resources);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.json");
+    std::fs::write(&path, serde_json::to_string(&inv).unwrap()).unwrap();
+    let out = plumb(&["check", path.to_str().unwrap(), "--format", "sarif"]);
+    assert_eq!(code(&out), 1);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&sarif));
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert_eq!(uri, "aws/123456789012/eu-west-1/aws_db_instance/billing");
+    }
+}

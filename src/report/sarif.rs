@@ -69,6 +69,25 @@ fn uri(path: &str) -> (String, Option<String>) {
     }
 }
 
+/// A repository-relative stand-in path for a resource that has no file.
+fn live_path(id: &str) -> String {
+    id.split(':')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn rule(doc: &PolicyDoc) -> ReportingDescriptor {
     let mut help = doc.remediation.clone();
     if help.is_empty() {
@@ -181,7 +200,8 @@ struct LocationView<'a> {
 #[serde(rename_all = "camelCase")]
 struct PhysicalView {
     artifact_location: ArtifactView,
-    region: RegionView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionView>,
 }
 
 #[derive(Serialize)]
@@ -240,15 +260,27 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
         ),
         _ => format!("{} ({})", f.message, f.resource.id),
     };
-    let physical_location = f.location.as_ref().map(|l| {
-        let (uri, uri_base_id) = uri(&l.file);
-        PhysicalView {
-            artifact_location: ArtifactView { uri, uri_base_id },
-            region: RegionView {
-                start_line: l.start_line.max(1),
-                end_line: l.end_line.max(l.start_line).max(1),
-            },
+    let physical_location = Some(match f.location.as_ref() {
+        Some(l) => {
+            let (uri, uri_base_id) = uri(&l.file);
+            PhysicalView {
+                artifact_location: ArtifactView { uri, uri_base_id },
+                region: Some(RegionView {
+                    start_line: l.start_line.max(1),
+                    end_line: l.end_line.max(l.start_line).max(1),
+                }),
+            }
         }
+        // A live resource has no file. Code-scanning services reject a result without an
+        // artifact, and accept only repository-relative paths, so the resource id stands in
+        // as a path (`aws/123456789012/eu-west-1/aws_s3_bucket/logs`).
+        None => PhysicalView {
+            artifact_location: ArtifactView {
+                uri: live_path(&f.resource.id),
+                uri_base_id: None,
+            },
+            region: None,
+        },
     });
     ResultView {
         rule_id: &f.policy_id,
@@ -400,6 +432,18 @@ mod tests {
         assert_eq!(
             rule_name("S3 buckets encrypt data at rest"),
             "S3BucketsEncryptDataAtRest"
+        );
+    }
+
+    #[test]
+    fn live_resources_get_a_repository_relative_stand_in_path() {
+        assert_eq!(
+            live_path("aws:123456789012:eu-west-1:aws_s3_bucket:logs"),
+            "aws/123456789012/eu-west-1/aws_s3_bucket/logs"
+        );
+        assert_eq!(
+            live_path("k8s:prod:apps/Deployment:pay/api"),
+            "k8s/prod/apps_Deployment/pay_api"
         );
     }
 
