@@ -405,6 +405,35 @@ pub const FACETS: &[FacetDef] = &[
         kinds: &["k8s/Service"],
         doc: "A LoadBalancer service annotated to get an internal (VPC-only) load balancer.",
     },
+    // --- terraform
+    FacetDef {
+        name: "remote_state",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "The root module keeps its state in a remote backend the team shares (`s3`, `gcs`, \
+              `azurerm`, HCP Terraform, ...), not in a local file (no backend block means \
+              `local`).",
+    },
+    FacetDef {
+        name: "state_encrypted",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "The backend encrypts the state at rest by its configuration: `s3` and `oss` with \
+              `encrypt = true` or a KMS or customer key; `gcs`, `azurerm` and HCP Terraform \
+              always; `local` and `consul` never. Unknown for `pg`, `http` and `kubernetes` \
+              (it depends on the server), and for a partial configuration that leaves the \
+              setting to `terraform init -backend-config`.",
+    },
+    FacetDef {
+        name: "state_locking",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "Concurrent runs are stopped by a state lock: `s3` with `use_lockfile = true` (S3 \
+              native locking) or a `dynamodb_table`; `gcs`, `azurerm`, HCP Terraform, `pg` \
+              and `kubernetes` always; `consul` unless `lock = false`; `http` with a \
+              `lock_address`; `oss` with a `tablestore_table`. False for `local` state, whose \
+              lock holds on one machine only.",
+    },
 ];
 
 /// Facets that are one attribute of the resource itself, as written in Terraform: (kind,

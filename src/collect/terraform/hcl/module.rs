@@ -336,6 +336,8 @@ struct Frame {
 pub struct Run<'a> {
     loader: &'a Loader,
     root_dir: PathBuf,
+    /// The root module as named in messages: its folder, or the one file scanned.
+    label: String,
     allowed: Arc<Vec<PathBuf>>,
     /// `.terraform/modules/modules.json`: module key -> directory.
     installed: Option<HashMap<String, PathBuf>>,
@@ -372,6 +374,7 @@ impl<'a> Run<'a> {
         let mut run = Run {
             loader,
             root_dir: dir.to_path_buf(),
+            label: only.unwrap_or(dir).display().to_string(),
             allowed: Arc::new(allowed),
             installed: None,
             resources: Vec::new(),
@@ -732,7 +735,7 @@ impl<'a> Run<'a> {
             self.source(frame, at.file, &at.span),
             self.suppressions(frame, &at),
         );
-        r.name = format!("{kind} backend of {}", self.root_dir.display());
+        r.name = format!("{kind} backend of {}", self.label);
         self.resources.push(r);
     }
 
