@@ -330,6 +330,8 @@ struct Frame {
     providers: HashMap<String, Arc<ProviderInfo>>,
     /// Canonical directories of this module and its callers.
     stack: Vec<PathBuf>,
+    /// The same directories as written, for messages.
+    dirs: Vec<PathBuf>,
 }
 
 /// The evaluation of one root module.
@@ -391,6 +393,7 @@ impl<'a> Run<'a> {
             suppressions: Vec::new(),
             providers: HashMap::new(),
             stack: vec![canonical],
+            dirs: vec![dir.to_path_buf()],
         };
         run.module(&frame, inputs, true);
         run
@@ -698,7 +701,7 @@ impl<'a> Run<'a> {
         if m.files.is_empty() {
             return;
         }
-        let (kind, attrs, out, at) = match &m.backend {
+        let (kind, attrs, out, at, written) = match &m.backend {
             Some(b) => {
                 let mut ev = Eval::new(scope);
                 let mut out = Evaluated::default();
@@ -713,7 +716,7 @@ impl<'a> Run<'a> {
                 for e in std::mem::take(&mut out.errors) {
                     self.error(m, b.at.file, e, b.at.span.start);
                 }
-                (b.kind.clone(), attrs, out, b.at.clone())
+                (b.kind.clone(), attrs, out, b.at.clone(), true)
             }
             None => (
                 "local".to_string(),
@@ -723,17 +726,24 @@ impl<'a> Run<'a> {
                     file: 0,
                     span: 0..0,
                 }),
+                m.terraform_block.is_some(),
             ),
         };
         let mut attrs = attrs;
         attrs.insert("type".into(), Value::string(kind.as_str()));
+        // Without a terraform block, there is no place a suppression could have been written.
+        let suppressions = if written {
+            self.suppressions(frame, &at)
+        } else {
+            Vec::new()
+        };
         let mut r = build_resource(
             "terraform.backend",
             "terraform_backend",
             &attrs,
             out,
             self.source(frame, at.file, &at.span),
-            self.suppressions(frame, &at),
+            suppressions,
         );
         r.name = format!("{kind} backend of {}", self.label);
         self.resources.push(r);
@@ -764,9 +774,9 @@ impl<'a> Run<'a> {
             }
         };
         if let Some(pos) = frame.stack.iter().position(|d| *d == canonical) {
-            let chain: Vec<String> = frame.stack[pos..]
+            let chain: Vec<String> = frame.dirs[pos..]
                 .iter()
-                .chain([&canonical])
+                .chain([&dir])
                 .map(|d| d.display().to_string())
                 .collect();
             let e = m.error(
@@ -887,6 +897,8 @@ impl<'a> Run<'a> {
             call_names.push(call.name.clone());
             let mut stack = frame.stack.clone();
             stack.push(canonical.clone());
+            let mut dirs = frame.dirs.clone();
+            dirs.push(dir.clone());
             let child_frame = Frame {
                 loaded: child.clone(),
                 address: format!("{}module.{}{suffix}.", frame.address, call.name),
@@ -895,6 +907,7 @@ impl<'a> Run<'a> {
                 suppressions: suppressions.clone(),
                 providers: child_providers.clone(),
                 stack,
+                dirs,
             };
             let outputs = self.module(&child_frame, inputs, false);
             let mut obj = Attrs::new();
