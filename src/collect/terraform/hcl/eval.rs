@@ -120,6 +120,31 @@ impl Files {
     }
 }
 
+/// How much evaluation one root module may do: expressions evaluated and elements built.
+/// Generous for any real configuration; it stops a configuration that would otherwise run
+/// for hours or exhaust memory (nested `for` over huge `range`s, counts of millions).
+pub const STEPS: u64 = 20_000_000;
+
+/// The evaluation budget of a root module, shared by all its module instances.
+#[derive(Debug)]
+pub struct Budget {
+    remaining: std::sync::atomic::AtomicI64,
+}
+
+impl Budget {
+    pub fn new(steps: u64) -> Self {
+        Budget {
+            remaining: std::sync::atomic::AtomicI64::new(steps.min(i64::MAX as u64) as i64),
+        }
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(STEPS)
+    }
+}
+
 /// Everything the expressions of one module instance can refer to.
 #[derive(Debug, Default)]
 pub struct Scope {
@@ -134,6 +159,7 @@ pub struct Scope {
     pub path_module: String,
     pub path_root: String,
     pub files: Files,
+    pub budget: Arc<Budget>,
 }
 
 /// Evaluates expressions in a scope, with local bindings (`count`, `each`, `for` variables,
@@ -149,9 +175,8 @@ pub struct Eval<'s> {
 
 /// Evaluates an expression that may not refer to anything (a variable default, a tfvars value).
 pub fn constant(expr: &Expression) -> Result<Value> {
-    static EMPTY: std::sync::OnceLock<Scope> = std::sync::OnceLock::new();
-    let scope = EMPTY.get_or_init(Scope::default);
-    Eval::new(scope).eval(expr)
+    let scope = Scope::default();
+    Eval::new(&scope).eval(expr)
 }
 
 /// Most elements a collection built by an expression may have (`range`, `for`, `count`).
@@ -193,8 +218,38 @@ impl<'s> Eval<'s> {
         }
     }
 
+    /// Uses `n` steps of the root module's evaluation budget. The first evaluation past the
+    /// budget is an error; every later one is unknown, so the problem is reported once.
+    pub fn charge(&mut self, n: u64) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let n = n.min(i64::MAX as u64) as i64;
+        let before = self.scope.budget.remaining.fetch_sub(n, Ordering::Relaxed);
+        if before >= 0 && before - n < 0 {
+            return Err(EvalError::new(format!(
+                "evaluation stopped: this root module needs more than {STEPS} evaluation steps (a for expression, count or function over a huge collection); what is left is unknown"
+            )));
+        }
+        if before < 0 {
+            return Err(EvalError {
+                offset: None,
+                message: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the evaluation budget is spent.
+    pub fn exhausted(&self) -> bool {
+        self.scope
+            .budget
+            .remaining
+            .load(std::sync::atomic::Ordering::Relaxed)
+            < 0
+    }
+
     /// Evaluates an expression.
     pub fn eval(&mut self, expr: &Expression) -> Result<Value> {
+        self.charge(1).map_err(|e| e.at(expr))?;
         let v = self.eval_inner(expr).map_err(|e| e.at(expr))?;
         if v.depth() > MAX_DEPTH {
             return Err(
@@ -815,6 +870,7 @@ impl<'s> Eval<'s> {
                     match self.eval(arg) {
                         Ok(v) if v.is_wholly_known() => return Ok(v),
                         Ok(v) => return Ok(Value::unknown_of([&v])),
+                        Err(e) if self.exhausted() => return Err(e),
                         Err(e) => last = Some(e),
                     }
                 }
@@ -828,11 +884,12 @@ impl<'s> Eval<'s> {
                 let [arg] = call.args.iter().collect::<Vec<_>>()[..] else {
                     return Err(EvalError::new("can takes one argument"));
                 };
-                return Ok(match self.eval(arg) {
-                    Ok(v) if v.is_wholly_known() => Value::Bool(true),
-                    Ok(v) => Value::unknown_of([&v]),
-                    Err(_) => Value::Bool(false),
-                });
+                return match self.eval(arg) {
+                    Ok(v) if v.is_wholly_known() => Ok(Value::Bool(true)),
+                    Ok(v) => Ok(Value::unknown_of([&v])),
+                    Err(e) if self.exhausted() => Err(e),
+                    Err(_) => Ok(Value::Bool(false)),
+                };
             }
             "nonsensitive" => {
                 let before = self.sensitive;
@@ -885,8 +942,12 @@ impl<'s> Eval<'s> {
                 e.message()
             ))
         })?;
-        static EMPTY: std::sync::OnceLock<Scope> = std::sync::OnceLock::new();
-        let mut inner = Eval::new(EMPTY.get_or_init(Scope::default));
+        // The template sees only its variables, and spends the caller's budget.
+        let scope = Scope {
+            budget: self.scope.budget.clone(),
+            ..Scope::default()
+        };
+        let mut inner = Eval::new(&scope);
         for (k, v) in vars {
             inner.bind(k.as_str(), v.clone());
         }
@@ -1177,6 +1238,23 @@ mod tests {
         assert!(e.message.contains("did you mean `list`"), "{e}");
         let e = eval_in(&s, "1 + \"a\"").unwrap_err();
         assert!(e.message.contains("needs numbers"), "{e}");
+    }
+
+    #[test]
+    fn the_budget_stops_runaway_evaluation_once() {
+        let s = Scope {
+            budget: Arc::new(Budget::new(10_000)),
+            ..Scope::default()
+        };
+        let e = eval_in(
+            &s,
+            "[for a in range(100000) : [for b in range(100000) : b]]",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("evaluation stopped"), "{e}");
+        // Later evaluations fail silently: the problem is reported once.
+        assert_eq!(eval_in(&s, "1").unwrap_err().message, "");
+        assert!(eval_in(&s, "can(1)").is_err());
     }
 
     #[test]

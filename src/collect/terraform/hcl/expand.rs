@@ -381,6 +381,10 @@ fn dynamic(
     };
     let list = blocks.entry(kind.to_string()).or_default();
     for (k, v) in pairs {
+        if let Err(e) = ev.charge(1) {
+            out.errors.push(e);
+            break;
+        }
         let mut it = Attrs::new();
         it.insert("key".into(), k);
         it.insert("value".into(), v);

@@ -241,7 +241,17 @@ pub fn call(name: &str, args: Vec<Value>, ev: &mut Eval<'_>) -> Result<Value> {
     if unknown {
         return Ok(Value::unknown_of(&args));
     }
-    dispatch(name, &args, ev).map_err(|e| EvalError::new(format!("{name}(): {}", e.message)))
+    let result = dispatch(name, &args, ev)
+        .map_err(|e| EvalError::new(format!("{name}(): {}", e.message)))?;
+    // Functions can build large collections from small arguments (range, setproduct).
+    let size = match &result {
+        Value::List(l) => l.items.len(),
+        Value::Map(m) => m.entries.len(),
+        Value::String(s) => s.len() / 64,
+        _ => 0,
+    };
+    ev.charge(size as u64)?;
+    Ok(result)
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T> {
@@ -576,7 +586,7 @@ fn dispatch(name: &str, a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
             let end = if length < 0 {
                 len
             } else {
-                (offset + length).min(len)
+                offset.saturating_add(length).min(len)
             };
             s(chars[offset as usize..end as usize].iter().collect())
         }
@@ -1152,6 +1162,9 @@ fn glob_match(p: &[u8], s: &[u8]) -> bool {
 
 // ---------------------------------------------------------------- format
 
+/// Widest padding and longest precision `format` honours.
+const MAX_WIDTH: usize = 4096;
+
 /// Terraform's `format`, which follows Go's `fmt` verbs.
 fn format(fmt: &str, args: &[Value]) -> Result<String> {
     let chars: Vec<char> = fmt.chars().collect();
@@ -1210,7 +1223,7 @@ fn format(fmt: &str, args: &[Value]) -> Result<String> {
                 p.push(*c);
                 i += 1;
             }
-            precision = Some(p.parse().unwrap_or(0));
+            precision = Some(p.parse::<usize>().unwrap_or(0).min(MAX_WIDTH));
         }
         let verb = *chars
             .get(i)
@@ -1278,7 +1291,7 @@ fn format(fmt: &str, args: &[Value]) -> Result<String> {
             } else {
                 ""
             };
-            let w: usize = width.parse().unwrap_or(0);
+            let w: usize = width.parse::<usize>().unwrap_or(0).min(MAX_WIDTH);
             if zero && !minus && body.len() + sign.len() < w {
                 body = "0".repeat(w - body.len() - sign.len()) + &body;
             }
@@ -1288,7 +1301,7 @@ fn format(fmt: &str, args: &[Value]) -> Result<String> {
         {
             body = body.chars().take(p).collect();
         }
-        let w: usize = width.parse().unwrap_or(0);
+        let w: usize = width.parse::<usize>().unwrap_or(0).min(MAX_WIDTH);
         let len = body.chars().count();
         if len < w {
             let pad = " ".repeat(w - len);

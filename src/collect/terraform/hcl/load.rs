@@ -398,34 +398,54 @@ pub fn read_module(dir: &Path, only: Option<&Path>) -> Module {
             },
         };
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let json = file_name.ends_with(".json");
-        let index = module.files.len();
-        module
-            .files
-            .push(SourceFile::new(name.clone(), &text, json));
-        let parsed = if json {
-            let lead = text.len() - text.trim_start().len();
-            module.files[index].base = lead;
-            parse_json(&text, lead, index)
+        let blocks = add_file(&mut module, name, file_name, &text);
+        if is_override(file_name) {
+            overrides.extend(blocks);
         } else {
-            parse_native(&text, index)
-        };
-        match parsed {
-            Ok(blocks) if is_override(file_name) => overrides.extend(blocks),
-            Ok(blocks) => primary.extend(blocks),
-            Err((offset, message)) => {
-                let at = At {
-                    file: index,
-                    span: offset..offset,
-                };
-                let e = module.error(&at, offset, message);
-                module.errors.push(e);
-            }
+            primary.extend(blocks);
         }
     }
     merge_overrides(&mut primary, overrides);
     build(&mut module, primary);
     module
+}
+
+/// A module of one configuration file given as text (`name` decides the syntax).
+pub fn module_from_text(dir: &Path, name: &str, text: &str) -> Module {
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let blocks = add_file(&mut module, name.to_string(), name, text);
+    build(&mut module, blocks);
+    module
+}
+
+/// Parses one file into the module's file list; returns its top-level blocks (none when it
+/// does not parse, with the error recorded).
+fn add_file(module: &mut Module, path: String, file_name: &str, text: &str) -> Vec<TopBlock> {
+    let json = file_name.ends_with(".json");
+    let index = module.files.len();
+    module.files.push(SourceFile::new(path, text, json));
+    let parsed = if json {
+        let lead = text.len() - text.trim_start().len();
+        module.files[index].base = lead;
+        parse_json(text, lead, index)
+    } else {
+        parse_native(text, index)
+    };
+    match parsed {
+        Ok(blocks) => blocks,
+        Err((offset, message)) => {
+            let at = At {
+                file: index,
+                span: offset..offset,
+            };
+            let e = module.error(&at, offset, message);
+            module.errors.push(e);
+            Vec::new()
+        }
+    }
 }
 
 /// Parses native syntax. Errors carry a byte offset and a message.

@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use crate::collect::Collected;
 use crate::inventory::CollectorRun;
 pub use load::is_config_file;
-use module::{Loader, Run, clean, is_local_source};
+use module::{Loaded, Loader, Run, clean, is_local_source};
 pub use vars::Vars;
 
 /// The collector name in runs and errors.
@@ -156,4 +156,30 @@ pub fn collect(
         c.errors.dedup();
     }
     out
+}
+
+/// Evaluates one configuration file given as text, as a root module of its own, in `dir`
+/// (where local module calls and file functions resolve). For tests and fuzzing: the text is
+/// not read from disk, and nothing outside `dir` is.
+pub fn evaluate_text(dir: &Path, name: &str, text: &str, vars: &Vars) -> Collected {
+    let loader = Loader::default();
+    let loaded = std::sync::Arc::new(Loaded::new(load::module_from_text(dir, name, text)));
+    let mut errors = loaded.module.errors.clone();
+    errors.extend(loaded.cycles.iter().cloned());
+    let allowed: Vec<PathBuf> = dir.canonicalize().into_iter().collect();
+    let run = Run::with_module(&loader, dir, loaded, name.to_string(), &allowed, vars);
+    errors.extend(run.errors);
+    errors.extend(loader.problems());
+    errors.sort();
+    errors.dedup();
+    Collected {
+        runs: vec![CollectorRun {
+            collector: COLLECTOR.into(),
+            scope: name.to_string(),
+            resources: run.resources.len(),
+        }],
+        resources: run.resources,
+        errors,
+        skipped: Vec::new(),
+    }
 }

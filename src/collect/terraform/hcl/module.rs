@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 
 use super::COLLECTOR;
 use super::deps;
-use super::eval::{Eval, EvalError, Files, ModuleEntry, Named, Scope, relative};
+use super::eval::{Budget, Eval, EvalError, Files, ModuleEntry, Named, Scope, relative};
 use super::expand::{Evaluated, RESOURCE_META, eval_body, expansion};
 use super::load::{At, Body, Module, read_module};
 use super::types::convert;
@@ -343,6 +343,7 @@ pub struct Run<'a> {
     allowed: Arc<Vec<PathBuf>>,
     /// `.terraform/modules/modules.json`: module key -> directory.
     installed: Option<HashMap<String, PathBuf>>,
+    budget: Arc<Budget>,
     pub resources: Vec<Resource>,
     pub errors: Vec<CollectError>,
 }
@@ -371,19 +372,34 @@ impl<'a> Run<'a> {
         vars: &Vars,
     ) -> Run<'a> {
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let loaded = loader.load(dir, &canonical, only);
+        let label = only.unwrap_or(dir).display().to_string();
+        Self::with_module(loader, dir, loaded, label, allowed, vars)
+    }
+
+    /// Evaluates an already loaded root module.
+    pub fn with_module(
+        loader: &'a Loader,
+        dir: &Path,
+        loaded: Arc<Loaded>,
+        label: String,
+        allowed: &[PathBuf],
+        vars: &Vars,
+    ) -> Run<'a> {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         let mut allowed = allowed.to_vec();
         allowed.push(canonical.clone());
         let mut run = Run {
             loader,
             root_dir: dir.to_path_buf(),
-            label: only.unwrap_or(dir).display().to_string(),
+            label,
             allowed: Arc::new(allowed),
             installed: None,
+            budget: Arc::new(Budget::default()),
             resources: Vec::new(),
             errors: Vec::new(),
         };
         run.installed = run.read_modules_json();
-        let loaded = loader.load(dir, &canonical, only);
         let inputs = root_inputs(&loaded.module, vars, &mut run.errors);
         let frame = Frame {
             loaded,
@@ -425,6 +441,10 @@ impl<'a> Run<'a> {
     }
 
     fn error(&mut self, m: &Module, file: usize, e: EvalError, fallback: usize) {
+        // Past the evaluation budget, errors carry no message: the first one said it all.
+        if e.message.is_empty() {
+            return;
+        }
         let at = At {
             file,
             span: fallback..fallback,
@@ -453,6 +473,7 @@ impl<'a> Run<'a> {
                 base: self.root_dir.clone(),
                 allowed: Arc::new(allowed),
             },
+            budget: self.budget.clone(),
             ..Scope::default()
         };
         for v in &m.variables {
@@ -619,6 +640,10 @@ impl<'a> Run<'a> {
         let suppressions = self.suppressions(frame, &rc.at);
         let mut values = Vec::new();
         for (suffix, binding) in expansion.instances() {
+            if let Err(e) = ev.charge(1) {
+                self.error(m, rc.at.file, e, rc.at.span.start);
+                break;
+            }
             let bound = binding.is_some();
             if let Some((name, v)) = binding {
                 ev.bind(name, v);
@@ -830,6 +855,10 @@ impl<'a> Run<'a> {
         let mut values = Vec::new();
         let mut sensitive_outputs = HashSet::new();
         for (suffix, binding) in expansion.instances() {
+            if let Err(e) = ev.charge(1) {
+                self.error(m, call.at.file, e, call.at.span.start);
+                break;
+            }
             let bound = binding.is_some();
             if let Some((name, v)) = binding {
                 ev.bind(name, v);
