@@ -97,7 +97,7 @@ provider "aws" {{
   }}
 }}
 "#,
-                team % 5 != 0
+                !team.is_multiple_of(5)
             ),
         ),
         (
@@ -224,7 +224,7 @@ fn generate(dir: &Path, roots: usize) -> usize {
             root.join("terraform.tfvars"),
             format!(
                 "team        = \"team-{team:02}\"\nenvironment = \"{}\"\n",
-                if team % 3 == 0 { "dev" } else { "prod" }
+                if team.is_multiple_of(3) { "dev" } else { "prod" }
             ),
         )
         .expect("tfvars");
