@@ -224,7 +224,11 @@ fn generate(dir: &Path, roots: usize) -> usize {
             root.join("terraform.tfvars"),
             format!(
                 "team        = \"team-{team:02}\"\nenvironment = \"{}\"\n",
-                if team.is_multiple_of(3) { "dev" } else { "prod" }
+                if team.is_multiple_of(3) {
+                    "dev"
+                } else {
+                    "prod"
+                }
             ),
         )
         .expect("tfvars");

@@ -61,7 +61,7 @@ pub const FUNCTIONS: &[FuncDoc] = &[
         "string",
         "Rust `regex` syntax, which matches RE2's for ordinary patterns",
     ),
-    f("regexall", "string", "as regex"),
+    f("regexall", "string", ""),
     f("replace", "string", "`/pattern/` substrings as regex"),
     f("split", "string", ""),
     f("startswith", "string", ""),
@@ -123,18 +123,18 @@ pub const FUNCTIONS: &[FuncDoc] = &[
     f(
         "file",
         "filesystem",
-        "relative to the root module; only files inside the scanned directories",
+        "all file functions: paths relative to the root module, files inside the scanned directories only",
     ),
-    f("filebase64", "filesystem", "as file"),
-    f("filebase64sha256", "filesystem", "as file"),
-    f("filebase64sha512", "filesystem", "as file"),
-    f("fileexists", "filesystem", "as file"),
-    f("filemd5", "filesystem", "as file"),
-    f("fileset", "filesystem", "patterns `*`, `**`, `?`; as file"),
-    f("filesha1", "filesystem", "as file"),
-    f("filesha256", "filesystem", "as file"),
-    f("filesha512", "filesystem", "as file"),
-    f("templatefile", "filesystem", "as file"),
+    f("filebase64", "filesystem", ""),
+    f("filebase64sha256", "filesystem", ""),
+    f("filebase64sha512", "filesystem", ""),
+    f("fileexists", "filesystem", ""),
+    f("filemd5", "filesystem", ""),
+    f("fileset", "filesystem", "patterns `*`, `**`, `?`"),
+    f("filesha1", "filesystem", ""),
+    f("filesha256", "filesystem", ""),
+    f("filesha512", "filesystem", ""),
+    f("templatefile", "filesystem", ""),
     f("abspath", "filesystem", "unknown: depends on the machine"),
     f(
         "pathexpand",
@@ -179,6 +179,31 @@ pub const FUNCTIONS: &[FuncDoc] = &[
         "an unknown argument gives unknown, as in Terraform",
     ),
 ];
+
+/// The supported functions as a Markdown table (`docs/terraform-hcl.md`).
+pub fn markdown() -> String {
+    let mut out = String::from("| category | functions | notes |\n| --- | --- | --- |\n");
+    let mut categories: Vec<&str> = FUNCTIONS.iter().map(|f| f.category).collect();
+    categories.dedup();
+    for category in categories {
+        let members: Vec<&FuncDoc> = FUNCTIONS
+            .iter()
+            .filter(|f| f.category == category)
+            .collect();
+        let names: Vec<String> = members.iter().map(|f| format!("`{}`", f.name)).collect();
+        let notes: Vec<String> = members
+            .iter()
+            .filter(|f| !f.note.is_empty())
+            .map(|f| format!("`{}`: {}", f.name, f.note))
+            .collect();
+        out.push_str(&format!(
+            "| {category} | {} | {} |\n",
+            names.join(", "),
+            notes.join("; ").replace('|', "\\|")
+        ));
+    }
+    out
+}
 
 /// Functions that keep unknown elements of their arguments in place.
 const STRUCTURAL: &[&str] = &[
