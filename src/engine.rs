@@ -188,9 +188,9 @@ fn judge(
 }
 
 /// A verdict that rests on one attribute points at that attribute's line, when the source
-/// recorded where attributes were written: the one resource path the policy reads (for an
-/// unknown, the one path that is unknown), as an `attrs.*` path, `tags`, or a facet that is
-/// one attribute ([`facet_attribute`]).
+/// recorded where attributes were written: the one resource path the condition reads (for an
+/// unknown, the one path read that is unknown), as an `attrs.*` path, `tags`, or a facet that
+/// is one attribute ([`facet_attribute`]).
 fn attribute_location(
     p: &Policy,
     r: &Resource,
@@ -201,8 +201,12 @@ fn attribute_location(
     if r.attr_lines.is_empty() {
         return None;
     }
-    let mut on: Vec<&Path> = p
-        .reads
+    let read = if status == Status::Unknown {
+        &p.reads
+    } else {
+        &p.condition_reads
+    };
+    let mut on: Vec<&Path> = read
         .iter()
         .filter(|path| {
             path.root == PathRoot::Resource

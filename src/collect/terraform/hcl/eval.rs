@@ -1030,7 +1030,7 @@ fn suggest<'a>(keys: impl Iterator<Item = &'a String>, name: &str) -> String {
     let shown: Vec<&str> = keys.iter().take(8).map(|k| k.as_str()).collect();
     let close = keys
         .iter()
-        .find(|k| k.eq_ignore_ascii_case(name) || (k.len() > 2 && strsim(k, name)));
+        .find(|k| k.eq_ignore_ascii_case(name) || (k.len() > 2 && one_edit_apart(k, name)));
     match close {
         Some(k) => format!(" (did you mean `{k}`?)"),
         None => format!(
@@ -1041,8 +1041,9 @@ fn suggest<'a>(keys: impl Iterator<Item = &'a String>, name: &str) -> String {
     }
 }
 
-/// Two names one edit apart.
-fn strsim(a: &str, b: &str) -> bool {
+/// Whether two names differ by one inserted, deleted or replaced character: after their
+/// common prefix, the rests are equal once the extra (or differing) character is skipped.
+fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > 1 {
         return false;

@@ -841,7 +841,7 @@ impl<'a> Run<'a> {
                 return unknown;
             }
         };
-        let child_providers = self.child_providers(frame, call, providers);
+        let child_providers = Self::child_providers(call, providers);
         let mut suppressions = frame.suppressions.clone();
         suppressions.extend(file.suppressions_for(&call.at.span));
         let call_site = format!("{}:{}", file.path, file.line(call.at.span.start));
@@ -957,8 +957,6 @@ impl<'a> Run<'a> {
     /// The providers a child module gets: those named in `providers = {...}`, else the
     /// caller's default (unaliased) configurations.
     fn child_providers(
-        &self,
-        _frame: &Frame,
         call: &super::load::ModuleCall,
         providers: &HashMap<String, Arc<ProviderInfo>>,
     ) -> HashMap<String, Arc<ProviderInfo>> {
