@@ -864,3 +864,73 @@ fn modules_json_with_a_missing_directory_is_reported() {
     );
     assert!(Path::new(root_dir).exists());
 }
+
+#[test]
+fn policy_documents_are_rendered_as_terraform_reads_them_at_plan_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let statement = |resources: &str| {
+        format!(
+            r#"  statement {{
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = {resources}
+    principals {{
+      type        = "*"
+      identifiers = ["*"]
+    }}
+    condition {{
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }}
+  }}"#
+        )
+    };
+    fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            r#"resource "aws_s3_bucket" "known" {{
+  bucket = "acme-known"
+}}
+
+data "aws_iam_policy_document" "known" {{
+{}
+}}
+
+resource "aws_s3_bucket_policy" "known" {{
+  bucket = aws_s3_bucket.known.id
+  policy = data.aws_iam_policy_document.known.json
+}}
+
+resource "aws_s3_bucket" "later" {{
+  bucket = "acme-later"
+}}
+
+data "aws_iam_policy_document" "later" {{
+{}
+}}
+
+resource "aws_s3_bucket_policy" "later" {{
+  bucket = aws_s3_bucket.later.id
+  policy = data.aws_iam_policy_document.later.json
+}}
+"#,
+            statement(r#"["arn:aws:s3:::acme-known", "arn:aws:s3:::acme-known/*"]"#),
+            statement(r#"[aws_s3_bucket.later.arn, "${aws_s3_bucket.later.arn}/*"]"#),
+        ),
+    )
+    .unwrap();
+    let (_, report) = scan_json(&[dir.path().to_str().unwrap(), "--fail-on", "never"]);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    // Known arguments: the document is known, as in a plan.
+    assert_eq!(
+        finding(&report, "PLB-S3-002", "tf:aws_s3_bucket.known")["status"],
+        "pass"
+    );
+    // Arguments known only after apply: so is the document.
+    assert_eq!(
+        finding(&report, "PLB-S3-002", "tf:aws_s3_bucket.later")["status"],
+        "unknown"
+    );
+}

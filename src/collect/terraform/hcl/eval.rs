@@ -152,8 +152,9 @@ pub struct Scope {
     pub locals: HashMap<String, Named>,
     /// Managed resources: type -> name -> an instance, or a list or map of instances.
     pub resources: HashMap<String, HashMap<String, Value>>,
-    /// Declared data sources: type -> names. Their values are always unknown.
-    pub data: HashMap<String, HashSet<String>>,
+    /// Data sources: type -> name -> value (unknown, unless the provider computes it from its
+    /// arguments alone, see [`super::data`]).
+    pub data: HashMap<String, HashMap<String, Value>>,
     pub modules: HashMap<String, ModuleEntry>,
     /// `path.module` and `path.root`, relative to the root module's directory.
     pub path_module: String,
@@ -355,7 +356,9 @@ impl<'s> Eval<'s> {
             Expression::Variable(v) => self.root(v.as_str(), &ops)?,
             other => (self.eval(other)?, 0),
         };
-        let lenient = matches!(value, Value::Resource(_));
+        // Attributes a data source computes but the scan does not are unknown, not errors.
+        let data = matches!(&t.expr, Expression::Variable(v) if v.as_str() == "data");
+        let lenient = data || matches!(value, Value::Resource(_));
         self.apply(value, &ops[consumed..], lenient)
     }
 
@@ -411,13 +414,14 @@ impl<'s> Eval<'s> {
                         "`data` must be followed by a data source type and name",
                     ));
                 };
-                if !scope.data.get(kind).is_some_and(|names| names.contains(n)) {
-                    return Err(EvalError::new(format!(
+                match scope.data.get(kind).and_then(|names| names.get(n)) {
+                    // Read from the provider at plan time: unknown to a scan.
+                    Some(Value::Unknown(_)) => Ok((Value::unknown(), ops.len())),
+                    Some(v) => Ok((v.clone(), 2)),
+                    None => Err(EvalError::new(format!(
                         "reference to undeclared data source `data.{kind}.{n}`"
-                    )));
+                    ))),
                 }
-                // Data sources are read at plan time, from the provider: unknown to a scan.
-                Ok((Value::unknown(), ops.len()))
             }
             "path" => match attr(0) {
                 Some("module") => Ok((Value::string(scope.path_module.as_str()), 1)),

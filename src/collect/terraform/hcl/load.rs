@@ -242,6 +242,14 @@ pub struct ResourceConfig {
 }
 
 #[derive(Debug)]
+pub struct DataConfig {
+    pub kind: String,
+    pub name: String,
+    pub body: Body,
+    pub at: At,
+}
+
+#[derive(Debug)]
 pub struct ModuleCall {
     pub name: String,
     pub source: String,
@@ -281,8 +289,7 @@ pub struct Module {
     pub variables: Vec<Variable>,
     pub locals: Vec<Local>,
     pub resources: Vec<ResourceConfig>,
-    /// Declared data sources: (type, name).
-    pub data: Vec<(String, String)>,
+    pub data: Vec<DataConfig>,
     pub calls: Vec<ModuleCall>,
     pub outputs: Vec<Output>,
     pub providers: Vec<ProviderConfig>,
@@ -796,10 +803,12 @@ fn build(module: &mut Module, blocks: Vec<TopBlock>) {
                 body: b.body,
                 at: b.at,
             }),
-            "data" => {
-                let (kind, name) = (label(), label());
-                module.data.push((kind, name));
-            }
+            "data" => module.data.push(DataConfig {
+                kind: label(),
+                name: label(),
+                body: b.body,
+                at: b.at,
+            }),
             "module" => {
                 let name = label();
                 let source = b

@@ -14,6 +14,7 @@
 //! inputs, not on its own (its variables would be unresolved there). The others are root
 //! modules.
 
+mod data;
 mod deps;
 mod eval;
 mod expand;

@@ -41,6 +41,8 @@ pub struct Loaded {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Node {
     Var(usize),
+    /// A data source computed locally ([`super::data::LOCAL`]).
+    Data(usize),
     Provider(usize),
     Local(usize),
     Resource(usize),
@@ -102,6 +104,11 @@ fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
     nodes.extend((0..m.variables.len()).map(Node::Var));
     nodes.extend((0..m.providers.len()).map(Node::Provider));
     nodes.extend((0..m.locals.len()).map(Node::Local));
+    nodes.extend(
+        (0..m.data.len())
+            .filter(|&i| super::data::LOCAL.contains(&m.data[i].kind.as_str()))
+            .map(Node::Data),
+    );
     nodes.extend((0..m.resources.len()).map(Node::Resource));
     nodes.extend((0..m.calls.len()).map(Node::Call));
     let index: HashMap<Node, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
@@ -131,6 +138,14 @@ fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
             .or_default()
             .insert(r.name.as_str(), Node::Resource(i));
     }
+    let mut data: HashMap<&str, HashMap<&str, Node>> = HashMap::new();
+    for (i, d) in m.data.iter().enumerate() {
+        if super::data::LOCAL.contains(&d.kind.as_str()) {
+            data.entry(d.kind.as_str())
+                .or_default()
+                .insert(d.name.as_str(), Node::Data(i));
+        }
+    }
     let providers: HashMap<String, Node> = m
         .providers
         .iter()
@@ -147,6 +162,12 @@ fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
             "var" => vars.get(attr).copied(),
             "local" => locals.get(attr).copied(),
             "module" => calls.get(attr).copied(),
+            "data" => match ops.get(1) {
+                Some(TraversalOperator::GetAttr(name)) => {
+                    data.get(attr).and_then(|d| d.get(name.as_str())).copied()
+                }
+                _ => None,
+            },
             kind => resources.get(kind).and_then(|r| r.get(attr)).copied(),
         }
     };
@@ -162,6 +183,7 @@ fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
             Node::Var(_) => {}
             Node::Provider(p) => deps::walk_body(&m.providers[*p].body, &mut add),
             Node::Local(l) => deps::walk(&m.locals[*l].expr, &mut add),
+            Node::Data(d) => deps::walk_body(&m.data[*d].body, &mut add),
             Node::Resource(r) => {
                 let rc = &m.resources[*r];
                 deps::walk_body(&rc.body, &mut add);
@@ -254,6 +276,7 @@ fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
 fn describe(m: &Module, node: Node) -> String {
     match node {
         Node::Var(i) => format!("var.{}", m.variables[i].name),
+        Node::Data(i) => format!("data.{}.{}", m.data[i].kind, m.data[i].name),
         Node::Provider(i) => format!("provider.{}", provider_name(&m.providers[i])),
         Node::Local(i) => format!("local.{}", m.locals[i].name),
         Node::Resource(i) => format!("{}.{}", m.resources[i].kind, m.resources[i].name),
@@ -264,6 +287,7 @@ fn describe(m: &Module, node: Node) -> String {
 fn at_of(m: &Module, node: Node) -> &At {
     match node {
         Node::Var(i) => &m.variables[i].at,
+        Node::Data(i) => &m.data[i].at,
         Node::Provider(i) => &m.providers[i].at,
         Node::Local(i) => &m.locals[i].at,
         Node::Resource(i) => &m.resources[i].at,
@@ -501,12 +525,12 @@ impl<'a> Run<'a> {
                 .or_default()
                 .insert(r.name.clone(), Value::unknown());
         }
-        for (kind, name) in &m.data {
+        for d in &m.data {
             scope
                 .data
-                .entry(kind.clone())
+                .entry(d.kind.clone())
                 .or_default()
-                .insert(name.clone());
+                .insert(d.name.clone(), Value::unknown());
         }
         for c in &m.calls {
             scope.modules.insert(
@@ -550,6 +574,15 @@ impl<'a> Run<'a> {
                     scope
                         .locals
                         .insert(l.name.clone(), Named { value, sensitive });
+                }
+                Node::Data(i) => {
+                    let d = &m.data[i];
+                    let value = self.data(frame, &scope, i);
+                    scope
+                        .data
+                        .entry(d.kind.clone())
+                        .or_default()
+                        .insert(d.name.clone(), value);
                 }
                 Node::Provider(i) => {
                     let (key, info) = self.provider(frame, &scope, i);
@@ -681,6 +714,45 @@ impl<'a> Run<'a> {
             );
             self.resources.push(r);
             values.push(Value::resource(id, attrs));
+        }
+        expansion.collect(values)
+    }
+
+    /// A locally computed data source, with its `count` / `for_each` instances. Unknown (as
+    /// for any data source) when its arguments are.
+    fn data(&mut self, frame: &Frame, scope: &Scope, i: usize) -> Value {
+        let loaded = frame.loaded.clone();
+        let m = &loaded.module;
+        let d = &m.data[i];
+        let file = &m.files[d.at.file];
+        let mut ev = Eval::new(scope);
+        let expansion = match expansion(&mut ev, &d.body) {
+            Ok(x) => x,
+            // Terraform reads such a data source at apply time: unknown, not an error.
+            Err(_) => return Value::unknown(),
+        };
+        let mut values = Vec::new();
+        for (_, binding) in expansion.instances() {
+            let bound = binding.is_some();
+            if let Some((name, v)) = binding {
+                ev.bind(name, v);
+            }
+            let mut out = Evaluated::default();
+            let args = eval_body(
+                &mut ev,
+                &d.body,
+                RESOURCE_META,
+                file,
+                &mut String::new(),
+                &mut out,
+            );
+            if bound {
+                ev.unbind();
+            }
+            for e in std::mem::take(&mut out.errors) {
+                self.error(m, d.at.file, e, d.at.span.start);
+            }
+            values.push(super::data::read(&d.kind, args));
         }
         expansion.collect(values)
     }
