@@ -161,6 +161,9 @@ pub struct Scope {
     pub path_root: String,
     pub files: Files,
     pub budget: Arc<Budget>,
+    /// Some file of the module did not parse: what it declared is missing, and references to
+    /// it are unknown rather than errors of their own (the syntax error is reported).
+    pub incomplete: bool,
 }
 
 /// Evaluates expressions in a scope, with local bindings (`count`, `each`, `for` variables,
@@ -364,6 +367,15 @@ impl<'s> Eval<'s> {
 
     /// Resolves the start of a reference: returns its value and how many operators it used.
     fn root(&mut self, name: &str, ops: &[&TraversalOperator]) -> Result<(Value, usize)> {
+        match self.resolve_root(name, ops) {
+            Err(e) if self.scope.incomplete && e.message.starts_with("reference to undeclared") => {
+                Ok((Value::unknown(), ops.len()))
+            }
+            other => other,
+        }
+    }
+
+    fn resolve_root(&mut self, name: &str, ops: &[&TraversalOperator]) -> Result<(Value, usize)> {
         if let Some((_, v)) = self.bindings.iter().rev().find(|(n, _)| n == name) {
             return Ok((v.clone(), 0));
         }
@@ -441,7 +453,7 @@ impl<'s> Eval<'s> {
             kind => {
                 let Some(by_name) = scope.resources.get(kind) else {
                     return Err(EvalError::new(format!(
-                        "unknown reference `{kind}`: not a resource type declared in this module, nor var, local, module, data, path, count or each"
+                        "reference to undeclared name `{kind}`: not a resource type of this module, nor var, local, module, data, path, count or each"
                     )));
                 };
                 let n = attr(0).ok_or_else(|| {

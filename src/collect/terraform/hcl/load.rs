@@ -435,11 +435,17 @@ fn add_file(module: &mut Module, path: String, file_name: &str, text: &str) -> V
     let index = module.files.len();
     module.files.push(SourceFile::new(path, text, json));
     let parsed = if json {
-        let lead = text.len() - text.trim_start().len();
+        let lead = text.len()
+            - text
+                .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+                .len();
         module.files[index].base = lead;
         parse_json(text, lead, index)
     } else {
-        parse_native(text, index)
+        // A byte order mark is not HCL; offsets of the rest stay relative to the file.
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        module.files[index].base = text.len() - body.len();
+        parse_native(body, index)
     };
     match parsed {
         Ok(blocks) => blocks,
@@ -561,7 +567,9 @@ const LABELLED: &[&str] = &["dynamic", "provisioner", "backend"];
 /// expression parser does not accept; offsets in the result are relative to the text after it.
 fn parse_json(text: &str, lead: usize, file: usize) -> Result<Vec<TopBlock>, (usize, String)> {
     // Validate as JSON first: the expression parser is more lenient than JSON.
-    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+    if let Err(e) =
+        serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{feff}'))
+    {
         let offset = offset_of(text, e.line(), e.column()).saturating_sub(lead);
         return Err((offset, format!("invalid JSON: {e}")));
     }
@@ -986,6 +994,27 @@ mod tests {
         assert_eq!(m.files[v.at.file].line(v.at.span.start), 4);
         assert!(v.body.attr("tags").is_some(), "tags is a map attribute");
         assert_eq!(v.body.blocks("ebs_block").count(), 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let m = module_from(&[
+            (
+                "a.tf",
+                "\u{feff}resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n",
+            ),
+            (
+                "b.tf.json",
+                "\u{feff}{\"resource\": {\"aws_s3_bucket\": {\"c\": {\"bucket\": \"y\"}}}}",
+            ),
+        ]);
+        assert!(m.errors.is_empty(), "{:?}", m.errors);
+        assert_eq!(m.resources.len(), 2);
+        let a = &m.resources.iter().find(|r| r.name == "b").unwrap();
+        assert_eq!(
+            m.files[a.at.file].line(a.body.attr("bucket").unwrap().span.start),
+            2
+        );
     }
 
     #[test]

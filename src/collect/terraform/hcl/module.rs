@@ -498,6 +498,7 @@ impl<'a> Run<'a> {
                 allowed: Arc::new(allowed),
             },
             budget: self.budget.clone(),
+            incomplete: !m.errors.is_empty(),
             ..Scope::default()
         };
         for v in &m.variables {
