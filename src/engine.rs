@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::config::Settings;
 use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
 use crate::inventory::{CollectError, Location, Resource};
+use crate::normalize::facets::facet_attribute;
 use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
 
 /// Resources per parallel task: large enough that building a CEL root context per task is
@@ -161,6 +162,11 @@ fn judge(
         }
     };
     let mut f = finding(p, subject, settings, status, message);
+    if matches!(f.status, Status::Fail | Status::Unknown)
+        && let Some(at) = attribute_location(p, r, f.status, subject.location.as_deref())
+    {
+        f.location = Some(at);
+    }
     if matches!(f.status, Status::Fail | Status::Unknown | Status::Error)
         && let Some(s) = r
             .suppressions
@@ -179,6 +185,55 @@ fn judge(
         });
     }
     Some(f)
+}
+
+/// A verdict that rests on one attribute points at that attribute's line, when the source
+/// recorded where attributes were written: the one resource path the condition reads (for an
+/// unknown, the one path read that is unknown), as an `attrs.*` path, `tags`, or a facet that
+/// is one attribute ([`facet_attribute`]).
+fn attribute_location(
+    p: &Policy,
+    r: &Resource,
+    status: Status,
+    block: Option<&Location>,
+) -> Option<Arc<Location>> {
+    let block = block?;
+    if r.attr_lines.is_empty() {
+        return None;
+    }
+    let read = if status == Status::Unknown {
+        &p.reads
+    } else {
+        &p.condition_reads
+    };
+    let mut on: Vec<&Path> = read
+        .iter()
+        .filter(|path| {
+            path.root == PathRoot::Resource
+                && matches!(
+                    path.segments.first().map(String::as_str),
+                    Some("attrs" | "facets" | "tags")
+                )
+        })
+        .collect();
+    if status == Status::Unknown {
+        on.retain(|path| reads_unknown(r, path));
+    }
+    let [path] = on.as_slice() else {
+        return None;
+    };
+    let segs = &path.segments;
+    let pointer = match segs[0].as_str() {
+        "attrs" => pointer(&segs[1..]),
+        "tags" => "/tags".to_string(),
+        _ => facet_attribute(&r.kind, segs.get(1)?)?.to_string(),
+    };
+    let line = r.attr_line(&pointer)?;
+    Some(Arc::new(Location {
+        start_line: line,
+        end_line: line,
+        ..block.clone()
+    }))
 }
 
 fn fail_message(p: &Policy, scope: &Context<'_, '_>) -> String {

@@ -157,6 +157,11 @@ pub struct Resource {
     /// `plumb.dev/ignore` annotation).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
+    /// For resources read from source files: the 1-based line where each attribute or nested
+    /// block was written, by JSON pointer into `attrs` (`/versioning/0/enabled`). Lets a
+    /// finding that rests on one attribute point at that line rather than at the whole block.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attr_lines: BTreeMap<String, u32>,
 }
 
 /// Where a resource was read.
@@ -234,6 +239,22 @@ impl Resource {
             references: BTreeMap::new(),
             parent: None,
             suppressions: Vec::new(),
+            attr_lines: BTreeMap::new(),
+        }
+    }
+
+    /// The line of the attribute at `pointer`, or of the nearest enclosing attribute or block
+    /// written in the source.
+    pub fn attr_line(&self, pointer: &str) -> Option<u32> {
+        let mut p = pointer;
+        loop {
+            if let Some(line) = self.attr_lines.get(p) {
+                return Some(*line);
+            }
+            p = &p[..p.rfind('/')?];
+            if p.is_empty() {
+                return None;
+            }
         }
     }
 
@@ -265,11 +286,12 @@ impl Resource {
                 path,
                 start_line,
                 end_line,
-                ..
+                module_calls,
             } => Some(Location {
                 file: path.clone(),
                 start_line: *start_line,
                 end_line: *end_line,
+                module_calls: module_calls.clone(),
             }),
             _ => None,
         }
@@ -292,6 +314,10 @@ pub struct Location {
     pub file: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// For a resource inside Terraform modules: the module calls that led to it, outermost
+    /// first, each as `file:line`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_calls: Vec<String>,
 }
 
 /// Reading an inventory document back failed.

@@ -11,7 +11,7 @@ fn demo_scan_fails_on_findings_and_passes_with_fail_on_never() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("PLB-RDS-003"), "{text}");
-    assert!(text.contains("57 resources"), "{text}");
+    assert!(text.contains("68 resources"), "{text}");
     assert_eq!(
         code(&plumb(&["scan", "fixtures/demo", "--fail-on", "never"])),
         0

@@ -21,3 +21,23 @@ fn check(path: &str, generated: String) {
 fn facet_catalogue_is_current() {
     check("docs/facets.md", plumb::normalize::facets::markdown());
 }
+
+/// The function table of docs/terraform-hcl.md, between its markers, is generated.
+#[test]
+fn terraform_function_table_is_current() {
+    const START: &str = "<!-- functions: generated from src/collect/terraform/hcl/funcs.rs -->\n";
+    const END: &str = "<!-- end of functions -->";
+    let path = common::root().join("docs/terraform-hcl.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = text
+        .split_once(START)
+        .expect("docs/terraform-hcl.md has the start marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/terraform-hcl.md has the end marker");
+    let generated = format!(
+        "{head}{START}{}{END}{tail}",
+        plumb::collect::terraform::hcl::funcs::markdown()
+    );
+    check("docs/terraform-hcl.md", generated);
+}

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::collect::{Collected, collect_paths};
+use crate::collect::terraform::hcl::Vars;
+use crate::collect::{Collected, Options, collect_paths_with};
 use crate::config::Config;
 use crate::engine::evaluate;
 use crate::findings::{ScanReport, Scanned};
@@ -35,7 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Scan Terraform plans and state, and Kubernetes manifests (files or directories).
+    /// Scan Terraform configuration, plans and state, and Kubernetes manifests (files or
+    /// directories).
     Scan(ScanArgs),
     /// Evaluate a saved inventory (from `plumb scan --save-inventory` or `plumb collect`).
     Check(CheckArgs),
@@ -55,8 +57,26 @@ struct ScanArgs {
     /// Also write the collected inventory (JSON) here, for `plumb check` later.
     #[arg(long, value_name = "FILE")]
     save_inventory: Option<PathBuf>,
+    /// Set a Terraform root module variable, as `terraform plan -var` does. Repeatable.
+    /// Lists, maps and objects use HCL syntax: `--var 'azs=["a","b"]'`. Overrides
+    /// terraform.tfvars, *.auto.tfvars, --var-file and TF_VAR_NAME.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// A Terraform variables file (.tfvars or .tfvars.json) for the root modules scanned,
+    /// read after terraform.tfvars and *.auto.tfvars. Repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
     #[command(flatten)]
     eval: EvalArgs,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -202,7 +222,19 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let config = args.eval.policies.config()?;
     let policies = args.eval.policies.load(&config)?;
     timings.done("load policies");
-    let collected: Collected = collect_paths(&args.paths);
+    for file in &args.var_files {
+        if !file.is_file() {
+            bail!("--var-file {}: no such file", file.display());
+        }
+    }
+    let options = Options {
+        terraform_vars: Vars {
+            cli: args.vars.clone(),
+            files: args.var_files.clone(),
+            env: Vars::from_env(),
+        },
+    };
+    let collected: Collected = collect_paths_with(&args.paths, &options);
     timings.done("collect");
     if !args.keep_going && !collected.errors.is_empty() {
         let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();

@@ -2,7 +2,9 @@
 //!
 //! File sources are recognised by content, not only by name: a Terraform plan or state is
 //! JSON with their tell-tale keys, a manifest is YAML or JSON whose documents carry
-//! `apiVersion` and `kind`. Directories are walked (hidden folders such as `.git` and
+//! `apiVersion` and `kind`. Terraform configuration is recognised by name (`.tf`, `.tf.json`),
+//! and read per folder: a folder of configuration files is a module
+//! ([`terraform::hcl`]). Directories are walked (hidden folders such as `.git` and
 //! `.terraform` are skipped); a file found there that is none of these is skipped and counted,
 //! while a file named on the command line that is none of these is an error.
 
@@ -10,6 +12,7 @@ pub mod json_lines;
 pub mod kubernetes;
 pub mod terraform;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -56,14 +59,32 @@ struct Candidate {
     explicit: bool,
 }
 
+/// What a scan is given besides the paths.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Values of Terraform root module variables.
+    pub terraform_vars: terraform::hcl::Vars,
+}
+
 /// Collects every recognised source under `paths` (files and directories), in parallel.
 pub fn collect_paths(paths: &[PathBuf]) -> Collected {
+    collect_paths_with(paths, &Options::default())
+}
+
+/// [`collect_paths`] with options.
+pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
     let mut collected = Collected::default();
     let mut candidates = Vec::new();
+    let mut modules = BTreeSet::new();
+    let mut config_files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut candidates, &mut collected);
+            walk(path, &mut candidates, &mut modules, &mut collected);
         } else if path.is_file() {
+            if is_terraform_config(path) {
+                config_files.push(path.clone());
+                continue;
+            }
             candidates.push(Candidate {
                 path: path.clone(),
                 explicit: true,
@@ -79,7 +100,18 @@ pub fn collect_paths(paths: &[PathBuf]) -> Collected {
             });
         }
     }
-    let results: Vec<Collected> = candidates.par_iter().map(collect_file).collect();
+    let (mut results, hcl): (Vec<Collected>, Vec<Collected>) = rayon::join(
+        || candidates.par_iter().map(collect_file).collect(),
+        || {
+            if modules.is_empty() && config_files.is_empty() {
+                Vec::new()
+            } else {
+                terraform::hcl::collect(&modules, &config_files, paths, &options.terraform_vars)
+            }
+        },
+    );
+    results.extend(hcl);
+    qualify_colliding_ids(&mut results);
     for r in results {
         collected.merge(r);
     }
@@ -87,7 +119,72 @@ pub fn collect_paths(paths: &[PathBuf]) -> Collected {
     collected
 }
 
-fn walk(dir: &Path, out: &mut Vec<Candidate>, collected: &mut Collected) {
+fn is_terraform_config(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(terraform::hcl::is_config_file)
+}
+
+/// Two sources may describe the same address (a plan and a state of one root, two root
+/// modules calling the same module). Ids must be unique before linking, since satellites
+/// name their parent by id: an id found in more than one source is qualified with that
+/// source (`tf:aws_s3_bucket.logs@envs/prod`), in the resources and in the references made
+/// to them from the same source.
+fn qualify_colliding_ids(groups: &mut [Collected]) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for g in groups.iter() {
+        let ids: BTreeSet<&str> = g.resources.iter().map(|r| r.id.as_str()).collect();
+        for id in ids {
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    let colliding: BTreeSet<String> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if colliding.is_empty() {
+        return;
+    }
+    for g in groups.iter_mut() {
+        let Some(scope) = g.runs.first().map(|r| r.scope.clone()) else {
+            continue;
+        };
+        let renames: BTreeMap<String, String> = g
+            .resources
+            .iter()
+            .filter(|r| colliding.contains(&r.id))
+            .map(|r| (r.id.clone(), format!("{}@{scope}", r.id)))
+            .collect();
+        if renames.is_empty() {
+            continue;
+        }
+        for r in &mut g.resources {
+            if let Some(new) = renames.get(&r.id) {
+                r.id = new.clone();
+            }
+            for ids in r.references.values_mut() {
+                for id in ids.iter_mut() {
+                    if let Some(new) = renames.get(id.as_str()) {
+                        *id = new.clone();
+                    }
+                }
+            }
+            if let Some(parent) = &mut r.parent
+                && let Some(new) = renames.get(parent.as_str())
+            {
+                *parent = new.clone();
+            }
+        }
+    }
+}
+
+fn walk(
+    dir: &Path,
+    out: &mut Vec<Candidate>,
+    modules: &mut BTreeSet<PathBuf>,
+    collected: &mut Collected,
+) {
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -95,7 +192,11 @@ fn walk(dir: &Path, out: &mut Vec<Candidate>, collected: &mut Collected) {
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                if has_source_extension(e.path()) {
+                if is_terraform_config(e.path()) {
+                    if let Some(parent) = e.path().parent() {
+                        modules.insert(parent.to_path_buf());
+                    }
+                } else if has_source_extension(e.path()) && !is_tfvars(e.path()) {
                     out.push(Candidate {
                         path: e.path().to_path_buf(),
                         explicit: false,
@@ -119,6 +220,13 @@ fn walk(dir: &Path, out: &mut Vec<Candidate>, collected: &mut Collected) {
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+/// Variables files are read with their root module, not as sources of their own.
+fn is_tfvars(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tfvars.json"))
 }
 
 fn has_source_extension(path: &Path) -> bool {

@@ -35,6 +35,7 @@ const EBS: &str = "aws_ebs_volume";
 const DDB: &str = "aws_dynamodb_table";
 const LOGS: &str = "aws_cloudwatch_log_group";
 const KMS: &str = "aws_kms_key";
+const BACKEND: &str = "terraform_backend";
 
 /// Kubernetes kinds whose objects carry a pod template.
 pub const WORKLOADS: &[&str] = &[
@@ -404,7 +405,82 @@ pub const FACETS: &[FacetDef] = &[
         kinds: &["k8s/Service"],
         doc: "A LoadBalancer service annotated to get an internal (VPC-only) load balancer.",
     },
+    // --- terraform
+    FacetDef {
+        name: "remote_state",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "The root module keeps its state in a remote backend the team shares (`s3`, `gcs`, \
+              `azurerm`, HCP Terraform, ...), not in a local file (no backend block means \
+              `local`).",
+    },
+    FacetDef {
+        name: "state_encrypted",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "The backend encrypts the state at rest by its configuration: `s3` and `oss` with \
+              `encrypt = true` or a KMS or customer key; `gcs`, `azurerm` and HCP Terraform \
+              always; `local` and `consul` never. Unknown for `pg`, `http` and `kubernetes` \
+              (it depends on the server), and for a partial configuration that leaves the \
+              setting to `terraform init -backend-config`.",
+    },
+    FacetDef {
+        name: "state_locking",
+        ty: "bool",
+        kinds: &[BACKEND],
+        doc: "Concurrent runs are stopped by a state lock: `s3` with `use_lockfile = true` (S3 \
+              native locking) or a `dynamodb_table`; `gcs`, `azurerm`, HCP Terraform, `pg` \
+              and `kubernetes` always; `consul` unless `lock = false`; `http` with a \
+              `lock_address`; `oss` with a `tablestore_table`. False for `local` state, whose \
+              lock holds on one machine only.",
+    },
 ];
+
+/// Facets that are one attribute of the resource itself, as written in Terraform: (kind,
+/// facet, JSON pointer of the attribute). A finding that rests on such a facet points at the
+/// attribute's line when the source recorded it.
+const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
+    (DB, "encrypted_at_rest", "/storage_encrypted"),
+    (DB, "kms_key", "/kms_key_id"),
+    (DB, "publicly_accessible", "/publicly_accessible"),
+    (DB, "multi_az", "/multi_az"),
+    (DB, "backup_retention_days", "/backup_retention_period"),
+    (DB, "point_in_time_recovery", "/backup_retention_period"),
+    (DB, "deletion_protection", "/deletion_protection"),
+    (DB, "iam_auth", "/iam_database_authentication_enabled"),
+    (DB, "log_exports", "/enabled_cloudwatch_logs_exports"),
+    (CLUSTER, "encrypted_at_rest", "/storage_encrypted"),
+    (CLUSTER, "kms_key", "/kms_key_id"),
+    (CLUSTER, "backup_retention_days", "/backup_retention_period"),
+    (
+        CLUSTER,
+        "point_in_time_recovery",
+        "/backup_retention_period",
+    ),
+    (CLUSTER, "deletion_protection", "/deletion_protection"),
+    (CLUSTER, "iam_auth", "/iam_database_authentication_enabled"),
+    (CLUSTER, "log_exports", "/enabled_cloudwatch_logs_exports"),
+    (EBS, "encrypted_at_rest", "/encrypted"),
+    (EBS, "kms_key", "/kms_key_id"),
+    (EBS, "volume_type", "/type"),
+    (DDB, "point_in_time_recovery", "/point_in_time_recovery"),
+    (DDB, "deletion_protection", "/deletion_protection_enabled"),
+    (DDB, "kms_key", "/server_side_encryption"),
+    (LOGS, "log_retention_days", "/retention_in_days"),
+    (LOGS, "kms_key", "/kms_key_id"),
+    (KMS, "key_rotation", "/enable_key_rotation"),
+    (KMS, "key_spec", "/customer_master_key_spec"),
+    (KMS, "deletion_window_days", "/deletion_window_in_days"),
+    (BACKEND, "state_encrypted", "/encrypt"),
+];
+
+/// The attribute a facet of a kind is read from, when it is one attribute of the resource.
+pub fn facet_attribute(kind: &str, facet: &str) -> Option<&'static str> {
+    FACET_ATTRIBUTES
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == facet)
+        .map(|(_, _, p)| *p)
+}
 
 fn by_kind() -> &'static HashMap<&'static str, Vec<&'static str>> {
     static INDEX: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();

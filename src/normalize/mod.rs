@@ -16,6 +16,7 @@ mod aws;
 pub mod facets;
 mod kubernetes;
 mod links;
+mod terraform;
 pub(crate) mod value;
 
 use std::collections::HashMap;
@@ -56,7 +57,9 @@ pub fn normalize(resources: &mut [Resource]) {
 
 /// The facets of one resource given its satellites; `None` for kinds without a deriver.
 fn derive(r: &Resource, satellites: &[&Resource]) -> Option<facets::FacetMap> {
-    let deriver = aws::deriver(&r.kind).or_else(|| kubernetes::deriver(&r.kind))?;
+    let deriver = aws::deriver(&r.kind)
+        .or_else(|| kubernetes::deriver(&r.kind))
+        .or_else(|| terraform::deriver(&r.kind))?;
     let ctx = Derive { r, satellites };
     let mut map = facets::FacetMap::new();
     for name in facets_of_kind(&r.kind) {

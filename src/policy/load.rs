@@ -258,9 +258,10 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
     }
 
     let mut reads: Vec<Path> = Vec::new();
-    let mut compile_expr = |what: &str,
-                            src: &Spanned<String>,
-                            errors: &mut dyn FnMut(u32, String)| {
+    let compile_expr = |what: &str,
+                        src: &Spanned<String>,
+                        reads: &mut Vec<Path>,
+                        errors: &mut dyn FnMut(u32, String)| {
         let line = src.referenced.line() as u32;
         let program = match cel::Program::compile(&src.value) {
             Ok(p) => p,
@@ -288,11 +289,14 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
         Some(program)
     };
 
-    let condition = compile_expr("condition", &spec.condition, &mut error);
+    let condition = compile_expr("condition", &spec.condition, &mut reads, &mut error);
+    let mut condition_reads = reads.clone();
+    condition_reads.sort();
+    condition_reads.dedup();
     let when = spec
         .when
         .as_ref()
-        .map(|w| compile_expr("when", w, &mut error));
+        .map(|w| compile_expr("when", w, &mut reads, &mut error));
     let (message, message_reads) = match &spec.message {
         Some(m) => match Template::compile(&m.value) {
             Ok((t, asts)) => (t, asts.iter().flat_map(|a| expr::paths(a).0).collect()),
@@ -338,6 +342,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 when: when.flatten(),
                 message,
                 reads,
+                condition_reads,
                 reads_attrs,
             })
         }

@@ -166,6 +166,8 @@ pub struct Policy {
     /// Every `resource.*` / `config.*` path the condition and `when` read: the evidence of a
     /// verdict, and what decides whether a failure is really `unknown`.
     pub reads: Vec<Path>,
+    /// The paths the condition alone reads (not `when`): what a failure rests on.
+    pub(crate) condition_reads: Vec<Path>,
     /// [`Path::evidence_key`] of each of `reads`, shared by every finding.
     pub(crate) evidence_keys: Vec<Arc<str>>,
     /// Whether any expression reads `resource.attrs`; if none does, attributes are not

@@ -2,7 +2,7 @@
 //! then what could not be decided or read, then one summary line. Styles are ANSI; the caller
 //! strips them when the output is not a colour terminal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
@@ -38,20 +38,20 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Failures are grouped by resource, in file and line order.
-type GroupKey<'a> = (Option<(String, u32)>, &'a str);
-
 pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut sources = Sources::default();
-    let mut groups: BTreeMap<GroupKey<'_>, Vec<&Finding>> = BTreeMap::new();
+    // Failures grouped by resource; findings are sorted by file and line, so groups come in
+    // the order of their first finding.
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
-        let key = f.location.as_ref().map(|l| (l.file.clone(), l.start_line));
-        groups
-            .entry((key, f.resource.id.as_str()))
-            .or_default()
-            .push(f);
+        let i = *index.entry(f.resource.id.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(f);
     }
-    for findings in groups.values() {
+    for findings in &groups {
         let first = findings[0];
         let place = match &first.location {
             Some(l) => format!("{}:{}", l.file, l.start_line),
@@ -67,6 +67,17 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
             paint(BOLD, &first.resource.id),
             paint(DIM, &format!("{} · {place}", first.resource.kind))
         )?;
+        if let Some(l) = first
+            .location
+            .as_ref()
+            .filter(|l| !l.module_calls.is_empty())
+        {
+            writeln!(
+                out,
+                "  {}",
+                paint(DIM, &format!("called from {}", l.module_calls.join(" › ")))
+            )?;
+        }
         let mut sorted = findings.clone();
         sorted.sort_by(|a, b| {
             b.severity
@@ -88,8 +99,26 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
                 writeln!(out, "           {}", f.message)?;
             }
         }
-        if let Some(l) = &first.location {
-            sources.snippet(l, out)?;
+        // The lines the findings point at: the resource's block, or the attributes they rest on.
+        let located: Vec<&Location> = findings
+            .iter()
+            .filter_map(|f| f.location.as_deref())
+            .collect();
+        if let Some(l) = located.first() {
+            let span = Location {
+                start_line: located
+                    .iter()
+                    .map(|l| l.start_line)
+                    .min()
+                    .unwrap_or(l.start_line),
+                end_line: located
+                    .iter()
+                    .map(|l| l.end_line)
+                    .max()
+                    .unwrap_or(l.end_line),
+                ..(*l).clone()
+            };
+            sources.snippet(&span, out)?;
         }
         writeln!(out)?;
     }

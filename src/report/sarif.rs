@@ -178,6 +178,9 @@ struct ResultView<'a> {
     message: MessageView,
     locations: [LocationView<'a>; 1],
     partial_fingerprints: Fingerprints<'a>,
+    /// The module calls that lead to a resource inside Terraform modules, outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedView>,
     properties: ResultProperties<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[SuppressionView<'a>; 1]>,
@@ -202,6 +205,14 @@ struct PhysicalView {
     artifact_location: ArtifactView,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<RegionView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedView {
+    id: i64,
+    physical_location: PhysicalView,
+    message: MessageView,
 }
 
 #[derive(Serialize)]
@@ -260,6 +271,40 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
         ),
         _ => format!("{} ({})", f.message, f.resource.id),
     };
+    let calls: &[String] = f.location.as_ref().map_or(&[], |l| &l.module_calls);
+    let related_locations: Vec<RelatedView> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let (file, line) = match call.rsplit_once(':') {
+                Some((file, line)) => (file, line.parse::<u32>().unwrap_or(1)),
+                None => (call.as_str(), 1),
+            };
+            let (uri, uri_base_id) = uri(file);
+            RelatedView {
+                id: i as i64 + 1,
+                physical_location: PhysicalView {
+                    artifact_location: ArtifactView { uri, uri_base_id },
+                    region: Some(RegionView {
+                        start_line: line.max(1),
+                        end_line: line.max(1),
+                    }),
+                },
+                message: MessageView {
+                    text: format!("module call {} of {}", i + 1, calls.len()),
+                },
+            }
+        })
+        .collect();
+    let mut text = text;
+    if !calls.is_empty() {
+        let links: Vec<String> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| format!("[{call}]({})", i + 1))
+            .collect();
+        text.push_str(&format!("; called from {}", links.join(" > ")));
+    }
     let physical_location = Some(match f.location.as_ref() {
         Some(l) => {
             let (uri, uri_base_id) = uri(&l.file);
@@ -298,6 +343,7 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
         partial_fingerprints: Fingerprints {
             plumb: &f.fingerprint,
         },
+        related_locations,
         properties: ResultProperties {
             status: f.status,
             resource: &f.resource,

@@ -1,8 +1,10 @@
-//! Terraform collectors: plan JSON (`terraform show -json`) and state (version 4).
+//! Terraform collectors: source directories (`.tf`, `.tf.json`), plan JSON
+//! (`terraform show -json`) and state (version 4).
 //!
-//! Both produce resources in the provider's attribute shape, addressed exactly as Terraform
+//! All produce resources in the provider's attribute shape, addressed exactly as Terraform
 //! addresses them (`module.store["invoices"].aws_s3_bucket.this`, `aws_ebs_volume.scratch[0]`).
 
+pub mod hcl;
 pub mod plan;
 pub mod state;
 

@@ -12,7 +12,7 @@
 //! * A satellite whose parent's id is unknown until apply (`bucket = aws_s3_bucket.logs.id`)
 //!   is linked through the reference itself, recorded in [`Resource::references`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -173,20 +173,16 @@ fn resource(
     r.attrs = body.after.unwrap_or_default();
 
     let conf = config.resource(&module, &kind, &name);
-    let written: Option<BTreeSet<&str>> =
-        conf.and_then(|c| c.get("expressions")).map(|e| match e {
-            Value::Object(map) => map.keys().map(String::as_str).collect(),
-            _ => BTreeSet::new(),
-        });
+    let expressions = conf.and_then(|c| c.get("expressions"));
     if let Some(unknown) = &body.after_unknown {
         let mut pointers = Vec::new();
         marked(unknown, &mut String::new(), &mut |p| {
             pointers.push(p.to_string())
         });
         for p in pointers {
-            let top = p.split('/').nth(1).unwrap_or("");
-            let computed_default = written.as_ref().is_some_and(|w| !w.contains(top));
-            if computed_default {
+            // Unknown because the provider computes a default the author did not override:
+            // left unset, so facets apply the documented default.
+            if expressions.is_some_and(|e| !written(e, &p)) {
                 continue;
             }
             set_pointer(&mut r.attrs, &p, Value::Null);
@@ -220,6 +216,39 @@ fn resource(
     r.cloud_id = cloud_id(&kind, &r.attrs);
     r.name = display_name(&address, &r.attrs);
     Ok(r)
+}
+
+/// Whether the author wrote the attribute at `pointer`, or an attribute containing it, as
+/// the configuration's expressions tell: false only when the enclosing block (or the resource)
+/// is written and this attribute is not in it.
+fn written(expressions: &Value, pointer: &str) -> bool {
+    let mut cur = expressions;
+    let mut root = true;
+    for part in pointer.split('/').skip(1) {
+        let key = part.replace("~1", "/").replace("~0", "~");
+        match cur {
+            // An expression: the pointer is inside a written attribute's value.
+            Value::Object(map)
+                if !root
+                    && (map.is_empty()
+                        || map.contains_key("references")
+                        || map.contains_key("constant_value")) =>
+            {
+                return true;
+            }
+            Value::Object(map) => match map.get(&key) {
+                Some(next) => cur = next,
+                None => return false,
+            },
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(next) => cur = next,
+                None => return true,
+            },
+            _ => return true,
+        }
+        root = false;
+    }
+    true
 }
 
 /// Plans without `resource_changes` (rare): the planned values, with no unknown marks.
@@ -462,6 +491,32 @@ impl<'a> Config<'a> {
                 .flat_map(|r| self.resolve_one(r, &child, None, addresses, depth + 1))
                 .collect();
         }
+        if first == "var"
+            && let Some((parent, call, key)) = split_last_module(module_address)
+        {
+            // var.NAME inside a module: follow the expression the caller passed for it, from
+            // the caller's instance with the same key (`kms_key = aws_kms_key.data.arn`).
+            let refs: Vec<String> = self
+                .module(parent)
+                .and_then(|m| {
+                    m.pointer(&format!(
+                        "/module_calls/{}/expressions/{}/references",
+                        escape(call),
+                        escape(second)
+                    ))
+                })
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            let key = key_value(key);
+            return refs
+                .iter()
+                .flat_map(|r| self.resolve_one(r, parent, key.as_ref(), addresses, depth + 1))
+                .collect();
+        }
         if NOT_RESOURCES.contains(&first) {
             return Vec::new();
         }
@@ -493,6 +548,44 @@ impl<'a> Config<'a> {
             _ => Vec::new(),
         }
     }
+}
+
+/// `module.a["x"].module.b[0]` -> (`module.a["x"]`, `b`, `[0]`): the calling module's address,
+/// the call's name and the instance key. `None` for the root module.
+fn split_last_module(module_address: &str) -> Option<(&str, &str, &str)> {
+    let mut last = None;
+    let mut depth = 0;
+    let mut in_string = false;
+    let mut prev = '\0';
+    for (i, c) in module_address.char_indices() {
+        match c {
+            '"' if depth > 0 && prev != '\\' => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth -= 1,
+            'm' if depth == 0
+                && module_address[i..].starts_with("module.")
+                && (i == 0 || module_address[..i].ends_with('.')) =>
+            {
+                last = Some(i);
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    let start = last?;
+    let parent = module_address[..start].trim_end_matches('.');
+    let rest = &module_address[start + "module.".len()..];
+    let (name, key) = match rest.find('[') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    Some((parent, name, key))
+}
+
+/// `[0]` -> 0, `["a"]` -> "a", `` -> none.
+fn key_value(key: &str) -> Option<Value> {
+    let inner = key.strip_prefix('[')?.strip_suffix(']')?;
+    serde_json::from_str(inner).ok()
 }
 
 /// `this[0]` -> (`this`, `[0]`); `this` -> (`this`, ``). Dynamic keys (`[count.index]`) are
@@ -527,6 +620,17 @@ mod tests {
             "module.a.module.b"
         );
         assert_eq!(strip_keys(""), "");
+    }
+
+    #[test]
+    fn splits_the_last_module_call() {
+        assert_eq!(
+            split_last_module(r#"module.a["x.module.y"].module.b[0]"#),
+            Some((r#"module.a["x.module.y"]"#, "b", "[0]"))
+        );
+        assert_eq!(split_last_module("module.a"), Some(("", "a", "")));
+        assert_eq!(split_last_module(""), None);
+        assert_eq!(key_value(r#"["k"]"#), Some(Value::String("k".into())));
     }
 
     #[test]
