@@ -153,10 +153,10 @@ fn object_metadata(kind: &str, meta: &mut Map<String, Value>) {
     }
     if kind == "Namespace" {
         let name = meta.get("name").cloned();
-        if let (Some(Value::Object(labels)), Some(name)) = (meta.get_mut("labels"), name) {
-            if labels.get("kubernetes.io/metadata.name") == Some(&name) {
-                labels.remove("kubernetes.io/metadata.name");
-            }
+        if let (Some(Value::Object(labels)), Some(name)) = (meta.get_mut("labels"), name)
+            && labels.get("kubernetes.io/metadata.name") == Some(&name)
+        {
+            labels.remove("kubernetes.io/metadata.name");
         }
     }
     remove_empty(meta, "annotations");
