@@ -460,8 +460,9 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
 #[test]
 fn kubectl_sees_what_the_collector_saw() {
     let server = prod(None);
+    // A static token: every kubectl release reads it (exec credentials v1 need kubectl 1.22).
     let ws = Workspace::new(
-        &[context("prod", &server, User::Exec(PROD_TOKEN.into()))],
+        &[context("prod", &server, User::Token(PROD_TOKEN.into()))],
         "prod",
     );
     let (out, inv) = ws.collect(&["--chunk-size", "2"]);
@@ -478,7 +479,6 @@ fn kubectl_sees_what_the_collector_saw() {
             "json",
             "--chunk-size",
             "2",
-            "--show-managed-fields",
         ])
         .output()
         .unwrap_or_else(|e| {
@@ -493,12 +493,25 @@ fn kubectl_sees_what_the_collector_saw() {
     assert_eq!(list["kind"], "List");
     let items = list["items"].as_array().expect("items");
 
-    // kubectl read the fixture objects exactly, through discovery and paged lists.
+    // kubectl read the fixture objects exactly, through discovery and paged lists. (Since
+    // 1.21 it hides managedFields unless asked; they are no part of the comparison.)
+    let without_managed_fields = |obj: &Value| {
+        let mut obj = obj.clone();
+        if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+            meta.remove("managedFields");
+        }
+        obj
+    };
     let fixture = demo_cluster().of_kind("Deployment");
     assert_eq!(items.len(), fixture.len());
     for (item, object) in items.iter().zip(&fixture) {
         let mut at = Vec::new();
-        differences(object, item, "", &mut at);
+        differences(
+            &without_managed_fields(object),
+            &without_managed_fields(item),
+            "",
+            &mut at,
+        );
         assert!(
             at.is_empty(),
             "{}: kubectl differs at {at:?}",
@@ -601,4 +614,135 @@ fn naming_no_usable_cluster_is_a_usage_error() {
         common::stderr(&out)
     );
     assert!(server.requests().is_empty());
+}
+
+/// Not a test: serves the fixture cluster until the time is up, for trying
+/// `plumb collect k8s` (and kubectl) by hand and for measuring collection. `PLUMB_SERVE_SCALE`
+/// adds that many Deployments, each with a controller-owned Pod, across 50 namespaces:
+///
+/// ```sh
+/// PLUMB_SERVE_SECONDS=600 PLUMB_SERVE_SCALE=5000 \
+///   cargo test --test live_kubernetes -- --ignored --nocapture serve_the_fixture_cluster
+/// ```
+#[test]
+#[ignore = "a server for manual runs, not a test"]
+fn serve_the_fixture_cluster() {
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mut cluster = demo_cluster();
+    let template = cluster.of_kind("Deployment")[2].clone();
+    let pod = cluster.of_kind("Pod")[0].clone();
+    for i in 0..env("PLUMB_SERVE_SCALE", 0) {
+        let namespace = format!("load-{}", i % 50);
+        let mut deployment = template.clone();
+        deployment["metadata"]["name"] = format!("app-{i}").into();
+        deployment["metadata"]["namespace"] = namespace.clone().into();
+        cluster.objects.push(deployment);
+        let mut owned = pod.clone();
+        owned["metadata"]["name"] = format!("app-{i}-6b8f9d7c4d-x2x2x").into();
+        owned["metadata"]["namespace"] = namespace.into();
+        cluster.objects.push(owned);
+    }
+    let server = ApiServer::start(
+        cluster,
+        Behaviour {
+            token: PROD_TOKEN.into(),
+            ..Behaviour::default()
+        },
+    );
+    let dir = std::env::temp_dir().join("plumb-fixture-cluster");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        apiserver::kubeconfig(
+            &[context("fixture", &server, User::Token(PROD_TOKEN.into()))],
+            "fixture",
+        ),
+    )
+    .unwrap();
+    println!("serving {} at {}", kubeconfig.display(), server.url);
+    std::thread::sleep(std::time::Duration::from_secs(
+        env("PLUMB_SERVE_SECONDS", 60) as u64,
+    ));
+}
+
+/// (API group, resource, verb) of every request for objects; discovery requests aside.
+fn object_requests(requests: &[String]) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for request in requests {
+        let path = request
+            .trim_start_matches("GET ")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let (group, rest) = match segments.as_slice() {
+            ["api", "v1", rest @ ..] => ("", rest),
+            ["apis", group, _, rest @ ..] => (*group, rest),
+            _ => continue,
+        };
+        let (resource, verb) = match rest {
+            [plural] | ["namespaces", _, plural] => (*plural, "list"),
+            [plural, _] | ["namespaces", _, plural, _] => (*plural, "get"),
+            _ => continue,
+        };
+        out.insert((group.to_string(), resource.to_string(), verb.to_string()));
+    }
+    out
+}
+
+#[test]
+fn the_documented_cluster_role_is_all_plumb_needs_and_reads_no_secrets() {
+    let text = std::fs::read_to_string(common::root().join("docs/plumb-reader.yaml")).unwrap();
+    let docs = plumb::yaml::documents(&text).expect("docs/plumb-reader.yaml is YAML");
+    let role = docs
+        .iter()
+        .map(|d| d.to_json())
+        .find(|d| d["kind"] == "ClusterRole")
+        .expect("a ClusterRole");
+    let mut granted = BTreeSet::new();
+    for rule in role["rules"].as_array().unwrap() {
+        let strings = |field: &str| -> Vec<String> {
+            rule[field]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        };
+        for group in strings("apiGroups") {
+            for resource in strings("resources") {
+                for verb in strings("verbs") {
+                    assert!(matches!(verb.as_str(), "get" | "list"), "read-only: {verb}");
+                    assert!(resource != "secrets" && resource != "*" && group != "*");
+                    granted.insert((group.clone(), resource.clone(), verb));
+                }
+            }
+        }
+    }
+
+    let server = prod(None);
+    let ws = Workspace::new(
+        &[context("prod", &server, User::Token(PROD_TOKEN.into()))],
+        "prod",
+    );
+    let (out, _) = ws.collect(&["--quiet"]);
+    assert_eq!(common::code(&out), 0);
+    let (out, _) = ws.collect(&["--quiet", "--namespace", "payments"]);
+    assert_eq!(common::code(&out), 0);
+    let needed = object_requests(&server.requests());
+    assert_eq!(
+        needed.len(),
+        21,
+        "20 kinds listed, 1 namespace read: {needed:#?}"
+    );
+    let missing: Vec<_> = needed.difference(&granted).collect();
+    assert!(missing.is_empty(), "not granted: {missing:?}");
+    let unused: Vec<_> = granted.difference(&needed).collect();
+    assert!(unused.is_empty(), "granted but never used: {unused:?}");
 }

@@ -1,7 +1,6 @@
 //! `plumb collect`: snapshot live infrastructure into an inventory document, with progress on
 //! standard error.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -65,6 +64,8 @@ fn k8s(_: K8sArgs) -> Result<u8> {
 
 #[cfg(feature = "kubernetes")]
 fn k8s(args: K8sArgs) -> Result<u8> {
+    use std::io::{self, BufWriter, IsTerminal, Write};
+
     use crate::collect::kubernetes::live::{self, Contexts, Options};
 
     let options = Options {
@@ -83,7 +84,6 @@ fn k8s(args: K8sArgs) -> Result<u8> {
     };
     let display = progress::Display::new(args.quiet);
     let collected = live::collect(&options, &display)?;
-    display.clear();
     let inventory = collected.into_inventory();
 
     match &args.output {
@@ -170,13 +170,6 @@ mod progress {
                 }
             } else {
                 Display::Lines
-            }
-        }
-
-        /// Removes finished bars' drawing state before the summary is printed.
-        pub(super) fn clear(&self) {
-            if let Display::Bars { multi, .. } = self {
-                let _ = multi.clear();
             }
         }
 
