@@ -189,19 +189,35 @@ mod progress {
     impl Progress for Display {
         fn report(&self, event: Event<'_>) {
             match event {
-                Event::Started { cluster, kinds } => match self {
+                Event::Connecting { cluster, server } => match self {
                     Display::Bars { multi, bars } => {
-                        let bar = multi.add(ProgressBar::new(kinds as u64));
+                        let bar = multi.add(ProgressBar::new_spinner());
                         bar.set_style(
-                            ProgressStyle::with_template(
-                                "{prefix:.bold} [{bar:24}] {pos}/{len} kinds {wide_msg}",
-                            )
-                            .expect("the template is valid")
-                            .progress_chars("=> "),
+                            ProgressStyle::with_template("{prefix:.bold} {spinner} {wide_msg}")
+                                .expect("the template is valid"),
                         );
                         bar.set_prefix(cluster.to_string());
+                        bar.set_message(format!("discovering the API of {server}"));
+                        bar.enable_steady_tick(std::time::Duration::from_millis(120));
                         if let Ok(mut bars) = bars.lock() {
                             bars.insert(cluster.to_string(), bar);
+                        }
+                    }
+                    _ => self.line(&format!("{cluster}: connecting to {server}")),
+                },
+                Event::Started { cluster, kinds } => match self {
+                    Display::Bars { bars, .. } => {
+                        if let Some(bar) = bars.lock().ok().and_then(|b| b.get(cluster).cloned()) {
+                            bar.disable_steady_tick();
+                            bar.set_style(
+                                ProgressStyle::with_template(
+                                    "{prefix:.bold} [{bar:24}] {pos}/{len} kinds {wide_msg}",
+                                )
+                                .expect("the template is valid")
+                                .progress_chars("=> "),
+                            );
+                            bar.set_length(kinds as u64);
+                            bar.set_message("");
                         }
                     }
                     _ => self.line(&format!("{cluster}: reading {kinds} kinds")),
@@ -234,6 +250,10 @@ mod progress {
                     match self {
                         Display::Bars { bars, .. } => {
                             match bars.lock().ok().and_then(|b| b.get(cluster).cloned()) {
+                                // Still a spinner: discovery never answered.
+                                Some(bar) if bar.length().is_none() => {
+                                    bar.finish_with_message("not collected");
+                                }
                                 Some(bar) => bar.finish_with_message(summary),
                                 None => self.line(&format!("{cluster}: {summary}")),
                             }

@@ -155,6 +155,8 @@ impl Default for Options {
 /// Something that happened while collecting, for a progress display.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
+    /// Collection of a cluster begins: discovery is asked which kinds it serves.
+    Connecting { cluster: &'a str, server: &'a str },
     /// Discovery answered; `kinds` lists are about to run.
     Started { cluster: &'a str, kinds: usize },
     /// One kind was read: `resources` objects kept (controller-owned ones are not counted).
@@ -240,8 +242,11 @@ async fn targets(options: &Options) -> Result<Vec<Target>, LiveError> {
     let mut targets = match &options.contexts {
         Contexts::Current => vec![current_target(options).await?],
         Contexts::Named(names) => {
+            let mut names = names.clone();
+            names.sort();
+            names.dedup();
             let kubeconfig = read_kubeconfig(options)?;
-            for name in names {
+            for name in &names {
                 if !kubeconfig.contexts.iter().any(|c| &c.name == name) {
                     return Err(LiveError::UnknownContext {
                         name: name.clone(),
@@ -249,7 +254,7 @@ async fn targets(options: &Options) -> Result<Vec<Target>, LiveError> {
                     });
                 }
             }
-            context_targets(&kubeconfig, names).await
+            context_targets(&kubeconfig, &names).await
         }
         Contexts::All => {
             let kubeconfig = read_kubeconfig(options)?;
@@ -382,6 +387,10 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         }
     };
     let server = config.cluster_url.to_string();
+    progress.report(Event::Connecting {
+        cluster,
+        server: &server,
+    });
     config.read_timeout = Some(options.request_timeout);
     config.reset_reader_on_write = true;
     let client = match Client::try_from(config) {
