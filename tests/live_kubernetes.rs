@@ -202,7 +202,12 @@ fn a_live_cluster_reads_like_the_manifests_it_was_applied_from() {
     );
 
     // Progress, one plain line per kind off a terminal.
+    assert!(
+        stderr.contains(&format!("plumb: prod: connecting to {}/", server.url)),
+        "{stderr}"
+    );
     assert!(stderr.contains("plumb: prod: reading 20 kinds"), "{stderr}");
+    assert!(stderr.contains("plumb: prod: done, 37 resources"), "{stderr}");
     assert!(
         stderr.contains("plumb: prod: apps/Deployment: 3"),
         "{stderr}"
