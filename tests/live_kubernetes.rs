@@ -207,7 +207,10 @@ fn a_live_cluster_reads_like_the_manifests_it_was_applied_from() {
         "{stderr}"
     );
     assert!(stderr.contains("plumb: prod: reading 20 kinds"), "{stderr}");
-    assert!(stderr.contains("plumb: prod: done, 37 resources"), "{stderr}");
+    assert!(
+        stderr.contains("plumb: prod: done, 37 resources"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("plumb: prod: apps/Deployment: 3"),
         "{stderr}"

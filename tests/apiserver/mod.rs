@@ -153,9 +153,17 @@ impl ApiServer {
             .expect("a free loopback port");
         let port = listener.local_addr().expect("bound").port();
         let url = format!("https://127.0.0.1:{port}");
+        let mut by_kind: HashMap<String, Vec<Value>> = HashMap::new();
+        for obj in cluster.objects {
+            let kind = obj["kind"].as_str().unwrap_or("").to_string();
+            by_kind.entry(kind).or_default().push(obj);
+        }
+        for objects in by_kind.values_mut() {
+            objects.sort_by_key(key);
+        }
         let state = Arc::new(State {
             name: url.clone(),
-            cluster,
+            by_kind,
             behaviour,
             log: Mutex::new(Vec::new()),
             expired: Mutex::new(BTreeSet::new()),
@@ -245,7 +253,8 @@ fn certificates() -> (String, rustls::ServerConfig) {
 
 struct State {
     name: String,
-    cluster: Cluster,
+    /// The cluster's objects by kind, in key order.
+    by_kind: HashMap<String, Vec<Value>>,
     behaviour: Behaviour,
     log: Mutex<Vec<String>>,
     /// Resources whose continue token was already expired once.
@@ -713,16 +722,17 @@ impl State {
                 json!({"group": def.group, "kind": def.plural}),
             );
         }
-        let objects: Vec<Value> = self
-            .cluster
-            .of_kind(def.kind)
+        let objects: Vec<&Value> = self
+            .by_kind
+            .get(def.kind)
             .into_iter()
+            .flatten()
             .filter(|o| o["apiVersion"] == full.as_str())
             .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
             .collect();
         if let Some(name) = name {
             return match objects.into_iter().find(|o| o["metadata"]["name"] == name) {
-                Some(obj) => (200, obj),
+                Some(obj) => (200, obj.clone()),
                 None => status(
                     404,
                     "NotFound",
@@ -738,7 +748,7 @@ impl State {
         &self,
         def: &Def,
         group_version: &str,
-        objects: Vec<Value>,
+        objects: Vec<&Value>,
         params: &HashMap<String, String>,
     ) -> (u16, Value) {
         let revision = 70500;
@@ -776,7 +786,7 @@ impl State {
                 return status(400, "BadRequest", "limit must be a number", Value::Null);
             }
         };
-        let remaining: Vec<Value> = objects
+        let remaining: Vec<&Value> = objects
             .into_iter()
             .filter(|o| key(o).as_str() >= start.as_str())
             .collect();
@@ -785,7 +795,7 @@ impl State {
             .iter()
             .take(limit)
             .map(|o| {
-                let mut item = o.clone();
+                let mut item = (*o).clone();
                 if let Value::Object(map) = &mut item {
                     map.remove("apiVersion");
                     map.remove("kind");
@@ -795,7 +805,7 @@ impl State {
             .collect();
         let mut metadata = json!({"resourceVersion": revision.to_string()});
         if more {
-            let next = format!("{}\u{0}", key(&remaining[limit - 1]));
+            let next = format!("{}\u{0}", key(remaining[limit - 1]));
             metadata["continue"] = json!(encode_token(revision, &next));
             metadata["remainingItemCount"] = json!(remaining.len() - limit);
         }

@@ -424,37 +424,28 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         .map(|job| {
             let client = client.clone();
             async move {
-                let items = match &job.get {
-                    Some(name) => get(&client, &job, name).await.map(|o| vec![o]),
-                    None => list(&client, &job, chunk).await,
+                let read = match &job.get {
+                    Some(name) => get(&client, &job, name, cluster).await,
+                    None => list(&client, &job, chunk, cluster).await,
                 };
-                (job, items)
+                (job, read)
             }
         })
         .buffer_unordered(CONCURRENT_LISTS);
 
-    while let Some((job, items)) = results.next().await {
-        match items {
-            Ok(items) => {
-                let before = out.resources.len();
-                for obj in items {
-                    match live_resource(cluster, &job.api, obj) {
-                        Ok(Some(r)) => out.resources.push(r),
-                        Ok(None) => {}
-                        Err(error) => {
-                            progress.report(Event::NotCollected {
-                                cluster,
-                                error: &error,
-                            });
-                            out.errors.push(error);
-                        }
-                    }
+    while let Some((job, read)) = results.next().await {
+        match read {
+            Ok(read) => {
+                for error in &read.errors {
+                    progress.report(Event::NotCollected { cluster, error });
                 }
                 progress.report(Event::Listed {
                     cluster,
                     kind: job.kind,
-                    resources: out.resources.len() - before,
+                    resources: read.resources.len(),
                 });
+                out.resources.extend(read.resources);
+                out.errors.extend(read.errors);
             }
             Err(e) => {
                 let verb = if job.get.is_some() { "read" } else { "list" };
@@ -557,13 +548,31 @@ fn resolve(discovery: &Discovery, kind: &LiveKind) -> Option<(ApiResource, Scope
         .map(|(api, caps)| (api, caps.scope))
 }
 
-/// Every object of one list, page by page. An expired continue token (410 Gone: the server
+/// The resources of one kind, and the objects among them plumb could not place.
+#[derive(Default)]
+struct Read {
+    resources: Vec<Resource>,
+    errors: Vec<CollectError>,
+}
+
+impl Read {
+    fn add(&mut self, cluster: &str, api: &ApiResource, obj: Value) {
+        match live_resource(cluster, api, obj) {
+            Ok(Some(r)) => self.resources.push(r),
+            Ok(None) => {}
+            Err(error) => self.errors.push(error),
+        }
+    }
+}
+
+/// Every object of one list, page by page; each page becomes resources as it arrives, so a
+/// large cluster is never held as raw JSON. An expired continue token (410 Gone: the server
 /// compacted the revision the list started from) restarts the list from the beginning.
-async fn list(client: &Client, job: &Job, chunk: u32) -> Result<Vec<Value>, kube::Error> {
+async fn list(client: &Client, job: &Job, chunk: u32, cluster: &str) -> Result<Read, kube::Error> {
     let path = DynamicObject::url_path(&job.api, job.namespace.as_deref());
     let mut attempt = 1;
     'restart: loop {
-        let mut items = Vec::new();
+        let mut read = Read::default();
         let mut token: Option<String> = None;
         loop {
             let mut params = ListParams::default().limit(chunk);
@@ -575,10 +584,12 @@ async fn list(client: &Client, job: &Job, chunk: u32) -> Result<Vec<Value>, kube
                 .map_err(kube::Error::BuildRequest)?;
             match client.request::<ObjectList<Value>>(request).await {
                 Ok(page) => {
-                    items.extend(page.items);
+                    for obj in page.items {
+                        read.add(cluster, &job.api, obj);
+                    }
                     token = page.metadata.continue_.filter(|t| !t.is_empty());
                     if token.is_none() {
-                        return Ok(items);
+                        return Ok(read);
                     }
                 }
                 Err(kube::Error::Api(status))
@@ -593,12 +604,14 @@ async fn list(client: &Client, job: &Job, chunk: u32) -> Result<Vec<Value>, kube
     }
 }
 
-async fn get(client: &Client, job: &Job, name: &str) -> Result<Value, kube::Error> {
+async fn get(client: &Client, job: &Job, name: &str, cluster: &str) -> Result<Read, kube::Error> {
     let path = DynamicObject::url_path(&job.api, job.namespace.as_deref());
     let request = Request::new(&path)
         .get(name, &GetParams::default())
         .map_err(kube::Error::BuildRequest)?;
-    client.request::<Value>(request).await
+    let mut read = Read::default();
+    read.add(cluster, &job.api, client.request::<Value>(request).await?);
+    Ok(read)
 }
 
 /// The resource for one listed object; `None` for an object its controller stands for.
