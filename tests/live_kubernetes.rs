@@ -414,7 +414,9 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
     );
     let gone = errors["gone"];
     assert!(
-        gone.message.contains("cannot read the API server"),
+        gone.message.starts_with(&format!(
+            "cannot read the API server at https://{closed}/: "
+        )) && gone.message.contains("Connection refused"),
         "{gone:?}"
     );
     assert_eq!(

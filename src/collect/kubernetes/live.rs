@@ -677,6 +677,9 @@ fn describe(e: &kube::Error) -> String {
             };
             format!("{reason} ({}): {}", status.code, status.message)
         }
+        // The transport's own errors say what happened; kube's wrapper adds only its name.
+        kube::Error::Service(e) => chain(e.as_ref()),
+        kube::Error::HyperError(e) => chain(e),
         other => chain(other),
     }
 }
