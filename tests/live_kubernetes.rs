@@ -366,10 +366,26 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
         .unwrap()
         .local_addr()
         .unwrap();
+    // Both credential plugins wait (up to ten seconds) for the other to start: run one after
+    // the other, the first would give up and leave a mark.
+    let meet = tempfile::tempdir().unwrap();
+    let plugin = |me: &str, other: &str, token: &str| {
+        let dir = meet.path().display();
+        User::ExecAfter {
+            token: token.into(),
+            first: format!(
+                "touch {dir}/{me}; i=0; while [ ! -e {dir}/{other} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -e {dir}/{other} ] || touch {dir}/missed"
+            ),
+        }
+    };
     let ws = Workspace::new(
         &[
-            context("prod", &prod, User::Exec(PROD_TOKEN.into())),
-            context("staging", &staging, User::Token(STAGING_TOKEN.into())),
+            context("prod", &prod, plugin("prod", "staging", PROD_TOKEN)),
+            context(
+                "staging",
+                &staging,
+                plugin("staging", "prod", STAGING_TOKEN),
+            ),
             context("stale", &staging, User::Token("revoked".into())),
             Context {
                 name: "gone".into(),
@@ -390,6 +406,10 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
     assert!(
         meeting.met(),
         "both servers had a request in flight at the same time"
+    );
+    assert!(
+        !meet.path().join("missed").exists(),
+        "both credential plugins ran at the same time"
     );
 
     let errors: BTreeMap<&str, &plumb::inventory::CollectError> = inv

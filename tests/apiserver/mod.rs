@@ -902,6 +902,8 @@ pub enum User {
     Token(String),
     /// An exec credential plugin (as `aws eks get-token` is) that prints this token.
     Exec(String),
+    /// The same, running a shell snippet first.
+    ExecAfter { token: String, first: String },
 }
 
 /// A kubeconfig context pointing at a server (or at an address where none listens).
@@ -929,11 +931,15 @@ pub fn kubeconfig(contexts: &[Context], current: &str) -> String {
         users += &format!("- name: {}\n  user:\n", q(&c.name));
         match &c.user {
             User::Token(token) => users += &format!("    token: {}\n", q(token)),
-            User::Exec(token) => {
+            User::Exec(token) | User::ExecAfter { token, .. } => {
                 let credential = json!({"apiVersion": "client.authentication.k8s.io/v1",
                     "kind": "ExecCredential", "status": {"token": token}})
                 .to_string();
-                let script = format!("printf '%s' '{credential}'");
+                let first = match &c.user {
+                    User::ExecAfter { first, .. } => format!("{first}; "),
+                    _ => String::new(),
+                };
+                let script = format!("{first}printf '%s' '{credential}'");
                 users += &format!(
                     "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: sh\n      args: [\"-c\", {}]\n      interactiveMode: Never\n",
                     q(&script)

@@ -292,19 +292,23 @@ fn context_names(kubeconfig: &Kubeconfig) -> Vec<String> {
 async fn context_targets(kubeconfig: &Kubeconfig, names: &[String]) -> Vec<Target> {
     let mut out = Vec::new();
     for name in names {
-        let options = KubeConfigOptions {
-            context: Some(name.clone()),
-            ..KubeConfigOptions::default()
-        };
-        let config = Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
-            .await
-            .map_err(|e| format!("cannot use context {name:?}: {}", chain(&e)));
-        out.push(Target {
-            name: name.clone(),
-            config,
-        });
+        out.push(context_target(kubeconfig, name).await);
     }
     out
+}
+
+async fn context_target(kubeconfig: &Kubeconfig, name: &str) -> Target {
+    let options = KubeConfigOptions {
+        context: Some(name.to_string()),
+        ..KubeConfigOptions::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+        .await
+        .map_err(|e| format!("cannot use context {name:?}: {}", chain(&e)));
+    Target {
+        name: name.to_string(),
+        config,
+    }
 }
 
 /// The current context, or the pod's own cluster when there is no kubeconfig at all.
@@ -326,7 +330,7 @@ async fn current_target(options: &Options) -> Result<Target, LiveError> {
                     name,
                 });
             }
-            Ok(context_targets(&kubeconfig, &[name]).await.remove(0))
+            Ok(context_target(&kubeconfig, &name).await)
         }
         Err(e) if options.kubeconfig.is_none() && no_kubeconfig(&e) => {
             let config = Config::incluster().map_err(|e| LiveError::NoCluster(chain(&e)))?;
@@ -393,13 +397,19 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
     });
     config.read_timeout = Some(options.request_timeout);
     config.reset_reader_on_write = true;
-    let client = match Client::try_from(config) {
-        Ok(client) => client,
-        Err(e) => {
+    // Credentials are made here: an exec plugin (`aws eks get-token`) runs now, and may take
+    // a second or more. On a blocking thread, so that clusters still start together.
+    let client = match tokio::task::spawn_blocking(move || Client::try_from(config)).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => {
             fail(
                 &mut out,
                 format!("cannot connect to {server}: {}", chain(&e)),
             );
+            return out;
+        }
+        Err(e) => {
+            fail(&mut out, format!("cannot connect to {server}: {e}"));
             return out;
         }
     };
