@@ -356,7 +356,7 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
         demo_cluster(),
         Behaviour {
             token: STAGING_TOKEN.into(),
-            forbidden: vec!["clusterroles"],
+            forbidden: vec!["clusterroles", "networkpolicies"],
             expire_continue: vec!["deployments"],
             rendezvous: Some(meeting.clone()),
         },
@@ -422,6 +422,7 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
         errors.keys().copied().collect::<Vec<_>>(),
         [
             "gone",
+            "staging/networking.k8s.io/NetworkPolicy",
             "staging/rbac.authorization.k8s.io/ClusterRole",
             "stale"
         ],
@@ -472,6 +473,35 @@ fn every_context_is_read_at_once_and_what_was_not_read_is_recorded() {
     assert_eq!(count("staging", "k8s/Deployment"), 3);
     assert_eq!(count("prod", "k8s/ClusterRole"), 3);
     assert_eq!(count("staging", "k8s/ClusterRole"), 0);
+    // Unread NetworkPolicies make a namespace's policy facets unknown, not "none".
+    let payments = |cluster: &str| {
+        inv.get(&format!("k8s:{cluster}:core/Namespace:payments"))
+            .unwrap()
+            .facets
+            .clone()
+    };
+    assert_eq!(payments("prod")["has_network_policy"], true);
+    assert_eq!(payments("staging")["has_network_policy"], Value::Null);
+    assert_eq!(payments("staging")["has_default_deny"], Value::Null);
+    assert_eq!(payments("staging")["has_resource_quota"], true);
+    let check = ws.plumb(&[
+        "check",
+        ws.path("inventory.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let verdicts = common::verdicts(&report);
+    let verdict = |cluster: &str| {
+        verdicts[&(
+            "PLB-K8S-010".to_string(),
+            format!("k8s:{cluster}:core/Namespace:batch"),
+        )]
+            .clone()
+    };
+    assert_eq!(verdict("prod"), "fail");
+    assert_eq!(verdict("staging"), "unknown");
+
     let fresh_starts = staging
         .requests()
         .iter()

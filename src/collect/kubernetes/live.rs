@@ -443,6 +443,7 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         })
         .buffer_unordered(CONCURRENT_LISTS);
 
+    let mut unread: Vec<(LiveKind, Option<String>)> = Vec::new();
     while let Some((job, read)) = results.next().await {
         match read {
             Ok(read) => {
@@ -481,9 +482,11 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
                     error: &error,
                 });
                 out.errors.push(error);
+                unread.push((job.kind, job.namespace.clone()));
             }
         }
     }
+    mark_unread_satellites(&mut out.resources, &unread);
     let scope = match options.namespaces.as_slice() {
         [] => cluster.to_string(),
         namespaces => format!("{cluster}/{}", namespaces.join(",")),
@@ -499,6 +502,25 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         errors: out.errors.len(),
     });
     out
+}
+
+/// Namespaces whose NetworkPolicies, ResourceQuotas or LimitRanges could not be listed get
+/// `/networkpolicies`, `/resourcequotas` or `/limitranges` in their `unknown`: the facets that
+/// count them are then unknown rather than "none" (see `normalize::kubernetes`).
+fn mark_unread_satellites(resources: &mut [Resource], unread: &[(LiveKind, Option<String>)]) {
+    for (kind, namespace) in unread {
+        let pointer = match kind.kind {
+            "NetworkPolicy" => "/networkpolicies",
+            "ResourceQuota" => "/resourcequotas",
+            "LimitRange" => "/limitranges",
+            _ => continue,
+        };
+        for r in resources.iter_mut().filter(|r| r.kind == "k8s/Namespace") {
+            if namespace.as_ref().is_none_or(|ns| *ns == r.name) {
+                r.unknown.insert(pointer.to_string());
+            }
+        }
+    }
 }
 
 /// The lists to run, at the version the server prefers for each kind. Kinds the server does
