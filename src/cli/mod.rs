@@ -1,5 +1,6 @@
 //! The command line: argument definitions and wiring. The only place that prints.
 
+mod collect;
 mod policies;
 
 use std::fs::File;
@@ -41,6 +42,9 @@ enum Command {
     Scan(ScanArgs),
     /// Evaluate a saved inventory (from `plumb scan --save-inventory` or `plumb collect`).
     Check(CheckArgs),
+    /// Snapshot live infrastructure into an inventory, for `plumb check`.
+    #[command(subcommand)]
+    Collect(collect::CollectCommand),
     /// List, show, test and lint policies.
     #[command(subcommand)]
     Policies(policies::PoliciesCommand),
@@ -164,6 +168,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Check(args) => check(args),
+        Command::Collect(cmd) => collect::run(cmd),
         Command::Policies(cmd) => policies::run(cmd),
     };
     match outcome {

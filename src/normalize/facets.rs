@@ -315,7 +315,8 @@ pub const FACETS: &[FacetDef] = &[
         name: "has_network_policy",
         ty: "bool",
         kinds: &["k8s/Namespace"],
-        doc: "At least one NetworkPolicy applies in the namespace.",
+        doc: "At least one NetworkPolicy applies in the namespace. Null when the namespace's \
+              NetworkPolicies could not be read.",
     },
     FacetDef {
         name: "has_default_deny",
@@ -328,13 +329,15 @@ pub const FACETS: &[FacetDef] = &[
         name: "has_resource_quota",
         ty: "bool",
         kinds: &["k8s/Namespace"],
-        doc: "A ResourceQuota is defined in the namespace.",
+        doc: "A ResourceQuota is defined in the namespace. Null when its ResourceQuotas could \
+              not be read.",
     },
     FacetDef {
         name: "has_limit_range",
         ty: "bool",
         kinds: &["k8s/Namespace"],
-        doc: "A LimitRange is defined in the namespace.",
+        doc: "A LimitRange is defined in the namespace. Null when its LimitRanges could not \
+              be read.",
     },
     // --- kubernetes RBAC
     FacetDef {

@@ -171,20 +171,28 @@ pub fn image_reference(image: &str) -> (&str, &str) {
     (tag, digest)
 }
 
+/// A live collector that could not list a namespace's NetworkPolicies (ResourceQuotas,
+/// LimitRanges) marks `/networkpolicies` (`/resourcequotas`, `/limitranges`) unknown on the
+/// namespace: what was not read is unknown, not "none".
 fn namespace(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let read = |satellites: &str| !d.r.is_unknown(satellites);
     let policies: Vec<_> = d.linked("k8s/NetworkPolicy").collect();
-    f.set("has_network_policy", Some(!policies.is_empty()));
+    let policies_read = read("/networkpolicies");
+    f.set(
+        "has_network_policy",
+        policies_read.then_some(!policies.is_empty()),
+    );
     f.set(
         "has_default_deny",
-        Some(policies.iter().any(|p| denies_all_ingress(&p.attrs))),
+        policies_read.then(|| policies.iter().any(|p| denies_all_ingress(&p.attrs))),
     );
     f.set(
         "has_resource_quota",
-        Some(d.linked("k8s/ResourceQuota").next().is_some()),
+        read("/resourcequotas").then(|| d.linked("k8s/ResourceQuota").next().is_some()),
     );
     f.set(
         "has_limit_range",
-        Some(d.linked("k8s/LimitRange").next().is_some()),
+        read("/limitranges").then(|| d.linked("k8s/LimitRange").next().is_some()),
     );
 }
 
