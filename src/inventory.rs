@@ -15,6 +15,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// Version of the inventory document. Bumped on any incompatible change to these types.
 pub const SCHEMA_VERSION: &str = "plumb.dev/inventory/v1";
@@ -91,10 +92,13 @@ pub struct CollectError {
 impl CollectError {
     /// The stage that reports suppressions that are not honoured.
     pub const SUPPRESSION: &'static str = "suppression";
+    /// The stage that reports waivers that are not honoured, have expired, or waive nothing.
+    pub const WAIVER: &'static str = "waiver";
 
-    /// Whether this is a rejected suppression rather than something left unread.
+    /// Whether this is a suppression or waiver problem rather than something left unread:
+    /// reported, but it does not make the scan incomplete.
     pub fn is_suppression(&self) -> bool {
-        self.collector == Self::SUPPRESSION
+        self.collector == Self::SUPPRESSION || self.collector == Self::WAIVER
     }
 }
 
@@ -385,6 +389,12 @@ impl Inventory {
         }
     }
 
+    /// SHA-256 (hex) of the resources as JSON, without the collection metadata: equal for two
+    /// inventories of the same infrastructure, whenever and however they were collected.
+    pub fn content_hash(&self) -> String {
+        json_digest(&self.resources)
+    }
+
     /// Looks a resource up by id (resources are sorted by id).
     pub fn get(&self, id: &str) -> Option<&Resource> {
         self.resources
@@ -437,6 +447,37 @@ fn disambiguate_ids(resources: &mut [Resource]) {
             r.parent = Some(new.clone());
         }
     }
+}
+
+/// Feeds serialised bytes straight into a hash, without building the document.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// SHA-256 (hex) of a value's JSON form. Object keys are sorted (serde_json's map is ordered),
+/// so equal values hash equally.
+pub(crate) fn json_digest(value: &impl Serialize) -> String {
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, value).expect("plain data always serialises");
+    hex(&hasher.0.finalize())
 }
 
 fn source_key(source: &Source) -> String {
