@@ -77,7 +77,11 @@ fn head(report: &ScanReport) -> String {
     let s = &report.summary;
     let mut t = String::new();
     let verdict = match &s.baseline {
-        Some(b) if b.new > 0 => format!("❌ {} new", plural(b.new, "failure", "failures")),
+        Some(b) if b.new > 0 => format!(
+            "❌ {} new {}",
+            b.new,
+            if b.new == 1 { "failure" } else { "failures" }
+        ),
         Some(_) => "✅ no new failures".to_string(),
         None if s.fail > 0 => format!("❌ {} failed", s.fail),
         None => "✅ no failures".to_string(),
@@ -103,8 +107,8 @@ fn head(report: &ScanReport) -> String {
     if let Some(b) = &s.baseline {
         let _ = writeln!(
             t,
-            "Against baseline `{}`: **{} new**, {} baselined, {} resolved since.\n",
-            md(&b.file).replace('`', ""),
+            "Against the baseline {}: **{} new**, {} baselined, {} resolved since.\n",
+            md(&b.file),
             b.new,
             b.baselined,
             b.resolved
