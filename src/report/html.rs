@@ -261,8 +261,9 @@ fn finding_view(f: &Finding) -> FindingView<'_> {
             .evidence
             .iter()
             .map(|(k, v)| {
+                // Strings as they are (an auditor reads the value, not its JSON escaping).
                 let shown = match v {
-                    Value::String(s) => format!("{s:?}"),
+                    Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
                 (&**k, shown)
