@@ -7,6 +7,10 @@
 //! reason: unknown verdicts, waived failures (with reason, approver and expiry) and failures
 //! accepted by the baseline. Unread inputs are `<error>` cases of a `plumb:inputs` suite;
 //! waiver and suppression problems are `<skipped>` cases of `plumb:waivers`.
+//!
+//! The shape is that of the widely used Ant/Surefire JUnit schema (Jenkins' `junit-10.xsd`),
+//! plus the `file` and `line` attributes on `<testcase>` that GitLab and the GitHub
+//! test-report actions read to annotate the source.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -251,7 +255,10 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
         .map_err(io::Error::other)?;
     let mut root = element("testsuites", &[("name", "plumb")]);
-    total.attributes(&mut root);
+    root.push_attribute(("tests", total.tests.to_string().as_str()));
+    root.push_attribute(("failures", total.failures.to_string().as_str()));
+    root.push_attribute(("errors", total.errors.to_string().as_str()));
+    root.push_attribute(("time", "0"));
     start(&mut w, root)?;
     for (policy, cases) in &by_policy {
         let mut counts = Counts::default();

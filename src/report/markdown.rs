@@ -250,7 +250,7 @@ fn tail(report: &ScanReport) -> String {
     }
     let _ = write!(t, "<sub>plumb {}", md(&report.tool.version));
     if let Some(hash) = &report.scanned.inventory_hash {
-        let _ = write!(t, " · inventory sha256 {}", md(&hash[..hash.len().min(12)]));
+        let _ = write!(t, " · inventory sha256 {}", md(hash));
     }
     let _ = writeln!(t, " · {}</sub>", md(&report.scanned.collected_at));
     t
