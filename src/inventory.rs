@@ -389,10 +389,27 @@ impl Inventory {
         }
     }
 
-    /// SHA-256 (hex) of the resources as JSON, without the collection metadata: equal for two
-    /// inventories of the same infrastructure, whenever and however they were collected.
+    /// SHA-256 (hex) over the SHA-256 of each resource as JSON (resources are sorted by id),
+    /// without the collection metadata: equal for two inventories of the same
+    /// infrastructure, whenever and however they were collected. Resources are hashed in
+    /// parallel: on a large estate this is a full serialisation of the inventory.
     pub fn content_hash(&self) -> String {
-        json_digest(&self.resources)
+        use rayon::prelude::*;
+        let digests: Vec<[u8; 32]> = self
+            .resources
+            .par_iter()
+            .map(|r| {
+                let mut hasher = HashWriter(Sha256::new());
+                serde_json::to_writer(&mut hasher, r)
+                    .expect("resources are plain data and always serialise");
+                hasher.0.finalize().into()
+            })
+            .collect();
+        let mut all = Sha256::new();
+        for d in &digests {
+            all.update(d);
+        }
+        hex(&all.finalize())
     }
 
     /// Looks a resource up by id (resources are sorted by id).
@@ -526,6 +543,20 @@ mod tests {
         let text = serde_json::to_string(&inv).unwrap();
         let back = Inventory::from_json("inv.json", &text).unwrap();
         assert_eq!(inv, back);
+    }
+
+    #[test]
+    fn content_hash_ignores_when_and_sees_what() {
+        let a = Inventory::new(Metadata::default(), vec![bucket()]);
+        let mut later = Metadata::default();
+        later.collected_at = "2030-01-01T00:00:00Z".into();
+        let b = Inventory::new(later, vec![bucket()]);
+        assert_eq!(a.content_hash(), b.content_hash());
+        assert_eq!(a.content_hash().len(), 64);
+        let mut changed = bucket();
+        changed.attrs["bucket"] = json!("other");
+        let c = Inventory::new(Metadata::default(), vec![changed]);
+        assert_ne!(a.content_hash(), c.content_hash());
     }
 
     #[test]

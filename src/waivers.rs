@@ -7,7 +7,7 @@
 //! ```yaml
 //! waivers:
 //!   - policy: PLB-S3-004
-//!     resource: "tf:aws_s3_bucket.legacy-*"
+//!     resource: "tf:aws_s3_bucket.legacy[*]"
 //!     reason: Read-only archive, decommissioned in Q1 (RISK-231)
 //!     approved_by: jane.doe@example.com
 //!     expires: 2027-03-31
@@ -105,15 +105,25 @@ impl WaiverList {
     }
 }
 
+/// `*`, `?` and `{a,b}` are wildcards. Brackets are literal: resource addresses are full of
+/// them (`aws_s3_bucket.logs[0]`), so `logs[*]` means any instance of `logs`.
 fn has_glob(s: &str) -> bool {
-    s.contains(['*', '?', '[', '{'])
+    s.contains(['*', '?', '{'])
 }
 
 fn glob(field: &str, pattern: &str) -> Result<Option<GlobMatcher>, String> {
     if !has_glob(pattern) {
         return Ok(None);
     }
-    Glob::new(pattern)
+    let literal_brackets: String = pattern
+        .chars()
+        .map(|c| match c {
+            '[' => "[[]".to_string(),
+            ']' => "[]]".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    Glob::new(&literal_brackets)
         .map(|g| Some(g.compile_matcher()))
         .map_err(|e| format!("{field}: {pattern:?} is not a valid pattern: {e}"))
 }
@@ -176,8 +186,7 @@ impl WaiverRule {
         }
     }
 
-    /// Exact match on the id, name or cloud id first (resource addresses contain `[`), then
-    /// the glob.
+    /// The resource id, name or cloud id, exactly or by the glob.
     fn matches_resource(&self, f: &Finding) -> bool {
         let r = &f.resource;
         let candidates = [
@@ -413,9 +422,11 @@ mod tests {
         };
         assert!(r.matches(&finding("tf:aws_s3_bucket.logs[0]")));
         assert!(!r.matches(&finding("tf:aws_s3_bucket.other")));
+        assert!(r.matches(&finding("tf:aws_s3_bucket.logs[\"eu\"]")));
+        assert!(!r.matches(&finding("tf:aws_s3_bucket.logs")));
         let exact = rules(&ONE.replace("logs[*]", "logs[0]")).unwrap();
-        // `[0]` would be a character class as a glob; the exact id still matches.
         assert!(exact[0].matches(&finding("tf:aws_s3_bucket.logs[0]")));
+        assert!(!exact[0].matches(&finding("tf:aws_s3_bucket.logs[1]")));
         let by_name = rules(&ONE.replace("tf:aws_s3_bucket.logs[*]", "logs")).unwrap();
         assert!(by_name[0].matches(&finding("tf:aws_s3_bucket.x")));
     }
