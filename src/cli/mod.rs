@@ -324,11 +324,13 @@ fn evaluate_and_report(
     timings.done("evaluate");
     let input_errors = inventory.metadata.errors.len();
     errors.extend(inventory.metadata.errors.iter().cloned());
+    let inventory_hash = inventory.content_hash();
+    timings.done("inventory hash");
     let mut report = ScanReport::new(
         Scanned {
             collected_at: inventory.metadata.collected_at.clone(),
             collectors: inventory.metadata.collectors.clone(),
-            inventory_hash: Some(inventory.content_hash()),
+            inventory_hash: Some(inventory_hash),
             policy_pack: Some(policy_pack(policies, !args.policies.no_builtin)),
         },
         inventory.resources.len(),
@@ -338,6 +340,7 @@ fn evaluate_and_report(
     );
     let today = chrono::Utc::now().date_naive();
     waivers::apply(&mut report, &rules, &inventory.resources, today);
+    timings.done("waivers");
     let content = |id: &str| inventory.get(id).map(content_digest);
     if let Some(path) = &args.write_baseline {
         let written = Baseline::of(&report, &content);
