@@ -37,6 +37,10 @@ const SCRIPT: &str = include_str!("../../reports/report.js");
 /// value before it is escaped, so none can contain `<!--`).
 const RESOURCES_MARKER: &str = "<!--plumb:resources-->";
 
+/// Evidence values longer than this (characters of JSON) are folded, so a container list does
+/// not make every row a page tall.
+const LONG_EVIDENCE: usize = 120;
+
 /// Failing resources listed per control at most; the rest are counted.
 const CONTROL_RESOURCES: usize = 12;
 
@@ -244,7 +248,8 @@ struct FindingView<'a> {
     policy_id: &'a str,
     title: &'a str,
     message: &'a str,
-    evidence: Vec<(&'a str, String)>,
+    /// (path, value as shown, whether it is long enough to fold away).
+    evidence: Vec<(&'a str, String, bool)>,
     waiver: Option<&'a Waiver>,
     baseline: Option<BaselineState>,
 }
@@ -266,7 +271,8 @@ fn finding_view(f: &Finding) -> FindingView<'_> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                (&**k, shown)
+                let long = shown.len() > LONG_EVIDENCE;
+                (&**k, shown, long)
             })
             .collect(),
         waiver: f.waiver.as_ref(),
