@@ -548,8 +548,10 @@ mod tests {
     #[test]
     fn content_hash_ignores_when_and_sees_what() {
         let a = Inventory::new(Metadata::default(), vec![bucket()]);
-        let mut later = Metadata::default();
-        later.collected_at = "2030-01-01T00:00:00Z".into();
+        let later = Metadata {
+            collected_at: "2030-01-01T00:00:00Z".into(),
+            ..Metadata::default()
+        };
         let b = Inventory::new(later, vec![bucket()]);
         assert_eq!(a.content_hash(), b.content_hash());
         assert_eq!(a.content_hash().len(), 64);

@@ -216,25 +216,25 @@ fn check_junit(xml: &str) -> Counts {
                 stack.push(name);
             }
         }
-        match event {
-            Event::End(_) => {
-                if stack.pop().as_deref() == Some("testsuite") {
-                    let (attrs, counts) = suites.last().unwrap();
-                    let n = |k: &str| attrs[k].parse::<u64>().unwrap();
-                    assert_eq!(
-                        (n("tests"), n("failures"), n("errors"), n("skipped")),
-                        (counts.tests, counts.failures, counts.errors, counts.skipped),
-                        "counts of suite {}",
-                        attrs["name"]
-                    );
-                    totals.tests += counts.tests;
-                    totals.failures += counts.failures;
-                    totals.errors += counts.errors;
-                    totals.skipped += counts.skipped;
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+        if matches!(event, Event::Eof) {
+            break;
+        }
+        let closed = matches!(event, Event::End(_))
+            .then(|| stack.pop())
+            .flatten();
+        if closed.as_deref() == Some("testsuite") {
+            let (attrs, counts) = suites.last().unwrap();
+            let n = |k: &str| attrs[k].parse::<u64>().unwrap();
+            assert_eq!(
+                (n("tests"), n("failures"), n("errors"), n("skipped")),
+                (counts.tests, counts.failures, counts.errors, counts.skipped),
+                "counts of suite {}",
+                attrs["name"]
+            );
+            totals.tests += counts.tests;
+            totals.failures += counts.failures;
+            totals.errors += counts.errors;
+            totals.skipped += counts.skipped;
         }
     }
     assert!(stack.is_empty());

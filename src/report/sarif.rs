@@ -415,7 +415,12 @@ pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Res
         .iter()
         .map(|e| {
             let mut n = Notification::builder().message(text(e.to_string())).build();
-            n.level = Some(json!("error"));
+            // Unread input is an error; a waiver or suppression problem is a warning.
+            n.level = Some(json!(if e.is_suppression() {
+                "warning"
+            } else {
+                "error"
+            }));
             if e.scope.contains('/') || e.scope.contains('.') {
                 let (uri, base) = uri(&e.scope);
                 let mut artifact = ArtifactLocation::builder().uri(uri).build();
