@@ -222,7 +222,8 @@ pub struct Scanned {
     pub collected_at: String,
     pub collectors: Vec<CollectorRun>,
     /// SHA-256 of the inventory's resources ([`crate::inventory::Inventory::content_hash`]):
-    /// equal for two scans of the same infrastructure.
+    /// equal for two scans of the same infrastructure. Written with the formats that show it
+    /// (JSON, HTML, Markdown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory_hash: Option<String>,
     /// The policies the verdicts came from.

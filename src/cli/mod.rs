@@ -324,13 +324,18 @@ fn evaluate_and_report(
     timings.done("evaluate");
     let input_errors = inventory.metadata.errors.len();
     errors.extend(inventory.metadata.errors.iter().cloned());
-    let inventory_hash = inventory.content_hash();
+    // Hashing serialises the whole inventory: done only for the formats that show it.
+    let inventory_hash = args
+        .formats
+        .iter()
+        .any(|o| matches!(o.format, Format::Json | Format::Html | Format::Markdown))
+        .then(|| inventory.content_hash());
     timings.done("inventory hash");
     let mut report = ScanReport::new(
         Scanned {
             collected_at: inventory.metadata.collected_at.clone(),
             collectors: inventory.metadata.collectors.clone(),
-            inventory_hash: Some(inventory_hash),
+            inventory_hash,
             policy_pack: Some(policy_pack(policies, !args.policies.no_builtin)),
         },
         inventory.resources.len(),

@@ -41,6 +41,12 @@ const RESOURCES_MARKER: &str = "<!--plumb:resources-->";
 /// not make every row a page tall.
 const LONG_EVIDENCE: usize = 120;
 
+/// Rows of the resources table at most. A browser opens a page of this many rows in a few
+/// seconds; one of 300,000 (100,000 resources) it does not open at all. Past it the page lists
+/// the findings that need attention, most severe first, and says how many it left out; the
+/// counts, the control matrix and the JSON and CSV reports cover everything.
+pub const ROW_LIMIT: usize = 20_000;
+
 /// Failing resources listed per control at most; the rest are counted.
 const CONTROL_RESOURCES: usize = 12;
 
@@ -226,6 +232,10 @@ struct Page<'a> {
     meta: Meta<'a>,
     resource_count: usize,
     finding_count: usize,
+    /// Findings (and resources) the page does not list, past its row limit.
+    unlisted_findings: usize,
+    unlisted_resources: usize,
+    row_limit: usize,
     categories_present: Vec<&'static str>,
     resources_marker: &'static str,
 }
@@ -238,6 +248,8 @@ struct ResourceView<'a> {
     location: Option<&'a Location>,
     status: &'static str,
     findings: Vec<FindingView<'a>>,
+    /// Findings on this resource not listed (past the page's row limit).
+    unlisted: usize,
 }
 
 #[derive(Serialize)]
@@ -280,17 +292,53 @@ fn finding_view(f: &Finding) -> FindingView<'_> {
     }
 }
 
-/// Resources in report order (the order of their first finding), each with its findings.
-fn by_resource(report: &ScanReport) -> Vec<(&Arc<ResourceRef>, Vec<&Finding>)> {
+/// Which findings get a row: all of them up to `limit`; past it, the ones that need
+/// attention (not passing), most severe first, up to `limit`.
+fn listed(report: &ScanReport, limit: usize) -> Vec<bool> {
+    let n = report.findings.len();
+    if n <= limit {
+        return vec![true; n];
+    }
+    let mut candidates: Vec<usize> = (0..n)
+        .filter(|&i| report.findings[i].status != Status::Pass)
+        .collect();
+    candidates.sort_by_key(|&i| (std::cmp::Reverse(report.findings[i].severity), i));
+    let mut shown = vec![false; n];
+    for i in candidates.into_iter().take(limit) {
+        shown[i] = true;
+    }
+    shown
+}
+
+/// A resource, the findings listed for it, and how many of its findings are not listed.
+struct Group<'a> {
+    resource: &'a Arc<ResourceRef>,
+    findings: Vec<&'a Finding>,
+    unlisted: usize,
+}
+
+/// Resources in report order (the order of their first finding) with their listed findings;
+/// resources with none listed are left out.
+fn by_resource(report: &ScanReport, limit: usize) -> Vec<Group<'_>> {
+    let shown = listed(report, limit);
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut groups: Vec<(&Arc<ResourceRef>, Vec<&Finding>)> = Vec::new();
-    for f in &report.findings {
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (f, shown) in report.findings.iter().zip(shown) {
         let i = *index.entry(&f.resource.id).or_insert_with(|| {
-            groups.push((&f.resource, Vec::new()));
+            groups.push(Group {
+                resource: &f.resource,
+                findings: Vec::new(),
+                unlisted: 0,
+            });
             groups.len() - 1
         });
-        groups[i].1.push(f);
+        if shown {
+            groups[i].findings.push(f);
+        } else {
+            groups[i].unlisted += 1;
+        }
     }
+    groups.retain(|g| !g.findings.is_empty());
     groups
 }
 
@@ -432,7 +480,18 @@ fn frameworks<'a>(report: &'a ScanReport, anchors: &BTreeMap<&str, String>) -> V
     out
 }
 
-fn page<'a>(report: &'a ScanReport, anchors: &BTreeMap<&str, String>) -> Page<'a> {
+/// What the page lists, for the note above the table.
+struct Listing {
+    rows: usize,
+    resources: usize,
+    limit: usize,
+}
+
+fn page<'a>(
+    report: &'a ScanReport,
+    anchors: &BTreeMap<&str, String>,
+    listing: &Listing,
+) -> Page<'a> {
     let s = &report.summary;
     let mut overall = Tally::default();
     let mut by_category: BTreeMap<Category, Tally> = BTreeMap::new();
@@ -516,8 +575,11 @@ fn page<'a>(report: &'a ScanReport, anchors: &BTreeMap<&str, String>) -> Page<'a
                 .map(|c| (c.collector.as_str(), c.scope.as_str(), c.resources))
                 .collect(),
         },
-        resource_count: anchors.len(),
-        finding_count: report.findings.len(),
+        resource_count: listing.resources,
+        finding_count: listing.rows,
+        unlisted_findings: report.findings.len() - listing.rows,
+        unlisted_resources: report.summary.resources.saturating_sub(listing.resources),
+        row_limit: listing.limit,
         categories_present: Category::ALL
             .iter()
             .filter(|c| report.findings.iter().any(|f| f.category == **c))
@@ -528,26 +590,37 @@ fn page<'a>(report: &'a ScanReport, anchors: &BTreeMap<&str, String>) -> Page<'a
 }
 
 pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    render_listing(report, ROW_LIMIT, out)
+}
+
+/// The page, listing at most `limit` findings in the resources table.
+fn render_listing(report: &ScanReport, limit: usize, out: &mut dyn Write) -> io::Result<()> {
     let tera = templates().map_err(tera_error)?;
-    let groups = by_resource(report);
+    let groups = by_resource(report, limit);
     let anchors: BTreeMap<&str, String> = groups
         .iter()
         .enumerate()
-        .map(|(i, (r, _))| (r.id.as_str(), format!("r{i}")))
+        .map(|(i, g)| (g.resource.id.as_str(), format!("r{i}")))
         .collect();
-    let context = Context::from_serialize(page(report, &anchors)).map_err(tera_error)?;
+    let listing = Listing {
+        rows: groups.iter().map(|g| g.findings.len()).sum(),
+        resources: groups.len(),
+        limit,
+    };
+    let context = Context::from_serialize(page(report, &anchors, &listing)).map_err(tera_error)?;
     let html = tera.render("report.html", &context).map_err(tera_error)?;
     let (before, after) = html
         .split_once(RESOURCES_MARKER)
         .ok_or_else(|| io::Error::other("HTML template: the resources marker is missing"))?;
     out.write_all(before.as_bytes())?;
-    for (i, (resource, findings)) in groups.iter().enumerate() {
+    for (i, g) in groups.iter().enumerate() {
         let view = ResourceView {
             anchor: format!("r{i}"),
-            resource,
-            location: findings[0].location.as_deref(),
-            status: worst(findings),
-            findings: findings.iter().map(|f| finding_view(f)).collect(),
+            resource: g.resource,
+            location: g.findings[0].location.as_deref(),
+            status: worst(&g.findings),
+            findings: g.findings.iter().map(|f| finding_view(f)).collect(),
+            unlisted: g.unlisted,
         };
         let context = Context::from_serialize(view).map_err(tera_error)?;
         tera.render_to("resource.html", &context, &mut *out)
@@ -566,6 +639,57 @@ mod tests {
         assert!(csp.starts_with("default-src 'none';"));
         assert!(csp.contains(&csp_hash(CSS)) && csp.contains(&csp_hash(SCRIPT)));
         assert!(!csp.contains("unsafe"));
+    }
+
+    #[test]
+    fn past_the_row_limit_the_most_severe_findings_are_listed() {
+        use crate::findings::Scanned;
+        use crate::policy::Category;
+        let finding = |i: usize, status: Status, severity: Severity| Finding {
+            policy_id: format!("P-{i}").into(),
+            title: "t".into(),
+            severity,
+            category: Category::Encryption,
+            status,
+            resource: Arc::new(ResourceRef {
+                id: format!("tf:r.r{}", i / 2),
+                kind: "k".into(),
+                name: "n".into(),
+                cloud_id: None,
+            }),
+            location: None,
+            message: "m".into(),
+            evidence: BTreeMap::new(),
+            waiver: None,
+            fingerprint: String::new(),
+            baseline: None,
+        };
+        let findings = vec![
+            finding(0, Status::Pass, Severity::Critical),
+            finding(1, Status::Fail, Severity::Low),
+            finding(2, Status::Fail, Severity::Critical),
+            finding(3, Status::Unknown, Severity::High),
+            finding(4, Status::Fail, Severity::Medium),
+            finding(5, Status::Pass, Severity::High),
+        ];
+        let report = ScanReport::new(Scanned::default(), 3, Vec::new(), findings, Vec::new());
+        let ids = |limit| -> Vec<String> {
+            by_resource(&report, limit)
+                .iter()
+                .flat_map(|g| g.findings.iter().map(|f| f.policy_id.to_string()))
+                .collect()
+        };
+        assert_eq!(ids(6).len(), 6, "under the limit everything is listed");
+        // Passes go first, then the least severe; report order is kept.
+        assert_eq!(ids(3), ["P-2", "P-3", "P-4"]);
+        let mut page = Vec::new();
+        render_listing(&report, 3, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(
+            page.contains("3 more checks"),
+            "the page says what it left out"
+        );
+        assert!(page.contains("1 more check on this resource"));
     }
 
     #[test]
