@@ -208,7 +208,9 @@ fn main() {
         f.flush().expect("flush");
         drop(f);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        for format in ["sarif", "json", "console"] {
+        for format in [
+            "sarif", "json", "console", "junit", "csv", "markdown", "html",
+        ] {
             let report = dir.join(format!("report.{format}"));
             let (t, status) = best_of(3, || {
                 std::process::Command::new(env!("CARGO_BIN_EXE_plumb"))

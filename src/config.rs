@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::waivers::{WaiverError, WaiverList, WaiverRule};
 use crate::yaml::{self, YamlError};
 
 /// The contents of `plumb.yaml`.
@@ -24,6 +25,13 @@ pub struct Config {
     pub disable: Vec<String>,
     /// Lowest severity that fails the run (`--fail-on` overrides).
     pub fail_on: Option<String>,
+    /// Accepted failures: policy, resource pattern, reason, approver, expiry
+    /// ([`crate::waivers`]).
+    #[serde(skip_serializing)]
+    pub waivers: WaiverList,
+    /// `waivers`, checked, once the file has been read.
+    #[serde(skip)]
+    pub waiver_rules: Vec<WaiverRule>,
 }
 
 /// Organisation settings. Unknown keys are kept and reach CEL too, for custom policies.
@@ -93,6 +101,8 @@ pub enum ConfigError {
     },
     #[error("{path}:{error}")]
     Yaml { path: String, error: YamlError },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Waivers(Vec<WaiverError>),
 }
 
 impl Config {
@@ -107,10 +117,14 @@ impl Config {
             Config::default()
         } else {
             yaml::from_str(&text).map_err(|error| ConfigError::Yaml {
-                path: display,
+                path: display.clone(),
                 error,
             })?
         };
+        config.waiver_rules = config
+            .waivers
+            .rules(&path.display().to_string())
+            .map_err(ConfigError::Waivers)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for dir in &mut config.policies {
             if dir.is_relative() {

@@ -271,6 +271,7 @@ fn finding(
         evidence: evidence(p, s.r, settings),
         waiver: None,
         fingerprint: fingerprint(&p.doc.id, &s.r.id),
+        baseline: None,
     }
 }
 

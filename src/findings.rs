@@ -78,7 +78,8 @@ impl From<&Resource> for ResourceRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiver {
     pub reason: String,
-    /// `inline` for a suppression in the source, else the waivers file.
+    /// `inline <file:line>` for a suppression in the source; `<file>:<line>` of the waiver
+    /// in `plumb.yaml` or a waivers file.
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
@@ -106,6 +107,29 @@ pub struct Finding {
     /// Stable identity of (policy, resource): unchanged when lines move or files are
     /// reordered.
     pub fingerprint: String,
+    /// Set on failures when the scan ran against a baseline (`--baseline`): whether this
+    /// failure is new or was accepted in the baseline. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// Whether a failure was already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: fails the run.
+    New,
+    /// Recorded in the baseline: reported, but does not fail the run.
+    Baselined,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Baselined => "baselined",
+        }
+    }
 }
 
 /// Fingerprint of a (policy, resource) pair.
@@ -135,6 +159,27 @@ fn order_key(f: &Finding) -> (Option<(&str, u32)>, &str, &str) {
     )
 }
 
+/// Reading a JSON report back failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not a plumb JSON report: {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: document schema {found:?} is not a report this build reads ({REPORT_SCHEMA:?}; write one with `plumb scan --format json=FILE`)"
+    )]
+    Schema { path: String, found: String },
+}
+
 /// Counts over all findings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -150,8 +195,25 @@ pub struct Summary {
     pub failures_by_severity: BTreeMap<Severity, usize>,
     /// Inputs or scope that could not be read.
     pub errors: usize,
-    /// Suppressions that were not honoured (no reason, unknown policy).
+    /// Suppressions and waivers that were not honoured (no reason, unknown policy), have
+    /// expired, or waive nothing. Reported, but they do not make the scan incomplete.
     pub rejected_suppressions: usize,
+    /// When the scan ran against a baseline: how its failures compare with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// Failures compared with a baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// The baseline file.
+    pub file: String,
+    /// Failures not in the baseline.
+    pub new: usize,
+    /// Failures recorded in the baseline.
+    pub baselined: usize,
+    /// Baseline entries that no longer fail (fixed, or the resource is gone).
+    pub resolved: usize,
 }
 
 /// What was scanned.
@@ -159,6 +221,119 @@ pub struct Summary {
 pub struct Scanned {
     pub collected_at: String,
     pub collectors: Vec<CollectorRun>,
+    /// SHA-256 of the inventory's resources ([`crate::inventory::Inventory::content_hash`]):
+    /// equal for two scans of the same infrastructure. Written with the formats that show it
+    /// (JSON, HTML, Markdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory_hash: Option<String>,
+    /// The policies the verdicts came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_pack: Option<PolicyPack>,
+}
+
+/// Which policies were evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPack {
+    /// Version of the built-in pack (the tool's version); `None` when it was not loaded.
+    pub builtin: Option<String>,
+    /// How many policies came from the user's own directories.
+    pub custom: usize,
+    /// SHA-256 over every evaluated policy's id, conditions, severity and controls: changes
+    /// whenever what the policies check changes.
+    pub digest: String,
+}
+
+/// A waiver or inline suppression, and what it did in this scan: the waiver register.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct WaiverRecord {
+    /// Policy id, or a glob over policy ids.
+    pub policy: String,
+    /// Resource pattern: a resource id, name or cloud id, or a glob over them. For an inline
+    /// suppression, the id of the resource it is written on.
+    pub resource: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// Last day the waiver applies (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where it is written: `file:line`, `inline file:line` for a suppression.
+    pub source: String,
+    pub state: WaiverState,
+    /// Findings it waives (for an expired waiver: would have waived).
+    pub matched: usize,
+}
+
+/// What a waiver did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverState {
+    /// In force, and waives at least one finding.
+    Active,
+    /// Past its expiry date: waives nothing; the findings it matched count again.
+    Expired,
+    /// Matches no failing finding (fixed, renamed, or a typo): remove it.
+    Stale,
+    /// Not honoured: no reason, or an unknown policy.
+    Rejected,
+}
+
+impl WaiverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Active => "active",
+            WaiverState::Expired => "expired",
+            WaiverState::Stale => "stale",
+            WaiverState::Rejected => "rejected",
+        }
+    }
+}
+
+/// Counts of an earlier scan, for the trend against it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// The snapshot's id in the store.
+    pub snapshot: String,
+    /// When it was taken (RFC 3339).
+    pub taken_at: String,
+    pub evaluations: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub waived: usize,
+    #[serde(default)]
+    pub failures_by_severity: BTreeMap<Severity, usize>,
+}
+
+impl TrendPoint {
+    /// The counts of a report, as a point of history.
+    pub fn of(report: &ScanReport, snapshot: impl Into<String>) -> Self {
+        let s = &report.summary;
+        TrendPoint {
+            snapshot: snapshot.into(),
+            taken_at: report.scanned.collected_at.clone(),
+            evaluations: s.evaluations,
+            pass: s.pass,
+            fail: s.fail,
+            unknown: s.unknown,
+            waived: s.waived,
+            failures_by_severity: s.failures_by_severity.clone(),
+        }
+    }
+}
+
+/// Earlier scans of the same estate, oldest first; the last one is the previous snapshot.
+/// Filled by whatever keeps history; reports show the trend when it is present.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    pub history: Vec<TrendPoint>,
+}
+
+impl Trend {
+    /// The snapshot just before this scan.
+    pub fn previous(&self) -> Option<&TrendPoint> {
+        self.history.last()
+    }
 }
 
 /// Everything a reporter needs.
@@ -172,8 +347,14 @@ pub struct ScanReport {
     pub policies: Vec<PolicyDoc>,
     pub findings: Vec<Finding>,
     /// Parts of the scope that were not read, inputs that could not be parsed, suppressions
-    /// that were not honoured.
+    /// and waivers that were not honoured, expired, or waive nothing.
     pub errors: Vec<CollectError>,
+    /// The waiver register: every waiver and inline suppression, and what it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverRecord>,
+    /// Earlier scans of the same estate, when a history is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 impl ScanReport {
@@ -183,20 +364,50 @@ impl ScanReport {
         resources: usize,
         policies: Vec<PolicyDoc>,
         mut findings: Vec<Finding>,
-        mut errors: Vec<CollectError>,
+        errors: Vec<CollectError>,
     ) -> Self {
         findings.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
-        errors.sort();
-        errors.dedup();
+        let mut report = ScanReport {
+            schema: REPORT_SCHEMA.to_string(),
+            tool: Tool::default(),
+            scanned,
+            summary: Summary {
+                resources,
+                ..Summary::default()
+            },
+            policies,
+            findings,
+            errors: Vec::new(),
+            waivers: Vec::new(),
+            trend: None,
+        };
+        report.add_errors(errors);
+        report
+    }
+
+    /// Adds problems found after evaluation (waivers), keeping errors sorted and the summary
+    /// current.
+    pub fn add_errors(&mut self, errors: Vec<CollectError>) {
+        self.errors.extend(errors);
+        self.errors.sort();
+        self.errors.dedup();
+        self.recount();
+    }
+
+    /// Recomputes the summary's counts from the findings and errors (after a stage changed
+    /// statuses, such as waivers). The baseline comparison is kept.
+    pub fn recount(&mut self) {
+        let errors = &self.errors;
         let mut summary = Summary {
-            resources,
-            policies: policies.len(),
-            evaluations: findings.len(),
+            resources: self.summary.resources,
+            policies: self.policies.len(),
+            evaluations: self.findings.len(),
             errors: errors.iter().filter(|e| !e.is_suppression()).count(),
             rejected_suppressions: errors.iter().filter(|e| e.is_suppression()).count(),
+            baseline: self.summary.baseline.take(),
             ..Summary::default()
         };
-        for f in &findings {
+        for f in &self.findings {
             match f.status {
                 Status::Pass => summary.pass += 1,
                 Status::Fail => {
@@ -208,23 +419,52 @@ impl ScanReport {
                 Status::Waived => summary.waived += 1,
             }
         }
-        ScanReport {
-            schema: REPORT_SCHEMA.to_string(),
-            tool: Tool::default(),
-            scanned,
-            summary,
-            policies,
-            findings,
-            errors,
-        }
+        self.summary = summary;
     }
 
-    /// Failures at or above `threshold`.
+    /// Failures at or above `threshold`. With a baseline, only the new ones: failures the
+    /// baseline accepted do not fail the run.
     pub fn failures_at_or_above(&self, threshold: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.status == Status::Fail && f.severity >= threshold)
+            .filter(|f| {
+                f.status == Status::Fail
+                    && f.severity >= threshold
+                    && f.baseline != Some(BaselineState::Baselined)
+            })
             .count()
+    }
+
+    /// Reads a JSON report written by `plumb scan --format json`.
+    pub fn read(path: &std::path::Path) -> Result<ScanReport, ReportError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        Self::from_json(&display, &text)
+    }
+
+    /// Parses a JSON report; `origin` names it in errors.
+    pub fn from_json(origin: &str, text: &str) -> Result<ScanReport, ReportError> {
+        #[derive(Deserialize)]
+        struct Header {
+            schema: Option<String>,
+        }
+        let json_error = |e: serde_json::Error| ReportError::Json {
+            path: origin.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        let header: Header = serde_json::from_str(text).map_err(json_error)?;
+        match header.schema.as_deref() {
+            Some(REPORT_SCHEMA) => serde_json::from_str(text).map_err(json_error),
+            other => Err(ReportError::Schema {
+                path: origin.to_string(),
+                found: other.unwrap_or("(none)").to_string(),
+            }),
+        }
     }
 
     /// The documentation of a policy, by id.

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// Version of the inventory document. Bumped on any incompatible change to these types.
 pub const SCHEMA_VERSION: &str = "plumb.dev/inventory/v1";
@@ -91,10 +92,13 @@ pub struct CollectError {
 impl CollectError {
     /// The stage that reports suppressions that are not honoured.
     pub const SUPPRESSION: &'static str = "suppression";
+    /// The stage that reports waivers that are not honoured, have expired, or waive nothing.
+    pub const WAIVER: &'static str = "waiver";
 
-    /// Whether this is a rejected suppression rather than something left unread.
+    /// Whether this is a suppression or waiver problem rather than something left unread:
+    /// reported, but it does not make the scan incomplete.
     pub fn is_suppression(&self) -> bool {
-        self.collector == Self::SUPPRESSION
+        self.collector == Self::SUPPRESSION || self.collector == Self::WAIVER
     }
 }
 
@@ -385,6 +389,29 @@ impl Inventory {
         }
     }
 
+    /// SHA-256 (hex) over the SHA-256 of each resource as JSON (resources are sorted by id),
+    /// without the collection metadata: equal for two inventories of the same
+    /// infrastructure, whenever and however they were collected. Resources are hashed in
+    /// parallel: on a large estate this is a full serialisation of the inventory.
+    pub fn content_hash(&self) -> String {
+        use rayon::prelude::*;
+        let digests: Vec<[u8; 32]> = self
+            .resources
+            .par_iter()
+            .map(|r| {
+                let mut hasher = HashWriter(Sha256::new());
+                serde_json::to_writer(&mut hasher, r)
+                    .expect("resources are plain data and always serialise");
+                hasher.0.finalize().into()
+            })
+            .collect();
+        let mut all = Sha256::new();
+        for d in &digests {
+            all.update(d);
+        }
+        hex(&all.finalize())
+    }
+
     /// Looks a resource up by id (resources are sorted by id).
     pub fn get(&self, id: &str) -> Option<&Resource> {
         self.resources
@@ -439,6 +466,37 @@ fn disambiguate_ids(resources: &mut [Resource]) {
     }
 }
 
+/// Feeds serialised bytes straight into a hash, without building the document.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// SHA-256 (hex) of a value's JSON form. Object keys are sorted (serde_json's map is ordered),
+/// so equal values hash equally.
+pub(crate) fn json_digest(value: &impl Serialize) -> String {
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, value).expect("plain data always serialises");
+    hex(&hasher.0.finalize())
+}
+
 fn source_key(source: &Source) -> String {
     match source {
         Source::File { path, .. } => path.clone(),
@@ -485,6 +543,22 @@ mod tests {
         let text = serde_json::to_string(&inv).unwrap();
         let back = Inventory::from_json("inv.json", &text).unwrap();
         assert_eq!(inv, back);
+    }
+
+    #[test]
+    fn content_hash_ignores_when_and_sees_what() {
+        let a = Inventory::new(Metadata::default(), vec![bucket()]);
+        let later = Metadata {
+            collected_at: "2030-01-01T00:00:00Z".into(),
+            ..Metadata::default()
+        };
+        let b = Inventory::new(later, vec![bucket()]);
+        assert_eq!(a.content_hash(), b.content_hash());
+        assert_eq!(a.content_hash().len(), 64);
+        let mut changed = bucket();
+        changed.attrs["bucket"] = json!("other");
+        let c = Inventory::new(Metadata::default(), vec![changed]);
+        assert_ne!(a.content_hash(), c.content_hash());
     }
 
     #[test]

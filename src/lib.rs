@@ -13,6 +13,7 @@
 //! * [`engine`] evaluates them in parallel into [`findings::Finding`]s.
 //! * [`report`] renders a [`findings::ScanReport`] as console text, JSON or SARIF.
 
+pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
@@ -23,4 +24,5 @@ pub mod normalize;
 pub mod policy;
 pub mod redact;
 pub mod report;
+pub mod waivers;
 pub mod yaml;

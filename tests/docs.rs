@@ -41,3 +41,65 @@ fn terraform_function_table_is_current() {
     );
     check("docs/terraform-hcl.md", generated);
 }
+
+/// The pre-commit hook definition is valid and its command runs.
+#[test]
+fn pre_commit_hook_runs() {
+    let text = std::fs::read_to_string(common::root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks: serde_json::Value = plumb::yaml::from_str(&text).unwrap();
+    let hook = &hooks[0];
+    for key in ["id", "name", "entry", "language"] {
+        assert!(hook[key].is_string(), "the hook lacks {key}");
+    }
+    assert_eq!(
+        hook["language"], "rust",
+        "pre-commit builds it with cargo install"
+    );
+    assert_eq!(hook["pass_filenames"], false);
+    let entry: Vec<&str> = hook["entry"].as_str().unwrap().split_whitespace().collect();
+    assert_eq!(entry[0], "plumb");
+    // The entry with a user's args, as pre-commit runs it.
+    let mut args: Vec<&str> = entry[1..].to_vec();
+    args.extend(["fixtures/demo/kubernetes", "--fail-on", "never"]);
+    let out = common::plumb(&args);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    assert!(
+        common::plumb(&[&entry[1..], &["--help"][..]].concat())
+            .status
+            .success()
+    );
+}
+
+/// The GitHub Actions job in the README is valid YAML, uploads SARIF, posts the Markdown
+/// summary, and only uses formats and flags plumb has.
+#[test]
+fn readme_github_actions_job_is_consistent() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = readme
+        .find("# .github/workflows/plumb.yml")
+        .expect("the job");
+    let end = start + readme[start..].find("```").unwrap();
+    let job = &readme[start..end];
+    let parsed: serde_json::Value = plumb::yaml::from_str(job).expect("valid YAML");
+    let steps = parsed["jobs"]["compliance"]["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+    }));
+    assert!(job.contains("GITHUB_STEP_SUMMARY") && job.contains("gh pr comment"));
+    let scan = steps.iter().find(|s| s["id"] == "scan").unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let formats: Vec<&str> = scan
+        .split("--format ")
+        .skip(1)
+        .map(|f| f.split(['=', ' ', '\\', '\n']).next().unwrap())
+        .collect();
+    assert_eq!(formats, ["console", "sarif", "markdown", "junit", "html"]);
+    let help = common::stdout(&common::plumb(&["scan", "--help"]));
+    for flag in ["--baseline", "--format"] {
+        assert!(help.contains(flag), "plumb scan has no {flag}");
+    }
+}

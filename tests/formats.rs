@@ -21,6 +21,9 @@ fn json_snapshot() {
         serde_json::from_str(&scan("json", "fixtures/demo/kubernetes")).unwrap();
     insta::assert_json_snapshot!(report, {
         ".scanned.collected_at" => "[time]",
+        ".scanned.inventory_hash" => "[sha256]",
+        ".scanned.policy_pack.builtin" => "[version]",
+        ".scanned.policy_pack.digest" => "[sha256]",
         ".tool.version" => "[version]",
         ".policies" => "[policies]",
     });

@@ -11,14 +11,16 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::baseline::{Baseline, content_digest};
 use crate::collect::terraform::hcl::Vars;
 use crate::collect::{Collected, Options, collect_paths_with};
 use crate::config::Config;
 use crate::engine::evaluate;
-use crate::findings::{ScanReport, Scanned};
-use crate::inventory::Inventory;
+use crate::findings::{PolicyPack, ScanReport, Scanned};
+use crate::inventory::{Inventory, json_digest};
 use crate::policy::{self, PolicySet, Severity};
 use crate::report::{self, Format, Output, RenderOptions};
+use crate::waivers::{self, WaiverRule};
 
 /// Exit code: no failure at or above the threshold.
 pub const EXIT_OK: u8 = 0;
@@ -45,9 +47,25 @@ enum Command {
     /// Snapshot live infrastructure into an inventory, for `plumb check`.
     #[command(subcommand)]
     Collect(collect::CollectCommand),
+    /// Render a saved JSON report (`plumb scan --format json=FILE`) in other formats, without
+    /// scanning again: `plumb report plumb.json --format html=report.html`.
+    Report(ReportArgs),
     /// List, show, test and lint policies.
     #[command(subcommand)]
     Policies(policies::PoliciesCommand),
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// A JSON report written by `plumb scan --format json=FILE` or `plumb check`.
+    #[arg(value_name = "REPORT")]
+    source: PathBuf,
+    /// Output format, optionally with a file (see `plumb scan --help`). Repeatable.
+    #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
+    formats: Vec<Output>,
+    /// Console: list passing checks too.
+    #[arg(long)]
+    show_passed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -94,8 +112,8 @@ struct CheckArgs {
 /// Options shared by every command that evaluates policies.
 #[derive(Debug, Args)]
 pub(crate) struct EvalArgs {
-    /// Output format, optionally with a file: console, json, sarif (`--format sarif=out.sarif`).
-    /// Repeatable. Default: console on standard output.
+    /// Output format, optionally with a file: console, json, sarif, junit, markdown, csv, html
+    /// (`--format sarif=out.sarif`). Repeatable. Default: console on standard output.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
     formats: Vec<Output>,
     /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info,
@@ -107,6 +125,17 @@ pub(crate) struct EvalArgs {
     /// Console: list passing checks too.
     #[arg(long)]
     show_passed: bool,
+    /// A waivers file (`waivers:` as in plumb.yaml), in addition to plumb.yaml's.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Compare failures with a baseline written by `--write-baseline`: only failures not in
+    /// it fail the run; every format says which are new.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record this scan's failures as the baseline (JSON). They no longer fail this run,
+    /// unless `--baseline` compares with an older one.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 /// Where policies and settings come from.
@@ -169,6 +198,7 @@ pub fn run() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Check(args) => check(args),
         Command::Collect(cmd) => collect::run(cmd),
+        Command::Report(args) => render_saved(args),
         Command::Policies(cmd) => policies::run(cmd),
     };
     match outcome {
@@ -279,42 +309,126 @@ fn evaluate_and_report(
     timings: &mut Timings,
 ) -> Result<u8> {
     let threshold = fail_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()))?;
+    let mut rules: Vec<WaiverRule> = config.waiver_rules.clone();
+    if let Some(path) = &args.waivers {
+        rules.extend(waivers::read_file(path).map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("{}", list.join("\n"))
+        })?);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None => None,
+    };
     let (findings, mut errors) = evaluate(policies, &config.settings, &inventory.resources);
     timings.done("evaluate");
     let input_errors = inventory.metadata.errors.len();
     errors.extend(inventory.metadata.errors.iter().cloned());
-    let report = ScanReport::new(
+    // Hashing serialises the whole inventory: done only for the formats that show it.
+    let inventory_hash = args
+        .formats
+        .iter()
+        .any(|o| matches!(o.format, Format::Json | Format::Html | Format::Markdown))
+        .then(|| inventory.content_hash());
+    timings.done("inventory hash");
+    let mut report = ScanReport::new(
         Scanned {
             collected_at: inventory.metadata.collected_at.clone(),
             collectors: inventory.metadata.collectors.clone(),
+            inventory_hash,
+            policy_pack: Some(policy_pack(policies, !args.policies.no_builtin)),
         },
         inventory.resources.len(),
         policies.iter().map(|p| p.doc.clone()).collect(),
         findings,
         errors,
     );
+    let today = chrono::Utc::now().date_naive();
+    waivers::apply(&mut report, &rules, &inventory.resources, today);
+    timings.done("waivers");
+    let content = |id: &str| inventory.get(id).map(content_digest);
+    if let Some(path) = &args.write_baseline {
+        let written = Baseline::of(&report, &content);
+        write_json(path, &written)?;
+        if baseline.is_none() {
+            written.compare(&mut report, &path.display().to_string(), &content);
+        }
+    }
+    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+        b.compare(&mut report, &path.display().to_string(), &content);
+    }
+    timings.done("assemble report");
     let options = RenderOptions {
         show_passed: args.show_passed,
-        pretty: false,
+        ..RenderOptions::default()
     };
-    let outputs = if args.formats.is_empty() {
-        vec![Output {
-            format: Format::Console,
-            path: None,
-        }]
-    } else {
-        args.formats.clone()
-    };
-    timings.done("assemble report");
-    for output in &outputs {
-        write_report(output, &report, &options)?;
-        timings.done(&format!("write {}", output.format));
-    }
+    write_all(&args.formats, &report, &options, timings)?;
     let code = exit_code(&report, threshold, input_errors);
     // The process ends here: freeing hundreds of thousands of findings one by one would only
     // delay the exit.
     std::mem::forget(report);
     Ok(code)
+}
+
+/// Writes every requested format (console on standard output when none is).
+fn write_all(
+    formats: &[Output],
+    report: &ScanReport,
+    options: &RenderOptions,
+    timings: &mut Timings,
+) -> Result<()> {
+    let console = [Output {
+        format: Format::Console,
+        path: None,
+    }];
+    let outputs = if formats.is_empty() {
+        &console[..]
+    } else {
+        formats
+    };
+    for output in outputs {
+        write_report(output, report, options)?;
+        timings.done(&format!("write {}", output.format));
+    }
+    Ok(())
+}
+
+/// `plumb report`: renders a saved report; never re-evaluates.
+fn render_saved(args: ReportArgs) -> Result<u8> {
+    let mut timings = Timings::new();
+    let report = ScanReport::read(&args.source)?;
+    timings.done("read report");
+    let options = RenderOptions {
+        show_passed: args.show_passed,
+        ..RenderOptions::default()
+    };
+    write_all(&args.formats, &report, &options, &mut timings)?;
+    Ok(EXIT_OK)
+}
+
+/// Which policies a scan evaluated, and a digest of what they check.
+fn policy_pack(policies: &PolicySet, builtin: bool) -> PolicyPack {
+    let checked: Vec<_> = policies
+        .iter()
+        .map(|p| {
+            (
+                &p.doc.id,
+                &p.condition_source,
+                &p.when_source,
+                p.doc.severity,
+                &p.doc.kinds,
+                &p.doc.controls,
+            )
+        })
+        .collect();
+    PolicyPack {
+        builtin: builtin.then(|| env!("CARGO_PKG_VERSION").to_string()),
+        custom: policies
+            .iter()
+            .filter(|p| !p.doc.origin.starts_with("builtin:"))
+            .count(),
+        digest: json_digest(&checked),
+    }
 }
 
 /// Input errors (unread sources) outrank findings: an incomplete scan is not a verdict.

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::RenderOptions;
-use crate::findings::{Finding, ScanReport, Status};
+use crate::findings::{BaselineState, Finding, ScanReport, Status};
 use crate::inventory::Location;
 use crate::policy::Severity;
 use crate::redact::redact_line;
@@ -85,9 +85,14 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
                 .then(a.policy_id.cmp(&b.policy_id))
         });
         for f in sorted {
+            let mark = match f.baseline {
+                Some(BaselineState::New) => format!("  {}", paint(BOLD, "NEW")),
+                Some(BaselineState::Baselined) => format!("  {}", paint(DIM, "(baselined)")),
+                None => String::new(),
+            };
             writeln!(
                 out,
-                "  {} {}  {}",
+                "  {} {}  {}{mark}",
                 paint(
                     severity_style(f.severity),
                     &format!("{:<8}", f.severity.as_str().to_uppercase())
@@ -173,13 +178,23 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
             paint(BOLD, &format!("Waived ({})", waived.len()))
         )?;
         for f in waived {
-            let reason = f.waiver.as_ref().map_or("", |w| w.reason.as_str());
+            let why = f.waiver.as_ref().map_or(String::new(), |w| {
+                let mut why = w.reason.clone();
+                if let Some(by) = &w.approved_by {
+                    why.push_str(&format!(" (approved by {by}"));
+                    if let Some(until) = &w.expires {
+                        why.push_str(&format!(", until {until}"));
+                    }
+                    why.push(')');
+                }
+                why
+            });
             writeln!(
                 out,
                 "  {}  {}  {}",
                 f.policy_id,
                 f.resource.id,
-                paint(DIM, reason)
+                paint(DIM, &why)
             )?;
         }
         writeln!(out)?;
@@ -217,7 +232,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         writeln!(out)?;
     }
     if !rejected.is_empty() {
-        let heading = format!("Suppressions not honoured ({})", rejected.len());
+        let heading = format!("Waiver and suppression problems ({})", rejected.len());
         writeln!(out, "{}", paint(BOLD, &heading))?;
         for e in rejected {
             writeln!(out, "  {e}")?;
@@ -261,7 +276,18 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         } else {
             String::new()
         }
-    )
+    )?;
+    if let Some(b) = &s.baseline {
+        writeln!(
+            out,
+            "against baseline {}: {} new, {} baselined, {} resolved since",
+            b.file,
+            paint(BOLD, &b.new.to_string()),
+            b.baselined,
+            b.resolved
+        )?;
+    }
+    Ok(())
 }
 
 /// Source files read once each, for snippets.

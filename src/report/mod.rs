@@ -1,8 +1,15 @@
 //! Reporters: one module per format, each taking the whole [`ScanReport`] and a writer.
 //! Reporters never print on their own and never decide exit codes.
+//!
+//! Every format shows waived findings with their waiver, and, when the scan ran against a
+//! baseline, which failures are new.
 
 mod console;
+mod csv;
+mod html;
 mod json;
+mod junit;
+pub mod markdown;
 mod sarif;
 
 use std::fmt;
@@ -18,16 +25,32 @@ pub enum Format {
     Console,
     Json,
     Sarif,
+    Junit,
+    Markdown,
+    Csv,
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Console, Format::Json, Format::Sarif];
+    pub const ALL: [Format; 7] = [
+        Format::Console,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Csv,
+        Format::Html,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Console => "console",
             Format::Json => "json",
             Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+            Format::Csv => "csv",
+            Format::Html => "html",
         }
     }
 }
@@ -90,6 +113,10 @@ pub fn render(
         Format::Console => console::render(report, options, out),
         Format::Json => json::render(report, options.pretty, out),
         Format::Sarif => sarif::render(report, options.pretty, out),
+        Format::Junit => junit::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Csv => csv::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }
 
@@ -111,7 +138,7 @@ mod tests {
             "xml"
                 .parse::<Output>()
                 .unwrap_err()
-                .contains("console, json, sarif")
+                .contains("console, json, sarif, junit, markdown, csv, html")
         );
         assert!("json=".parse::<Output>().is_err());
     }

@@ -18,7 +18,7 @@ use serde_sarif::sarif::{
     ResultLevel, Tool, ToolComponent,
 };
 
-use crate::findings::{Finding, ScanReport, Status};
+use crate::findings::{BaselineState, Finding, ScanReport, Status};
 use crate::policy::{PolicyDoc, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -181,6 +181,9 @@ struct ResultView<'a> {
     /// The module calls that lead to a resource inside Terraform modules, outermost first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<RelatedView>,
+    /// With a baseline: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[SuppressionView<'a>; 1]>,
@@ -254,7 +257,20 @@ struct ResultProperties<'a> {
 #[derive(Serialize)]
 struct SuppressionView<'a> {
     kind: &'static str,
-    justification: &'a str,
+    status: &'static str,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<WaiverProperties<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WaiverProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approved_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    source: &'a str,
 }
 
 fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
@@ -344,19 +360,37 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
             plumb: &f.fingerprint,
         },
         related_locations,
+        baseline_state: f.baseline.map(|b| match b {
+            BaselineState::New => "new",
+            BaselineState::Baselined => "unchanged",
+        }),
         properties: ResultProperties {
             status: f.status,
             resource: &f.resource,
             evidence: &f.evidence,
         },
         suppressions: f.waiver.as_ref().map(|w| {
+            let mut justification = w.reason.clone();
+            if let Some(by) = &w.approved_by {
+                justification.push_str(&format!(" (approved by {by}"));
+                if let Some(until) = &w.expires {
+                    justification.push_str(&format!(", until {until}"));
+                }
+                justification.push(')');
+            }
             [SuppressionView {
                 kind: if w.source.starts_with("inline") {
                     "inSource"
                 } else {
                     "external"
                 },
-                justification: &w.reason,
+                status: "accepted",
+                justification,
+                properties: w.approved_by.is_some().then_some(WaiverProperties {
+                    approved_by: w.approved_by.as_deref(),
+                    expires: w.expires.as_deref(),
+                    source: &w.source,
+                }),
             }]
         }),
     }
@@ -381,7 +415,12 @@ pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Res
         .iter()
         .map(|e| {
             let mut n = Notification::builder().message(text(e.to_string())).build();
-            n.level = Some(json!("error"));
+            // Unread input is an error; a waiver or suppression problem is a warning.
+            n.level = Some(json!(if e.is_suppression() {
+                "warning"
+            } else {
+                "error"
+            }));
             if e.scope.contains('/') || e.scope.contains('.') {
                 let (uri, base) = uri(&e.scope);
                 let mut artifact = ArtifactLocation::builder().uri(uri).build();
