@@ -28,6 +28,107 @@ pub struct Inventory {
     pub metadata: Metadata,
     /// Sorted by `id`; ids are unique.
     pub resources: Vec<Resource>,
+    /// Changes the provider's audit log recorded before the snapshot (AWS CloudTrail management
+    /// events), for saying who changed a drifted resource. `None` when no log was read: then
+    /// nothing is known about who changed what, which is not the same as "nobody did".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
+}
+
+/// The audit-log events a live collector gathered for a window of time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Which log: `aws-cloudtrail`.
+    pub source: String,
+    /// The window the events cover, RFC 3339: every write event in it was gathered (minus the
+    /// scopes listed in the inventory's `errors`).
+    pub since: String,
+    pub until: String,
+    /// Sorted by time, then id.
+    #[serde(default)]
+    pub events: Vec<ChangeEvent>,
+}
+
+/// One write call recorded by the provider's audit log: who called what, when, from where,
+/// on which resources.
+///
+/// For AWS this is a CloudTrail management event (`LookupEvents`, read-only events left out).
+/// Only these fields are kept: request parameters are not, because they can carry secrets
+/// (a `PutParameter` value, a `CreateLoginProfile` password).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    /// RFC 3339 UTC time of the call.
+    pub time: String,
+    /// The log's own id (CloudTrail `eventID`): an event gathered twice is kept once.
+    pub id: String,
+    /// The API call, e.g. `PutBucketVersioning`.
+    pub action: String,
+    /// The service that received it, e.g. `s3.amazonaws.com`.
+    pub service: String,
+    pub actor: Actor,
+    /// The caller's IP address, or the AWS service that called on the actor's behalf
+    /// (`cloudformation.amazonaws.com`), as CloudTrail's `sourceIPAddress` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The resources the event names, ARNs or names as the log gives them.
+    #[serde(default)]
+    pub resources: Vec<EventResource>,
+    /// Set when the call failed (`AccessDenied`): such a call changed nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+/// Who made a call (CloudTrail `userIdentity`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Actor {
+    /// `IAMUser`, `AssumedRole`, `Root`, `AWSService`, `FederatedUser`, `IdentityCenterUser`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The caller's ARN (for an assumed role, the session ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// A person-readable name: the IAM user name, or the role session name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The AWS service that made the call for the actor (`invokedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let who = self
+            .name
+            .as_deref()
+            .or(self.arn.as_deref())
+            .or(self.invoked_by.as_deref())
+            .unwrap_or(self.kind.as_str());
+        f.write_str(who)?;
+        // The role behind a session name is what an investigator asks next.
+        if let Some(arn) = &self.arn
+            && self.kind == "AssumedRole"
+            && let Some(role) = arn.split(':').nth(5).and_then(|r| r.split('/').nth(1))
+        {
+            write!(f, " (role {role})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A resource named by an event.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EventResource {
+    /// The log's resource type, e.g. `AWS::S3::Bucket`, when it gives one.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// An ARN or a name (`sg-0abc`, `logs-bucket`), as the log gives it.
+    pub name: String,
 }
 
 /// Where and when an inventory was taken.
@@ -70,6 +171,11 @@ pub struct CollectorRun {
     pub scope: String,
     /// How many resources it produced.
     pub resources: usize,
+    /// The kinds this run reads in its scope, whether or not it found any: a live collector
+    /// lists what it looked for, so that drift can tell "deleted" from "never looked at".
+    /// Empty when not stated (file collectors): then the kinds present are all that is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
 }
 
 /// A part of the scope a collector could not read, or an input it could not parse.
@@ -354,6 +460,7 @@ impl Inventory {
             schema: SCHEMA_VERSION.to_string(),
             metadata,
             resources,
+            activity: None,
         }
     }
 

@@ -11,12 +11,16 @@
 //! * [`normalize`] links satellite resources to their parents and derives facets.
 //! * [`policy`] loads and compiles YAML policies with CEL conditions.
 //! * [`engine`] evaluates them in parallel into [`findings::Finding`]s.
-//! * [`report`] renders a [`findings::ScanReport`] as console text, JSON or SARIF.
+//! * [`report`] renders a [`findings::ScanReport`] as console text, JSON or SARIF, and a
+//!   [`drift::DriftReport`] as console text, JSON, Markdown or HTML.
+//! * [`store`] keeps snapshots (inventory and findings) over time, in SQLite.
+//! * [`drift`] compares two inventories: snapshot against snapshot, IaC against live.
 
 pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod drift;
 pub mod engine;
 pub mod findings;
 pub mod inventory;
@@ -24,5 +28,6 @@ pub mod normalize;
 pub mod policy;
 pub mod redact;
 pub mod report;
+pub mod store;
 pub mod waivers;
 pub mod yaml;

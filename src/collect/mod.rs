@@ -304,6 +304,7 @@ fn collect_file(c: &Candidate) -> Collected {
                 collector: collector.into(),
                 scope: name,
                 resources: resources.len(),
+                kinds: Vec::new(),
             });
             out.resources = resources;
         }

@@ -55,6 +55,12 @@ pub fn normalize(resources: &mut [Resource]) {
     }
 }
 
+/// The facets `r` gets with `satellites` linked to it; `None` for kinds without a deriver.
+/// Drift uses it to tell which facets one satellite's change moved.
+pub fn facets_with(r: &Resource, satellites: &[&Resource]) -> Option<facets::FacetMap> {
+    derive(r, satellites)
+}
+
 /// The facets of one resource given its satellites; `None` for kinds without a deriver.
 fn derive(r: &Resource, satellites: &[&Resource]) -> Option<facets::FacetMap> {
     let deriver = aws::deriver(&r.kind)

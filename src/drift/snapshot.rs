@@ -1,0 +1,320 @@
+//! Snapshot against snapshot: resources matched by id.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::diff::{Mode, resource_changes};
+use super::events::Events;
+use super::verdicts::{compare, index};
+use super::{
+    Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
+    sort_changed, sort_entries,
+};
+use crate::engine::evaluate;
+use crate::inventory::{Inventory, Resource, Source, Tool};
+use crate::normalize::facets_with;
+use crate::policy::{PathRoot, PolicySet};
+
+/// Whether two versions of a resource are the same in every way a verdict can depend on.
+/// Such a resource keeps its verdicts, so it is evaluated once, not twice.
+fn identical(a: &Resource, b: &Resource) -> bool {
+    a.attrs == b.attrs
+        && a.facets == b.facets
+        && a.tags == b.tags
+        && a.cloud_id == b.cloud_id
+        && a.name == b.name
+        && a.kind == b.kind
+        && a.unknown == b.unknown
+        && a.suppressions == b.suppressions
+}
+
+/// What drifted from `from` (earlier) to `to` (later).
+pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftReport {
+    let (a, b) = (from.inventory, to.inventory);
+    let a_by_id: HashMap<&str, &Resource> =
+        a.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+    let b_by_id: HashMap<&str, &Resource> =
+        b.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut hidden = Hidden::new(opts);
+
+    // Attribute diffs, in parallel: most resources are identical and cost one comparison.
+    let diffs: Vec<(&Resource, &Resource, bool, Vec<super::Change>)> = b
+        .resources
+        .par_iter()
+        .filter_map(|y| a_by_id.get(y.id.as_str()).map(|x| (*x, y)))
+        .map(|(x, y)| {
+            if identical(x, y) {
+                (x, y, true, Vec::new())
+            } else {
+                (x, y, false, resource_changes(x, y, Mode::Full))
+            }
+        })
+        .collect();
+    let same: HashSet<&str> = diffs
+        .iter()
+        .filter(|d| d.2)
+        .map(|d| d.1.id.as_str())
+        .collect();
+
+    // Verdicts: every resource of `to`; of `from`, only what differs (the rest is the same).
+    let (after_findings, _) = evaluate(opts.policies, opts.settings, &b.resources);
+    let differing: Vec<Resource> = a
+        .resources
+        .iter()
+        .filter(|r| !same.contains(r.id.as_str()))
+        .cloned()
+        .collect();
+    let (before_findings, _) = evaluate(opts.policies, opts.settings, &differing);
+    let after_v = index(&after_findings);
+    let mut before_v = index(&before_findings);
+    for (key, f) in &after_v {
+        if same.contains(key.1) {
+            before_v.insert(*key, f);
+        }
+    }
+    let (findings, breaks) = compare(&before_v, &after_v);
+
+    let (events, attribution) = Events::window(
+        &[a, b],
+        Some(&a.metadata.collected_at),
+        Some(&b.metadata.collected_at),
+    );
+    let a_children = children(a);
+    let parent_of = |r: &Resource, inv: &HashMap<&str, &'_ Resource>| -> Option<Resource> {
+        r.parent
+            .as_deref()
+            .and_then(|p| inv.get(p))
+            .map(|p| (*p).clone())
+    };
+    let attributed = |before: Option<&Resource>, after: Option<&Resource>| -> Vec<String> {
+        let s = after.or(before).expect("one side exists");
+        match &s.parent {
+            None => after
+                .and_then(|r| breaks.get(&r.id))
+                .cloned()
+                .unwrap_or_default(),
+            Some(parent) => satellite_breaks(
+                opts.policies,
+                parent,
+                before,
+                after,
+                &a_by_id,
+                &a_children,
+                breaks.get(parent).map(Vec::as_slice).unwrap_or_default(),
+            ),
+        }
+    };
+
+    let mut changed = Vec::new();
+    for (x, y, is_same, changes) in diffs {
+        if is_same || changes.is_empty() {
+            continue;
+        }
+        if hidden.resource(y) {
+            continue;
+        }
+        let kept: Vec<_> = changes
+            .into_iter()
+            .filter(|c| !hidden.change(y, None, &c.path))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let parent = parent_of(y, &b_by_id);
+        changed.push(Changed {
+            resource: DriftResource::from(y),
+            iac: None,
+            changes: kept,
+            breaks: attributed(Some(x), Some(y)),
+            events: events.touching(y, parent.as_ref()),
+        });
+    }
+
+    let mut one_side = |only: &Inventory, other: &HashMap<&str, &Resource>, added: bool| {
+        let mut out = Vec::new();
+        for r in only
+            .resources
+            .iter()
+            .filter(|r| !other.contains_key(r.id.as_str()))
+        {
+            if hidden.resource(r) {
+                continue;
+            }
+            let (before, after) = if added {
+                (None, Some(r))
+            } else {
+                (Some(r), None)
+            };
+            let parent = parent_of(r, if added { &b_by_id } else { &a_by_id });
+            out.push(Entry {
+                resource: DriftResource::from(r),
+                breaks: attributed(before, after),
+                events: events.touching(r, parent.as_ref()),
+            });
+        }
+        out
+    };
+    let mut added = one_side(b, &a_by_id, true);
+    let mut removed = one_side(a, &b_by_id, false);
+    sort_changed(&mut changed, opts.policies);
+    sort_entries(&mut added, opts.policies);
+    sort_entries(&mut removed, opts.policies);
+
+    let mut notes = source_notes(a, b);
+    notes.extend(hidden.unused());
+    let live = b
+        .resources
+        .iter()
+        .any(|r| matches!(r.source, Source::Aws { .. }));
+    if live && attribution.source.is_none() {
+        notes.push(
+            "neither snapshot carries audit-log events: who made these changes is not known".into(),
+        );
+    } else if attribution.source.is_some() && !attribution.complete {
+        notes.push(
+            "the audit-log events gathered do not cover the whole window: changes without events may have been made before they start"
+                .into(),
+        );
+    }
+
+    let mut report = DriftReport {
+        schema: DRIFT_SCHEMA.into(),
+        tool: Tool::default(),
+        mode: DriftMode::Snapshots,
+        from: from.side(),
+        to: to.side(),
+        summary: Default::default(),
+        changed,
+        added,
+        removed,
+        unmanaged: None,
+        missing: None,
+        provider_managed: None,
+        findings,
+        attribution,
+        ignored: hidden.list,
+        notes,
+    };
+    report.finish();
+    report
+}
+
+/// Satellites by parent id.
+fn children(inv: &Inventory) -> HashMap<&str, Vec<&Resource>> {
+    let mut out: HashMap<&str, Vec<&Resource>> = HashMap::new();
+    for r in &inv.resources {
+        if let Some(p) = &r.parent {
+            out.entry(p.as_str()).or_default().push(r);
+        }
+    }
+    out
+}
+
+/// The policies a satellite's change broke on its parent: of those the parent now fails, the
+/// ones that read a facet this change alone moves (the parent's facets are derived again with
+/// only this satellite changed).
+fn satellite_breaks(
+    policies: &PolicySet,
+    parent: &str,
+    before: Option<&Resource>,
+    after: Option<&Resource>,
+    a_by_id: &HashMap<&str, &Resource>,
+    a_children: &HashMap<&str, Vec<&Resource>>,
+    parent_breaks: &[String],
+) -> Vec<String> {
+    if parent_breaks.is_empty() {
+        return Vec::new();
+    }
+    let Some(p) = a_by_id.get(parent) else {
+        return Vec::new();
+    };
+    let satellites: Vec<&Resource> = a_children.get(parent).cloned().unwrap_or_default();
+    let mut variant: Vec<&Resource> = satellites
+        .iter()
+        .copied()
+        .filter(|s| before.is_none_or(|b| b.id != s.id))
+        .collect();
+    variant.extend(after);
+    let (Some(base), Some(moved)) = (facets_with(p, &satellites), facets_with(p, &variant)) else {
+        return Vec::new();
+    };
+    let changed: BTreeSet<&str> = base
+        .iter()
+        .filter(|(k, v)| moved.get(*k) != Some(*v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    parent_breaks
+        .iter()
+        .filter(|id| {
+            policies.get(id).is_some_and(|p| {
+                p.reads.iter().any(|path| {
+                    path.root == PathRoot::Resource
+                        && path.segments.first().map(String::as_str) == Some("facets")
+                        && path
+                            .segments
+                            .get(1)
+                            .is_none_or(|name| changed.contains(name.as_str()))
+                })
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// Notes on the two snapshots themselves: different sources, parts not read.
+fn source_notes(a: &Inventory, b: &Inventory) -> Vec<String> {
+    let mut notes = Vec::new();
+    let scopes = |inv: &Inventory| -> BTreeSet<(String, String)> {
+        inv.metadata
+            .collectors
+            .iter()
+            .map(|c| (c.collector.clone(), c.scope.clone()))
+            .collect()
+    };
+    let (sa, sb) = (scopes(a), scopes(b));
+    if sa != sb {
+        let show = |s: Vec<&(String, String)>| {
+            let mut names: Vec<String> =
+                s.iter().take(5).map(|(c, s)| format!("{c} {s}")).collect();
+            if s.len() > 5 {
+                names.push(format!("and {} more", s.len() - 5));
+            }
+            names.join(", ")
+        };
+        let only_a: Vec<_> = sa.difference(&sb).collect();
+        let only_b: Vec<_> = sb.difference(&sa).collect();
+        let mut parts = Vec::new();
+        if !only_a.is_empty() {
+            parts.push(format!("only the earlier read {}", show(only_a)));
+        }
+        if !only_b.is_empty() {
+            parts.push(format!("only the later read {}", show(only_b)));
+        }
+        notes.push(format!(
+            "the snapshots read different sources ({}): resources there show as added or removed",
+            parts.join("; ")
+        ));
+    }
+    for (inv, which) in [(a, "earlier"), (b, "later")] {
+        let unread = inv
+            .metadata
+            .errors
+            .iter()
+            .filter(|e| !e.is_suppression())
+            .count();
+        if unread > 0 {
+            notes.push(format!(
+                "the {which} snapshot could not read {unread} part{} of its scope (see its errors): resources there may show as added or removed",
+                if unread == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    if a.metadata.tool.version != b.metadata.tool.version {
+        notes.push(format!(
+            "the snapshots were taken by different plumb versions ({} and {})",
+            a.metadata.tool.version, b.metadata.tool.version
+        ));
+    }
+    notes
+}
