@@ -32,6 +32,60 @@ pub struct Config {
     /// `waivers`, checked, once the file has been read.
     #[serde(skip)]
     pub waiver_rules: Vec<WaiverRule>,
+    /// Where snapshots are kept and for how long (`--store`, `--keep`, `--keep-days`
+    /// override): `store: path/to/plumb.db`, or a map with `path`, `keep`, `keep_days`.
+    pub store: StoreConfig,
+}
+
+/// The `store:` setting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoreConfig {
+    /// The store file, relative to `plumb.yaml`'s folder. Default `.plumb/plumb.db`.
+    pub path: Option<PathBuf>,
+    /// Keep the newest N snapshots.
+    pub keep: Option<usize>,
+    /// Keep the snapshots of the last D days.
+    pub keep_days: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for StoreConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            path: Option<PathBuf>,
+            keep: Option<usize>,
+            keep_days: Option<u32>,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StoreConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a store path, or a map with path, keep and keep_days")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StoreConfig, E> {
+                Ok(StoreConfig {
+                    path: Some(PathBuf::from(v)),
+                    ..StoreConfig::default()
+                })
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<StoreConfig, E> {
+                Ok(StoreConfig::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<StoreConfig, A::Error> {
+                let full = Full::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(StoreConfig {
+                    path: full.path,
+                    keep: full.keep,
+                    keep_days: full.keep_days,
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Organisation settings. Unknown keys are kept and reach CEL too, for custom policies.
@@ -126,7 +180,7 @@ impl Config {
             .rules(&path.display().to_string())
             .map_err(ConfigError::Waivers)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for dir in &mut config.policies {
+        for dir in config.policies.iter_mut().chain(&mut config.store.path) {
             if dir.is_relative() {
                 *dir = base.join(&*dir);
             }
@@ -163,6 +217,17 @@ mod tests {
         assert_eq!(c.settings.rpo_minutes, 15);
         assert_eq!(c.settings.custom["team_prefix"], "pay-");
         assert_eq!(c.settings.to_json()["team_prefix"], "pay-");
+    }
+
+    #[test]
+    fn store_is_a_path_or_a_map() {
+        let c: Config = yaml::from_str("store: /var/lib/plumb.db\n").unwrap();
+        assert_eq!(c.store.path, Some(PathBuf::from("/var/lib/plumb.db")));
+        let c: Config =
+            yaml::from_str("store:\n  path: s.db\n  keep: 30\n  keep_days: 90\n").unwrap();
+        assert_eq!((c.store.keep, c.store.keep_days), (Some(30), Some(90)));
+        let err = yaml::from_str::<Config>("store:\n  path: s.db\n  keep_for: 3\n").unwrap_err();
+        assert!(err.message.contains("keep_for"), "{err}");
     }
 
     #[test]

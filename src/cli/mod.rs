@@ -1,7 +1,10 @@
 //! The command line: argument definitions and wiring. The only place that prints.
 
 mod collect;
+mod drift;
+mod history;
 mod policies;
+mod store;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -53,6 +56,10 @@ enum Command {
     /// List, show, test and lint policies.
     #[command(subcommand)]
     Policies(policies::PoliciesCommand),
+    /// List, show, prune and verify the snapshots in the store.
+    History(history::HistoryArgs),
+    /// What changed between two snapshots, or where live differs from Terraform.
+    Drift(drift::DriftArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +97,8 @@ struct ScanArgs {
     var_files: Vec<PathBuf>,
     #[command(flatten)]
     eval: EvalArgs,
+    #[command(flatten)]
+    store: store::StoreArgs,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -107,6 +116,8 @@ struct CheckArgs {
     inventory: PathBuf,
     #[command(flatten)]
     eval: EvalArgs,
+    #[command(flatten)]
+    store: store::StoreArgs,
 }
 
 /// Options shared by every command that evaluates policies.
@@ -200,6 +211,8 @@ pub fn run() -> ExitCode {
         Command::Collect(cmd) => collect::run(cmd),
         Command::Report(args) => render_saved(args),
         Command::Policies(cmd) => policies::run(cmd),
+        Command::History(args) => history::run(args),
+        Command::Drift(args) => drift::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -286,7 +299,18 @@ fn scan(args: ScanArgs) -> Result<u8> {
         write_json(path, &inventory)?;
         timings.done("save inventory");
     }
-    let code = evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings);
+    let keep = Keep {
+        command: "scan",
+        args: &args.store,
+    };
+    let code = evaluate_and_report(
+        &inventory,
+        &policies,
+        &config,
+        &args.eval,
+        &keep,
+        &mut timings,
+    );
     std::mem::forget(inventory); // as for the report: exit without freeing it piece by piece
     code
 }
@@ -297,7 +321,65 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut timings = Timings::new();
     let inventory = Inventory::read(&args.inventory)?;
     timings.done("read inventory");
-    evaluate_and_report(&inventory, &policies, &config, &args.eval, &mut timings)
+    let keep = Keep {
+        command: "check",
+        args: &args.store,
+    };
+    evaluate_and_report(
+        &inventory,
+        &policies,
+        &config,
+        &args.eval,
+        &keep,
+        &mut timings,
+    )
+}
+
+/// Whether, and how, to keep a run as a snapshot.
+struct Keep<'a> {
+    /// The command that took it.
+    command: &'a str,
+    args: &'a store::StoreArgs,
+}
+
+impl Keep<'_> {
+    /// Stores the snapshot when `--store` was given.
+    fn store(
+        &self,
+        inventory: &Inventory,
+        report: &ScanReport,
+        policies: &PolicySet,
+        config: &Config,
+    ) -> Result<()> {
+        let Some(flag) = &self.args.store else {
+            return Ok(());
+        };
+        let path = store::path(flag.as_deref(), config)?;
+        let retention = store::retention(self.args.keep, self.args.keep_days, config)?;
+        let mut db = crate::store::Store::open(&path)?;
+        let stored = db.put(
+            &crate::store::NewSnapshot {
+                command: self.command,
+                inventory,
+                report: Some(report),
+                policies: Some(crate::store::PolicyPack::of(policies, &config.settings)),
+            },
+            &retention,
+        )?;
+        let pruned = match stored.pruned.len() {
+            0 => String::new(),
+            n => format!(
+                "; retention removed {n} older snapshot{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        eprintln!(
+            "plumb: stored snapshot {} in {}{pruned}",
+            stored.id,
+            path.display()
+        );
+        Ok(())
+    }
 }
 
 /// Evaluates, writes every requested format, and decides the exit code.
@@ -306,6 +388,7 @@ fn evaluate_and_report(
     policies: &PolicySet,
     config: &Config,
     args: &EvalArgs,
+    keep: &Keep<'_>,
     timings: &mut Timings,
 ) -> Result<u8> {
     let threshold = fail_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()))?;
@@ -363,6 +446,8 @@ fn evaluate_and_report(
         ..RenderOptions::default()
     };
     write_all(&args.formats, &report, &options, timings)?;
+    keep.store(inventory, &report, policies, config)?;
+    timings.done("store");
     let code = exit_code(&report, threshold, input_errors);
     // The process ends here: freeing hundreds of thousands of findings one by one would only
     // delay the exit.

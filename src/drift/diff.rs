@@ -19,6 +19,7 @@
 
 use serde_json::{Map, Value};
 
+use super::matching::normalise_arn;
 use super::volatile::VolatileFields;
 use crate::inventory::Resource;
 
@@ -57,7 +58,31 @@ pub fn resource_changes(before: &Resource, after: &Resource, mode: Mode) -> Vec<
         path: Vec::new(),
         out: Vec::new(),
     };
-    d.value(&before.attrs, &after.attrs);
+    match (mode, tag_views(before, after)) {
+        // The provider's `tags_all` (the resource's tags plus provider default tags) is what
+        // the cloud holds as tags: compare it with the live tags, and compare the rest
+        // without either.
+        (Mode::Stated, Some((iac_tags, live_tags))) => {
+            let strip = |v: &Value| match v {
+                Value::Object(map) => Value::Object(
+                    map.iter()
+                        .filter(|(k, _)| *k != "tags" && *k != "tags_all")
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            d.path.push("tags".into());
+            d.value(iac_tags, live_tags);
+            d.path.pop();
+            let mut rest = std::mem::take(&mut d.out);
+            d.value(&strip(&before.attrs), &strip(&after.attrs));
+            rest.append(&mut d.out);
+            rest.sort_by(|a, b| a.path.cmp(&b.path));
+            d.out = rest;
+        }
+        _ => d.value(&before.attrs, &after.attrs),
+    }
     let mut changes = d.out;
     if mode == Mode::Full && before.cloud_id != after.cloud_id {
         changes.push(Change {
@@ -68,6 +93,15 @@ pub fn resource_changes(before: &Resource, after: &Resource, mode: Mode) -> Vec<
     }
     changes.extend(facet_changes(before, after, mode));
     changes
+}
+
+/// IaC `tags_all` and live `tags`, when the IaC has `tags_all` and the live side does not.
+fn tag_views<'v>(iac: &'v Resource, live: &'v Resource) -> Option<(&'v Value, &'v Value)> {
+    let iac_all = iac.attrs.get("tags_all").filter(|v| v.is_object())?;
+    if live.attrs.get("tags_all").is_some_and(|v| !v.is_null()) {
+        return None;
+    }
+    Some((iac_all, live.attrs.get("tags").unwrap_or(&NULL)))
 }
 
 /// Facets that differ. Facets are compared strictly (a `null` facet means "unknown", which is
@@ -268,6 +302,12 @@ fn same_scalar_or_equal(x: &Value, y: &Value) -> bool {
     }
 }
 
+/// Two ARNs that differ only in a form the API and the provider write differently (a log
+/// group's trailing `:*`).
+fn same_arn(x: &str, y: &str) -> bool {
+    x.starts_with("arn:") && normalise_arn(x) == normalise_arn(y)
+}
+
 /// Equality for snapshots: unset values are equal, numbers by value, lists as collections.
 pub fn equivalent(x: &Value, y: &Value) -> bool {
     if x == y || (is_unset(x) && is_unset(y)) {
@@ -275,6 +315,7 @@ pub fn equivalent(x: &Value, y: &Value) -> bool {
     }
     match (x, y) {
         (Value::Number(_), Value::Number(_)) => same_scalar_or_equal(x, y),
+        (Value::String(a), Value::String(b)) => same_arn(a, b),
         (Value::Object(mx), Value::Object(my)) => {
             mx.iter()
                 .all(|(k, v)| equivalent(v, my.get(k).unwrap_or(&NULL)))
@@ -303,6 +344,7 @@ fn stated_eq(x: &Value, y: &Value) -> bool {
     }
     match (x, y) {
         (Value::Number(_), Value::Number(_)) => same_scalar_or_equal(x, y),
+        (Value::String(a), Value::String(b)) => same_arn(a, b),
         // An empty map states "none" (no tags).
         (Value::Object(mx), _) if mx.is_empty() => is_unset(y),
         (Value::Object(mx), Value::Object(my)) => mx
@@ -443,6 +485,17 @@ mod tests {
             json!({"tags": {"a": "b"}}),
         );
         assert_eq!(c, [("/attrs/tags/a".into(), json!(null), json!("b"))]);
+    }
+
+    #[test]
+    fn stated_mode_compares_tags_all_with_live_tags_and_arns_in_either_form() {
+        let c = changes(
+            Mode::Stated,
+            json!({"tags": {"Owner": "a"}, "tags_all": {"Owner": "a", "Env": "prod"},
+                   "arn": "arn:aws:logs:eu-west-1:1:log-group:/app"}),
+            json!({"tags": {"Owner": "a", "Env": "dev"}, "arn": "arn:aws:logs:eu-west-1:1:log-group:/app:*"}),
+        );
+        assert_eq!(c, [("/attrs/tags/Env".into(), json!("prod"), json!("dev"))]);
     }
 
     #[test]

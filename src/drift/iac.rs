@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::diff::{Mode, resource_changes};
 use super::events::Events;
 use super::matching::{canonical_kind, default_vpcs, pair, parse_arn, provider_managed};
+use super::snapshot::satellite_breaks;
 use super::verdicts::{Verdicts, compare, index};
 use super::{
     Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
@@ -241,6 +242,12 @@ pub fn iac_vs_live(iac: &Input<'_>, live: &Input<'_>, opts: &Options<'_>) -> Dri
             .map(|&j| live_rs[j])
     };
 
+    let mut iac_children: HashMap<&str, Vec<&Resource>> = HashMap::new();
+    for r in &iac_rs {
+        if let Some(p) = &r.parent {
+            iac_children.entry(p.as_str()).or_default().push(r);
+        }
+    }
     let mut changed = Vec::new();
     for (i, j) in pairs.iter().enumerate() {
         let Some(j) = *j else { continue };
@@ -255,11 +262,28 @@ pub fn iac_vs_live(iac: &Input<'_>, live: &Input<'_>, opts: &Options<'_>) -> Dri
         if kept.is_empty() {
             continue;
         }
+        let breaks = match (&x.parent, &y.parent) {
+            (Some(ip), Some(lp)) => match iac_index.get(ip.as_str()) {
+                Some(&p) => satellite_breaks(
+                    opts.policies,
+                    iac_rs[p],
+                    iac_children
+                        .get(ip.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                    Some(x),
+                    Some(y),
+                    breaks.get(lp).map(Vec::as_slice).unwrap_or_default(),
+                ),
+                None => Vec::new(),
+            },
+            _ => breaks.get(&y.id).cloned().unwrap_or_default(),
+        };
         changed.push(Changed {
             resource: DriftResource::from(y),
             iac: Some(DriftResource::from(x)),
             changes: kept,
-            breaks: breaks.get(&y.id).cloned().unwrap_or_default(),
+            breaks,
             events: events.touching(y, parent_of(y)),
         });
     }
@@ -276,7 +300,8 @@ pub fn iac_vs_live(iac: &Input<'_>, live: &Input<'_>, opts: &Options<'_>) -> Dri
         .map(|r| Entry {
             resource: DriftResource::from(r),
             breaks: Vec::new(),
-            events: Vec::new(),
+            // Who deleted it: the events name it as the cloud does, as the IaC records it.
+            events: events.touching(r, None),
         })
         .collect();
     sort_changed(&mut changed, opts.policies);

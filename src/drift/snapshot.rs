@@ -94,15 +94,20 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
                 .and_then(|r| breaks.get(&r.id))
                 .cloned()
                 .unwrap_or_default(),
-            Some(parent) => satellite_breaks(
-                opts.policies,
-                parent,
-                before,
-                after,
-                &a_by_id,
-                &a_children,
-                breaks.get(parent).map(Vec::as_slice).unwrap_or_default(),
-            ),
+            Some(parent) => match a_by_id.get(parent.as_str()) {
+                Some(p) => satellite_breaks(
+                    opts.policies,
+                    p,
+                    a_children
+                        .get(parent.as_str())
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                    before,
+                    after,
+                    breaks.get(parent).map(Vec::as_slice).unwrap_or_default(),
+                ),
+                None => Vec::new(),
+            },
         }
     };
 
@@ -201,7 +206,7 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
 }
 
 /// Satellites by parent id.
-fn children(inv: &Inventory) -> HashMap<&str, Vec<&Resource>> {
+pub(super) fn children(inv: &Inventory) -> HashMap<&str, Vec<&Resource>> {
     let mut out: HashMap<&str, Vec<&Resource>> = HashMap::new();
     for r in &inv.resources {
         if let Some(p) = &r.parent {
@@ -211,32 +216,31 @@ fn children(inv: &Inventory) -> HashMap<&str, Vec<&Resource>> {
     out
 }
 
-/// The policies a satellite's change broke on its parent: of those the parent now fails, the
-/// ones that read a facet this change alone moves (the parent's facets are derived again with
-/// only this satellite changed).
-fn satellite_breaks(
+/// The policies a satellite's change broke on its parent: of those the parent now fails
+/// (`parent_breaks`), the ones that read a facet this change alone moves. The parent's facets
+/// are derived twice from its earlier satellites: as they were, and with only this one
+/// replaced by its later version (or removed, or added).
+pub(super) fn satellite_breaks(
     policies: &PolicySet,
-    parent: &str,
+    parent: &Resource,
+    satellites: &[&Resource],
     before: Option<&Resource>,
     after: Option<&Resource>,
-    a_by_id: &HashMap<&str, &Resource>,
-    a_children: &HashMap<&str, Vec<&Resource>>,
     parent_breaks: &[String],
 ) -> Vec<String> {
     if parent_breaks.is_empty() {
         return Vec::new();
     }
-    let Some(p) = a_by_id.get(parent) else {
-        return Vec::new();
-    };
-    let satellites: Vec<&Resource> = a_children.get(parent).cloned().unwrap_or_default();
     let mut variant: Vec<&Resource> = satellites
         .iter()
         .copied()
         .filter(|s| before.is_none_or(|b| b.id != s.id))
         .collect();
     variant.extend(after);
-    let (Some(base), Some(moved)) = (facets_with(p, &satellites), facets_with(p, &variant)) else {
+    let (Some(base), Some(moved)) = (
+        facets_with(parent, satellites),
+        facets_with(parent, &variant),
+    ) else {
         return Vec::new();
     };
     let changed: BTreeSet<&str> = base

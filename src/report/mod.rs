@@ -1,4 +1,5 @@
-//! Reporters: one module per format, each taking the whole [`ScanReport`] and a writer.
+//! Reporters: one module per format, each taking the whole [`ScanReport`] and a writer;
+//! [`drift`] does the same for drift reports.
 //! Reporters never print on their own and never decide exit codes.
 //!
 //! Every format shows waived findings with their waiver, and, when the scan ran against a
@@ -6,6 +7,7 @@
 
 mod console;
 mod csv;
+pub mod drift;
 mod html;
 mod json;
 mod junit;

@@ -1,0 +1,262 @@
+//! `plumb drift`: snapshot against snapshot, or Terraform against live.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_FINDINGS, EXIT_OK, PolicyArgs, Timings, create, store};
+use crate::collect::collect_paths;
+use crate::config::Config;
+use crate::drift::{self, DriftReport, IgnoreRules, Input, Options};
+use crate::inventory::{Inventory, Tool};
+use crate::report::drift::{DriftFormat, DriftOutput, render};
+use crate::store::{Selector, Store};
+
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    /// The earlier side: a snapshot id, latest, previous, latest~N, or a file (an inventory,
+    /// a plan, a state, manifests). Default: previous.
+    #[arg(long, value_name = "SNAPSHOT|FILE")]
+    from: Option<String>,
+    /// The later side, in the same forms. Default: latest.
+    #[arg(long, value_name = "SNAPSHOT|FILE")]
+    to: Option<String>,
+    /// Terraform to compare with what is live: a state, a plan, or a directory. Repeatable.
+    #[arg(long, value_name = "PATH", requires = "live", conflicts_with_all = ["from", "to"])]
+    iac: Vec<PathBuf>,
+    /// What is live: a snapshot (latest, an id) or an inventory file.
+    #[arg(long, value_name = "SNAPSHOT|FILE", requires = "iac")]
+    live: Option<String>,
+    /// The store. Default: `store` in plumb.yaml, else .plumb/plumb.db.
+    #[arg(long, value_name = "PATH")]
+    store: Option<PathBuf>,
+    /// Output format, optionally with a file: console, json, markdown, html
+    /// (`--format html=drift.html`). Repeatable. Default: console on standard output.
+    #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
+    formats: Vec<DriftOutput>,
+    /// Known drift to hide (see docs/drift.md). Default: ./.plumbignore when present.
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
+    /// Show all drift: do not read .plumbignore.
+    #[arg(long, conflicts_with = "ignore")]
+    no_ignore: bool,
+    /// When to exit 1: on any drift, only on drift that breaks a control, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "drift")]
+    fail_on: FailOn,
+    #[command(flatten)]
+    policies: PolicyArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Drift,
+    Breaking,
+    Never,
+}
+
+/// One side, loaded.
+struct Side {
+    inventory: Inventory,
+    label: String,
+    snapshot: Option<i64>,
+}
+
+/// Opens the store on first use: file-only comparisons never need one.
+struct LazyStore<'a> {
+    flag: Option<&'a Path>,
+    config: &'a Config,
+    store: Option<Store>,
+}
+
+impl LazyStore<'_> {
+    fn get(&mut self) -> Result<&Store> {
+        if self.store.is_none() {
+            self.store = Some(store::open_existing(self.flag, self.config)?);
+        }
+        Ok(self.store.as_ref().expect("just opened"))
+    }
+}
+
+/// Reads a side named by `spec`: a snapshot selector, or a file or folder.
+fn load(spec: &str, store: &mut LazyStore<'_>) -> Result<Side> {
+    let path = Path::new(spec);
+    let mut side = match spec.parse::<Selector>() {
+        Ok(selector) if !path.exists() => {
+            let db = store.get()?;
+            let id = db.resolve(selector)?;
+            Side {
+                inventory: db.inventory(id)?,
+                label: format!("snapshot {id} ({selector})"),
+                snapshot: Some(id),
+            }
+        }
+        _ => Side {
+            inventory: read_inventory(path)?,
+            label: spec.to_string(),
+            snapshot: None,
+        },
+    };
+    // Facets and links come from the running plumb, so that a change of plumb between two
+    // snapshots does not show as drift. Files are normalised always: they may have been
+    // written by hand or by another tool.
+    if side.snapshot.is_none() || side.inventory.metadata.tool != Tool::default() {
+        crate::normalize::normalize(&mut side.inventory.resources);
+    }
+    Ok(side)
+}
+
+/// An inventory document, or any input `plumb scan` reads (collected the same way).
+fn read_inventory(path: &Path) -> Result<Inventory> {
+    if path.is_file() {
+        let mut head = vec![0; 4096];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| io::Read::read(&mut f, &mut head))
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        if String::from_utf8_lossy(&head[..n]).contains("\"plumb.dev/inventory/") {
+            return Ok(Inventory::read(path)?);
+        }
+    }
+    let collected = collect_paths(&[path.to_path_buf()]);
+    if !collected.errors.is_empty() {
+        let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
+        bail!("cannot read {}:\n  {}", path.display(), list.join("\n  "));
+    }
+    if collected.resources.is_empty() && collected.runs.is_empty() {
+        bail!(
+            "{}: no inventory, Terraform plan or state, or Kubernetes manifest here",
+            path.display()
+        );
+    }
+    Ok(collected.into_inventory())
+}
+
+pub(crate) fn run(args: DriftArgs) -> Result<u8> {
+    let mut timings = Timings::new();
+    let config = args.policies.config()?;
+    let policies = args.policies.load(&config)?;
+    let ignore = if args.no_ignore {
+        None
+    } else {
+        match args.ignore.clone().or_else(|| {
+            let default = PathBuf::from(IgnoreRules::FILE);
+            default.is_file().then_some(default)
+        }) {
+            Some(path) => Some(IgnoreRules::read(&path)?),
+            None => None,
+        }
+    };
+    let options = Options {
+        policies: &policies,
+        settings: &config.settings,
+        ignore: ignore.as_ref(),
+    };
+    timings.done("load policies");
+    let mut store = LazyStore {
+        flag: args.store.as_deref(),
+        config: &config,
+        store: None,
+    };
+    let report = if args.iac.is_empty() {
+        let from = load(args.from.as_deref().unwrap_or("previous"), &mut store)?;
+        let to = load(args.to.as_deref().unwrap_or("latest"), &mut store)?;
+        timings.done("read snapshots");
+        drift::snapshots(
+            &Input {
+                inventory: &from.inventory,
+                label: from.label,
+                snapshot: from.snapshot,
+            },
+            &Input {
+                inventory: &to.inventory,
+                label: to.label,
+                snapshot: to.snapshot,
+            },
+            &options,
+        )
+    } else {
+        let live_spec = args
+            .live
+            .as_deref()
+            .expect("clap requires --live with --iac");
+        let collected = collect_paths(&args.iac);
+        if !collected.errors.is_empty() {
+            let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
+            bail!("cannot read the IaC:\n  {}", list.join("\n  "));
+        }
+        let iac = collected.into_inventory();
+        let live = load(live_spec, &mut store)?;
+        timings.done("read inventories");
+        let label: Vec<String> = args.iac.iter().map(|p| p.display().to_string()).collect();
+        drift::iac_vs_live(
+            &Input {
+                inventory: &iac,
+                label: label.join(", "),
+                snapshot: None,
+            },
+            &Input {
+                inventory: &live.inventory,
+                label: live.label,
+                snapshot: live.snapshot,
+            },
+            &options,
+        )
+    };
+    timings.done("compare");
+    let outputs = if args.formats.is_empty() {
+        vec![DriftOutput {
+            format: DriftFormat::Console,
+            path: None,
+        }]
+    } else {
+        args.formats.clone()
+    };
+    for output in &outputs {
+        write(output, &report)?;
+        timings.done(&format!("write {}", output.format));
+    }
+    Ok(exit_code(&report, args.fail_on))
+}
+
+fn exit_code(report: &DriftReport, fail_on: FailOn) -> u8 {
+    let s = &report.summary;
+    match fail_on {
+        FailOn::Drift if s.drift => EXIT_FINDINGS,
+        FailOn::Breaking if s.breaking > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    }
+}
+
+fn write(output: &DriftOutput, report: &DriftReport) -> Result<()> {
+    let styled = output.format == DriftFormat::Console;
+    let pretty = output.path.is_none() && io::stdout().is_terminal();
+    match &output.path {
+        None if styled => {
+            let mut text = Vec::new();
+            render(output.format, report, pretty, &mut text)?;
+            let mut out = anstream::stdout().lock();
+            out.write_all(&text)?;
+            out.flush()?;
+        }
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            render(output.format, report, pretty, &mut out)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let mut out = BufWriter::new(create(path)?);
+            let written = if styled {
+                let mut text = Vec::new();
+                render(output.format, report, pretty, &mut text)?;
+                out.write_all(&anstream::adapter::strip_bytes(&text).into_vec())
+            } else {
+                render(output.format, report, pretty, &mut out)
+            };
+            written
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! `--store` on commands that take snapshots, and opening the store for those that read it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::config::Config;
+use crate::store::{self, Retention, Store};
+
+/// Options of commands that can keep their result as a snapshot.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct StoreArgs {
+    /// Keep this run (inventory and findings) as a snapshot in the store: PATH, else
+    /// `store` in plumb.yaml, else .plumb/plumb.db. Put it after the paths to scan, or write
+    /// --store=PATH.
+    #[arg(long, value_name = "PATH")]
+    #[allow(clippy::option_option)] // absent / present without a value / present with one
+    pub(crate) store: Option<Option<PathBuf>>,
+    /// After storing, keep only the newest N snapshots (and any kept by --keep-days).
+    #[arg(long, value_name = "N", requires = "store")]
+    pub(crate) keep: Option<usize>,
+    /// After storing, keep only the snapshots of the last DAYS days (and any kept by --keep).
+    #[arg(long, value_name = "DAYS", requires = "store")]
+    pub(crate) keep_days: Option<u32>,
+}
+
+/// The store file: the flag's value, else `store` in plumb.yaml, else the default.
+pub(crate) fn path(flag: Option<&Path>, config: &Config) -> Result<PathBuf> {
+    let path = store::resolve_path(flag, config.store.path.as_deref());
+    if path.is_dir() {
+        bail!(
+            "{}: is a directory; the store is a file (write --store=PATH, or put --store after the paths to scan)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Retention from the flags, else plumb.yaml.
+pub(crate) fn retention(
+    keep: Option<usize>,
+    keep_days: Option<u32>,
+    config: &Config,
+) -> Result<Retention> {
+    let r = Retention {
+        keep: keep.or(config.store.keep),
+        keep_days: keep_days.or(config.store.keep_days),
+    };
+    if r.keep == Some(0) {
+        bail!("keep must be at least 1: the newest snapshot is always kept");
+    }
+    Ok(r)
+}
+
+/// Opens an existing store for reading.
+pub(crate) fn open_existing(flag: Option<&Path>, config: &Config) -> Result<Store> {
+    Ok(Store::open_existing(&path(flag, config)?)?)
+}
