@@ -110,12 +110,19 @@ fn load(spec: &str, store: &mut LazyStore<'_>) -> Result<Side> {
 /// An inventory document, or any input `plumb scan` reads (collected the same way).
 fn read_inventory(path: &Path) -> Result<Inventory> {
     if path.is_file() {
-        let mut head = vec![0; 4096];
-        let n = std::fs::File::open(path)
-            .and_then(|mut f| io::Read::read(&mut f, &mut head))
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        if String::from_utf8_lossy(&head[..n]).contains("\"plumb.dev/inventory/") {
-            return Ok(Inventory::read(path)?);
+        #[derive(serde::Deserialize)]
+        struct Header {
+            schema: Option<String>,
+        }
+        let text =
+            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        if let Ok(text) = std::str::from_utf8(&text)
+            && let Ok(Header {
+                schema: Some(schema),
+            }) = serde_json::from_str(text)
+            && schema.starts_with("plumb.dev/inventory/")
+        {
+            return Ok(Inventory::from_json(&path.display().to_string(), text)?);
         }
     }
     let collected = collect_paths(&[path.to_path_buf()]);
