@@ -103,3 +103,23 @@ fn readme_github_actions_job_is_consistent() {
         assert!(help.contains(flag), "plumb scan has no {flag}");
     }
 }
+
+/// The volatile-field table of docs/drift.md, between its markers, is generated.
+#[test]
+fn volatile_fields_table_is_current() {
+    const START: &str = "<!-- volatile:start -->\n";
+    const END: &str = "<!-- volatile:end -->";
+    let path = common::root().join("docs/drift.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = text
+        .split_once(START)
+        .expect("docs/drift.md has the start marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/drift.md has the end marker");
+    let generated = format!(
+        "{head}{START}{}{END}{tail}",
+        plumb::drift::volatile::markdown()
+    );
+    check("docs/drift.md", generated);
+}
