@@ -174,6 +174,10 @@ impl Differ<'_> {
     }
 
     fn record(&mut self, before: &Value, after: &Value) {
+        // A list element that is itself unset on both sides (`[null]` against `[]`).
+        if equivalent(before, after) {
+            return;
+        }
         self.out.push(Change {
             path: format!("/attrs{}", self.pointer()),
             before: before.clone(),
