@@ -54,7 +54,7 @@ fn recipe(i: usize, later: bool) -> Vec<Resource> {
     let tags =
         json!({"Owner": "team", "Environment": "prod", "CostCenter": format!("cc-{}", i % 50)});
     // About 1% of items change between the snapshots.
-    let changed = later && i % 97 == 0;
+    let changed = later && i.is_multiple_of(97);
     match i % 8 {
         0 => {
             let b = format!("bucket-{i}");

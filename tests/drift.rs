@@ -42,8 +42,11 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Changed resource id -> (paths, breaks, event actions).
-fn changed(report: &Value) -> BTreeMap<String, (Vec<String>, Vec<String>, Vec<String>)> {
+/// What a changed entry says: (paths, breaks, event actions).
+type Said = (Vec<String>, Vec<String>, Vec<String>);
+
+/// Changed resource id -> what its entry says.
+fn changed(report: &Value) -> BTreeMap<String, Said> {
     report["changed"]
         .as_array()
         .unwrap()
