@@ -479,3 +479,45 @@ fn html_is_self_contained_and_escapes_what_resources_say() {
     // The console output went to standard output at the same time.
     assert!(stdout(&out).contains("plumb drift:"));
 }
+
+#[test]
+fn markdown_stays_within_a_pull_request_comment() {
+    // 500 buckets whose versioning was suspended overnight: some 250,000 characters of rows.
+    let dir = tempfile::tempdir().unwrap();
+    let side = |status: &str| {
+        let resources: Vec<Value> = (0..500)
+            .flat_map(|i| {
+                let b = format!("bucket-{i:04}");
+                [
+                    serde_json::json!({"id": format!("{ACCOUNT}:aws_s3_bucket:{b}"), "kind": "aws_s3_bucket", "name": b,
+                        "cloud_id": format!("arn:aws:s3:::{b}"), "source": {"type": "aws", "account": "123456789012", "region": "eu-west-1"},
+                        "attrs": {"bucket": b}}),
+                    serde_json::json!({"id": format!("{ACCOUNT}:aws_s3_bucket_versioning:{b}"), "kind": "aws_s3_bucket_versioning", "name": b,
+                        "source": {"type": "aws", "account": "123456789012", "region": "eu-west-1"},
+                        "attrs": {"bucket": b, "versioning_configuration": [{"status": status}]}}),
+                ]
+            })
+            .collect();
+        let inv = serde_json::json!({"schema": "plumb.dev/inventory/v1",
+            "metadata": {"collected_at": "2026-11-27T01:00:00Z", "tool": {"name": "plumb", "version": "0"}},
+            "resources": resources});
+        let path = dir.path().join(format!("{status}.json"));
+        fs::write(&path, inv.to_string()).unwrap();
+        path
+    };
+    let (before, after) = (side("Enabled"), side("Suspended"));
+    let out = plumb(&[
+        "drift",
+        "--from",
+        before.to_str().unwrap(),
+        "--to",
+        after.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.len() < 65_536, "{} characters", md.len());
+    assert!(md.contains("more rows are not shown here"), "{md}");
+    assert!(md.starts_with("## plumb drift:"));
+}

@@ -268,6 +268,7 @@ impl Timings {
 fn scan(args: ScanArgs) -> Result<u8> {
     let mut timings = Timings::new();
     let config = args.eval.policies.config()?;
+    store::validate(&args.store, &config)?;
     let policies = args.eval.policies.load(&config)?;
     timings.done("load policies");
     for file in &args.var_files {
@@ -317,6 +318,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
 
 fn check(args: CheckArgs) -> Result<u8> {
     let config = args.eval.policies.config()?;
+    store::validate(&args.store, &config)?;
     let policies = args.eval.policies.load(&config)?;
     let mut timings = Timings::new();
     let inventory = Inventory::read(&args.inventory)?;

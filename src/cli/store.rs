@@ -25,6 +25,15 @@ pub(crate) struct StoreArgs {
     pub(crate) keep_days: Option<u32>,
 }
 
+/// Checks `--store`, `--keep` and `--keep-days` before any work is done.
+pub(crate) fn validate(args: &StoreArgs, config: &Config) -> Result<()> {
+    if let Some(flag) = &args.store {
+        path(flag.as_deref(), config)?;
+        retention(args.keep, args.keep_days, config)?;
+    }
+    Ok(())
+}
+
 /// The store file: the flag's value, else `store` in plumb.yaml, else the default.
 pub(crate) fn path(flag: Option<&Path>, config: &Config) -> Result<PathBuf> {
     let path = store::resolve_path(flag, config.store.path.as_deref());
