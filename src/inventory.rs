@@ -486,13 +486,21 @@ impl Inventory {
             column: e.column(),
             message: e.to_string(),
         };
-        let header: Header = serde_json::from_str(text).map_err(json_error)?;
-        match header.schema.as_deref() {
-            Some(SCHEMA_VERSION) => serde_json::from_str(text).map_err(json_error),
-            other => Err(InventoryError::Schema {
-                path: origin.to_string(),
-                found: other.unwrap_or("(none)").to_string(),
-            }),
+        let schema_error = |found: Option<&str>| InventoryError::Schema {
+            path: origin.to_string(),
+            found: found.unwrap_or("(none)").to_string(),
+        };
+        // One pass for a good document (large inventories take a while to parse); the header
+        // is read on its own only to explain a failure.
+        match serde_json::from_str::<Inventory>(text) {
+            Ok(inv) if inv.schema == SCHEMA_VERSION => Ok(inv),
+            Ok(inv) => Err(schema_error(Some(&inv.schema))),
+            Err(e) => match serde_json::from_str::<Header>(text) {
+                Ok(Header { schema }) if schema.as_deref() != Some(SCHEMA_VERSION) => {
+                    Err(schema_error(schema.as_deref()))
+                }
+                _ => Err(json_error(e)),
+            },
         }
     }
 

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::drift::{self, DriftReport, IgnoreRules, Input, Options};
 use crate::inventory::{Inventory, Tool};
 use crate::report::drift::{DriftFormat, DriftOutput, render};
-use crate::store::{Selector, Store};
+use crate::store::{Selector, Store, StoredInventory};
 
 #[derive(Debug, Args)]
 pub(crate) struct DriftArgs {
@@ -61,6 +61,18 @@ struct Side {
     inventory: Inventory,
     label: String,
     snapshot: Option<i64>,
+    hash: Option<String>,
+}
+
+impl Side {
+    fn input(&self) -> Input<'_> {
+        Input {
+            inventory: &self.inventory,
+            label: self.label.clone(),
+            snapshot: self.snapshot,
+            hash: self.hash.clone(),
+        }
+    }
 }
 
 /// Opens the store on first use: file-only comparisons never need one.
@@ -79,23 +91,54 @@ impl LazyStore<'_> {
     }
 }
 
-/// Reads a side named by `spec`: a snapshot selector, or a file or folder.
-fn load(spec: &str, store: &mut LazyStore<'_>) -> Result<Side> {
-    let path = Path::new(spec);
-    let mut side = match spec.parse::<Selector>() {
-        Ok(selector) if !path.exists() => {
+/// A side named on the command line, found but not yet decoded.
+enum Found<'s> {
+    Stored {
+        id: i64,
+        selector: Selector,
+        hash: String,
+        blob: StoredInventory,
+    },
+    File(&'s str),
+}
+
+/// Finds the side `spec` names: a snapshot selector (unless a file of that name exists), or a
+/// file or folder.
+fn find<'s>(spec: &'s str, store: &mut LazyStore<'_>) -> Result<Found<'s>> {
+    match spec.parse::<Selector>() {
+        Ok(selector) if !Path::new(spec).exists() => {
             let db = store.get()?;
             let id = db.resolve(selector)?;
-            Side {
-                inventory: db.inventory(id)?,
-                label: format!("snapshot {id} ({selector})"),
-                snapshot: Some(id),
-            }
+            Ok(Found::Stored {
+                id,
+                selector,
+                hash: db.info(id)?.inventory_hash,
+                blob: db.inventory_blob(id)?,
+            })
         }
-        _ => Side {
-            inventory: read_inventory(path)?,
+        _ => Ok(Found::File(spec)),
+    }
+}
+
+/// Decodes a side (the slow part: decompressing and parsing).
+fn decode(found: Found<'_>) -> Result<Side> {
+    let mut side = match found {
+        Found::Stored {
+            id,
+            selector,
+            hash,
+            blob,
+        } => Side {
+            inventory: blob.decode()?,
+            label: format!("snapshot {id} ({selector})"),
+            snapshot: Some(id),
+            hash: Some(hash),
+        },
+        Found::File(spec) => Side {
+            inventory: read_inventory(Path::new(spec))?,
             label: spec.to_string(),
             snapshot: None,
+            hash: None,
         },
     };
     // Facets and links come from the running plumb, so that a change of plumb between two
@@ -105,6 +148,13 @@ fn load(spec: &str, store: &mut LazyStore<'_>) -> Result<Side> {
         crate::normalize::normalize(&mut side.inventory.resources);
     }
     Ok(side)
+}
+
+/// Reads two sides, decoding them in parallel.
+fn load_pair(a: &str, b: &str, store: &mut LazyStore<'_>) -> Result<(Side, Side)> {
+    let (a, b) = (find(a, store)?, find(b, store)?);
+    let (a, b) = rayon::join(|| decode(a), || decode(b));
+    Ok((a?, b?))
 }
 
 /// An inventory document, or any input `plumb scan` reads (collected the same way).
@@ -166,34 +216,32 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
         store: None,
     };
     let report = if args.iac.is_empty() {
-        let from = load(args.from.as_deref().unwrap_or("previous"), &mut store)?;
-        let to = load(args.to.as_deref().unwrap_or("latest"), &mut store)?;
+        let (from, to) = load_pair(
+            args.from.as_deref().unwrap_or("previous"),
+            args.to.as_deref().unwrap_or("latest"),
+            &mut store,
+        )?;
         timings.done("read snapshots");
-        drift::snapshots(
-            &Input {
-                inventory: &from.inventory,
-                label: from.label,
-                snapshot: from.snapshot,
-            },
-            &Input {
-                inventory: &to.inventory,
-                label: to.label,
-                snapshot: to.snapshot,
-            },
-            &options,
-        )
+        drift::snapshots(&from.input(), &to.input(), &options)
     } else {
         let live_spec = args
             .live
             .as_deref()
             .expect("clap requires --live with --iac");
-        let collected = collect_paths(&args.iac);
-        if !collected.errors.is_empty() {
-            let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
-            bail!("cannot read the IaC:\n  {}", list.join("\n  "));
-        }
-        let iac = collected.into_inventory();
-        let live = load(live_spec, &mut store)?;
+        let found = find(live_spec, &mut store)?;
+        let (iac, live) = rayon::join(
+            || {
+                let collected = collect_paths(&args.iac);
+                if !collected.errors.is_empty() {
+                    let list: Vec<String> =
+                        collected.errors.iter().map(ToString::to_string).collect();
+                    bail!("cannot read the IaC:\n  {}", list.join("\n  "));
+                }
+                Ok(collected.into_inventory())
+            },
+            || decode(found),
+        );
+        let (iac, live) = (iac?, live?);
         timings.done("read inventories");
         let label: Vec<String> = args.iac.iter().map(|p| p.display().to_string()).collect();
         drift::iac_vs_live(
@@ -201,12 +249,9 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
                 inventory: &iac,
                 label: label.join(", "),
                 snapshot: None,
+                hash: None,
             },
-            &Input {
-                inventory: &live.inventory,
-                label: live.label,
-                snapshot: live.snapshot,
-            },
+            &live.input(),
             &options,
         )
     };

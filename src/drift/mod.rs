@@ -74,6 +74,9 @@ pub struct Input<'a> {
     pub inventory: &'a Inventory,
     pub label: String,
     pub snapshot: Option<i64>,
+    /// [`Inventory::content_hash`] when already known (the store keeps it); computed when
+    /// `None`.
+    pub hash: Option<String>,
 }
 
 impl Input<'_> {
@@ -83,7 +86,10 @@ impl Input<'_> {
             snapshot: self.snapshot,
             collected_at: self.inventory.metadata.collected_at.clone(),
             resources: self.inventory.resources.len(),
-            inventory_hash: self.inventory.content_hash(),
+            inventory_hash: self
+                .hash
+                .clone()
+                .unwrap_or_else(|| self.inventory.content_hash()),
             sources: self.inventory.metadata.collectors.clone(),
         }
     }

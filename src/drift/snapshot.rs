@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::diff::{Mode, resource_changes};
 use super::events::Events;
-use super::verdicts::{compare, index};
+use super::verdicts::compare_snapshots;
 use super::{
     Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
     sort_changed, sort_entries,
@@ -29,20 +29,42 @@ fn identical(a: &Resource, b: &Resource) -> bool {
         && a.suppressions == b.suppressions
 }
 
+/// An inventory's resources by id: sorted references, searched by bisection (inventories are
+/// written sorted, so this is usually a check, not a sort).
+struct ById<'a>(Vec<&'a Resource>);
+
+impl<'a> ById<'a> {
+    fn of(inv: &'a Inventory) -> Self {
+        let mut refs: Vec<&Resource> = inv.resources.iter().collect();
+        if !refs.is_sorted_by(|x, y| x.id <= y.id) {
+            refs.sort_by(|x, y| x.id.cmp(&y.id));
+        }
+        ById(refs)
+    }
+
+    fn get(&self, id: &str) -> Option<&'a Resource> {
+        self.0
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| self.0[i])
+    }
+
+    fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+}
+
 /// What drifted from `from` (earlier) to `to` (later).
 pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftReport {
     let (a, b) = (from.inventory, to.inventory);
-    let a_by_id: HashMap<&str, &Resource> =
-        a.resources.iter().map(|r| (r.id.as_str(), r)).collect();
-    let b_by_id: HashMap<&str, &Resource> =
-        b.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+    let (a_by_id, b_by_id) = rayon::join(|| ById::of(a), || ById::of(b));
     let mut hidden = Hidden::new(opts);
 
     // Attribute diffs, in parallel: most resources are identical and cost one comparison.
     let diffs: Vec<(&Resource, &Resource, bool, Vec<super::Change>)> = b
         .resources
         .par_iter()
-        .filter_map(|y| a_by_id.get(y.id.as_str()).map(|x| (*x, y)))
+        .filter_map(|y| a_by_id.get(y.id.as_str()).map(|x| (x, y)))
         .map(|(x, y)| {
             if identical(x, y) {
                 (x, y, true, Vec::new())
@@ -51,29 +73,39 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
             }
         })
         .collect();
-    let same: HashSet<&str> = diffs
-        .iter()
-        .filter(|d| d.2)
+    // Resources that differ: changed ones (both sides), added (later), removed (earlier).
+    let (added, removed): (Vec<&Resource>, Vec<&Resource>) = rayon::join(
+        || {
+            b.resources
+                .iter()
+                .filter(|r| !a_by_id.contains_key(&r.id))
+                .collect()
+        },
+        || {
+            a.resources
+                .iter()
+                .filter(|r| !b_by_id.contains_key(&r.id))
+                .collect()
+        },
+    );
+    let moving = diffs.iter().filter(|d| !d.2);
+    let moved: HashSet<&str> = moving
+        .clone()
         .map(|d| d.1.id.as_str())
+        .chain(added.iter().map(|r| r.id.as_str()))
         .collect();
 
     // Verdicts: every resource of `to`; of `from`, only what differs (the rest is the same).
-    let (after_findings, _) = evaluate(opts.policies, opts.settings, &b.resources);
-    let differing: Vec<Resource> = a
-        .resources
-        .iter()
-        .filter(|r| !same.contains(r.id.as_str()))
+    let differing: Vec<Resource> = moving
+        .map(|d| d.0)
+        .chain(removed.iter().copied())
         .cloned()
         .collect();
-    let (before_findings, _) = evaluate(opts.policies, opts.settings, &differing);
-    let after_v = index(&after_findings);
-    let mut before_v = index(&before_findings);
-    for (key, f) in &after_v {
-        if same.contains(key.1) {
-            before_v.insert(*key, f);
-        }
-    }
-    let (findings, breaks) = compare(&before_v, &after_v);
+    let ((after_findings, _), (before_findings, _)) = rayon::join(
+        || evaluate(opts.policies, opts.settings, &b.resources),
+        || evaluate(opts.policies, opts.settings, &differing),
+    );
+    let (findings, breaks) = compare_snapshots(&before_findings, &after_findings, &moved);
 
     let (events, attribution) = Events::window(
         &[a, b],
@@ -81,11 +113,8 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
         Some(&b.metadata.collected_at),
     );
     let a_children = children(a);
-    let parent_of = |r: &Resource, inv: &HashMap<&str, &'_ Resource>| -> Option<Resource> {
-        r.parent
-            .as_deref()
-            .and_then(|p| inv.get(p))
-            .map(|p| (*p).clone())
+    let parent_of = |r: &Resource, inv: &ById<'_>| -> Option<Resource> {
+        r.parent.as_deref().and_then(|p| inv.get(p)).cloned()
     };
     let attributed = |before: Option<&Resource>, after: Option<&Resource>| -> Vec<String> {
         let s = after.or(before).expect("one side exists");
@@ -136,13 +165,9 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
         });
     }
 
-    let mut one_side = |only: &Inventory, other: &HashMap<&str, &Resource>, added: bool| {
+    let mut one_side = |only: &[&Resource], added: bool| {
         let mut out = Vec::new();
-        for r in only
-            .resources
-            .iter()
-            .filter(|r| !other.contains_key(r.id.as_str()))
-        {
+        for &r in only {
             if hidden.resource(r) {
                 continue;
             }
@@ -160,8 +185,8 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
         }
         out
     };
-    let mut added = one_side(b, &a_by_id, true);
-    let mut removed = one_side(a, &b_by_id, false);
+    let mut added = one_side(&added, true);
+    let mut removed = one_side(&removed, false);
     sort_changed(&mut changed, opts.policies);
     sort_entries(&mut added, opts.policies);
     sort_entries(&mut removed, opts.policies);

@@ -1,7 +1,7 @@
 //! Comparing the verdicts of the two sides: which failures are new, resolved or still open,
 //! and which policies a change broke.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{FindingChange, FindingChanges};
 use crate::findings::{Finding, Status};
@@ -29,29 +29,32 @@ fn change(f: &Finding, before: Option<Status>, after: Option<Status>) -> Finding
     }
 }
 
+/// Policies broken per resource (id of the `after` side).
+pub(super) type Breaks = BTreeMap<String, Vec<String>>;
+
+/// Files a failing `after` finding as open or new (and, from pass or not applying, broken).
+fn file_after(out: &mut FindingChanges, breaks: &mut Breaks, f: &Finding, was: Option<Status>) {
+    if was == Some(Status::Fail) {
+        out.open.push(change(f, was, Some(f.status)));
+        return;
+    }
+    out.new.push(change(f, was, Some(f.status)));
+    if matches!(was, None | Some(Status::Pass)) {
+        breaks
+            .entry(f.resource.id.clone())
+            .or_default()
+            .push(f.policy_id.to_string());
+    }
+}
+
 /// New, resolved and open failures, and per resource (id of the `after` side) the policies
 /// that went from pass, or from not applying, to fail.
-pub(super) fn compare(
-    before: &Verdicts<'_>,
-    after: &Verdicts<'_>,
-) -> (FindingChanges, BTreeMap<String, Vec<String>>) {
+pub(super) fn compare(before: &Verdicts<'_>, after: &Verdicts<'_>) -> (FindingChanges, Breaks) {
     let mut out = FindingChanges::default();
-    let mut breaks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut breaks = Breaks::new();
     for (key, f) in after {
-        if f.status != Status::Fail {
-            continue;
-        }
-        let was = before.get(key).map(|b| b.status);
-        if was == Some(Status::Fail) {
-            out.open.push(change(f, was, Some(f.status)));
-            continue;
-        }
-        out.new.push(change(f, was, Some(f.status)));
-        if matches!(was, None | Some(Status::Pass)) {
-            breaks
-                .entry(key.1.to_string())
-                .or_default()
-                .push(key.0.to_string());
+        if f.status == Status::Fail {
+            file_after(&mut out, &mut breaks, f, before.get(key).map(|b| b.status));
         }
     }
     for (key, f) in before {
@@ -62,6 +65,48 @@ pub(super) fn compare(
             }
         }
     }
+    finish(out, breaks)
+}
+
+/// [`compare`] for two snapshots of one estate, where most resources did not change: `after`
+/// holds every finding of the later snapshot, `before` only those of the earlier resources
+/// that differ (changed or removed), `moved` the ids of the later resources that differ
+/// (changed or added). A resource that did not move kept its verdicts, so only moved ones are
+/// looked up.
+pub(super) fn compare_snapshots(
+    before: &[Finding],
+    after: &[Finding],
+    moved: &HashSet<&str>,
+) -> (FindingChanges, Breaks) {
+    let before_v = index(before);
+    let after_moved: Verdicts<'_> = after
+        .iter()
+        .filter(|f| moved.contains(f.resource.id.as_str()))
+        .map(|f| ((&*f.policy_id, f.resource.id.as_str()), f))
+        .collect();
+    let mut out = FindingChanges::default();
+    let mut breaks = Breaks::new();
+    for f in after.iter().filter(|f| f.status == Status::Fail) {
+        let key = (&*f.policy_id, f.resource.id.as_str());
+        let was = if moved.contains(key.1) {
+            before_v.get(&key).map(|b| b.status)
+        } else {
+            Some(f.status)
+        };
+        file_after(&mut out, &mut breaks, f, was);
+    }
+    for f in before.iter().filter(|f| f.status == Status::Fail) {
+        let now = after_moved
+            .get(&(&*f.policy_id, f.resource.id.as_str()))
+            .map(|a| a.status);
+        if now != Some(Status::Fail) {
+            out.resolved.push(change(f, Some(f.status), now));
+        }
+    }
+    finish(out, breaks)
+}
+
+fn finish(mut out: FindingChanges, mut breaks: Breaks) -> (FindingChanges, Breaks) {
     for list in [&mut out.new, &mut out.resolved, &mut out.open] {
         list.sort_by(|a, b| {
             b.severity

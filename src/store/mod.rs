@@ -211,6 +211,33 @@ pub struct SnapshotInfo {
     pub stored_bytes: u64,
 }
 
+/// A snapshot's compressed inventory, read from the store.
+pub struct StoredInventory {
+    path: String,
+    id: i64,
+    blob: Vec<u8>,
+    size: u64,
+}
+
+impl StoredInventory {
+    /// Decompresses and parses the inventory.
+    pub fn decode(&self) -> Result<Inventory, StoreError> {
+        let (path, id) = (&self.path, self.id);
+        let invalid = |message: String| StoreError::Invalid {
+            path: path.clone(),
+            message,
+        };
+        let json = decompress(&self.blob, self.size).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            context: format!("snapshot {id}: decompressing the inventory"),
+            source,
+        })?;
+        let text = std::str::from_utf8(&json)
+            .map_err(|_| invalid(format!("snapshot {id}: the inventory is not UTF-8")))?;
+        Inventory::from_json(&format!("{path}#{id}"), text).map_err(|e| invalid(e.to_string()))
+    }
+}
+
 /// What [`Store::put`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
@@ -593,11 +620,21 @@ impl Store {
 
     /// The inventory of a snapshot.
     pub fn inventory(&self, id: i64) -> Result<Inventory, StoreError> {
-        let json = self.inventory_json(id)?;
-        let text = std::str::from_utf8(&json)
-            .map_err(|_| self.invalid(format!("snapshot {id}: the inventory is not UTF-8")))?;
-        Inventory::from_json(&format!("{}#{id}", self.path), text)
-            .map_err(|e| self.invalid(e.to_string()))
+        self.inventory_blob(id)?.decode()
+    }
+
+    /// A snapshot's inventory as stored, to decode later (on another thread: decoding a large
+    /// inventory takes most of the time of reading it).
+    pub fn inventory_blob(&self, id: i64) -> Result<StoredInventory, StoreError> {
+        let (blob, size) = self
+            .blob(id, "inventory")?
+            .ok_or_else(|| self.invalid(format!("snapshot {id} has no inventory")))?;
+        Ok(StoredInventory {
+            path: self.path.clone(),
+            id,
+            blob,
+            size,
+        })
     }
 
     /// The scan report stored with a snapshot, when policies were evaluated.
