@@ -6,10 +6,12 @@
 //! every database. Reports:
 //!
 //! * `drift::snapshots` (attribute diff, both sides' verdicts, breaks, findings) in-process;
-//! * the store: writing each snapshot (serialise, hash, compress, insert), reading one back,
-//!   sizes raw and stored, and what other zstd levels would give;
+//! * the store: writing each snapshot with its findings, as `plumb scan --store` does
+//!   (serialise, hash, compress, insert), reading one back, sizes raw and stored, and what other
+//!   zstd levels would give;
 //! * `plumb drift --store DB` end to end (read both snapshots, compare, write the report), timed
-//!   as a child process.
+//!   as a child process: resources that did not change keep the verdicts stored with the
+//!   snapshot, as in the nightly job.
 //!
 //! `PLUMB_BENCH_SIZES=1000,5000` overrides the sizes; `PLUMB_BENCH_KEEP=DIR` keeps the stores
 //! there (for profiling `plumb drift`).
@@ -21,9 +23,10 @@ use std::time::{Duration, Instant};
 
 use plumb::config::Settings;
 use plumb::drift::{Input, Options, snapshots};
+use plumb::findings::{ScanReport, Scanned};
 use plumb::inventory::{CollectorRun, Inventory, Metadata, Resource, Source};
 use plumb::policy::{PolicySet, builtin_files, load_files};
-use plumb::store::{NewSnapshot, Retention, Store};
+use plumb::store::{NewSnapshot, PolicyPack, Retention, Store};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
@@ -240,12 +243,14 @@ fn main() {
                     label: "before".into(),
                     snapshot: None,
                     hash: None,
+                    failures: None,
                 },
                 &Input {
                     inventory: &after,
                     label: "after".into(),
                     snapshot: None,
                     hash: None,
+                    failures: None,
                 },
                 &options,
             )
@@ -270,14 +275,23 @@ fn main() {
         let _ = std::fs::remove_file(&db);
         let mut store = Store::open(&db).expect("store opens");
         for (label, inv) in [("earlier", &before), ("later", &after)] {
+            // As `plumb scan --store` does: the findings are stored with the inventory.
+            let (findings, errors) = plumb::engine::evaluate(&policies, &settings, &inv.resources);
+            let report = ScanReport::new(
+                Scanned::default(),
+                inv.resources.len(),
+                policies.iter().map(|p| p.doc.clone()).collect(),
+                findings,
+                errors,
+            );
             let t = Instant::now();
             let stored = store
                 .put(
                     &NewSnapshot {
-                        command: "collect",
+                        command: "scan",
                         inventory: inv,
-                        report: None,
-                        policies: None,
+                        report: Some(&report),
+                        policies: Some(PolicyPack::of(&policies, &settings)),
                     },
                     &Retention::default(),
                 )
@@ -285,11 +299,10 @@ fn main() {
             let write = t.elapsed();
             let info = store.info(stored.id).expect("info");
             println!(
-                "store write {label:<7} {n:>7} resources: {:>7.1} ms | {:.1} MB JSON -> {:.2} MB stored ({:.1}x)",
+                "store write {label:<7} {n:>7} resources: {:>7.1} ms | inventory {:.1} MB JSON; inventory, report and failures stored in {:.2} MB",
                 ms(write),
                 info.inventory_bytes as f64 / 1e6,
                 info.stored_bytes as f64 / 1e6,
-                info.inventory_bytes as f64 / info.stored_bytes as f64
             );
         }
         let (t, read) = best_of(runs, || store.inventory(2).expect("read back"));

@@ -307,6 +307,26 @@ fn store_snapshots_compare_previous_with_latest() {
     ]);
     assert_eq!(status, 1);
     assert_eq!(r2["changed"], r["changed"]);
+    // Judging everything again gives the findings the store's verdicts gave.
+    let latest = dir.path().join("two.json");
+    let out = plumb(&[
+        "history",
+        "--store",
+        db.to_str().unwrap(),
+        "show",
+        "latest",
+        "--inventory",
+    ]);
+    fs::write(&latest, &out.stdout).unwrap();
+    let (_, r3) = drift_json(&[
+        "--from",
+        inv.to_str().unwrap(),
+        "--to",
+        latest.to_str().unwrap(),
+    ]);
+    assert_eq!(r3["findings"], r["findings"]);
+    assert_eq!(r3["summary"], r["summary"]);
+    assert!(!r["findings"]["open"].as_array().unwrap().is_empty());
 
     // Unknown snapshots are errors (exit 2), naming what the store holds.
     let out = plumb(&[

@@ -10,9 +10,10 @@ use super::{EXIT_FINDINGS, EXIT_OK, PolicyArgs, Timings, create, store};
 use crate::collect::collect_paths;
 use crate::config::Config;
 use crate::drift::{self, DriftReport, IgnoreRules, Input, Options};
+use crate::findings::Finding;
 use crate::inventory::{Inventory, Tool};
 use crate::report::drift::{DriftFormat, DriftOutput, render};
-use crate::store::{Selector, Store, StoredInventory};
+use crate::store::{PolicyPack, Selector, Store, StoredInventory};
 
 #[derive(Debug, Args)]
 pub(crate) struct DriftArgs {
@@ -62,6 +63,8 @@ struct Side {
     label: String,
     snapshot: Option<i64>,
     hash: Option<String>,
+    /// The failures stored with the snapshot, when judged by this plumb with today's policies.
+    failures: Option<Vec<Finding>>,
 }
 
 impl Side {
@@ -71,6 +74,7 @@ impl Side {
             label: self.label.clone(),
             snapshot: self.snapshot,
             hash: self.hash.clone(),
+            failures: self.failures.as_deref(),
         }
     }
 }
@@ -98,22 +102,28 @@ enum Found<'s> {
         selector: Selector,
         hash: String,
         blob: StoredInventory,
+        failures: Option<Vec<Finding>>,
     },
     File(&'s str),
 }
 
 /// Finds the side `spec` names: a snapshot selector (unless a file of that name exists), or a
-/// file or folder.
-fn find<'s>(spec: &'s str, store: &mut LazyStore<'_>) -> Result<Found<'s>> {
+/// file or folder. `pack` is today's policy pack: a snapshot judged by this plumb with the
+/// same pack brings its failures along.
+fn find<'s>(spec: &'s str, store: &mut LazyStore<'_>, pack: &PolicyPack) -> Result<Found<'s>> {
     match spec.parse::<Selector>() {
         Ok(selector) if !Path::new(spec).exists() => {
             let db = store.get()?;
             let id = db.resolve(selector)?;
+            let info = db.info(id)?;
+            let same_judge = info.tool_version == env!("CARGO_PKG_VERSION")
+                && info.policy_hash.as_deref() == Some(pack.hash.as_str());
             Ok(Found::Stored {
                 id,
                 selector,
-                hash: db.info(id)?.inventory_hash,
+                hash: info.inventory_hash,
                 blob: db.inventory_blob(id)?,
+                failures: if same_judge { db.failures(id)? } else { None },
             })
         }
         _ => Ok(Found::File(spec)),
@@ -128,17 +138,20 @@ fn decode(found: Found<'_>) -> Result<Side> {
             selector,
             hash,
             blob,
+            failures,
         } => Side {
             inventory: blob.decode()?,
             label: format!("snapshot {id} ({selector})"),
             snapshot: Some(id),
             hash: Some(hash),
+            failures,
         },
         Found::File(spec) => Side {
             inventory: read_inventory(Path::new(spec))?,
             label: spec.to_string(),
             snapshot: None,
             hash: None,
+            failures: None,
         },
     };
     // Facets and links come from the running plumb, so that a change of plumb between two
@@ -151,8 +164,13 @@ fn decode(found: Found<'_>) -> Result<Side> {
 }
 
 /// Reads two sides, decoding them in parallel.
-fn load_pair(a: &str, b: &str, store: &mut LazyStore<'_>) -> Result<(Side, Side)> {
-    let (a, b) = (find(a, store)?, find(b, store)?);
+fn load_pair(
+    a: &str,
+    b: &str,
+    store: &mut LazyStore<'_>,
+    pack: &PolicyPack,
+) -> Result<(Side, Side)> {
+    let (a, b) = (find(a, store, pack)?, find(b, store, pack)?);
     let (a, b) = rayon::join(|| decode(a), || decode(b));
     Ok((a?, b?))
 }
@@ -210,6 +228,7 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
         ignore: ignore.as_ref(),
     };
     timings.done("load policies");
+    let pack = PolicyPack::of(&policies, &config.settings);
     let mut store = LazyStore {
         flag: args.store.as_deref(),
         config: &config,
@@ -220,15 +239,19 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
             args.from.as_deref().unwrap_or("previous"),
             args.to.as_deref().unwrap_or("latest"),
             &mut store,
+            &pack,
         )?;
         timings.done("read snapshots");
-        drift::snapshots(&from.input(), &to.input(), &options)
+        let report = drift::snapshots(&from.input(), &to.input(), &options);
+        // Large inventories are not freed piece by piece: the process is about to end.
+        std::mem::forget((from, to));
+        report
     } else {
         let live_spec = args
             .live
             .as_deref()
             .expect("clap requires --live with --iac");
-        let found = find(live_spec, &mut store)?;
+        let found = find(live_spec, &mut store, &pack)?;
         let (iac, live) = rayon::join(
             || {
                 let collected = collect_paths(&args.iac);
@@ -244,16 +267,19 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
         let (iac, live) = (iac?, live?);
         timings.done("read inventories");
         let label: Vec<String> = args.iac.iter().map(|p| p.display().to_string()).collect();
-        drift::iac_vs_live(
+        let report = drift::iac_vs_live(
             &Input {
                 inventory: &iac,
                 label: label.join(", "),
                 snapshot: None,
                 hash: None,
+                failures: None,
             },
             &live.input(),
             &options,
-        )
+        );
+        std::mem::forget((iac, live));
+        report
     };
     timings.done("compare");
     let outputs = if args.formats.is_empty() {
@@ -268,7 +294,11 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
         write(output, &report)?;
         timings.done(&format!("write {}", output.format));
     }
-    Ok(exit_code(&report, args.fail_on))
+    let code = exit_code(&report, args.fail_on);
+    // The process ends here: freeing two large inventories piece by piece would only delay
+    // the exit.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 fn exit_code(report: &DriftReport, fail_on: FailOn) -> u8 {

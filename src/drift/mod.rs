@@ -32,7 +32,7 @@ use std::cmp::Reverse;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::findings::{ResourceRef, Status};
+use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{ChangeEvent, CollectorRun, Inventory, Resource, Tool};
 use crate::policy::{Category, PolicySet, Severity};
 
@@ -77,6 +77,11 @@ pub struct Input<'a> {
     /// [`Inventory::content_hash`] when already known (the store keeps it); computed when
     /// `None`.
     pub hash: Option<String>,
+    /// The inventory's failing findings as the current policies and settings judge them, when
+    /// already known (the store keeps them with each snapshot, with the policy pack's hash).
+    /// Given for the later side of [`snapshots`], resources that did not change keep these
+    /// verdicts instead of being judged again.
+    pub failures: Option<&'a [Finding]>,
 }
 
 impl Input<'_> {

@@ -102,7 +102,26 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
         .cloned()
         .collect();
     let ((after_findings, _), (before_findings, _)) = rayon::join(
-        || evaluate(opts.policies, opts.settings, &b.resources),
+        || match to.failures {
+            // Only what moved is judged; the rest keeps the verdicts it was stored with.
+            Some(failures) => {
+                let moved_now: Vec<Resource> = b
+                    .resources
+                    .iter()
+                    .filter(|r| moved.contains(r.id.as_str()))
+                    .cloned()
+                    .collect();
+                let (mut findings, errors) = evaluate(opts.policies, opts.settings, &moved_now);
+                findings.extend(
+                    failures
+                        .iter()
+                        .filter(|f| !moved.contains(f.resource.id.as_str()))
+                        .cloned(),
+                );
+                (findings, errors)
+            }
+            None => evaluate(opts.policies, opts.settings, &b.resources),
+        },
         || evaluate(opts.policies, opts.settings, &differing),
     );
     let (findings, breaks) = compare_snapshots(&before_findings, &after_findings, &moved);

@@ -29,7 +29,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
-use crate::findings::{ScanReport, Summary};
+use crate::findings::{Finding, ScanReport, Status, Summary};
 use crate::inventory::{CollectorRun, Inventory};
 use crate::policy::PolicySet;
 
@@ -432,6 +432,27 @@ impl Store {
             Some(r) => Some(compress(r).map_err(io_error("compressing the report"))?.0),
             None => None,
         };
+        // The failing findings alone, without evidence: what drift needs to list the failures
+        // that did not change, without judging every resource again.
+        let failures_blob = match snapshot.report {
+            Some(r) => {
+                let failing: Vec<Finding> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Fail)
+                    .map(|f| Finding {
+                        evidence: Default::default(),
+                        ..f.clone()
+                    })
+                    .collect();
+                Some(
+                    compress(&failing)
+                        .map_err(io_error("compressing the failures"))?
+                        .0,
+                )
+            }
+            None => None,
+        };
         let summary = snapshot
             .report
             .map(|r| serde_json::to_string(&r.summary).expect("a summary always serialises"));
@@ -458,8 +479,8 @@ impl Store {
         tx.execute(
             "INSERT INTO snapshots (taken_at, collected_at, command, tool_version, policy_pack,
                  policy_hash, inventory_hash, sources, resources, errors, summary,
-                 inventory_bytes, inventory, report)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 inventory_bytes, inventory, report, failures)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 taken_at,
                 inv.metadata.collected_at,
@@ -475,6 +496,7 @@ impl Store {
                 inventory_bytes as i64,
                 inventory_blob,
                 report_blob,
+                failures_blob,
             ],
         )
         .map_err(&sqlite)?;
@@ -652,6 +674,23 @@ impl Store {
             .map_err(|e| self.invalid(format!("snapshot {id}: unreadable report: {e}")))
     }
 
+    /// The failing findings stored with a snapshot (without evidence), when policies were
+    /// evaluated: valid for drift only when this plumb, with the same policies and settings
+    /// ([`PolicyPack::hash`]), took the snapshot.
+    pub fn failures(&self, id: i64) -> Result<Option<Vec<Finding>>, StoreError> {
+        let Some((blob, _)) = self.blob(id, "failures")? else {
+            return Ok(None);
+        };
+        let json = decompress(&blob, 0).map_err(|source| StoreError::Io {
+            path: self.path.clone(),
+            context: format!("snapshot {id}: decompressing the failures"),
+            source,
+        })?;
+        serde_json::from_slice(&json)
+            .map(Some)
+            .map_err(|e| self.invalid(format!("snapshot {id}: unreadable failures: {e}")))
+    }
+
     /// Checks the database and every snapshot: the SQLite integrity check, then each inventory
     /// read back and hashed. Returns the problems found (none for a healthy store).
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
@@ -675,10 +714,13 @@ impl Store {
                 Ok(_) => {}
                 Err(e) => problems.push(format!("snapshot {}: {e}", info.id)),
             }
-            if info.summary.is_some()
-                && let Err(e) = self.report(info.id)
-            {
-                problems.push(format!("snapshot {}: {e}", info.id));
+            if info.summary.is_some() {
+                if let Err(e) = self.report(info.id) {
+                    problems.push(format!("snapshot {}: {e}", info.id));
+                }
+                if let Err(e) = self.failures(info.id) {
+                    problems.push(format!("snapshot {}: {e}", info.id));
+                }
             }
         }
         Ok(problems)

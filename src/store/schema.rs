@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     summary         TEXT,              -- JSON: findings counts
     inventory_bytes INTEGER NOT NULL,  -- inventory JSON size, uncompressed
     inventory       BLOB    NOT NULL,  -- zstd(inventory JSON)
-    report          BLOB               -- zstd(scan report JSON)
+    report          BLOB,              -- zstd(scan report JSON)
+    failures        BLOB               -- zstd(JSON of the failing findings, without evidence)
 );
 ";
 
