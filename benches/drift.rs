@@ -201,6 +201,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
+    plumb::keep_freed_memory();
     // `cargo test --all-targets` runs this without `--bench`: a small smoke run then.
     let benchmarking = std::env::args().any(|a| a == "--bench");
     let default_sizes = if benchmarking {

@@ -4,5 +4,6 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    plumb::keep_freed_memory();
     plumb::cli::run()
 }
