@@ -806,3 +806,47 @@ fn the_documented_cluster_role_is_all_plumb_needs_and_reads_no_secrets() {
     let unused: Vec<_> = granted.difference(&needed).collect();
     assert!(unused.is_empty(), "granted but never used: {unused:?}");
 }
+
+#[test]
+fn collected_snapshots_go_to_the_store_and_drift_compares_them() {
+    let server = prod(None);
+    let ws = Workspace::new(
+        &[context("prod", &server, User::Token(PROD_TOKEN.into()))],
+        "prod",
+    );
+    let kubeconfig = ws.kubeconfig();
+    for _ in 0..2 {
+        let out = ws.plumb(&[
+            "collect",
+            "k8s",
+            "--kubeconfig",
+            &kubeconfig,
+            "--quiet",
+            "--store",
+        ]);
+        assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+        assert!(
+            common::stdout(&out).is_empty(),
+            "the inventory went to the store"
+        );
+        assert!(common::stderr(&out).contains("stored snapshot"));
+    }
+    let out = ws.plumb(&["history", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).expect("history as JSON");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["command"], "collect");
+    assert!(
+        list[1]["summary"]["evaluations"].as_u64().unwrap() > 0,
+        "the findings are stored with the inventory"
+    );
+    assert_eq!(
+        list[0]["inventory_hash"], list[1]["inventory_hash"],
+        "the same cluster read twice"
+    );
+    let out = ws.plumb(&["drift", "--format", "json"]);
+    assert_eq!(common::code(&out), 0, "{}", common::stdout(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["drift"], false);
+    assert!(!report["findings"]["open"].as_array().unwrap().is_empty());
+}

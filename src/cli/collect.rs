@@ -28,7 +28,7 @@ pub(crate) struct K8sArgs {
     /// not read, except the namespaces themselves.
     #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE")]
     namespaces: Vec<String>,
-    /// Write the inventory here. Default: standard output.
+    /// Write the inventory here. Default: standard output (nothing with --store).
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Objects per list request; larger lists are read in pages.
@@ -46,6 +46,11 @@ pub(crate) struct K8sArgs {
     /// Print no progress, only what could not be collected.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    store: super::store::StoreArgs,
+    // With --store: the policies the stored findings are judged by.
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 /// Runs `plumb collect ...` and returns the exit code.
@@ -82,12 +87,45 @@ fn k8s(args: K8sArgs) -> Result<u8> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout),
         cluster_name: args.cluster_name,
     };
+    // Settings, policies and the store are checked before a long collection, not after.
+    let judge = match &args.store.store {
+        Some(_) => {
+            let config = args.policies.config()?;
+            super::store::validate(&args.store, &config)?;
+            let policies = args.policies.load(&config)?;
+            Some((config, policies))
+        }
+        None => None,
+    };
     let display = progress::Display::new(args.quiet);
     let collected = live::collect(&options, &display)?;
     let inventory = collected.into_inventory();
 
+    if let Some((config, policies)) = &judge {
+        let (findings, mut problems) =
+            crate::engine::evaluate(policies, &config.settings, &inventory.resources);
+        problems.extend(inventory.metadata.errors.iter().cloned());
+        let report = crate::findings::ScanReport::new(
+            crate::findings::Scanned {
+                collected_at: inventory.metadata.collected_at.clone(),
+                collectors: inventory.metadata.collectors.clone(),
+            },
+            inventory.resources.len(),
+            policies.iter().map(|p| p.doc.clone()).collect(),
+            findings,
+            problems,
+        );
+        let keep = super::Keep {
+            command: "collect",
+            args: &args.store,
+        };
+        keep.store(&inventory, &report, policies, config)?;
+    }
+
     match &args.output {
         Some(path) => super::write_json(path, &inventory)?,
+        // Stored, and not asked for on standard output.
+        None if judge.is_some() => {}
         None => {
             let stdout = io::stdout();
             let pretty = stdout.is_terminal();
