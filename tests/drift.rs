@@ -493,6 +493,14 @@ fn html_is_self_contained_and_escapes_what_resources_say() {
     for external in ["src=\"http", "href=\"http", "@import", "url("] {
         assert!(!html.contains(external), "external reference {external}");
     }
+    // The policy forbids every request and allows the page's own style only, by its hash.
+    assert!(
+        html.contains("content=\"default-src &#x27;none&#x27;; style-src &#x27;sha256-")
+            || html.contains("content=\"default-src 'none'; style-src 'sha256-"),
+        "{}",
+        &html[..400]
+    );
+    assert!(!html.contains("unsafe-inline") && !html.contains("<script"));
     assert!(html.contains("Drift that breaks a control"));
     assert!(html.contains("PutBucketVersioning"));
     assert!(html.contains("PLB-SG-001"));

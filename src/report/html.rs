@@ -50,7 +50,8 @@ pub const ROW_LIMIT: usize = 20_000;
 /// Failing resources listed per control at most; the rest are counted.
 const CONTROL_RESOURCES: usize = 12;
 
-fn csp_hash(text: &str) -> String {
+/// The Content-Security-Policy source for an inline style or script: its SHA-256.
+pub(crate) fn csp_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     format!(
         "'sha256-{}'",
