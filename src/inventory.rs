@@ -61,7 +61,7 @@ impl Default for Tool {
 }
 
 /// One collector's run over one scope (a file, a directory, an account and region, a cluster).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CollectorRun {
     /// `terraform-plan`, `terraform-state`, `kubernetes-manifest`, `aws`, `kubernetes`, ...
     pub collector: String,
@@ -69,6 +69,11 @@ pub struct CollectorRun {
     pub scope: String,
     /// How many resources it produced.
     pub resources: usize,
+    /// Live collectors: the resource kinds this run was to read in its scope, each with whether
+    /// it was read completely (`false`: a listing failed or, for AWS Config, the recorder does
+    /// not record the kind; `errors` says why). A kind absent here was not looked for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<String, bool>,
 }
 
 /// A part of the scope a collector could not read, or an input it could not parse.

@@ -138,6 +138,7 @@ fn collect_case(path: &Path) -> Result<Collected, String> {
                 collector: "case".into(),
                 scope: path.display().to_string(),
                 resources: resources.len(),
+                ..CollectorRun::default()
             }],
             resources,
             ..Collected::default()

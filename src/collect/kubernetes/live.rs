@@ -495,6 +495,7 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         collector: COLLECTOR.into(),
         scope,
         resources: out.resources.len(),
+        ..CollectorRun::default()
     });
     progress.report(Event::Finished {
         cluster,
