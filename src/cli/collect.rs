@@ -10,6 +10,11 @@ use clap::{Args, Subcommand};
 pub(crate) enum CollectCommand {
     /// Snapshot live Kubernetes clusters (kubeconfig contexts, or the cluster plumb runs in).
     K8s(K8sArgs),
+    /// Snapshot live AWS accounts and regions into an inventory (read-only).
+    ///
+    /// Exits 0 when everything in scope was read, 2 when something could not be (the
+    /// inventory is still written, with what was not read under `errors`).
+    Aws(super::aws::CollectAwsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +57,7 @@ pub(crate) struct K8sArgs {
 pub(crate) fn run(command: CollectCommand) -> Result<u8> {
     match command {
         CollectCommand::K8s(args) => k8s(args),
+        CollectCommand::Aws(args) => super::aws::run(args),
     }
 }
 
