@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::{Map, Value};
 
@@ -182,7 +181,8 @@ impl Out {
 }
 
 /// A short description of an SDK error: the service's error code and message, or what went
-/// wrong on the way (timeout, connection).
+/// wrong on the way (timeout, connection, an answer that could not be read), without the raw
+/// response.
 pub fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -195,12 +195,29 @@ where
             match (err.code(), err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
-                _ => DisplayErrorContext(e).to_string(),
+                _ => format!("unreadable error answer: {}", chain(err)),
             }
         }
         SdkError::TimeoutError(_) => "timed out (no answer within the call timeout)".into(),
-        _ => DisplayErrorContext(e).to_string(),
+        SdkError::DispatchFailure(d) if d.is_timeout() => "timed out connecting".into(),
+        SdkError::DispatchFailure(_) => format!("could not reach the endpoint: {}", chain(e)),
+        SdkError::ResponseError(_) => format!("unreadable answer: {}", chain(e)),
+        _ => chain(e),
     }
+}
+
+/// An error and its sources, joined: `outer: inner: innermost`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }
 
 /// The service's error code, when the service answered with an error.
