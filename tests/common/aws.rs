@@ -604,10 +604,10 @@ fn correct(op: &str, response: &mut Message) {
 /// `2026-11-27 08:43:21.6+00:00` (Python's `str(datetime)`) as epoch seconds.
 fn python_time_to_epoch(s: &str) -> Option<f64> {
     let t = s.replace(' ', "T");
-    chrono_like_parse(&t)
+    epoch_seconds(&t)
 }
 
-fn chrono_like_parse(t: &str) -> Option<f64> {
+fn epoch_seconds(t: &str) -> Option<f64> {
     // Date and time fields; fractions and an offset are optional. Offsets other than UTC are
     // not produced by moto.
     let (date, rest) = t.split_once('T')?;

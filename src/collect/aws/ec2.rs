@@ -222,10 +222,8 @@ pub async fn collect(cx: Cx) -> Out {
         ),
     }
 
-    let mut volume_facts: HashMap<
-        String,
-        (Option<bool>, Option<String>, Option<String>, Option<i32>),
-    > = HashMap::new();
+    // What instances' block devices say about their volumes, in the provider's block shape.
+    let mut volume_facts: HashMap<String, Value> = HashMap::new();
     match volumes {
         Ok(volumes) => {
             for v in volumes {
@@ -235,12 +233,12 @@ pub async fn collect(cx: Cx) -> Out {
                     .map_or_else(|| scope.arn("ec2", &format!("volume/{id}")), str::to_string);
                 volume_facts.insert(
                     id.to_string(),
-                    (
-                        v.encrypted(),
-                        v.kms_key_id().map(str::to_string),
-                        v.volume_type().map(|t| t.as_str().to_string()),
-                        v.size(),
-                    ),
+                    json!({
+                        "encrypted": b(v.encrypted()),
+                        "kms_key_id": s(v.kms_key_id()),
+                        "volume_type": s(v.volume_type().map(|t| t.as_str())),
+                        "volume_size": n(v.size().map(i64::from)),
+                    }),
                 );
                 out.push(scope.resource(
                     VOLUME,
@@ -303,16 +301,20 @@ pub async fn collect(cx: Cx) -> Out {
                     .filter_map(|m| {
                         let ebs = m.ebs()?;
                         let volume = ebs.volume_id()?;
-                        let facts = volume_facts.get(volume);
-                        let device = json!({
+                        let mut device = json!({
                             "device_name": s(m.device_name()),
                             "volume_id": volume,
                             "delete_on_termination": b(ebs.delete_on_termination()),
-                            "encrypted": b(facts.and_then(|f| f.0)),
-                            "kms_key_id": s(facts.and_then(|f| f.1.as_deref())),
-                            "volume_type": s(facts.and_then(|f| f.2.as_deref())),
-                            "volume_size": n(facts.and_then(|f| f.3).map(i64::from)),
+                            "encrypted": null,
+                            "kms_key_id": null,
+                            "volume_type": null,
+                            "volume_size": null,
                         });
+                        if let (Some(Value::Object(facts)), Some(d)) =
+                            (volume_facts.get(volume), device.as_object_mut())
+                        {
+                            d.extend(facts.clone());
+                        }
                         Some((m.device_name() == root_name, device))
                     })
                     .collect();

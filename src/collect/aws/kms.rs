@@ -107,9 +107,9 @@ async fn key(scope: &Scope, client: &Client, id: &str) -> Out {
     // Rotation: only symmetric encryption keys rotate; other specs answer with an error that
     // means "no".
     let symmetric = spec.is_none_or(|s| s == "SYMMETRIC_DEFAULT");
-    if !symmetric {
-        r.attrs["enable_key_rotation"] = json!(false);
-    } else if state == Some("PendingDeletion") || state == Some("PendingImport") {
+    // A key pending deletion or import cannot rotate either.
+    let pending = matches!(state, Some("PendingDeletion" | "PendingImport"));
+    if !symmetric || pending {
         r.attrs["enable_key_rotation"] = json!(false);
     } else {
         match client.get_key_rotation_status().key_id(id).send().await {

@@ -173,9 +173,6 @@ impl Out {
                     .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
                     .collect();
             }
-            if r.attrs.get("tags").is_some_and(Value::is_null) && r.is_unknown("/tags") {
-                r.tags.clear();
-            }
         }
     }
 }
