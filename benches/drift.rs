@@ -177,7 +177,7 @@ fn inventory(n: usize, later: bool) -> Inventory {
             collector: "aws".into(),
             scope: format!("{ACCOUNT}/{REGION}"),
             resources: n,
-            kinds: Vec::new(),
+            kinds: Default::default(),
         }],
         ..Metadata::default()
     };

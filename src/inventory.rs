@@ -163,7 +163,7 @@ impl Default for Tool {
 }
 
 /// One collector's run over one scope (a file, a directory, an account and region, a cluster).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CollectorRun {
     /// `terraform-plan`, `terraform-state`, `kubernetes-manifest`, `aws`, `kubernetes`, ...
     pub collector: String,
@@ -171,11 +171,11 @@ pub struct CollectorRun {
     pub scope: String,
     /// How many resources it produced.
     pub resources: usize,
-    /// The kinds this run reads in its scope, whether or not it found any: a live collector
-    /// lists what it looked for, so that drift can tell "deleted" from "never looked at".
-    /// Empty when not stated (file collectors): then the kinds present are all that is known.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub kinds: Vec<String>,
+    /// Live collectors: the resource kinds this run was to read in its scope, each with whether
+    /// it was read completely (`false`: a listing failed or, for AWS Config, the recorder does
+    /// not record the kind; `errors` says why). A kind absent here was not looked for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<String, bool>,
 }
 
 /// A part of the scope a collector could not read, or an input it could not parse.

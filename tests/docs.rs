@@ -123,3 +123,37 @@ fn volatile_fields_table_is_current() {
     );
     check("docs/drift.md", generated);
 }
+
+#[test]
+fn readme_carries_the_read_only_aws_policy() {
+    let policy =
+        std::fs::read_to_string(common::root().join("docs/aws-readonly-policy.json")).unwrap();
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```json\n{policy}```")),
+        "README.md must show docs/aws-readonly-policy.json verbatim"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    let actions: Vec<&str> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let read_only = [
+        "Describe",
+        "Get",
+        "List",
+        "BatchGet",
+        "Select",
+        "GenerateCredentialReport",
+    ];
+    for action in actions {
+        let verb = action.split(':').nth(1).unwrap();
+        assert!(
+            read_only.iter().any(|p| verb.starts_with(p)),
+            "{action} is not a read-only action"
+        );
+    }
+}

@@ -10,6 +10,11 @@ use clap::{Args, Subcommand};
 pub(crate) enum CollectCommand {
     /// Snapshot live Kubernetes clusters (kubeconfig contexts, or the cluster plumb runs in).
     K8s(K8sArgs),
+    /// Snapshot live AWS accounts and regions into an inventory (read-only).
+    ///
+    /// Exits 0 when everything in scope was read, 2 when something could not be (the
+    /// inventory is still written, with what was not read under `errors`).
+    Aws(super::aws::CollectAwsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +62,7 @@ pub(crate) struct K8sArgs {
 pub(crate) fn run(command: CollectCommand) -> Result<u8> {
     match command {
         CollectCommand::K8s(args) => k8s(args),
+        CollectCommand::Aws(args) => super::aws::run(args),
     }
 }
 
@@ -109,6 +115,8 @@ fn k8s(args: K8sArgs) -> Result<u8> {
             crate::findings::Scanned {
                 collected_at: inventory.metadata.collected_at.clone(),
                 collectors: inventory.metadata.collectors.clone(),
+                inventory_hash: Some(inventory.content_hash()),
+                policy_pack: Some(super::policy_pack(policies, !args.policies.no_builtin)),
             },
             inventory.resources.len(),
             policies.iter().map(|p| p.doc.clone()).collect(),

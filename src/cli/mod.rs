@@ -1,5 +1,6 @@
 //! The command line: argument definitions and wiring. The only place that prints.
 
+mod aws;
 mod collect;
 mod drift;
 mod history;
@@ -43,11 +44,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan Terraform configuration, plans and state, and Kubernetes manifests (files or
-    /// directories).
+    /// directories), and live AWS with --live-aws.
     Scan(ScanArgs),
     /// Evaluate a saved inventory (from `plumb scan --save-inventory` or `plumb collect`).
     Check(CheckArgs),
-    /// Snapshot live infrastructure into an inventory, for `plumb check`.
+    /// Snapshot live infrastructure (Kubernetes, AWS) into an inventory, for `plumb check`.
     #[command(subcommand)]
     Collect(collect::CollectCommand),
     /// Render a saved JSON report (`plumb scan --format json=FILE`) in other formats, without
@@ -78,7 +79,7 @@ struct ReportArgs {
 #[derive(Debug, Args)]
 struct ScanArgs {
     /// Files and directories to scan. Directories are walked; hidden folders are skipped.
-    #[arg(default_value = ".")]
+    /// Default: the current directory, unless a live source is given.
     paths: Vec<PathBuf>,
     /// Report what could not be read and scan everything else, instead of stopping.
     #[arg(long)]
@@ -95,6 +96,8 @@ struct ScanArgs {
     /// read after terraform.tfvars and *.auto.tfvars. Repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
+    #[command(flatten)]
+    live: aws::LiveArgs,
     #[command(flatten)]
     eval: EvalArgs,
     #[command(flatten)]
@@ -283,7 +286,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
             env: Vars::from_env(),
         },
     };
-    let collected: Collected = collect_paths_with(&args.paths, &options);
+    let paths = if args.paths.is_empty() && !args.live.live_aws {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut collected: Collected = collect_paths_with(&paths, &options);
     timings.done("collect");
     if !args.keep_going && !collected.errors.is_empty() {
         let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
@@ -293,6 +301,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
             if collected.errors.len() == 1 { "" } else { "s" },
             list.join("\n  ")
         );
+    }
+    // A live collection is never thrown away for what it could not read: its errors are
+    // reported with the findings, and the exit code says the scan was incomplete.
+    if args.live.live_aws {
+        collected.merge(args.live.aws.collect(false)?);
+        timings.done("collect live AWS");
     }
     let inventory = collected.into_inventory();
     timings.done("normalise");
@@ -494,7 +508,7 @@ fn render_saved(args: ReportArgs) -> Result<u8> {
 }
 
 /// Which policies a scan evaluated, and a digest of what they check.
-fn policy_pack(policies: &PolicySet, builtin: bool) -> PolicyPack {
+pub(super) fn policy_pack(policies: &PolicySet, builtin: bool) -> PolicyPack {
     let checked: Vec<_> = policies
         .iter()
         .map(|p| {

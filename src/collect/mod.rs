@@ -8,6 +8,8 @@
 //! `.terraform` are skipped); a file found there that is none of these is skipped and counted,
 //! while a file named on the command line that is none of these is an error.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod json_lines;
 pub mod kubernetes;
 pub mod terraform;
@@ -45,7 +47,8 @@ impl Collected {
         Inventory::new(metadata, self.resources)
     }
 
-    fn merge(&mut self, other: Collected) {
+    /// Adds another collection's resources, runs, errors and skipped files.
+    pub fn merge(&mut self, other: Collected) {
         self.resources.extend(other.resources);
         self.runs.extend(other.runs);
         self.errors.extend(other.errors);
@@ -304,7 +307,7 @@ fn collect_file(c: &Candidate) -> Collected {
                 collector: collector.into(),
                 scope: name,
                 resources: resources.len(),
-                kinds: Vec::new(),
+                ..CollectorRun::default()
             });
             out.resources = resources;
         }

@@ -39,7 +39,7 @@ impl LiveScope {
             .collect();
         let mut accounts = HashSet::new();
         for run in &live.metadata.collectors {
-            kinds.extend(run.kinds.iter().map(|k| canonical_kind(k).to_string()));
+            kinds.extend(run.kinds.keys().map(|k| canonical_kind(k).to_string()));
             if let Some((account, region)) = run.scope.split_once('/')
                 && account.len() == 12
                 && account.bytes().all(|b| b.is_ascii_digit())
@@ -52,11 +52,19 @@ impl LiveScope {
                 accounts.insert((account.clone(), region.clone()));
             }
         }
+        // Unread: named by an error, or stated by a run as not read completely.
         let unread_kinds = live
             .metadata
             .errors
             .iter()
-            .flat_map(|e| e.kinds.iter().map(|k| canonical_kind(k).to_string()))
+            .flat_map(|e| e.kinds.iter())
+            .chain(live.metadata.collectors.iter().flat_map(|run| {
+                run.kinds
+                    .iter()
+                    .filter(|(_, complete)| !**complete)
+                    .map(|(k, _)| k)
+            }))
+            .map(|k| canonical_kind(k).to_string())
             .collect();
         LiveScope {
             kinds,
@@ -368,5 +376,5 @@ fn scope_lists(live: &Inventory, kind: &str) -> bool {
     live.metadata
         .collectors
         .iter()
-        .any(|run| run.kinds.iter().any(|k| canonical_kind(k) == kind))
+        .any(|run| run.kinds.keys().any(|k| canonical_kind(k) == kind))
 }

@@ -109,11 +109,16 @@ fn s3_bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
         "public_access_block",
         all([block_acls, ignore_acls, block_policy, restrict]).map(|v| v.iter().all(|b| *b)),
     );
-    let acl = match d.one("aws_s3_bucket_acl") {
-        Some(a) => str_at(a, "/acl"),
-        None => str_at(r, "/acl"),
+    // A canned ACL, or explicit grants (`access_control_policy`, which is also all a live
+    // read sees) to everyone or to every AWS account.
+    let canned_public = |a: String| matches!(a.as_str(), "public-read" | "public-read-write");
+    let public_acl = match d.one("aws_s3_bucket_acl") {
+        Some(a) => match (str_at(a, "/acl"), grants_to_everyone(a)) {
+            (Some(canned), Some(grants)) => Some(canned_public(canned) || grants),
+            _ => None,
+        },
+        None => str_at(r, "/acl").map(canned_public),
     };
-    let public_acl = acl.map(|a| matches!(a.as_str(), "public-read" | "public-read-write"));
     let policy = bucket_policy(d);
     let public_policy = policy
         .as_ref()
@@ -210,6 +215,20 @@ fn s3_bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
         None => has_block(r, "/replication_configuration"),
     };
     f.set("cross_region_copy", replication);
+}
+
+/// Whether an ACL resource's explicit grants give anything to all users or to all
+/// authenticated AWS users; `None` when the grants are unknown.
+fn grants_to_everyone(acl: &Resource) -> Option<bool> {
+    let grants = list_at(acl, "/access_control_policy/0/grant")?;
+    Some(grants.iter().any(|g| {
+        one_or_many(g.get("grantee"))
+            .iter()
+            .filter_map(|grantee| grantee.get("uri").and_then(Value::as_str))
+            .any(|uri| {
+                uri.ends_with("/global/AllUsers") || uri.ends_with("/global/AuthenticatedUsers")
+            })
+    }))
 }
 
 /// A lifecycle rule: whether it is enabled, and its (days, storage class) transitions.

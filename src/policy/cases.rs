@@ -138,7 +138,7 @@ fn collect_case(path: &Path) -> Result<Collected, String> {
                 collector: "case".into(),
                 scope: path.display().to_string(),
                 resources: resources.len(),
-                kinds: Vec::new(),
+                ..CollectorRun::default()
             }],
             resources,
             ..Collected::default()

@@ -24,7 +24,7 @@ fn inventory(buckets: &[&str]) -> Inventory {
             collector: "aws".into(),
             scope: "123456789012/eu-west-1".into(),
             resources: buckets.len(),
-            kinds: vec!["aws_s3_bucket".into()],
+            kinds: [("aws_s3_bucket".to_string(), true)].into(),
         }],
         ..Metadata::default()
     };

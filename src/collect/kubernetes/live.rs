@@ -495,8 +495,9 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
         collector: COLLECTOR.into(),
         scope,
         resources: out.resources.len(),
-        // What was looked for: drift tells a deleted object from a kind never read by this.
-        kinds: KINDS.iter().map(LiveKind::resource_kind).collect(),
+        // What was looked for, each read completely: drift tells a deleted object from a kind
+        // never read by this.
+        kinds: KINDS.iter().map(|k| (k.resource_kind(), true)).collect(),
     });
     progress.report(Event::Finished {
         cluster,

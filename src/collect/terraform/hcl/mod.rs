@@ -135,7 +135,7 @@ pub fn collect(
                     collector: COLLECTOR.into(),
                     scope,
                     resources: run.resources.len(),
-                    kinds: Vec::new(),
+                    ..CollectorRun::default()
                 }],
                 resources: run.resources,
                 errors: run.errors,
@@ -179,7 +179,7 @@ pub fn evaluate_text(dir: &Path, name: &str, text: &str, vars: &Vars) -> Collect
             collector: COLLECTOR.into(),
             scope: name.to_string(),
             resources: run.resources.len(),
-            kinds: Vec::new(),
+            ..CollectorRun::default()
         }],
         resources: run.resources,
         errors,

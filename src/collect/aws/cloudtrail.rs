@@ -1,0 +1,145 @@
+//! CloudTrail: trails in their home region, with whether they are logging (a live-only fact,
+//! `is_logging`), event selectors and tags.
+
+use aws_sdk_cloudtrail::Client;
+use serde_json::{Value, json};
+
+use super::Cx;
+use super::shared::{Out, Scope, b, describe, s, se, strings, tag_map};
+
+const SERVICE: &str = "cloudtrail";
+const TRAIL: &str = "aws_cloudtrail";
+
+pub const KINDS: &[&str] = &[TRAIL];
+
+pub async fn collect(cx: Cx) -> Out {
+    let client = Client::new(&cx.config);
+    let mut out = Out::default();
+    out.covers(KINDS);
+    // Shadow trails (multi-region trails seen from other regions) are left to their home
+    // region, so each trail appears once.
+    let trails = match client
+        .describe_trails()
+        .include_shadow_trails(false)
+        .send()
+        .await
+    {
+        Ok(o) => o.trail_list().to_vec(),
+        Err(e) => {
+            out.missing(
+                &cx.scope,
+                SERVICE,
+                KINDS,
+                format!("DescribeTrails: {}", describe(&e)),
+            );
+            return out;
+        }
+    };
+    for t in trails {
+        out.merge(trail(&cx.scope, &client, &t).await);
+    }
+    out
+}
+
+async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Trail) -> Out {
+    let mut out = Out::default();
+    let Some(name) = t.name() else { return out };
+    let arn = t.trail_arn().map_or_else(
+        || scope.arn("cloudtrail", &format!("trail/{name}")),
+        str::to_string,
+    );
+    let mut r = scope.resource(
+        TRAIL,
+        name,
+        Some(arn.clone()),
+        json!({
+            "id": arn,
+            "name": name,
+            "arn": arn,
+            "home_region": s(t.home_region()),
+            "s3_bucket_name": s(t.s3_bucket_name()),
+            "s3_key_prefix": se(t.s3_key_prefix()),
+            "is_multi_region_trail": b(t.is_multi_region_trail()),
+            "is_organization_trail": b(t.is_organization_trail()),
+            "include_global_service_events": b(t.include_global_service_events()),
+            "enable_log_file_validation": b(t.log_file_validation_enabled()),
+            "kms_key_id": se(t.kms_key_id()),
+            "cloud_watch_logs_group_arn": se(t.cloud_watch_logs_log_group_arn()),
+            "cloud_watch_logs_role_arn": se(t.cloud_watch_logs_role_arn()),
+            "sns_topic_arn": se(t.sns_topic_arn()),
+        }),
+    );
+
+    match client.get_trail_status().name(&arn).send().await {
+        Ok(status) => {
+            r.attrs["is_logging"] = b(status.is_logging());
+            r.attrs["enable_logging"] = b(status.is_logging());
+        }
+        Err(e) => out.unreadable(
+            &mut r,
+            &["/is_logging", "/enable_logging"],
+            SERVICE,
+            describe(&e),
+        ),
+    }
+
+    match client.get_event_selectors().trail_name(&arn).send().await {
+        Ok(sel) => {
+            let basic: Vec<Value> = sel
+                .event_selectors()
+                .iter()
+                .map(|e| {
+                    json!({
+                        "read_write_type": s(e.read_write_type().map(|t| t.as_str())),
+                        "include_management_events": b(e.include_management_events()),
+                        "exclude_management_event_sources": strings(e.exclude_management_event_sources().iter().map(String::as_str)),
+                        "data_resource": e.data_resources().iter().map(|d| json!({
+                            "type": s(d.r#type()),
+                            "values": strings(d.values().iter().map(String::as_str)),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let advanced: Vec<Value> = sel
+                .advanced_event_selectors()
+                .iter()
+                .map(|a| {
+                    json!({
+                        "name": s(a.name()),
+                        "field_selector": a.field_selectors().iter().map(|f| json!({
+                            "field": f.field(),
+                            "equals": strings(f.equals().iter().map(String::as_str)),
+                            "not_equals": strings(f.not_equals().iter().map(String::as_str)),
+                            "starts_with": strings(f.starts_with().iter().map(String::as_str)),
+                            "not_starts_with": strings(f.not_starts_with().iter().map(String::as_str)),
+                            "ends_with": strings(f.ends_with().iter().map(String::as_str)),
+                            "not_ends_with": strings(f.not_ends_with().iter().map(String::as_str)),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            r.attrs["event_selector"] = Value::Array(basic);
+            r.attrs["advanced_event_selector"] = Value::Array(advanced);
+        }
+        Err(e) => out.unreadable(
+            &mut r,
+            &["/event_selector", "/advanced_event_selector"],
+            SERVICE,
+            describe(&e),
+        ),
+    }
+
+    match client.list_tags().resource_id_list(&arn).send().await {
+        Ok(tags) => {
+            r.attrs["tags"] = tag_map(
+                tags.resource_tag_list()
+                    .iter()
+                    .flat_map(|t| t.tags_list())
+                    .map(|t| (t.key(), t.value().unwrap_or_default())),
+            );
+        }
+        Err(e) => out.unreadable(&mut r, &["/tags"], SERVICE, describe(&e)),
+    }
+    out.push(r);
+    out
+}

@@ -1,0 +1,404 @@
+//! EC2: VPCs, subnets, security groups (rules inline, as the provider's state has them), flow
+//! logs, EBS volumes, the region's default EBS encryption, and instances.
+
+use std::collections::HashMap;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{IpPermission, Tag};
+use serde_json::{Value, json};
+
+use super::Cx;
+use super::shared::{Out, b, describe, n, s, se, strings, tag_map, time};
+
+const SERVICE: &str = "ec2";
+const VPC: &str = "aws_vpc";
+const SUBNET: &str = "aws_subnet";
+const SG: &str = "aws_security_group";
+const FLOW_LOG: &str = "aws_flow_log";
+const VOLUME: &str = "aws_ebs_volume";
+const DEFAULT_ENCRYPTION: &str = "aws_ebs_encryption_by_default";
+const INSTANCE: &str = "aws_instance";
+
+pub const KINDS: &[&str] = &[
+    VPC,
+    SUBNET,
+    SG,
+    FLOW_LOG,
+    VOLUME,
+    DEFAULT_ENCRYPTION,
+    INSTANCE,
+];
+
+fn tags(tags: &[Tag]) -> Value {
+    tag_map(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+    )
+}
+
+pub async fn collect(cx: Cx) -> Out {
+    let client = Client::new(&cx.config);
+    let mut out = Out::default();
+    out.covers(KINDS);
+    let scope = &cx.scope;
+
+    let (vpcs, subnets, groups, flow_logs, volumes, instances, default_encryption, default_key) = tokio::join!(
+        client
+            .describe_vpcs()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_subnets()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_security_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_flow_logs()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_volumes()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client.get_ebs_encryption_by_default().send(),
+        client.get_ebs_default_kms_key_id().send(),
+    );
+
+    match vpcs {
+        Ok(vpcs) => {
+            for v in vpcs {
+                let Some(id) = v.vpc_id() else { continue };
+                let arn = scope.arn("ec2", &format!("vpc/{id}"));
+                out.push(scope.resource(
+                    VPC,
+                    id,
+                    Some(arn.clone()),
+                    json!({
+                        "id": id,
+                        "arn": arn,
+                        "cidr_block": s(v.cidr_block()),
+                        "instance_tenancy": s(v.instance_tenancy().map(|t| t.as_str())),
+                        "dhcp_options_id": s(v.dhcp_options_id()),
+                        "owner_id": s(v.owner_id()),
+                        "default": b(v.is_default()),
+                        "tags": tags(v.tags()),
+                    }),
+                ));
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[VPC],
+            format!("DescribeVpcs: {}", describe(&e)),
+        ),
+    }
+
+    match subnets {
+        Ok(subnets) => {
+            for sn in subnets {
+                let Some(id) = sn.subnet_id() else { continue };
+                let arn = sn
+                    .subnet_arn()
+                    .map_or_else(|| scope.arn("ec2", &format!("subnet/{id}")), str::to_string);
+                out.push(scope.resource(
+                    SUBNET,
+                    id,
+                    Some(arn.clone()),
+                    json!({
+                        "id": id,
+                        "arn": arn,
+                        "vpc_id": s(sn.vpc_id()),
+                        "cidr_block": s(sn.cidr_block()),
+                        "availability_zone": s(sn.availability_zone()),
+                        "map_public_ip_on_launch": b(sn.map_public_ip_on_launch()),
+                        "assign_ipv6_address_on_creation": b(sn.assign_ipv6_address_on_creation()),
+                        "owner_id": s(sn.owner_id()),
+                        "tags": tags(sn.tags()),
+                    }),
+                ));
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[SUBNET],
+            format!("DescribeSubnets: {}", describe(&e)),
+        ),
+    }
+
+    match groups {
+        Ok(groups) => {
+            for g in groups {
+                let Some(id) = g.group_id() else { continue };
+                let arn = g.security_group_arn().map_or_else(
+                    || scope.arn("ec2", &format!("security-group/{id}")),
+                    str::to_string,
+                );
+                let mut r = scope.resource(
+                    SG,
+                    id,
+                    Some(arn.clone()),
+                    json!({
+                        "id": id,
+                        "arn": arn,
+                        "name": s(g.group_name()),
+                        "description": s(g.description()),
+                        "vpc_id": s(g.vpc_id()),
+                        "owner_id": s(g.owner_id()),
+                        "ingress": rules(g.ip_permissions()),
+                        "egress": rules(g.ip_permissions_egress()),
+                        "tags": tags(g.tags()),
+                    }),
+                );
+                if let Some(name) = g.group_name() {
+                    r.name = format!("{name} ({id})");
+                }
+                out.push(r);
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[SG],
+            format!("DescribeSecurityGroups: {}", describe(&e)),
+        ),
+    }
+
+    match flow_logs {
+        Ok(logs) => {
+            for f in logs {
+                let Some(id) = f.flow_log_id() else { continue };
+                let arn = scope.arn("ec2", &format!("vpc-flow-log/{id}"));
+                let target = f.resource_id().unwrap_or_default();
+                let mut attrs = json!({
+                    "id": id,
+                    "arn": arn,
+                    "traffic_type": s(f.traffic_type().map(|t| t.as_str())),
+                    "log_destination": s(f.log_destination()),
+                    "log_destination_type": s(f.log_destination_type().map(|t| t.as_str())),
+                    "log_group_name": s(f.log_group_name()),
+                    "iam_role_arn": s(f.deliver_logs_permission_arn()),
+                    "log_format": s(f.log_format()),
+                    "max_aggregation_interval": n(f.max_aggregation_interval().map(i64::from)),
+                    "tags": tags(f.tags()),
+                });
+                // The provider names the flow log's target by kind.
+                let field = match target.split('-').next() {
+                    Some("vpc") => "vpc_id",
+                    Some("subnet") => "subnet_id",
+                    Some("eni") => "eni_id",
+                    Some("tgw") => "transit_gateway_id",
+                    _ => "vpc_id",
+                };
+                attrs[field] = json!(target);
+                out.push(scope.resource(FLOW_LOG, id, Some(arn), attrs));
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[FLOW_LOG],
+            format!("DescribeFlowLogs: {}", describe(&e)),
+        ),
+    }
+
+    // What instances' block devices say about their volumes, in the provider's block shape.
+    let mut volume_facts: HashMap<String, Value> = HashMap::new();
+    match volumes {
+        Ok(volumes) => {
+            for v in volumes {
+                let Some(id) = v.volume_id() else { continue };
+                let arn = v
+                    .volume_arn()
+                    .map_or_else(|| scope.arn("ec2", &format!("volume/{id}")), str::to_string);
+                volume_facts.insert(
+                    id.to_string(),
+                    json!({
+                        "encrypted": b(v.encrypted()),
+                        "kms_key_id": s(v.kms_key_id()),
+                        "volume_type": s(v.volume_type().map(|t| t.as_str())),
+                        "volume_size": n(v.size().map(i64::from)),
+                    }),
+                );
+                out.push(scope.resource(
+                    VOLUME,
+                    id,
+                    Some(arn.clone()),
+                    json!({
+                        "id": id,
+                        "arn": arn,
+                        "availability_zone": s(v.availability_zone()),
+                        "encrypted": b(v.encrypted()),
+                        "kms_key_id": se(v.kms_key_id()),
+                        "size": n(v.size().map(i64::from)),
+                        "type": s(v.volume_type().map(|t| t.as_str())),
+                        "iops": n(v.iops().map(i64::from)),
+                        "throughput": n(v.throughput().map(i64::from)),
+                        "snapshot_id": se(v.snapshot_id()),
+                        "multi_attach_enabled": b(v.multi_attach_enabled()),
+                        "create_time": time(v.create_time()),
+                        "attached_instance_ids": strings(v.attachments().iter().filter_map(|a| a.instance_id())),
+                        "tags": tags(v.tags()),
+                    }),
+                ));
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[VOLUME],
+            format!("DescribeVolumes: {}", describe(&e)),
+        ),
+    }
+
+    // The region's default EBS encryption: one resource per region, as the provider has it.
+    {
+        let id = scope.region.to_string();
+        let mut r = scope.resource(DEFAULT_ENCRYPTION, &id, None, json!({ "id": id }));
+        match default_encryption {
+            Ok(o) => r.attrs["enabled"] = b(o.ebs_encryption_by_default()),
+            Err(e) => out.unreadable(&mut r, &["/enabled"], SERVICE, describe(&e)),
+        }
+        match default_key {
+            Ok(o) => r.attrs["kms_key_id"] = se(o.kms_key_id()),
+            Err(e) => out.unreadable(&mut r, &["/kms_key_id"], SERVICE, describe(&e)),
+        }
+        out.push(r);
+    }
+
+    match instances {
+        Ok(reservations) => {
+            for i in reservations.iter().flat_map(|r| r.instances()) {
+                let Some(id) = i.instance_id() else { continue };
+                if i.state().and_then(|s| s.name()).map(|s| s.as_str()) == Some("terminated") {
+                    continue;
+                }
+                let arn = scope.arn("ec2", &format!("instance/{id}"));
+                let root_name = i.root_device_name();
+                let devices: Vec<(bool, Value)> = i
+                    .block_device_mappings()
+                    .iter()
+                    .filter_map(|m| {
+                        let ebs = m.ebs()?;
+                        let volume = ebs.volume_id()?;
+                        let mut device = json!({
+                            "device_name": s(m.device_name()),
+                            "volume_id": volume,
+                            "delete_on_termination": b(ebs.delete_on_termination()),
+                            "encrypted": null,
+                            "kms_key_id": null,
+                            "volume_type": null,
+                            "volume_size": null,
+                        });
+                        if let (Some(Value::Object(facts)), Some(d)) =
+                            (volume_facts.get(volume), device.as_object_mut())
+                        {
+                            d.extend(facts.clone());
+                        }
+                        Some((m.device_name() == root_name, device))
+                    })
+                    .collect();
+                let root: Vec<&Value> =
+                    devices.iter().filter(|(r, _)| *r).map(|(_, d)| d).collect();
+                let other: Vec<&Value> = devices
+                    .iter()
+                    .filter(|(r, _)| !*r)
+                    .map(|(_, d)| d)
+                    .collect();
+                let metadata = i.metadata_options().map(|m| {
+                    json!([{
+                        "http_endpoint": s(m.http_endpoint().map(|v| v.as_str())),
+                        "http_tokens": s(m.http_tokens().map(|v| v.as_str())),
+                        "http_put_response_hop_limit": n(m.http_put_response_hop_limit().map(i64::from)),
+                        "instance_metadata_tags": s(m.instance_metadata_tags().map(|v| v.as_str())),
+                    }])
+                });
+                let profile = i
+                    .iam_instance_profile()
+                    .and_then(|p| p.arn())
+                    .and_then(|arn| arn.rsplit('/').next());
+                out.push(scope.resource(
+                    INSTANCE,
+                    id,
+                    Some(arn.clone()),
+                    json!({
+                        "id": id,
+                        "arn": arn,
+                        "ami": s(i.image_id()),
+                        "instance_type": s(i.instance_type().map(|t| t.as_str())),
+                        "instance_state": s(i.state().and_then(|s| s.name()).map(|s| s.as_str())),
+                        "availability_zone": s(i.placement().and_then(|p| p.availability_zone())),
+                        "subnet_id": s(i.subnet_id()),
+                        "vpc_security_group_ids": strings(i.security_groups().iter().filter_map(|g| g.group_id())),
+                        "associate_public_ip_address": json!(i.public_ip_address().is_some()),
+                        "public_ip": se(i.public_ip_address()),
+                        "private_ip": s(i.private_ip_address()),
+                        "iam_instance_profile": se(profile),
+                        "key_name": se(i.key_name()),
+                        "monitoring": json!(i.monitoring().and_then(|m| m.state()).map(|s| s.as_str()) == Some("enabled")),
+                        "ebs_optimized": b(i.ebs_optimized()),
+                        "metadata_options": metadata.unwrap_or(json!([])),
+                        "root_block_device": root,
+                        "ebs_block_device": other,
+                        "tags": tags(i.tags()),
+                    }),
+                ));
+            }
+        }
+        Err(e) => out.missing(
+            scope,
+            SERVICE,
+            &[INSTANCE],
+            format!("DescribeInstances: {}", describe(&e)),
+        ),
+    }
+    out
+}
+
+/// Security group rules in the provider's inline shape: one entry per permission.
+fn rules(permissions: &[IpPermission]) -> Value {
+    let rules: Vec<Value> = permissions
+        .iter()
+        .map(|p| {
+            let protocol = p.ip_protocol().unwrap_or("-1");
+            // The provider writes 0/0 for "all traffic" rules, which carry no ports.
+            let (from, to) = if protocol == "-1" {
+                (0, 0)
+            } else {
+                (p.from_port().unwrap_or(0), p.to_port().unwrap_or(0))
+            };
+            json!({
+                "protocol": protocol,
+                "from_port": from,
+                "to_port": to,
+                "cidr_blocks": strings(p.ip_ranges().iter().filter_map(|r| r.cidr_ip())),
+                "ipv6_cidr_blocks": strings(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6())),
+                "prefix_list_ids": strings(p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id())),
+                "security_groups": strings(p.user_id_group_pairs().iter().filter_map(|g| g.group_id())),
+                "self": false,
+                "description": se(p.ip_ranges().iter().find_map(|r| r.description())),
+            })
+        })
+        .collect();
+    Value::Array(rules)
+}

@@ -1,0 +1,385 @@
+"""Seeds a moto server with an estate for plumb's live-AWS tests, through boto3.
+
+    python seed.py ENDPOINT estate          a realistic, mixed estate in two regions
+    python seed.py ENDPOINT config          an AWS Config recorder and what moto's Config reads
+    python seed.py ENDPOINT bench COUNT     COUNT resources over two regions, for the benchmark
+
+Prints a JSON object with the ids the tests assert on. Fails loudly: a test must never pass
+on an estate that was only half seeded.
+"""
+
+import json
+import sys
+
+import boto3
+
+ENDPOINT, SCENARIO = sys.argv[1], sys.argv[2]
+MAIN, OTHER = "eu-west-1", "us-east-1"
+TAGS = {"Owner": "payments", "Environment": "prod", "CostCenter": "cc-42"}
+
+
+def client(service, region=MAIN):
+    return boto3.client(service, region_name=region, endpoint_url=ENDPOINT)
+
+
+def tag_list(tags, key="Key", value="Value"):
+    return [{key: k, value: v} for k, v in tags.items()]
+
+
+def bucket(s3, name, region, tags=None):
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    if tags:
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(tags)})
+
+
+def estate():
+    out = {}
+    kms = client("kms")
+    data_key = kms.create_key(Description="data", Tags=tag_list(TAGS, "TagKey", "TagValue"))["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=data_key["KeyId"])
+    stale_key = kms.create_key(Description="stale", Tags=tag_list(TAGS, "TagKey", "TagValue"))["KeyMetadata"]
+    out["data_key"], out["data_key_arn"], out["stale_key"] = data_key["KeyId"], data_key["Arn"], stale_key["KeyId"]
+
+    # S3: one bucket done right, one public, one log target, one in the other region.
+    s3 = client("s3")
+    bucket(s3, "plumb-access-logs", MAIN, TAGS)
+    s3.put_bucket_acl(Bucket="plumb-access-logs", ACL="log-delivery-write")
+    s3.put_bucket_encryption(
+        Bucket="plumb-access-logs",
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    )
+    bucket(s3, "plumb-compliant-data", MAIN, TAGS)
+    s3.put_bucket_encryption(
+        Bucket="plumb-compliant-data",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": data_key["Arn"]},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_bucket_versioning(Bucket="plumb-compliant-data", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_logging(
+        Bucket="plumb-compliant-data",
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "plumb-access-logs", "TargetPrefix": "data/"}},
+    )
+    s3.put_public_access_block(
+        Bucket="plumb-compliant-data",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_policy(
+        Bucket="plumb-compliant-data",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "TlsOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": ["arn:aws:s3:::plumb-compliant-data", "arn:aws:s3:::plumb-compliant-data/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            }
+        ),
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="plumb-compliant-data",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "archive",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+                }
+            ]
+        },
+    )
+    # A secret-looking tag value: it must never reach an inventory.
+    bucket(s3, "plumb-public-assets", MAIN, {"Owner": "web", "db_password": "hunter2-live-tag"})
+    s3.put_bucket_acl(Bucket="plumb-public-assets", ACL="public-read")
+    s3.put_bucket_policy(
+        Bucket="plumb-public-assets",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::plumb-public-assets/*"}
+                ],
+            }
+        ),
+    )
+    bucket(client("s3", OTHER), "plumb-us-archive", OTHER, TAGS)
+
+    # EC2: a VPC with flow logs, groups open and closed, volumes, an instance.
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=tag_list(TAGS))
+    subnet_a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
+    subnet_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24", AvailabilityZone="eu-west-1b")["Subnet"]["SubnetId"]
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/plumb/flow-logs")
+    flow = ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/plumb/flow-logs",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+    )["FlowLogIds"][0]
+    web = ec2.create_security_group(GroupName="web", Description="https from anywhere", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=web, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    admin = ec2.create_security_group(GroupName="admin", Description="admin ports", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=admin,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        ],
+    )
+    ec2.create_tags(Resources=[web, admin], Tags=tag_list(TAGS))
+    encrypted = ec2.create_volume(
+        AvailabilityZone="eu-west-1a", Size=20, VolumeType="gp3", Encrypted=True, KmsKeyId=data_key["Arn"],
+        TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list(TAGS)}],
+    )["VolumeId"]
+    plain = ec2.create_volume(AvailabilityZone="eu-west-1a", Size=8, VolumeType="gp2")["VolumeId"]
+    ec2.enable_ebs_encryption_by_default()
+    instance = ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet_a,
+        SecurityGroupIds=[web], UserData="#!/bin/sh\nexport DB_PASSWORD=hunter2-userdata\n",
+        MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
+    )["Instances"][0]["InstanceId"]
+    out.update(vpc=vpc, subnet=subnet_a, flow_log=flow, web_sg=web, admin_sg=admin,
+               encrypted_volume=encrypted, plain_volume=plain, instance=instance)
+    other_ec2 = client("ec2", OTHER)
+    other_vpc = other_ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    out["other_sg"] = other_ec2.create_security_group(GroupName="db", Description="db", VpcId=other_vpc)["GroupId"]
+
+    # RDS: one instance as the baseline wants, one not.
+    rds = client("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier="ledger", DBInstanceClass="db.r6g.large", Engine="postgres", AllocatedStorage=100,
+        MasterUsername="ledger", MasterUserPassword="hunter2-rds-password", StorageEncrypted=True,
+        KmsKeyId=data_key["Arn"], MultiAZ=True, BackupRetentionPeriod=35, DeletionProtection=True,
+        PubliclyAccessible=False, EnableCloudwatchLogsExports=["postgresql"], Tags=tag_list(TAGS),
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="reporting", DBInstanceClass="db.t3.micro", Engine="mysql", AllocatedStorage=20,
+        MasterUsername="report", MasterUserPassword="hunter2-rds-password", StorageEncrypted=False,
+        MultiAZ=False, BackupRetentionPeriod=1, PubliclyAccessible=True,
+    )
+
+    # DynamoDB.
+    ddb = client("dynamodb")
+    for name, pitr in (("orders", True), ("sessions", False)):
+        kwargs = {}
+        if pitr:
+            kwargs["SSESpecification"] = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": data_key["Arn"]}
+        ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], Tags=tag_list(TAGS), **kwargs,
+        )
+        if pitr:
+            ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+
+    # CloudWatch Logs.
+    logs.create_log_group(logGroupName="/plumb/app", tags=TAGS)
+    logs.put_retention_policy(logGroupName="/plumb/app", retentionInDays=30)
+    logs.create_log_group(logGroupName="/plumb/audit", kmsKeyId=data_key["Arn"], tags=TAGS)
+    logs.put_retention_policy(logGroupName="/plumb/audit", retentionInDays=400)
+    client("logs", OTHER).create_log_group(logGroupName="/plumb/us", tags=TAGS)
+
+    # CloudTrail.
+    trail = client("cloudtrail")
+    trail.create_trail(
+        Name="org-trail", S3BucketName="plumb-access-logs", IsMultiRegionTrail=True,
+        EnableLogFileValidation=True, IncludeGlobalServiceEvents=True, KmsKeyId=data_key["Arn"],
+        TagsList=tag_list(TAGS),
+    )
+    trail.start_logging(Name="org-trail")
+    trail.put_event_selectors(
+        TrailName="org-trail",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+    )
+    trail.create_trail(Name="stopped-trail", S3BucketName="plumb-access-logs")
+
+    # IAM.
+    iam = client("iam")
+    iam.create_user(UserName="alice", Tags=tag_list(TAGS))
+    iam.create_login_profile(UserName="alice", Password="hunter2-console-password")
+    mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="alice", SerialNumber=mfa, AuthenticationCode1="123456", AuthenticationCode2="654321")
+    iam.create_user(UserName="bob")
+    key = iam.create_access_key(UserName="bob")["AccessKey"]
+    out["bob_key"] = key["AccessKeyId"]
+    out["bob_secret"] = key["SecretAccessKey"]
+    iam.create_group(GroupName="admins")
+    iam.add_user_to_group(GroupName="admins", UserName="bob")
+    policy = iam.create_policy(
+        PolicyName="plumb-admin",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    )["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName="admins", PolicyArn=policy)
+    iam.create_role(
+        RoleName="app-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+        Tags=tag_list(TAGS),
+    )
+    iam.put_role_policy(
+        RoleName="app-role", PolicyName="read-data",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
+    )
+    iam.attach_role_policy(RoleName="app-role", PolicyArn=policy)
+    iam.update_account_password_policy(MinimumPasswordLength=14, RequireSymbols=True, RequireNumbers=True,
+                                       RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
+                                       PasswordReusePrevention=24, MaxPasswordAge=90)
+    out["policy_arn"] = policy
+
+    # The long tail.
+    client("elasticache").create_cache_cluster(
+        CacheClusterId="sessions-cache", Engine="memcached", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
+    )
+    ecr = client("ecr")
+    ecr.create_repository(repositoryName="api", imageScanningConfiguration={"scanOnPush": True},
+                          imageTagMutability="IMMUTABLE", tags=tag_list(TAGS))
+    ecr.put_lifecycle_policy(
+        repositoryName="api",
+        lifecyclePolicyText=json.dumps(
+            {"rules": [{"rulePriority": 1, "description": "keep 30 images", "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30}, "action": {"type": "expire"}}]}
+        ),
+    )
+    ecr.create_repository(repositoryName="scratch")
+    client("eks").create_cluster(
+        name="platform", roleArn="arn:aws:iam::123456789012:role/eks", version="1.30",
+        resourcesVpcConfig={"subnetIds": [subnet_a, subnet_b], "endpointPublicAccess": True, "endpointPrivateAccess": False},
+        tags=TAGS,
+    )
+    elb = client("elbv2")
+    lb = elb.create_load_balancer(Name="public-web", Subnets=[subnet_a, subnet_b], SecurityGroups=[web],
+                                  Scheme="internet-facing", Type="application", Tags=tag_list(TAGS))["LoadBalancers"][0]
+    listener = elb.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}],
+    )["Listeners"][0]["ListenerArn"]
+    out["listener"] = listener.rsplit("/", 1)[1]
+    out["lb_arn"] = lb["LoadBalancerArn"]
+    ec2.create_launch_template(LaunchTemplateName="api", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
+    client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName="api", LaunchTemplate={"LaunchTemplateName": "api", "Version": "$Latest"},
+        MinSize=2, MaxSize=6, DesiredCapacity=2, VPCZoneIdentifier=f"{subnet_a},{subnet_b}",
+        Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in TAGS.items()],
+    )
+    backup = client("backup")
+    backup.create_backup_vault(BackupVaultName="primary", EncryptionKeyArn=data_key["Arn"])
+    out["backup_plan"] = backup.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "daily",
+            "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "primary", "ScheduleExpression": "cron(0 5 ? * * *)",
+                       "Lifecycle": {"DeleteAfterDays": 35}}],
+        }
+    )["BackupPlanId"]
+    sm = client("secretsmanager")
+    sm.create_secret(Name="db/ledger", SecretString="hunter2-secret-value", KmsKeyId=data_key["Arn"], Tags=tag_list(TAGS))
+    efs = client("efs")
+    fs = efs.create_file_system(CreationToken="shared", Encrypted=True, KmsKeyId=data_key["Arn"],
+                                PerformanceMode="generalPurpose", Tags=tag_list(TAGS))["FileSystemId"]
+    # moto does not implement EFS backup policies; the tests answer DescribeBackupPolicy from
+    # a recorded response instead.
+    out["file_system"] = fs
+    return out
+
+
+def config():
+    cfg = client("config")
+    s3 = client("s3")
+    cfg.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {
+                "allSupported": False,
+                "includeGlobalResourceTypes": False,
+                "resourceTypes": ["AWS::S3::Bucket", "AWS::IAM::Role", "AWS::IAM::Policy"],
+            },
+        }
+    )
+    bucket(s3, "plumb-config-logs", MAIN)
+    s3.put_bucket_acl(Bucket="plumb-config-logs", ACL="log-delivery-write")
+    cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "plumb-config-logs"})
+    cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+    bucket(s3, "plumb-config-data", MAIN, TAGS)
+    s3.put_public_access_block(
+        Bucket="plumb-config-data",
+        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+    )
+    s3.put_bucket_logging(
+        Bucket="plumb-config-data",
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "plumb-config-logs", "TargetPrefix": "x/"}},
+    )
+    iam = client("iam")
+    iam.create_role(
+        RoleName="config-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        Tags=tag_list(TAGS),
+    )
+    iam.create_policy(PolicyName="config-policy", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]}))
+    return {}
+
+
+def bench(count):
+    """COUNT resources, half per region: log groups, security groups, volumes, tables, buckets."""
+    made = 0
+    per_region = count // 2
+    for region in (MAIN, OTHER):
+        logs, ec2, ddb, s3 = client("logs", region), client("ec2", region), client("dynamodb", region), client("s3", region)
+        vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+        mix = [("log", 40), ("sg", 25), ("volume", 15), ("table", 10), ("bucket", 10)]
+        for kind, share in mix:
+            for i in range(per_region * share // 100):
+                name = f"bench-{region}-{kind}-{i}"
+                if kind == "log":
+                    logs.create_log_group(logGroupName=f"/{name}", tags=TAGS)
+                    logs.put_retention_policy(logGroupName=f"/{name}", retentionInDays=(30, 90, 365)[i % 3])
+                elif kind == "sg":
+                    sg = ec2.create_security_group(GroupName=name, Description="bench", VpcId=vpc)["GroupId"]
+                    ec2.authorize_security_group_ingress(
+                        GroupId=sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22 if i % 4 == 0 else 443,
+                                                    "ToPort": 22 if i % 4 == 0 else 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+                elif kind == "volume":
+                    ec2.create_volume(AvailabilityZone=f"{region}a", Size=8, Encrypted=i % 2 == 0)
+                elif kind == "table":
+                    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+                else:
+                    bucket(s3, name, region, TAGS)
+                made += 1
+    return {"resources": made}
+
+
+if SCENARIO == "estate":
+    result = estate()
+elif SCENARIO == "config":
+    result = config()
+elif SCENARIO == "bench":
+    result = bench(int(sys.argv[3]))
+else:
+    raise SystemExit(f"unknown scenario {SCENARIO}")
+print(json.dumps(result))

@@ -1,0 +1,655 @@
+//! `plumb collect aws` and `plumb scan --live-aws` against moto, seeded with a realistic
+//! estate in two regions: the inventory's shape, the verdicts, redaction, progress output.
+//!
+//! The few read calls moto lacks (EFS `DescribeBackupPolicy`, Backup `ListBackupSelections`,
+//! EC2 `GetEbsDefaultKmsKeyId`) are answered from recorded responses in the services' wire
+//! formats (`common::aws::moto_gaps`); every other call is answered by moto, through the
+//! correcting proxy of `common::aws`.
+
+#![cfg(feature = "aws")]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::aws::{Moto, Proxy, moto_gaps, plumb_aws};
+use common::{code, stderr};
+use serde_json::Value;
+
+const ACCOUNT: &str = "123456789012";
+
+/// A seeded moto behind the correcting proxy.
+struct Estate {
+    _moto: Moto,
+    proxy: Proxy,
+    seeded: Value,
+}
+
+fn estate() -> Estate {
+    let moto = Moto::start();
+    let seeded = moto.seed("estate", &[]);
+    let proxy = Proxy::start(moto.port, moto_gaps());
+    Estate {
+        _moto: moto,
+        proxy,
+        seeded,
+    }
+}
+
+/// Runs `plumb collect aws ARGS -o FILE`; (exit code, inventory, stderr).
+fn collect(endpoint: &str, args: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    let mut all = vec!["collect", "aws", "-o", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = plumb_aws(endpoint, &all);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no inventory ({e}); stderr: {}", stderr(&out)));
+    (
+        code(&out),
+        serde_json::from_str(&text).unwrap(),
+        stderr(&out),
+    )
+}
+
+fn resources(inv: &Value) -> BTreeMap<String, Value> {
+    inv["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
+}
+
+fn id(region: &str, kind: &str, name: &str) -> String {
+    format!("aws:{ACCOUNT}:{region}:{kind}:{name}")
+}
+
+fn get<'a>(all: &'a BTreeMap<String, Value>, id: &str) -> &'a Value {
+    all.get(id)
+        .unwrap_or_else(|| panic!("no {id} among {:#?}", all.keys().collect::<Vec<_>>()))
+}
+
+#[test]
+fn the_estate_is_read_in_the_providers_shape_with_its_live_facts() {
+    let e = estate();
+    let s = &e.seeded;
+    let (code, inv, err) = collect(&e.proxy.endpoint(), &["--regions", "eu-west-1,us-east-1"]);
+    assert_eq!(inv["metadata"]["errors"], serde_json::json!([]), "{err}");
+    assert_eq!(code, 0, "a complete collection exits 0; stderr: {err}");
+    let all = resources(&inv);
+
+    // S3: the bucket and its settings as the provider's separate resources, linked.
+    let data = get(
+        &all,
+        &id("eu-west-1", "aws_s3_bucket", "plumb-compliant-data"),
+    );
+    assert_eq!(data["cloud_id"], "arn:aws:s3:::plumb-compliant-data");
+    assert_eq!(data["facets"]["sse_algorithm"], "aws:kms");
+    assert_eq!(data["facets"]["kms_key"], s["data_key_arn"]);
+    assert_eq!(data["facets"]["versioning"], true);
+    assert_eq!(data["facets"]["access_logging"], true);
+    assert_eq!(data["facets"]["public_access_block"], true);
+    assert_eq!(data["facets"]["encrypted_in_transit"], true);
+    assert_eq!(data["facets"]["lifecycle_archive_days"], 30);
+    assert_eq!(data["tags"]["CostCenter"], "cc-42");
+    let versioning = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_s3_bucket_versioning",
+            "plumb-compliant-data",
+        ),
+    );
+    assert_eq!(versioning["parent"], data["id"]);
+    assert_eq!(
+        versioning["attrs"]["versioning_configuration"][0]["status"],
+        "Enabled"
+    );
+    let public = get(
+        &all,
+        &id("eu-west-1", "aws_s3_bucket", "plumb-public-assets"),
+    );
+    assert_eq!(public["facets"]["publicly_accessible"], true);
+    assert_eq!(
+        public["facets"]["versioning"], false,
+        "never enabled reads as Disabled"
+    );
+    let acl = get(
+        &all,
+        &id("eu-west-1", "aws_s3_bucket_acl", "plumb-public-assets"),
+    );
+    let grants = acl["attrs"]["access_control_policy"][0]["grant"].to_string();
+    assert!(grants.contains("AllUsers"), "{grants}");
+    // A bucket of the other region is read there.
+    get(&all, &id("us-east-1", "aws_s3_bucket", "plumb-us-archive"));
+
+    // EC2.
+    let admin = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_security_group",
+            s["admin_sg"].as_str().unwrap(),
+        ),
+    );
+    let open: Vec<i64> = admin["facets"]["open_ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["from_port"].as_i64().unwrap())
+        .collect();
+    assert_eq!(open, [22, 3389]);
+    assert!(
+        admin["cloud_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:ec2:eu-west-1:123456789012:security-group/")
+    );
+    get(
+        &all,
+        &id(
+            "us-east-1",
+            "aws_security_group",
+            s["other_sg"].as_str().unwrap(),
+        ),
+    );
+    let flow = get(
+        &all,
+        &id("eu-west-1", "aws_flow_log", s["flow_log"].as_str().unwrap()),
+    );
+    assert_eq!(flow["attrs"]["vpc_id"], s["vpc"]);
+    let plain = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_ebs_volume",
+            s["plain_volume"].as_str().unwrap(),
+        ),
+    );
+    assert_eq!(plain["facets"]["encrypted_at_rest"], false);
+    let enc = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_ebs_volume",
+            s["encrypted_volume"].as_str().unwrap(),
+        ),
+    );
+    assert_eq!(enc["facets"]["encrypted_at_rest"], true);
+    let default = get(
+        &all,
+        &id("eu-west-1", "aws_ebs_encryption_by_default", "eu-west-1"),
+    );
+    assert_eq!(default["attrs"]["enabled"], true);
+    let instance = get(
+        &all,
+        &id("eu-west-1", "aws_instance", s["instance"].as_str().unwrap()),
+    );
+    assert_eq!(
+        instance["attrs"]["metadata_options"][0]["http_tokens"],
+        "required"
+    );
+
+    // RDS, DynamoDB, KMS, Logs.
+    let ledger = get(&all, &id("eu-west-1", "aws_db_instance", "ledger"));
+    assert_eq!(ledger["facets"]["encrypted_at_rest"], true);
+    assert_eq!(ledger["facets"]["multi_az"], true);
+    assert_eq!(ledger["facets"]["backup_retention_days"], 35);
+    let reporting = get(&all, &id("eu-west-1", "aws_db_instance", "reporting"));
+    assert_eq!(reporting["facets"]["publicly_accessible"], true);
+    let orders = get(&all, &id("eu-west-1", "aws_dynamodb_table", "orders"));
+    assert_eq!(orders["facets"]["point_in_time_recovery"], true);
+    assert_eq!(orders["facets"]["kms_key"], s["data_key_arn"]);
+    let sessions = get(&all, &id("eu-west-1", "aws_dynamodb_table", "sessions"));
+    assert_eq!(sessions["facets"]["point_in_time_recovery"], false);
+    let key = get(
+        &all,
+        &id("eu-west-1", "aws_kms_key", s["data_key"].as_str().unwrap()),
+    );
+    assert_eq!(key["facets"]["key_rotation"], true);
+    let stale = get(
+        &all,
+        &id("eu-west-1", "aws_kms_key", s["stale_key"].as_str().unwrap()),
+    );
+    assert_eq!(stale["facets"]["key_rotation"], false);
+    let app = get(
+        &all,
+        &id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/app"),
+    );
+    assert_eq!(app["facets"]["log_retention_days"], 30);
+    let audit = get(
+        &all,
+        &id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/audit"),
+    );
+    assert_eq!(audit["facets"]["kms_key"], s["data_key_arn"]);
+
+    // CloudTrail: whether the trail is logging is a live-only fact.
+    let trail = get(&all, &id("eu-west-1", "aws_cloudtrail", "org-trail"));
+    assert_eq!(trail["attrs"]["is_logging"], true);
+    assert_eq!(trail["attrs"]["is_multi_region_trail"], true);
+    assert_eq!(trail["attrs"]["enable_log_file_validation"], true);
+    assert_eq!(
+        trail["attrs"]["event_selector"][0]["read_write_type"],
+        "All"
+    );
+    let stopped = get(&all, &id("eu-west-1", "aws_cloudtrail", "stopped-trail"));
+    assert_eq!(stopped["attrs"]["is_logging"], false);
+
+    // IAM (global) and the account.
+    let bob = get(&all, &id("global", "aws_iam_user", "bob"));
+    let keys = bob["attrs"]["access_keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["access_key_id"], s["bob_key"]);
+    assert_eq!(keys[0]["status"], "Active");
+    assert!(keys[0]["create_date"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(bob["attrs"]["mfa_enabled"], false);
+    assert_eq!(bob["attrs"]["password_enabled"], false);
+    let alice = get(&all, &id("global", "aws_iam_user", "alice"));
+    assert_eq!(alice["attrs"]["mfa_enabled"], true);
+    assert_eq!(alice["attrs"]["password_enabled"], true);
+    let role = get(&all, &id("global", "aws_iam_role", "app-role"));
+    assert!(
+        role["attrs"]["assume_role_policy"]
+            .as_str()
+            .unwrap()
+            .contains("ec2.amazonaws.com")
+    );
+    let inline = get(
+        &all,
+        &id("global", "aws_iam_role_policy", "app-role:read-data"),
+    );
+    assert!(
+        inline["attrs"]["policy"]
+            .as_str()
+            .unwrap()
+            .contains("s3:GetObject")
+    );
+    get(
+        &all,
+        &id(
+            "global",
+            "aws_iam_role_policy_attachment",
+            "app-role/plumb-admin",
+        ),
+    );
+    get(
+        &all,
+        &id(
+            "global",
+            "aws_iam_group_policy_attachment",
+            "admins/plumb-admin",
+        ),
+    );
+    let membership = get(&all, &id("global", "aws_iam_user_group_membership", "bob"));
+    assert_eq!(membership["attrs"]["groups"], serde_json::json!(["admins"]));
+    let policy = get(
+        &all,
+        &format!(
+            "aws:{ACCOUNT}:global:aws_iam_policy:{}",
+            s["policy_arn"].as_str().unwrap()
+        ),
+    );
+    assert!(
+        policy["attrs"]["policy"]
+            .as_str()
+            .unwrap()
+            .contains("\"Action\":\"*\"")
+    );
+    let password = get(
+        &all,
+        &id("global", "aws_iam_account_password_policy", ACCOUNT),
+    );
+    assert_eq!(password["attrs"]["minimum_password_length"], 14);
+    let account = get(&all, &id("global", "aws_account", ACCOUNT));
+    assert_eq!(account["attrs"]["password_policy_set"], true);
+    assert!(account["attrs"]["root_mfa_enabled"].is_boolean());
+    assert!(account["attrs"]["root_access_keys_present"].is_boolean());
+
+    // The long tail.
+    get(
+        &all,
+        &id("eu-west-1", "aws_elasticache_cluster", "sessions-cache"),
+    );
+    let repo = get(&all, &id("eu-west-1", "aws_ecr_repository", "api"));
+    assert_eq!(
+        repo["attrs"]["image_scanning_configuration"][0]["scan_on_push"],
+        true
+    );
+    get(&all, &id("eu-west-1", "aws_ecr_lifecycle_policy", "api"));
+    let eks = get(&all, &id("eu-west-1", "aws_eks_cluster", "platform"));
+    assert_eq!(
+        eks["attrs"]["vpc_config"][0]["endpoint_public_access"],
+        true
+    );
+    let lb = get(&all, &id("eu-west-1", "aws_lb", "public-web"));
+    assert_eq!(lb["attrs"]["internal"], false);
+    let listener = all
+        .values()
+        .find(|r| r["kind"] == "aws_lb_listener")
+        .expect("a listener");
+    assert_eq!(listener["attrs"]["load_balancer_arn"], s["lb_arn"]);
+    assert_eq!(listener["attrs"]["default_action"][0]["type"], "redirect");
+    let asg = get(&all, &id("eu-west-1", "aws_autoscaling_group", "api"));
+    assert_eq!(asg["attrs"]["min_size"], 2);
+    get(&all, &id("eu-west-1", "aws_backup_vault", "primary"));
+    let plan = get(&all, &id("eu-west-1", "aws_backup_plan", "daily"));
+    assert_eq!(plan["attrs"]["rule"][0]["lifecycle"][0]["delete_after"], 35);
+    get(
+        &all,
+        &id("eu-west-1", "aws_secretsmanager_secret", "db/ledger"),
+    );
+    let fs = s["file_system"].as_str().unwrap();
+    let efs = get(&all, &id("eu-west-1", "aws_efs_file_system", fs));
+    assert_eq!(efs["attrs"]["encrypted"], true);
+    let backup = get(&all, &id("eu-west-1", "aws_efs_backup_policy", fs));
+    assert_eq!(backup["attrs"]["backup_policy"][0]["status"], "ENABLED");
+
+    // Every scope says which kinds it read completely.
+    let runs = inv["metadata"]["collectors"].as_array().unwrap();
+    let scopes: Vec<&str> = runs.iter().map(|r| r["scope"].as_str().unwrap()).collect();
+    assert_eq!(
+        scopes,
+        [
+            format!("{ACCOUNT}/eu-west-1"),
+            format!("{ACCOUNT}/global"),
+            format!("{ACCOUNT}/us-east-1")
+        ]
+    );
+    for run in runs {
+        let kinds = run["kinds"].as_object().unwrap();
+        assert!(kinds.values().all(|v| v == true), "{run}");
+    }
+    assert_eq!(runs[0]["kinds"]["aws_s3_bucket"], true);
+    assert_eq!(runs[1]["kinds"]["aws_iam_user"], true);
+}
+
+#[test]
+fn secrets_in_answers_never_reach_the_inventory() {
+    let e = estate();
+    let (_, inv, _) = collect(&e.proxy.endpoint(), &["--regions", "eu-west-1", "-q"]);
+    let text = inv.to_string();
+    for secret in [
+        "hunter2-live-tag",
+        "hunter2-userdata",
+        "hunter2-rds-password",
+        "hunter2-console-password",
+        "hunter2-secret-value",
+        e.seeded["bob_secret"].as_str().unwrap(),
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked into the inventory");
+    }
+    let all = resources(&inv);
+    let public = get(
+        &all,
+        &id("eu-west-1", "aws_s3_bucket", "plumb-public-assets"),
+    );
+    assert_eq!(public["tags"]["db_password"], "[redacted]");
+}
+
+#[test]
+fn verdicts_on_the_live_estate_follow_the_policies() {
+    let e = estate();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.json");
+    let out = plumb_aws(
+        &e.proxy.endpoint(),
+        &[
+            "collect",
+            "aws",
+            "--regions",
+            "eu-west-1",
+            "-q",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = plumb_aws(
+        &e.proxy.endpoint(),
+        &["check", path.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(code(&out), 1, "the estate has findings: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts = common::verdicts(&report);
+    let s = &e.seeded;
+    let v = |policy: &str, id: String| {
+        verdicts
+            .get(&(policy.to_string(), id.clone()))
+            .unwrap_or_else(|| panic!("no verdict of {policy} on {id}"))
+            .as_str()
+    };
+    assert_eq!(
+        v(
+            "PLB-S3-001",
+            id("eu-west-1", "aws_s3_bucket", "plumb-compliant-data")
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-S3-001",
+            id("eu-west-1", "aws_s3_bucket", "plumb-access-logs")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-S3-004",
+            id("eu-west-1", "aws_s3_bucket", "plumb-public-assets")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-S3-005",
+            id("eu-west-1", "aws_s3_bucket", "plumb-compliant-data")
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-S3-007",
+            id("eu-west-1", "aws_s3_bucket", "plumb-compliant-data")
+        ),
+        "pass"
+    );
+    let admin = s["admin_sg"].as_str().unwrap();
+    let web = s["web_sg"].as_str().unwrap();
+    assert_eq!(
+        v("PLB-SG-001", id("eu-west-1", "aws_security_group", admin)),
+        "fail"
+    );
+    assert_eq!(
+        v("PLB-SG-002", id("eu-west-1", "aws_security_group", admin)),
+        "fail"
+    );
+    assert_eq!(
+        v("PLB-SG-001", id("eu-west-1", "aws_security_group", web)),
+        "pass"
+    );
+    assert_eq!(
+        v("PLB-RDS-001", id("eu-west-1", "aws_db_instance", "ledger")),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-RDS-001",
+            id("eu-west-1", "aws_db_instance", "reporting")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-RDS-003",
+            id("eu-west-1", "aws_db_instance", "reporting")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v("PLB-RDS-004", id("eu-west-1", "aws_db_instance", "ledger")),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-DDB-001",
+            id("eu-west-1", "aws_dynamodb_table", "orders")
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-DDB-001",
+            id("eu-west-1", "aws_dynamodb_table", "sessions")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-KMS-001",
+            id("eu-west-1", "aws_kms_key", s["data_key"].as_str().unwrap())
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-KMS-001",
+            id("eu-west-1", "aws_kms_key", s["stale_key"].as_str().unwrap())
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-LOG-001",
+            id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/app")
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-LOG-001",
+            id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/audit")
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-EBS-001",
+            id(
+                "eu-west-1",
+                "aws_ebs_volume",
+                s["plain_volume"].as_str().unwrap()
+            )
+        ),
+        "fail"
+    );
+    assert_eq!(
+        v(
+            "PLB-EBS-001",
+            id(
+                "eu-west-1",
+                "aws_ebs_volume",
+                s["encrypted_volume"].as_str().unwrap()
+            )
+        ),
+        "pass"
+    );
+    assert_eq!(
+        v(
+            "PLB-TAG-001",
+            id("eu-west-1", "aws_dynamodb_table", "orders")
+        ),
+        "pass"
+    );
+}
+
+#[test]
+fn scan_live_aws_evaluates_the_account_with_the_same_policies() {
+    let e = estate();
+    let out = plumb_aws(
+        &e.proxy.endpoint(),
+        &[
+            "scan",
+            "--live-aws",
+            "--regions",
+            "eu-west-1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts = common::verdicts(&report);
+    assert_eq!(
+        verdicts[&(
+            "PLB-RDS-003".to_string(),
+            id("eu-west-1", "aws_db_instance", "reporting")
+        )],
+        "fail"
+    );
+    // Plain progress lines on standard error when it is not a terminal.
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("plumb: {ACCOUNT}/eu-west-1 ec2: ")),
+        "{err}"
+    );
+}
+
+#[test]
+fn progress_is_plain_lines_off_a_terminal_and_quiet_with_q() {
+    let e = estate();
+    let (_, _, err) = collect(&e.proxy.endpoint(), &["--regions", "eu-west-1"]);
+    assert!(
+        err.contains(&format!("plumb: {ACCOUNT}/eu-west-1 rds: 2 resources")),
+        "{err}"
+    );
+    assert!(err.contains("plumb: global iam: "), "{err}");
+    let (_, _, err) = collect(&e.proxy.endpoint(), &["--regions", "eu-west-1", "-q"]);
+    assert_eq!(err, "");
+}
+
+#[test]
+fn regions_all_reads_every_region_the_account_has_enabled() {
+    let e = estate();
+    let (code, inv, err) = collect(
+        &e.proxy.endpoint(),
+        &["--regions", "all", "-q", "--concurrency", "8"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let scopes: Vec<&str> = inv["metadata"]["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["scope"].as_str().unwrap())
+        .collect();
+    assert!(scopes.len() > 10, "{scopes:?}");
+    assert!(
+        scopes.contains(&"123456789012/ap-southeast-2"),
+        "{scopes:?}"
+    );
+    assert!(
+        e.proxy
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|op| op == "DescribeRegions")
+    );
+}
+
+#[test]
+fn bad_region_names_are_usage_errors() {
+    let out = plumb_aws(
+        "http://127.0.0.1:9",
+        &[
+            "collect",
+            "aws",
+            "--regions",
+            "eu-west-1,all",
+            "-o",
+            "x.json",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--regions"), "{}", stderr(&out));
+}

@@ -1,0 +1,268 @@
+//! Resilience: a fault-injecting proxy on loopback between plumb and moto. Transient faults
+//! (throttling, 500s, slow answers, dropped connections) are retried until they succeed and
+//! leave the inventory exactly as without them; persistent failures end as recorded errors
+//! naming what is missing, with everything else intact; an endpoint that does not answer
+//! ends in an error, not a hang.
+
+#![cfg(feature = "aws")]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::aws::{Fault, Moto, Proxy, Rule, moto_gaps, plumb_aws, plumb_aws_env};
+use common::{code, stderr};
+use serde_json::Value;
+
+/// The recorded answers for what moto lacks, then `rules`.
+fn rules(extra: Vec<Rule>) -> Vec<Rule> {
+    let mut all = moto_gaps();
+    all.extend(extra);
+    all
+}
+
+fn collect(endpoint: &str, env: &[(&str, &str)], extra: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    let mut args = vec![
+        "collect",
+        "aws",
+        "--regions",
+        "eu-west-1",
+        "-q",
+        "-o",
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = plumb_aws_env(endpoint, env, &args);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no inventory ({e}): {}", stderr(&out)));
+    (
+        code(&out),
+        serde_json::from_str(&text).unwrap(),
+        stderr(&out),
+    )
+}
+
+/// Resources without volatile values (timestamps the emulator moves).
+fn stable(inv: &Value) -> Vec<Value> {
+    inv["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(keys) = r["attrs"]["access_keys"].as_array_mut() {
+                for k in keys {
+                    k["last_used_date"] = Value::Null;
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+fn ids(inv: &Value) -> BTreeSet<String> {
+    inv["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn transient_faults_are_retried_until_they_succeed() {
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    let clean = Proxy::start(moto.port, moto_gaps());
+    let (code_clean, baseline, err) = collect(&clean.endpoint(), &[], &[]);
+    assert_eq!(code_clean, 0, "{err}");
+
+    let faulty = Proxy::start(
+        moto.port,
+        rules(vec![
+            Rule::new("DescribeVolumes", Fault::Throttle, 2),
+            Rule::new("DescribeSecurityGroups", Fault::ServerError, 2),
+            Rule::new("DescribeDBInstances", Fault::Drop, 1),
+            Rule::new("ListKeys", Fault::Slow(Duration::from_millis(1500)), 1),
+            Rule::new("GetAccountAuthorizationDetails", Fault::Throttle, 2),
+            Rule::new("DescribeTable", Fault::Throttle, 1),
+            Rule::new("s3:GET:encryption", Fault::ServerError, 1),
+        ]),
+    );
+    let (code, inv, err) = collect(&faulty.endpoint(), &[], &[]);
+    assert_eq!(inv["metadata"]["errors"], serde_json::json!([]), "{err}");
+    assert_eq!(code, 0);
+    for (i, rule) in faulty.rules.iter().enumerate().skip(moto_gaps().len()) {
+        assert_eq!(
+            faulty.hits(i),
+            rule.times,
+            "{} fired {} times",
+            rule.operation,
+            faulty.hits(i)
+        );
+    }
+    assert_eq!(
+        stable(&inv),
+        stable(&baseline),
+        "retried calls give the same inventory"
+    );
+}
+
+#[test]
+fn persistent_failures_are_recorded_and_everything_else_is_kept() {
+    let moto = Moto::start();
+    let seeded = moto.seed("estate", &[]);
+    let clean = Proxy::start(moto.port, moto_gaps());
+    let (_, baseline, _) = collect(&clean.endpoint(), &[], &[]);
+
+    let faulty = Proxy::start(
+        moto.port,
+        rules(vec![
+            Rule::new("DescribeVolumes", Fault::ServerError, usize::MAX),
+            Rule::new("GetKeyRotationStatus", Fault::Throttle, usize::MAX),
+        ]),
+    );
+    let started = Instant::now();
+    let (exit, inv, _) = collect(&faulty.endpoint(), &[], &["--max-attempts", "3"]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(exit, 2, "an incomplete collection exits 2");
+
+    let errors = inv["metadata"]["errors"].as_array().unwrap();
+    let volumes = errors
+        .iter()
+        .find(|e| e["kinds"] == serde_json::json!(["aws_ebs_volume"]))
+        .unwrap_or_else(|| panic!("no error for volumes: {errors:#?}"));
+    assert_eq!(volumes["scope"], "123456789012/eu-west-1/ec2");
+    assert!(
+        volumes["message"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeVolumes"),
+        "{volumes}"
+    );
+    let run = &inv["metadata"]["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scope"] == "123456789012/eu-west-1")
+        .unwrap()["kinds"];
+    assert_eq!(run["aws_ebs_volume"], false);
+    assert_eq!(run["aws_security_group"], true);
+
+    // Nothing else is lost: every resource but the volumes is there.
+    let expected: BTreeSet<String> = ids(&baseline)
+        .into_iter()
+        .filter(|id| !id.contains(":aws_ebs_volume:"))
+        .collect();
+    assert_eq!(ids(&inv), expected);
+
+    // A value that could not be read is null and unknown, never a silent false.
+    let key_id = format!(
+        "aws:123456789012:eu-west-1:aws_kms_key:{}",
+        seeded["data_key"].as_str().unwrap()
+    );
+    let key = inv["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == key_id)
+        .unwrap();
+    assert!(key["attrs"]["enable_key_rotation"].is_null());
+    assert_eq!(key["unknown"], serde_json::json!(["/enable_key_rotation"]));
+    assert!(key["facets"]["key_rotation"].is_null());
+    assert!(errors.iter().any(|e| {
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("ThrottlingException")
+    }));
+
+    // Reports show it: the failed part is listed and the verdict on the key is unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.json");
+    std::fs::write(&path, inv.to_string()).unwrap();
+    let out = plumb_aws(
+        "http://127.0.0.1:9",
+        &["check", path.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(code(&out), 2, "an incomplete inventory is not a verdict");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kinds"] == serde_json::json!(["aws_ebs_volume"]))
+    );
+    let verdicts = common::verdicts(&report);
+    assert_eq!(verdicts[&("PLB-KMS-001".to_string(), key_id)], "unknown");
+}
+
+#[test]
+fn an_endpoint_that_does_not_answer_ends_in_an_error_not_a_hang() {
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    // Nothing listens on this port: every RDS call fails to connect.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{dead}");
+    let proxy = Proxy::start(
+        moto.port,
+        rules(vec![
+            // DynamoDB answers too slowly for the call timeout.
+            Rule::new(
+                "ListTables",
+                Fault::Slow(Duration::from_secs(30)),
+                usize::MAX,
+            ),
+        ]),
+    );
+    let started = Instant::now();
+    let (code, inv, _) = collect(
+        &proxy.endpoint(),
+        &[("AWS_ENDPOINT_URL_RDS", dead.as_str())],
+        &["--call-timeout", "4", "--max-attempts", "2"],
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(25), "took {took:?}");
+    assert_eq!(code, 2);
+    let errors = inv["metadata"]["errors"].as_array().unwrap();
+    let rds = errors
+        .iter()
+        .find(|e| {
+            e["scope"] == "123456789012/eu-west-1/rds"
+                && e["kinds"]
+                    .as_array()
+                    .is_some_and(|k| k.contains(&"aws_db_instance".into()))
+        })
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(
+        rds["message"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeDBInstances"),
+        "{rds}"
+    );
+    let ddb = errors
+        .iter()
+        .find(|e| e["scope"] == "123456789012/eu-west-1/dynamodb")
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(
+        ddb["message"].as_str().unwrap().contains("timed out"),
+        "{ddb}"
+    );
+    // The rest was read.
+    assert!(
+        inv["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "aws_security_group")
+    );
+}
