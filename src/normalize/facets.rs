@@ -726,6 +726,12 @@ pub const FACETS: &[FacetDef] = &[
               CloudFront standard logging).",
     },
     FacetDef {
+        name: "log_sources",
+        ty: "list<string>",
+        kinds: &[S3],
+        doc: "Audit logs the bucket receives: `cloudtrail` when a trail delivers to it.",
+    },
+    FacetDef {
         name: "multi_region_trail",
         ty: "bool",
         kinds: &[TRAIL],

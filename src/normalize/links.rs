@@ -82,6 +82,14 @@ pub const LINKS: &[Link] = &[
     bucket("aws_s3_bucket_policy"),
     bucket("aws_s3_bucket_acl"),
     bucket("aws_s3_bucket_replication_configuration"),
+    // A trail is not part of its bucket, but the bucket's protection is part of the trail's
+    // evidence: the bucket learns that it receives CloudTrail logs.
+    rel(
+        "aws_cloudtrail",
+        "/s3_bucket_name",
+        "aws_s3_bucket",
+        BUCKET_KEYS,
+    ),
     rel(
         "aws_security_group_rule",
         "/security_group_id",

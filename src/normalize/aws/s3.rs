@@ -188,6 +188,13 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     };
     f.set("cross_region_copy", replication);
 
+    // What the bucket receives: CloudTrail logs from trails naming it.
+    let mut sources: Vec<&str> = Vec::new();
+    if d.linked("aws_cloudtrail").next().is_some() {
+        sources.push("cloudtrail");
+    }
+    f.set("log_sources", Some(sources));
+
     let region = region_of(r);
     let scheduled = backup::scheduled(d.backup_plans, region.as_deref());
     f.set("backup_plans", Some(scheduled.plans.clone()));
