@@ -135,3 +135,14 @@ pub fn region_of(r: &Resource) -> Option<String> {
     }
     None
 }
+
+/// A list attribute whose every element is known: `None` when the list, or anything inside
+/// it, is marked unknown. For derivers that read nested blocks as plain JSON, where a value
+/// known only after apply would otherwise read as "not set".
+pub fn known_list<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
+    let inside = format!("{pointer}/");
+    if r.unknown.iter().any(|u| u.starts_with(&inside)) {
+        return None;
+    }
+    list_at(r, pointer)
+}

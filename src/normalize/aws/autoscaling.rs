@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_bool, int_at, list_at, str_at, strings_at};
+use crate::normalize::value::{as_bool, int_at, known_list, list_at, str_at, strings_at};
 
 pub(super) fn group(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -54,7 +54,7 @@ pub(super) fn group(d: &Derive<'_>, f: &mut Setter<'_>) {
     // propagate_at_launch.
     f.set(
         "propagated_tags",
-        list_at(r, "/tag").map(|tags| {
+        known_list(r, "/tag").map(|tags| {
             let mut keys: Vec<String> = tags
                 .iter()
                 .chain(list_at(r, "/tags").unwrap_or_default())

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_bool, has_block, list_at, str_at, str_or_ref};
+use crate::normalize::value::{as_bool, has_block, known_list, list_at, str_at, str_or_ref};
 
 /// The lowest TLS version a viewer `minimum_protocol_version` accepts (`TLSv1.2_2021` ->
 /// `1.2`; `TLSv1` and `TLSv1_2016` -> `1.0`; `SSLv3` -> `0`).
@@ -34,15 +34,22 @@ const WEAK_ORIGIN_PROTOCOLS: &[&str] = &["SSLv3", "TLSv1", "TLSv1.1"];
 
 pub(super) fn distribution(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
-    let default = list_at(r, "/default_cache_behavior");
-    let ordered = list_at(r, "/ordered_cache_behavior");
-    let viewer_https = match (default, ordered) {
-        (Some(a), Some(b)) => Some(a.iter().chain(b).all(|behavior| {
-            behavior
-                .get("viewer_protocol_policy")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p != "allow-all")
-        })),
+    // Each behaviour's viewer_protocol_policy; unknown if any is.
+    let policies = |pointer: &str| -> Option<Vec<String>> {
+        let count = list_at(r, pointer)?.len();
+        (0..count)
+            .map(|i| str_at(r, &format!("{pointer}/{i}/viewer_protocol_policy")))
+            .collect()
+    };
+    let viewer_https = match (
+        policies("/default_cache_behavior"),
+        policies("/ordered_cache_behavior"),
+    ) {
+        (Some(a), Some(b)) => Some(
+            a.iter()
+                .chain(&b)
+                .all(|p| !p.is_empty() && p != "allow-all"),
+        ),
         _ => None,
     };
     f.set("viewer_https_only", viewer_https);
@@ -65,7 +72,7 @@ pub(super) fn distribution(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     // Custom origins: HTTPS only (or match-viewer when viewers must use HTTPS), and no
     // protocol older than TLS 1.2. S3 origins always use HTTPS.
-    let origins = list_at(r, "/origin");
+    let origins = known_list(r, "/origin");
     f.set(
         "origin_https_only",
         match (origins, viewer_https) {

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::customer_key;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_bool, bool_at, list_at, str_or_ref};
+use crate::normalize::value::{as_bool, bool_at, known_list, str_or_ref};
 
 /// Which events a trail records: management (read and write), and S3 object reads / writes.
 #[derive(Default)]
@@ -112,8 +112,8 @@ pub(super) fn trail(d: &Derive<'_>, f: &mut Setter<'_>) {
         str_or_ref(r, "/cloud_watch_logs_group_arn").map(|a| !a.is_empty()),
     );
     let events = match (
-        list_at(r, "/event_selector"),
-        list_at(r, "/advanced_event_selector"),
+        known_list(r, "/event_selector"),
+        known_list(r, "/advanced_event_selector"),
     ) {
         (Some(c), Some(a)) if c.is_empty() && a.is_empty() => Some(Events {
             // No selector: all management events, no data events.

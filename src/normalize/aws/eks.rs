@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{bool_at, int_at, list_at, str_or_ref, strings_at};
+use crate::normalize::value::{bool_at, int_at, known_list, str_or_ref, strings_at};
 
 pub(super) fn cluster(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -30,7 +30,7 @@ pub(super) fn cluster(d: &Derive<'_>, f: &mut Setter<'_>) {
         bool_at(r, "/vpc_config/0/endpoint_private_access", false),
     );
     // Envelope encryption of Secrets with a customer-managed key.
-    let encrypted = list_at(r, "/encryption_config").map(|configs| {
+    let encrypted = known_list(r, "/encryption_config").map(|configs| {
         configs.iter().any(|c| {
             c.get("resources")
                 .and_then(Value::as_array)
@@ -67,7 +67,7 @@ pub(super) fn node_group(d: &Derive<'_>, f: &mut Setter<'_>) {
     // An SSH key without source security groups opens port 22 to 0.0.0.0/0.
     f.set(
         "ssh_from_internet",
-        list_at(r, "/remote_access").map(|access| {
+        known_list(r, "/remote_access").map(|access| {
             access.first().is_some_and(|a| {
                 let key = a.get("ec2_ssh_key").and_then(Value::as_str).unwrap_or("");
                 let sources = a

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{bool_at, list_at, str_at};
+use crate::normalize::value::{bool_at, known_list, str_at};
 
 pub(super) fn load_balancer(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -90,7 +90,7 @@ pub(super) fn listener(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     f.set(
         "redirects_to_https",
-        list_at(r, "/default_action").map(|actions| {
+        known_list(r, "/default_action").map(|actions| {
             actions.iter().any(|a| {
                 a.get("type").and_then(Value::as_str) == Some("redirect")
                     && a.pointer("/redirect/0/protocol").and_then(Value::as_str) == Some("HTTPS")

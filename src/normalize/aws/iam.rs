@@ -12,7 +12,7 @@ use crate::inventory::Attr;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
 use crate::normalize::policy_document::{Grants, grants, parse, trusts_anyone};
-use crate::normalize::value::{as_bool, bool_at, int_at, list_at, str_at, strings_at};
+use crate::normalize::value::{as_bool, bool_at, int_at, known_list, list_at, str_at, strings_at};
 
 /// The AWS managed policy granting `*` on `*`.
 const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -78,7 +78,7 @@ pub(super) fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
         parse(str_at(r, "/assume_role_policy")).map(|p| p.as_ref().is_some_and(trusts_anyone)),
     );
     // Inline policies written as `inline_policy` blocks of the role.
-    let inline = list_at(r, "/inline_policy").map(|blocks| {
+    let inline = known_list(r, "/inline_policy").map(|blocks| {
         blocks
             .iter()
             .map(|b| b.get("policy").and_then(Value::as_str).map(str::to_string))

@@ -3,7 +3,7 @@
 use super::ec2::{open_ranges, protocol_name, world};
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_int, bool_at, list_at};
+use crate::normalize::value::{as_int, bool_at, known_list};
 
 /// `aws_vpc`, `aws_default_vpc`: flow logs are any `aws_flow_log` naming the VPC.
 pub(super) fn vpc(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -65,7 +65,7 @@ fn entry(value: &serde_json::Value, number_key: &str, action_key: &str) -> Optio
 /// Inline `ingress` blocks and `aws_network_acl_rule` satellites; `None` if any is unknown.
 fn ingress_entries(d: &Derive<'_>) -> Option<Vec<Entry>> {
     let mut entries = Vec::new();
-    for value in list_at(d.r, "/ingress")? {
+    for value in known_list(d.r, "/ingress")? {
         entries.extend(entry(value, "rule_no", "action"));
     }
     for rule in d.linked("aws_network_acl_rule") {

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{list_at, str_at};
+use crate::normalize::value::{known_list, list_at, str_at};
 
 /// What a web ACL's rules do, from the provider's `rule` blocks or the `rule_json` document.
 #[derive(Default)]
@@ -77,7 +77,7 @@ pub(super) fn web_acl(d: &Derive<'_>, f: &mut Setter<'_>) {
         Some(json) if !json.trim().is_empty() => serde_json::from_str::<Value>(&json)
             .ok()
             .map(|v| from_json(v.as_array().map_or(&[][..], Vec::as_slice))),
-        Some(_) => list_at(r, "/rule").map(from_blocks),
+        Some(_) => known_list(r, "/rule").map(from_blocks),
         None => None,
     };
     f.set("rule_count", rules.as_ref().map(|r| r.count as i64));
