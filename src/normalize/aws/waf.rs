@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{known_list, list_at, str_at};
+use crate::normalize::value::{known_list, str_at};
 
 /// What a web ACL's rules do, from the provider's `rule` blocks or the `rule_json` document.
 #[derive(Default)]
