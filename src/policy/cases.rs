@@ -15,7 +15,8 @@
 //!     source: {account: "123456789012", region: eu-west-1}  # optional: read live
 //! ```
 //!
-//! `as_of` fixes the instant time-dependent facets are computed for (credential ages), so a
+//! `settings` overrides `plumb.yaml` settings for the case (`settings: {allowed_regions:
+//! [eu-west-1]}`), for policies that apply only when a setting is given. `as_of` fixes the instant time-dependent facets are computed for (credential ages), so a
 //! case keeps its verdict as the calendar moves. `source` makes a resource live-read (its id
 //! becomes `aws:ACCOUNT:REGION:KIND:NAME`), for facts only a live inventory has.
 //!
@@ -70,6 +71,8 @@ pub struct CaseRun {
 struct CaseFile {
     #[serde(default)]
     as_of: Option<String>,
+    #[serde(default)]
+    settings: serde_json::Map<String, Value>,
     resources: Vec<CaseResource>,
 }
 
@@ -99,6 +102,8 @@ struct CaseResource {
 pub struct Case {
     pub resources: Vec<Resource>,
     pub as_of: Option<DateTime<Utc>>,
+    /// Settings the case overrides.
+    pub settings: serde_json::Map<String, Value>,
 }
 
 /// Reads a compact case file into resources, as a plan (or, with `source`, a live
@@ -178,10 +183,18 @@ pub fn read_case(path: &Path) -> Result<Case, String> {
     Ok(Case {
         resources: out,
         as_of,
+        settings: case.settings,
     })
 }
 
-fn collect_case(path: &Path) -> Result<(Collected, Option<DateTime<Utc>>), String> {
+/// What running a case needs besides its resources.
+#[derive(Default)]
+struct CaseContext {
+    as_of: Option<DateTime<Utc>>,
+    settings: serde_json::Map<String, Value>,
+}
+
+fn collect_case(path: &Path) -> Result<(Collected, CaseContext), String> {
     if path.to_string_lossy().ends_with(".case.yaml") {
         let case = read_case(path)?;
         return Ok((
@@ -194,14 +207,34 @@ fn collect_case(path: &Path) -> Result<(Collected, Option<DateTime<Utc>>), Strin
                 resources: case.resources,
                 ..Collected::default()
             },
-            case.as_of,
+            CaseContext {
+                as_of: case.as_of,
+                settings: case.settings,
+            },
         ));
     }
     let collected = collect_paths(&[path.to_path_buf()]);
     match collected.errors.first() {
         Some(e) => Err(e.to_string()),
-        None => Ok((collected, None)),
+        None => Ok((collected, CaseContext::default())),
     }
+}
+
+/// `base` with the case's overrides; an override that does not fit a setting is an error.
+fn with_overrides(
+    base: &Settings,
+    overrides: &serde_json::Map<String, Value>,
+) -> Result<Settings, String> {
+    if overrides.is_empty() {
+        return Ok(base.clone());
+    }
+    let mut json = base.to_json();
+    if let Value::Object(map) = &mut json {
+        for (k, v) in overrides {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::from_value(json).map_err(|e| format!("settings: {e}"))
 }
 
 /// Runs every case under `fixtures` against `policies`.
@@ -269,15 +302,22 @@ fn run_case(
         got: BTreeMap::new(),
         problem: String::new(),
     };
-    let (collected, as_of) = match collect_case(file) {
+    let (collected, context) = match collect_case(file) {
         Ok(c) => c,
         Err(e) => {
             result.problem = format!("cannot read case: {e}");
             return result;
         }
     };
-    let inventory = collected.into_inventory_as_of(as_of.unwrap_or_else(Utc::now));
-    let (findings, _) = evaluate(policies, settings, &inventory.resources);
+    let settings = match with_overrides(settings, &context.settings) {
+        Ok(s) => s,
+        Err(e) => {
+            result.problem = format!("cannot read case: {}: {e}", file.display());
+            return result;
+        }
+    };
+    let inventory = collected.into_inventory_as_of(context.as_of.unwrap_or_else(Utc::now));
+    let (findings, _) = evaluate(policies, &settings, &inventory.resources);
     for f in findings.into_iter().filter(|f| &*f.policy_id == id) {
         result.got.insert(f.resource.id.clone(), f.status);
     }
