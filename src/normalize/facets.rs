@@ -1017,6 +1017,7 @@ pub const FACETS: &[FacetDef] = &[
             "k8s/NetworkPolicy",
             "k8s/Service",
             HPA,
+            "k8s/PeerAuthentication",
         ],
         doc: "The object's namespace (`default` when a manifest names none).",
     },
@@ -1146,6 +1147,13 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: &["k8s/NetworkPolicy"],
         doc: "Has an ingress rule without `from` (any source).",
+    },
+    FacetDef {
+        name: "mtls_mode",
+        ty: "string",
+        kinds: &["k8s/PeerAuthentication"],
+        doc: "Istio mutual TLS: the weakest mode the object sets for the workload or a port \
+              (`DISABLE`, `PERMISSIVE`, `STRICT`; `UNSET` inherits the namespace's or mesh's).",
     },
     FacetDef {
         name: "service_type",

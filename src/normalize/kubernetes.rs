@@ -17,6 +17,7 @@ pub(super) fn deriver(kind: &str) -> Option<Deriver> {
         "k8s/NetworkPolicy" => network_policy,
         "k8s/Service" => service,
         "k8s/HorizontalPodAutoscaler" => autoscaler,
+        "k8s/PeerAuthentication" => peer_authentication,
         _ => return None,
     })
 }
@@ -510,6 +511,32 @@ fn autoscaler(d: &Derive<'_>, f: &mut Setter<'_>) {
     };
     f.set("cpu_target", Some(target("cpu")));
     f.set("memory_target", Some(target("memory")));
+    f.set("namespace", Some(namespace_of(obj)));
+}
+
+/// Istio `PeerAuthentication`: the weakest mutual-TLS mode it sets, for the workload or any
+/// port (`DISABLE` < `PERMISSIVE` < `STRICT`; `UNSET` inherits the parent's).
+fn peer_authentication(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let rank = |m: &str| match m {
+        "DISABLE" => 0,
+        "PERMISSIVE" => 1,
+        "STRICT" => 3,
+        _ => 2,
+    };
+    let modes = obj
+        .pointer("/spec/mtls/mode")
+        .and_then(Value::as_str)
+        .into_iter()
+        .chain(
+            obj.pointer("/spec/portLevelMtls")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|ports| ports.values())
+                .filter_map(|p| p.get("mode").and_then(Value::as_str)),
+        );
+    let weakest = modes.min_by_key(|m| rank(m)).unwrap_or("UNSET");
+    f.set("mtls_mode", Some(weakest));
     f.set("namespace", Some(namespace_of(obj)));
 }
 
