@@ -113,21 +113,24 @@ fn judge(
     subject: &Subject<'_>,
 ) -> Option<Finding> {
     let r = subject.r;
-    let unknown_reads = || -> Vec<String> {
-        p.reads
+    let unknown_among = |paths: &[Path]| -> Vec<String> {
+        paths
             .iter()
             .filter(|path| path.root == PathRoot::Resource && reads_unknown(r, path))
             .map(|path| path.to_string())
             .collect()
     };
+    let unknown_reads = || unknown_among(&p.reads);
 
     if let Some(when) = &p.when {
+        // Only what the precondition itself reads can make it unknown.
+        let when_unknown = || unknown_among(&p.when_reads);
         match when.execute(scope) {
             Ok(Cel::Bool(true)) => {}
-            Ok(Cel::Bool(false)) if unknown_reads().is_empty() => return None,
+            Ok(Cel::Bool(false)) if when_unknown().is_empty() => return None,
             // An unknown precondition leaves the verdict unknown too.
             Ok(_) | Err(_) => {
-                let unknown = unknown_reads();
+                let unknown = when_unknown();
                 if unknown.is_empty() {
                     return None;
                 }
@@ -371,4 +374,67 @@ fn suppression_problems(policies: &PolicySet, resources: &[Resource]) -> Vec<Col
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Source;
+    use crate::policy::{PolicyFile, load_files};
+
+    fn set(text: &str) -> PolicySet {
+        let file = PolicyFile {
+            name: "p.yaml".into(),
+            text: text.into(),
+        };
+        PolicySet::new(load_files(&[file], &Settings::default().to_json()).unwrap())
+    }
+
+    fn bucket(region_known: bool) -> Resource {
+        let mut r = Resource::new(
+            "tf:aws_s3_bucket.b",
+            "aws_s3_bucket",
+            Source::File {
+                path: "plan.json".into(),
+                start_line: 1,
+                end_line: 1,
+                module_calls: vec![],
+            },
+        );
+        r.facets.insert(
+            "region".into(),
+            if region_known {
+                Value::String("us-east-1".into())
+            } else {
+                Value::Null
+            },
+        );
+        r
+    }
+
+    const POLICY: &str = "id: T-001\ntitle: t\nseverity: high\ncategory: network\nkinds: [aws_s3_bucket]\nwhen: config.allowed_regions.size() > 0\ncondition: resource.facets.region in config.allowed_regions\n";
+
+    #[test]
+    fn a_false_precondition_is_unknown_only_through_what_it_reads() {
+        // The precondition reads settings only: an unknown region does not make it unknown.
+        let (findings, _) = evaluate(&set(POLICY), &Settings::default(), &[bucket(false)]);
+        assert!(findings.is_empty(), "{findings:?}");
+
+        let settings = Settings {
+            allowed_regions: vec!["eu-west-1".into()],
+            ..Settings::default()
+        };
+        let (findings, _) = evaluate(&set(POLICY), &settings, &[bucket(false)]);
+        assert_eq!(findings[0].status, Status::Unknown);
+        let (findings, _) = evaluate(&set(POLICY), &settings, &[bucket(true)]);
+        assert_eq!(findings[0].status, Status::Fail);
+
+        // A verdict resting on an unknown facet is unknown, whatever the precondition.
+        let text = POLICY.replace(
+            "config.allowed_regions.size() > 0",
+            "resource.facets.region != 'us-east-1'",
+        );
+        let (findings, _) = evaluate(&set(&text), &settings, &[bucket(false)]);
+        assert_eq!(findings[0].status, Status::Unknown);
+    }
 }

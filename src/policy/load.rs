@@ -257,10 +257,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
         }
     }
 
-    let mut reads: Vec<Path> = Vec::new();
-    let mut compile_expr = |what: &str,
-                            src: &Spanned<String>,
-                            errors: &mut dyn FnMut(u32, String)| {
+    let compile_expr = |what: &str, src: &Spanned<String>, errors: &mut dyn FnMut(u32, String)| {
         let line = src.referenced.line() as u32;
         let program = match cel::Program::compile(&src.value) {
             Ok(p) => p,
@@ -284,15 +281,23 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 );
             }
         }
-        reads.extend(paths);
-        Some(program)
+        Some((program, paths))
     };
 
-    let condition = compile_expr("condition", &spec.condition, &mut error);
-    let when = spec
+    let (condition, mut reads) = match compile_expr("condition", &spec.condition, &mut error) {
+        Some((program, paths)) => (Some(program), paths),
+        None => (None, Vec::new()),
+    };
+    let (when, when_reads) = match spec
         .when
         .as_ref()
-        .map(|w| compile_expr("when", w, &mut error));
+        .map(|w| compile_expr("when", w, &mut error))
+    {
+        Some(Some((program, paths))) => (Some(Some(program)), paths),
+        Some(None) => (Some(None), Vec::new()),
+        None => (None, Vec::new()),
+    };
+    reads.extend(when_reads.iter().cloned());
     let (message, message_reads) = match &spec.message {
         Some(m) => match Template::compile(&m.value) {
             Ok((t, asts)) => (t, asts.iter().flat_map(|a| expr::paths(a).0).collect()),
@@ -338,6 +343,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 when: when.flatten(),
                 message,
                 reads,
+                when_reads,
                 reads_attrs,
             })
         }

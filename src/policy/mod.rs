@@ -22,7 +22,9 @@
 //! CEL sees `resource` (`id`, `kind`, `name`, `cloud_id`, `tags`, `attrs`, `facets`) and `config`
 //! (the settings of `plumb.yaml`).
 
+pub mod baseline;
 pub mod cases;
+pub mod docs;
 mod expr;
 mod load;
 
@@ -166,6 +168,9 @@ pub struct Policy {
     /// Every `resource.*` / `config.*` path the condition and `when` read: the evidence of a
     /// verdict, and what decides whether a failure is really `unknown`.
     pub reads: Vec<Path>,
+    /// The paths `when` alone reads: what decides whether a `when` that is false is really
+    /// unknown.
+    pub when_reads: Vec<Path>,
     /// [`Path::evidence_key`] of each of `reads`, shared by every finding.
     pub(crate) evidence_keys: Vec<Arc<str>>,
     /// Whether any expression reads `resource.attrs`; if none does, attributes are not
