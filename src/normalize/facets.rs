@@ -959,7 +959,7 @@ pub const FACETS: &[FacetDef] = &[
               `run_as_non_root` (effective, from the container or the pod), `read_only_root_fs`, \
               `capabilities_added` (list), `drops_all_capabilities`, `seccomp` (effective \
               profile type: `RuntimeDefault`, `Localhost`, `Unconfined`, or empty when unset), \
-              `host_ports` (list), `secret_env` (reads a Secret into an environment variable), \
+              `ports` (the container ports it declares), `host_ports` (list), `secret_env` (reads a Secret into an environment variable), \
               `limits` and `requests` (maps with `cpu` / `memory`, empty when unset), \
               `liveness_probe`, `readiness_probe` (bool).",
     },

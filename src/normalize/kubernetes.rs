@@ -211,6 +211,13 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str)
             .collect()
     };
     let privileged = truthy(sc.and_then(|s| s.get("privileged")));
+    let ports: Vec<i64> = c
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("containerPort").and_then(Value::as_i64))
+        .collect();
     let host_ports: Vec<i64> = c
         .get("ports")
         .and_then(Value::as_array)
@@ -246,6 +253,7 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str)
         "capabilities_added": capabilities("add"),
         "drops_all_capabilities": capabilities("drop").iter().any(|c| c.eq_ignore_ascii_case("ALL")),
         "seccomp": seccomp,
+        "ports": ports,
         "host_ports": host_ports,
         "secret_env": secret_env,
         "limits": resources("limits"),
