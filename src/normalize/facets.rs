@@ -729,7 +729,12 @@ pub const FACETS: &[FacetDef] = &[
         name: "log_sources",
         ty: "list<string>",
         kinds: &[S3],
-        doc: "Audit logs the bucket receives: `cloudtrail` when a trail delivers to it.",
+        doc: "Logs the bucket receives, from known evidence only: `cloudtrail` (a trail delivers \
+              to it, or its policy lets CloudTrail write), `elb` (its policy lets Elastic Load \
+              Balancing write access logs), `s3-access-logs` (its policy lets S3 server access \
+              logging write, or its ACL is `log-delivery-write`), `log-delivery` (its policy \
+              lets the vended-log service write: VPC flow logs, NLB, WAF). Empty when none is \
+              known.",
     },
     FacetDef {
         name: "multi_region_trail",
@@ -1020,6 +1025,13 @@ pub const FACETS: &[FacetDef] = &[
             "k8s/PeerAuthentication",
         ],
         doc: "The object's namespace (`default` when a manifest names none).",
+    },
+    FacetDef {
+        name: "namespace_declared",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The object names its namespace. A manifest without one lands wherever it is \
+              applied (`kubectl -n`, Kustomize, Helm), which the manifest cannot tell.",
     },
     FacetDef {
         name: "service_account",

@@ -133,6 +133,14 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
         );
     }
     f.set("namespace", Some(namespace_of(obj)));
+    f.set(
+        "namespace_declared",
+        Some(
+            obj.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .is_some_and(|ns| !ns.is_empty()),
+        ),
+    );
     let account = spec
         .get("serviceAccountName")
         .or_else(|| spec.get("serviceAccount"))

@@ -130,6 +130,7 @@ pub(super) fn protocol_name(protocol: &str) -> String {
         "6" => "tcp".into(),
         "17" => "udp".into(),
         "1" => "icmp".into(),
+        "58" => "icmpv6".into(),
         other => other.to_string(),
     }
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::customer_key;
 use crate::normalize::facets::Setter;
 use crate::normalize::policy_document::{
-    Document, allows_anonymous, denies_insecure_transport, parse,
+    Document, action_matches, allows_anonymous, denies_insecure_transport, one_or_many, parse,
+    statements,
 };
 use crate::normalize::value::{
     all, as_bool, as_int, bool_at, has_block, list_at, region_of, str_at, str_or_ref,
@@ -90,7 +91,9 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
         Some(a) => str_at(a, "/acl"),
         None => str_at(r, "/acl"),
     };
-    let public_acl = acl.map(|a| matches!(a.as_str(), "public-read" | "public-read-write"));
+    let public_acl = acl
+        .as_deref()
+        .map(|a| matches!(a, "public-read" | "public-read-write"));
     let policy = bucket_policy(d);
     let public_policy = policy
         .as_ref()
@@ -115,7 +118,9 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     f.set(
         "encrypted_in_transit",
-        policy.map(|p| p.as_ref().is_some_and(denies_insecure_transport)),
+        policy
+            .as_ref()
+            .map(|p| p.as_ref().is_some_and(denies_insecure_transport)),
     );
 
     // Object lock.
@@ -188,11 +193,21 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     };
     f.set("cross_region_copy", replication);
 
-    // What the bucket receives: CloudTrail logs from trails naming it.
+    // What logs the bucket receives: from trails naming it, and from the log delivery
+    // services its policy (or ACL) lets write to it. Only known evidence counts: an unknown
+    // policy adds nothing.
     let mut sources: Vec<&str> = Vec::new();
     if d.linked("aws_cloudtrail").next().is_some() {
         sources.push("cloudtrail");
     }
+    if let Some(Some(doc)) = &policy {
+        sources.extend(log_writers(doc));
+    }
+    if acl.as_deref() == Some("log-delivery-write") {
+        sources.push("s3-access-logs");
+    }
+    sources.sort_unstable();
+    sources.dedup();
     f.set("log_sources", Some(sources));
 
     let region = region_of(r);
@@ -218,6 +233,74 @@ fn transitions(v: Option<&Value>) -> Vec<(i64, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The Elastic Load Balancing accounts that write Classic and Application Load Balancer access
+/// logs, one per region (AWS documents them with the bucket policy access logs need).
+const ELB_LOG_ACCOUNTS: &[&str] = &[
+    "127311923021",
+    "033677994240",
+    "027434742980",
+    "797873946194",
+    "098369216593",
+    "754344448648",
+    "589379963580",
+    "718504428378",
+    "383597477331",
+    "600734575887",
+    "114774131450",
+    "783225319266",
+    "582318560864",
+    "985666609251",
+    "054676820928",
+    "156460612806",
+    "652711504416",
+    "635631232127",
+    "009996457667",
+    "897822967062",
+    "076674570225",
+    "507241528517",
+    "048591011584",
+    "190560391635",
+];
+
+/// The log sources a bucket policy lets write objects: `elb` (load balancer access logs),
+/// `s3-access-logs` (S3 server access logging), `cloudtrail`, `log-delivery` (VPC flow logs,
+/// NLB, WAF and other vended logs).
+fn log_writers(policy: &Value) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for s in statements(policy) {
+        if s.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let writes = one_or_many(s.get("Action"))
+            .iter()
+            .filter_map(|a| a.as_str())
+            .any(|a| action_matches(a, "s3:PutObject"));
+        if !writes {
+            continue;
+        }
+        let principal = s.get("Principal");
+        for service in one_or_many(principal.and_then(|p| p.get("Service"))) {
+            match service.as_str() {
+                Some("logdelivery.elasticloadbalancing.amazonaws.com") => out.push("elb"),
+                Some("logging.s3.amazonaws.com") => out.push("s3-access-logs"),
+                Some("cloudtrail.amazonaws.com") => out.push("cloudtrail"),
+                Some("delivery.logs.amazonaws.com") => out.push("log-delivery"),
+                _ => {}
+            }
+        }
+        for account in one_or_many(principal.and_then(|p| p.get("AWS"))) {
+            if let Some(arn) = account.as_str()
+                && ELB_LOG_ACCOUNTS
+                    .iter()
+                    .any(|id| arn == *id || arn == format!("arn:aws:iam::{id}:root"))
+            {
+                out.push("elb");
+            }
+        }
+    }
+    out
 }
 
 /// The bucket policy document: `Some(None)` when there is none, `None` when unknown.
