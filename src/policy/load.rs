@@ -321,6 +321,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
             let reads_attrs = reads.iter().chain(&message_reads).any(|p| {
                 p.root == PathRoot::Resource && p.segments.first().is_none_or(|s| s == "attrs")
             });
+            let facets_read = facets_read(reads.iter().chain(&message_reads));
             Ok(Policy {
                 id: Arc::from(id.as_str()),
                 title: Arc::from(spec.title.as_str()),
@@ -345,10 +346,28 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 reads,
                 when_reads,
                 reads_attrs,
+                facets_read,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// The facets the expressions read by name; `None` when one reads `resource` or
+/// `resource.facets` as a whole (or through a computed key), so every facet is needed.
+fn facets_read<'p>(paths: impl Iterator<Item = &'p Path>) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for p in paths.filter(|p| p.root == PathRoot::Resource) {
+        match p.segments.as_slice() {
+            [] => return None,
+            [first] if first == "facets" => return None,
+            [first, name, ..] if first == "facets" => names.push(name.clone()),
+            _ => {}
+        }
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn valid_id(id: &str) -> bool {
