@@ -115,6 +115,30 @@ pub struct Settings {
     pub min_tls_version: String,
     /// Regions resources may live in; empty allows any (baseline: "data sovereignty").
     pub allowed_regions: Vec<String>,
+    /// The tag naming a resource's environment (baseline: "Separation of environments").
+    pub environment_tag: String,
+    /// The values that tag may take (baseline: "dev, staging, prod").
+    pub environments: Vec<String>,
+    /// Longest time between two rotations of a secret, days (baseline: "Rotation policy for
+    /// all secrets").
+    pub secret_rotation_days: i64,
+    /// Oldest an active IAM access key may be, days (CIS AWS 1.14).
+    pub access_key_max_age_days: i64,
+    /// Longest an active credential may go unused, days (CIS AWS 1.12).
+    pub credential_unused_days: i64,
+    /// Shortest IAM password allowed (CIS AWS 1.8).
+    pub min_password_length: i64,
+    /// Previous IAM passwords that may not be reused (CIS AWS 1.9).
+    pub password_reuse_prevention: i64,
+    /// Autoscaling CPU target, percent (baseline: "Target CPU utilization: 70%").
+    pub target_cpu_utilization: i64,
+    /// Autoscaling memory target, percent (baseline: "Target memory utilization: 75%").
+    pub target_memory_utilization: i64,
+    /// Where container images may come from: a registry host (`ghcr.io`), a domain suffix
+    /// starting with a dot (`.dkr.ecr.eu-west-1.amazonaws.com`), or a repository prefix
+    /// (`ghcr.io/acme`); empty allows any (baseline: "Amazon ECR for container image
+    /// storage", "Base image standardization").
+    pub allowed_registries: Vec<String>,
     /// Anything else, for custom policies.
     #[serde(flatten)]
     pub custom: BTreeMap<String, Value>,
@@ -133,6 +157,16 @@ impl Default for Settings {
             min_replicas: 2,
             min_tls_version: "1.2".into(),
             allowed_regions: Vec::new(),
+            environment_tag: "Environment".into(),
+            environments: vec!["dev".into(), "staging".into(), "prod".into()],
+            secret_rotation_days: 90,
+            access_key_max_age_days: 90,
+            credential_unused_days: 45,
+            min_password_length: 14,
+            password_reuse_prevention: 24,
+            target_cpu_utilization: 70,
+            target_memory_utilization: 75,
+            allowed_registries: Vec::new(),
             custom: BTreeMap::new(),
         }
     }

@@ -103,7 +103,8 @@ pub struct Finding {
     /// The values the verdict depended on, by path (`facets.kms_key`, `config.rpo_minutes`).
     pub evidence: BTreeMap<Arc<str>, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<Waiver>,
+    /// Boxed: rare, and findings are many.
+    pub waiver: Option<Box<Waiver>>,
     /// Stable identity of (policy, resource): unchanged when lines move or files are
     /// reordered.
     pub fingerprint: String,

@@ -259,12 +259,12 @@ pub fn apply(
         if let Some(i) = first_active {
             let rule = &rules[i];
             f.status = Status::Waived;
-            f.waiver = Some(Waiver {
+            f.waiver = Some(Box::new(Waiver {
                 reason: rule.reason.clone(),
                 source: rule.origin.clone(),
                 approved_by: Some(rule.approved_by.clone()),
                 expires: Some(rule.expires.to_string()),
-            });
+            }));
         }
     }
 

@@ -11,7 +11,7 @@ fn demo_scan_fails_on_findings_and_passes_with_fail_on_never() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("PLB-RDS-003"), "{text}");
-    assert!(text.contains("68 resources"), "{text}");
+    assert!(text.contains("77 resources"), "{text}");
     assert_eq!(
         code(&plumb(&["scan", "fixtures/demo", "--fail-on", "never"])),
         0
@@ -87,7 +87,7 @@ fn keep_going_reports_errors_and_scans_everything_else() {
     );
     assert!(errors[0]["line"].as_u64().is_some());
     assert_eq!(
-        report["summary"]["resources"], 2,
+        report["summary"]["resources"], 3,
         "api.yaml was still scanned"
     );
 }
@@ -140,8 +140,8 @@ fn recognises_files_by_content_and_skips_hidden_folders() {
         "hidden copies were read: {ids:?}"
     );
     assert_eq!(
-        report["summary"]["resources"], 2,
-        "only api.yaml's two objects"
+        report["summary"]["resources"], 3,
+        "only api.yaml's three objects"
     );
 }
 

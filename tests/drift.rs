@@ -107,15 +107,20 @@ fn snapshots_show_exactly_what_changed_what_broke_and_who() {
         changed[&versioning],
         (
             vec!["/attrs/versioning_configuration/0/status".into()],
-            vec!["PLB-S3-005".into()],
+            // Versioning is also what met the recovery point objective.
+            vec!["PLB-S3-005".into(), "PLB-S3-008".into()],
             vec!["PutBucketVersioning".into()],
         ),
         "the satellite's change is the one that broke versioning; the tagging call before the window is not shown"
     );
     assert_eq!(
         changed[&logs].0,
-        ["/facets/versioning"],
-        "the bucket's facet moved with its satellite"
+        [
+            "/facets/rpo_basis",
+            "/facets/rpo_minutes",
+            "/facets/versioning"
+        ],
+        "the bucket's facets (versioning, and the recovery point it gave) moved with its satellite"
     );
     let sg_change = r["changed"]
         .as_array()
@@ -170,7 +175,16 @@ fn snapshots_show_exactly_what_changed_what_broke_and_who() {
         .collect();
     assert!(new.contains(&("PLB-SG-001".into(), sg.clone())));
     assert!(new.contains(&("PLB-S3-005".into(), logs.clone())));
-    assert_eq!(r["findings"]["resolved"].as_array().unwrap().len(), 0);
+    // Only the deleted table's failures went away, with it.
+    let resolved = r["findings"]["resolved"].as_array().unwrap();
+    assert!(!resolved.is_empty());
+    for f in resolved {
+        assert_eq!(
+            f["resource"]["id"],
+            format!("{ACCOUNT}:aws_dynamodb_table:orders")
+        );
+        assert!(f["after"].is_null());
+    }
     let s = &r["summary"];
     assert_eq!(
         (

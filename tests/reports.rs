@@ -27,7 +27,7 @@ fn stable(text: &str) -> String {
         // RFC 3339 times: 2026-11-27T13:07:00Z
         while let Some(i) = line.find("Z").and_then(|z| {
             let start = z.checked_sub(19)?;
-            let candidate = &line[start..z];
+            let candidate = line.get(start..z)?;
             (candidate.len() == 19
                 && candidate.as_bytes()[10] == b'T'
                 && candidate.as_bytes()[4] == b'-')

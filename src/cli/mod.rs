@@ -45,7 +45,7 @@ pub struct Cli {
 enum Command {
     /// Scan Terraform configuration, plans and state, and Kubernetes manifests (files or
     /// directories), and live AWS with --live-aws.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Evaluate a saved inventory (from `plumb scan --save-inventory` or `plumb collect`).
     Check(CheckArgs),
     /// Snapshot live infrastructure (Kubernetes, AWS) into an inventory, for `plumb check`.
@@ -209,7 +209,7 @@ pub fn run() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Check(args) => check(args),
         Command::Collect(cmd) => collect::run(cmd),
         Command::Report(args) => render_saved(args),

@@ -48,6 +48,15 @@ pub(crate) enum PoliciesCommand {
     },
     /// Print the facet catalogue: every facet, its type, kinds and meaning.
     Facets,
+    /// Write the policy reference (Markdown): a page per policy, an index by category and by
+    /// framework, and the baseline requirement by requirement.
+    Docs {
+        /// Folder to write into (created if missing; pages already there are replaced).
+        #[arg(long, default_value = "docs/policies")]
+        out: PathBuf,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -204,6 +213,20 @@ pub(crate) fn run(cmd: PoliciesCommand) -> Result<u8> {
                     Ok(EXIT_ERROR)
                 }
             }
+        }
+        PoliciesCommand::Docs { out: dir, policies } => {
+            let config = policies.config()?;
+            let set = policies.load(&config)?;
+            let pages = crate::policy::docs::reference(&set);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+            for page in &pages {
+                let path = dir.join(&page.path);
+                std::fs::write(&path, &page.text)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+            }
+            writeln!(out, "{} pages written to {}", pages.len(), dir.display())?;
+            Ok(EXIT_OK)
         }
         PoliciesCommand::Facets => {
             for f in FACETS {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::inventory::{CollectError, CollectorRun, Inventory, Metadata, Resource};
-use crate::normalize::normalize;
+use crate::normalize::normalize_as_of;
 
 /// What collecting some paths produced.
 #[derive(Debug, Default)]
@@ -33,13 +33,19 @@ pub struct Collected {
 }
 
 impl Collected {
-    /// Normalises the resources (linking, facets) into an inventory.
-    pub fn into_inventory(mut self) -> Inventory {
-        normalize(&mut self.resources);
+    /// Normalises the resources (linking, facets) into an inventory collected now.
+    pub fn into_inventory(self) -> Inventory {
+        self.into_inventory_as_of(chrono::Utc::now())
+    }
+
+    /// As [`Collected::into_inventory`], collected at `as_of`: time-dependent facets (the
+    /// age of an access key) are computed for that instant.
+    pub fn into_inventory_as_of(mut self, as_of: chrono::DateTime<chrono::Utc>) -> Inventory {
+        normalize_as_of(&mut self.resources, as_of);
         self.runs.sort();
         self.errors.sort();
         let metadata = Metadata {
-            collected_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            collected_at: as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             collectors: self.runs,
             errors: self.errors,
             ..Metadata::default()

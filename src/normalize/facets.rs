@@ -28,7 +28,6 @@ pub struct FacetDef {
 }
 
 const S3: &str = "aws_s3_bucket";
-const SG: &str = "aws_security_group";
 const DB: &str = "aws_db_instance";
 const CLUSTER: &str = "aws_rds_cluster";
 const EBS: &str = "aws_ebs_volume";
@@ -36,6 +35,31 @@ const DDB: &str = "aws_dynamodb_table";
 const LOGS: &str = "aws_cloudwatch_log_group";
 const KMS: &str = "aws_kms_key";
 const BACKEND: &str = "terraform_backend";
+const EFS: &str = "aws_efs_file_system";
+const CACHE: &str = "aws_elasticache_replication_group";
+const SECRET: &str = "aws_secretsmanager_secret";
+const TRAIL: &str = "aws_cloudtrail";
+const CDN: &str = "aws_cloudfront_distribution";
+const WAF: &str = "aws_wafv2_web_acl";
+const ECR: &str = "aws_ecr_repository";
+const EKS: &str = "aws_eks_cluster";
+const NODES: &str = "aws_eks_node_group";
+const ASG: &str = "aws_autoscaling_group";
+const PLAN: &str = "aws_backup_plan";
+const VAULT: &str = "aws_backup_vault";
+const ROLE: &str = "aws_iam_role";
+const USER: &str = "aws_iam_user";
+const SUBNET: &str = "aws_subnet";
+const SGS: &[&str] = &["aws_security_group", "aws_default_security_group"];
+const VPCS: &[&str] = &["aws_vpc", "aws_default_vpc"];
+const LBS: &[&str] = &["aws_lb", "aws_alb"];
+const LISTENERS: &[&str] = &["aws_lb_listener", "aws_alb_listener"];
+const COMPUTE: &[&str] = &["aws_instance", "aws_launch_template"];
+const SEARCH: &[&str] = &["aws_opensearch_domain", "aws_elasticsearch_domain"];
+/// Data stores with recovery estimates.
+const STORES: &[&str] = &[S3, DB, CLUSTER, DDB, EBS, EFS, CACHE];
+/// Data stores AWS Backup can protect.
+const BACKED_UP: &[&str] = &[S3, DB, CLUSTER, DDB, EBS, EFS];
 
 /// Kubernetes kinds whose objects carry a pod template.
 pub const WORKLOADS: &[&str] = &[
@@ -49,6 +73,7 @@ pub const WORKLOADS: &[&str] = &[
 ];
 const RBAC_ROLES: &[&str] = &["k8s/Role", "k8s/ClusterRole"];
 const RBAC_BINDINGS: &[&str] = &["k8s/RoleBinding", "k8s/ClusterRoleBinding"];
+const HPA: &str = "k8s/HorizontalPodAutoscaler";
 
 /// Every facet plumb derives. Kept sorted by area, then name.
 pub const FACETS: &[FacetDef] = &[
@@ -56,16 +81,46 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "encrypted_at_rest",
         ty: "bool",
-        kinds: &[S3, DB, CLUSTER, EBS, DDB, LOGS],
+        kinds: &[
+            S3,
+            DB,
+            CLUSTER,
+            EBS,
+            DDB,
+            LOGS,
+            EFS,
+            CACHE,
+            "aws_instance",
+            "aws_launch_template",
+            "aws_opensearch_domain",
+            "aws_elasticsearch_domain",
+        ],
         doc: "Data is encrypted at rest. S3 (SSE-S3 by default since January 2023), DynamoDB and \
-              CloudWatch Logs always encrypt; RDS and EBS only when storage encryption is on.",
+              CloudWatch Logs always encrypt; RDS, EBS, EFS, ElastiCache and OpenSearch only \
+              when encryption is turned on. Instances and launch templates: every EBS block \
+              device is encrypted (unknown when a device leaves it to the AMI and the \
+              account's default encryption).",
     },
     FacetDef {
         name: "kms_key",
         ty: "string",
-        kinds: &[S3, DB, CLUSTER, EBS, DDB, LOGS],
+        kinds: &[
+            S3,
+            DB,
+            CLUSTER,
+            EBS,
+            DDB,
+            LOGS,
+            EFS,
+            CACHE,
+            SECRET,
+            TRAIL,
+            ECR,
+            "aws_opensearch_domain",
+            "aws_elasticsearch_domain",
+        ],
         doc: "The customer-managed KMS key (id, ARN or alias) encrypting the data; empty when an \
-              AWS-owned or AWS-managed key is used.",
+              AWS-owned or AWS-managed key is used (or, for a trail, no KMS encryption).",
     },
     FacetDef {
         name: "sse_algorithm",
@@ -77,9 +132,37 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "encrypted_in_transit",
         ty: "bool",
-        kinds: &[S3],
-        doc: "Plain-HTTP access is refused: the bucket policy denies requests where \
-              `aws:SecureTransport` is false.",
+        kinds: &[
+            S3,
+            CACHE,
+            "aws_opensearch_domain",
+            "aws_elasticsearch_domain",
+        ],
+        doc: "Plain-text connections are refused. S3: the bucket policy denies requests where \
+              `aws:SecureTransport` is false. ElastiCache: in-transit encryption is on. \
+              OpenSearch: the domain enforces HTTPS.",
+    },
+    FacetDef {
+        name: "min_tls_version",
+        ty: "string",
+        kinds: &[
+            "aws_lb_listener",
+            "aws_alb_listener",
+            CDN,
+            "aws_opensearch_domain",
+            "aws_elasticsearch_domain",
+        ],
+        doc: "Oldest TLS version clients may use, as `1.0` / `1.1` / `1.2` / `1.3` (`0` for \
+              SSLv3), from the listener's ELB security policy, the distribution's viewer \
+              `minimum_protocol_version` (TLSv1 with CloudFront's default certificate), or the \
+              domain's TLS policy. Empty for a listener that is not HTTPS/TLS, or a policy \
+              name plumb does not know.",
+    },
+    FacetDef {
+        name: "node_to_node_encryption",
+        ty: "bool",
+        kinds: SEARCH,
+        doc: "Traffic between the domain's nodes is encrypted.",
     },
     FacetDef {
         name: "key_rotation",
@@ -100,14 +183,67 @@ pub const FACETS: &[FacetDef] = &[
         kinds: &[KMS],
         doc: "Waiting period before a scheduled key deletion completes (7 to 30; AWS default 30).",
     },
+    FacetDef {
+        name: "enabled",
+        ty: "bool",
+        kinds: &[
+            "aws_ebs_encryption_by_default",
+            "aws_guardduty_detector",
+            "aws_config_configuration_recorder",
+        ],
+        doc: "The account-level feature is on: EBS encryption by default (the resource's \
+              `enabled`, default true), the GuardDuty detector (`enable`, default true), the \
+              AWS Config recorder is recording (its `aws_config_configuration_recorder_status`).",
+    },
+    FacetDef {
+        name: "secrets_encryption",
+        ty: "bool",
+        kinds: &[EKS],
+        doc: "Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key \
+              (`encryption_config` covering `secrets`).",
+    },
+    FacetDef {
+        name: "protocol",
+        ty: "string",
+        kinds: LISTENERS,
+        doc: "Listener protocol, upper-case (`HTTP`, the default for Application Load \
+              Balancers; `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`).",
+    },
+    FacetDef {
+        name: "ssl_policy",
+        ty: "string",
+        kinds: LISTENERS,
+        doc: "The ELB security policy of an HTTPS or TLS listener.",
+    },
+    FacetDef {
+        name: "redirects_to_https",
+        ty: "bool",
+        kinds: LISTENERS,
+        doc: "The listener's default action redirects to HTTPS.",
+    },
+    FacetDef {
+        name: "viewer_https_only",
+        ty: "bool",
+        kinds: &[CDN],
+        doc: "Every cache behaviour refuses plain HTTP from viewers (`redirect-to-https` or \
+              `https-only`).",
+    },
+    FacetDef {
+        name: "origin_https_only",
+        ty: "bool",
+        kinds: &[CDN],
+        doc: "Every custom origin is reached over HTTPS only (`https-only`, or `match-viewer` \
+              with HTTPS-only viewers) with no protocol older than TLS 1.2. S3 origins always \
+              use HTTPS.",
+    },
     // --- network
     FacetDef {
         name: "publicly_accessible",
         ty: "bool",
         kinds: &[S3, DB],
-        doc: "Reachable from the internet. S3: the bucket's public access block is not fully on \
-              (new buckets block public access by default since April 2023), or its ACL grants \
-              public access. RDS: the instance has a public address.",
+        doc: "Reachable from the internet. S3: the bucket's ACL or policy grants public access \
+              that its public access block does not stop. RDS: the instance has a public \
+              address.",
     },
     FacetDef {
         name: "public_access_block",
@@ -116,23 +252,128 @@ pub const FACETS: &[FacetDef] = &[
         doc: "All four S3 Block Public Access settings are on for the bucket.",
     },
     FacetDef {
+        name: "public_policy",
+        ty: "bool",
+        kinds: &[KMS, SECRET, ECR],
+        doc: "The resource policy allows any principal (`Principal: \"*\"`) without a \
+              condition narrowing it.",
+    },
+    FacetDef {
         name: "open_ingress",
         ty: "list<port_range>",
-        kinds: &[SG],
-        doc: "Ingress rules open to the whole internet (0.0.0.0/0 or ::/0), each \
-              `{protocol, from_port, to_port, cidr}`; protocol `-1` (all) spans ports 0-65535.",
+        kinds: &[
+            "aws_security_group",
+            "aws_default_security_group",
+            "aws_network_acl",
+            "aws_default_network_acl",
+        ],
+        doc: "Ingress open to the whole internet (0.0.0.0/0 or ::/0), each \
+              `{protocol, from_port, to_port, cidr}`; protocol `-1` (all) spans ports 0-65535. \
+              Network ACLs: allow rules, minus the ranges a lower-numbered deny rule takes.",
     },
     FacetDef {
         name: "unrestricted_egress",
         ty: "bool",
-        kinds: &[SG],
+        kinds: SGS,
         doc: "An egress rule allows all protocols to 0.0.0.0/0 or ::/0.",
     },
     FacetDef {
         name: "rule_count",
         ty: "int",
-        kinds: &[SG],
-        doc: "Number of ingress and egress rules, inline and from separate rule resources.",
+        kinds: &["aws_security_group", "aws_default_security_group", WAF],
+        doc: "Number of rules: a security group's ingress and egress rules, inline and from \
+              separate rule resources; a web ACL's rules.",
+    },
+    FacetDef {
+        name: "flow_logs",
+        ty: "bool",
+        kinds: VPCS,
+        doc: "An `aws_flow_log` captures the VPC's traffic.",
+    },
+    FacetDef {
+        name: "public_ip_on_launch",
+        ty: "bool",
+        kinds: &[SUBNET],
+        doc: "Instances launched in the subnet get a public IPv4 address \
+              (`map_public_ip_on_launch`, default false).",
+    },
+    FacetDef {
+        name: "public_ip",
+        ty: "bool",
+        kinds: COMPUTE,
+        doc: "The instance (or a network interface of the template) asks for a public IPv4 \
+              address. Unset means no request; the subnet may still assign one.",
+    },
+    FacetDef {
+        name: "imdsv2_required",
+        ty: "bool",
+        kinds: COMPUTE,
+        doc: "Instance metadata requires IMDSv2 session tokens (`http_tokens = required`) or is \
+              turned off. The provider's default is `optional`.",
+    },
+    FacetDef {
+        name: "internal",
+        ty: "bool",
+        kinds: LBS,
+        doc: "The load balancer is internal (no public addresses).",
+    },
+    FacetDef {
+        name: "load_balancer_type",
+        ty: "string",
+        kinds: LBS,
+        doc: "`application` (the default), `network` or `gateway`.",
+    },
+    FacetDef {
+        name: "drops_invalid_headers",
+        ty: "bool",
+        kinds: LBS,
+        doc: "The load balancer drops HTTP headers with invalid names.",
+    },
+    FacetDef {
+        name: "waf",
+        ty: "bool",
+        kinds: &["aws_lb", "aws_alb", CDN],
+        doc: "A WAF web ACL protects it: an `aws_wafv2_web_acl_association` naming the load \
+              balancer, or the distribution's `web_acl_id`.",
+    },
+    FacetDef {
+        name: "rate_limited",
+        ty: "bool",
+        kinds: &[WAF],
+        doc: "A rule of the web ACL is a rate-based statement.",
+    },
+    FacetDef {
+        name: "managed_rule_groups",
+        ty: "list<string>",
+        kinds: &[WAF],
+        doc: "Managed rule groups the web ACL applies (not overridden to count), as \
+              `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`).",
+    },
+    FacetDef {
+        name: "public_endpoint",
+        ty: "bool",
+        kinds: &[EKS],
+        doc: "The Kubernetes API endpoint is reachable from the whole internet (public access \
+              on, and its CIDRs include 0.0.0.0/0, the default).",
+    },
+    FacetDef {
+        name: "private_endpoint",
+        ty: "bool",
+        kinds: &[EKS],
+        doc: "The Kubernetes API endpoint is reachable from inside the VPC.",
+    },
+    FacetDef {
+        name: "ssh_from_internet",
+        ty: "bool",
+        kinds: &[NODES],
+        doc: "Remote access gives an SSH key without source security groups, which opens \
+              port 22 to 0.0.0.0/0.",
+    },
+    FacetDef {
+        name: "in_vpc",
+        ty: "bool",
+        kinds: SEARCH,
+        doc: "The domain lives in a VPC (no public endpoint).",
     },
     // --- retention
     FacetDef {
@@ -172,12 +413,44 @@ pub const FACETS: &[FacetDef] = &[
         kinds: &[LOGS],
         doc: "Days log events are kept; 0 means they never expire (CloudWatch's own convention).",
     },
+    FacetDef {
+        name: "subscription_filters",
+        ty: "int",
+        kinds: &[LOGS],
+        doc: "Subscription filters streaming the log group elsewhere (an archive, a SIEM).",
+    },
+    FacetDef {
+        name: "lifecycle_policy",
+        ty: "bool",
+        kinds: &[ECR],
+        doc: "A lifecycle policy expires old images.",
+    },
+    FacetDef {
+        name: "immutable_tags",
+        ty: "bool",
+        kinds: &[ECR],
+        doc: "Image tags cannot be overwritten (`IMMUTABLE`, or `IMMUTABLE_WITH_EXCLUSION`).",
+    },
+    FacetDef {
+        name: "rotation",
+        ty: "bool",
+        kinds: &[SECRET],
+        doc: "Automatic rotation is configured (an `aws_secretsmanager_secret_rotation`).",
+    },
+    FacetDef {
+        name: "rotation_days",
+        ty: "int",
+        kinds: &[SECRET],
+        doc: "Longest time between rotations, days (`automatically_after_days`, or the gap a \
+              `schedule_expression` allows); 0 when rotation is off.",
+    },
     // --- backup and continuity
     FacetDef {
         name: "backup_retention_days",
         ty: "int",
-        kinds: &[DB, CLUSTER],
-        doc: "Days automated backups are kept; 0 means automated backups are off.",
+        kinds: &[DB, CLUSTER, CACHE],
+        doc: "Days automated backups (ElastiCache: daily snapshots) are kept; 0 means they are \
+              off.",
     },
     FacetDef {
         name: "point_in_time_recovery",
@@ -189,28 +462,147 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "multi_az",
         ty: "bool",
-        kinds: &[DB, CLUSTER],
-        doc: "A standby or reader in another availability zone can take over (RDS Multi-AZ; an \
-              Aurora cluster with at least two instances).",
+        kinds: &[DB, CLUSTER, CACHE],
+        doc: "A standby or replica in another availability zone takes over automatically (RDS \
+              Multi-AZ; an Aurora cluster with at least two instances; an ElastiCache \
+              replication group with Multi-AZ, automatic failover and a replica).",
     },
     FacetDef {
         name: "cross_region_copy",
         ty: "bool",
-        kinds: &[S3, DB, CLUSTER, DDB],
+        kinds: &[S3, DB, CLUSTER, DDB, EFS, CACHE, PLAN],
         doc: "A copy is kept in another region: S3 replication, RDS cross-region automated \
-              backups or read replica, Aurora global database, DynamoDB global table replica.",
+              backups, Aurora global database or cross-region replica, DynamoDB global table, \
+              EFS replication, ElastiCache global datastore, or an AWS Backup rule (of a plan \
+              covering the resource) copying to a vault in another region. Unknown when a copy's \
+              destination region is.",
     },
     FacetDef {
         name: "deletion_protection",
         ty: "bool",
-        kinds: &[DB, CLUSTER, DDB],
+        kinds: &[DB, CLUSTER, DDB, "aws_lb", "aws_alb"],
         doc: "The resource cannot be deleted until deletion protection is turned off.",
+    },
+    FacetDef {
+        name: "rpo_minutes",
+        ty: "int",
+        kinds: STORES,
+        doc: "Estimated recovery point objective: the most recent writes, in minutes, that can \
+              be lost (point-in-time recovery about 5, versioning 0, daily snapshots 1440). -1: \
+              nothing to recover from. How each estimate is made is documented in \
+              `src/normalize/continuity.rs` and stated in `rpo_basis`.",
+    },
+    FacetDef {
+        name: "rpo_basis",
+        ty: "string",
+        kinds: STORES,
+        doc: "What `rpo_minutes` rests on (\"point-in-time recovery from automated backups kept \
+              7 days\").",
+    },
+    FacetDef {
+        name: "rto_minutes",
+        ty: "int",
+        kinds: STORES,
+        doc: "Estimated recovery time objective: minutes the store is unavailable when the \
+              infrastructure under it fails (a Multi-AZ failover about 2, a restore from backup \
+              more, growing with size). -1: it cannot be brought back.",
+    },
+    FacetDef {
+        name: "rto_basis",
+        ty: "string",
+        kinds: STORES,
+        doc: "What `rto_minutes` rests on.",
+    },
+    FacetDef {
+        name: "backup_plans",
+        ty: "list<string>",
+        kinds: BACKED_UP,
+        doc: "AWS Backup plans (through their selections, by ARN or tag) and, for EBS, Data \
+              Lifecycle Manager policies (by target tags) covering the resource.",
+    },
+    FacetDef {
+        name: "region",
+        ty: "string",
+        kinds: &[S3, DB, CLUSTER, DDB, EBS, EFS, CACHE, PLAN],
+        doc: "The region the resource lives in: the live source's region, the `region` \
+              attribute or the ARN's. Unknown in a plan until the ARN is.",
+    },
+    FacetDef {
+        name: "global_table",
+        ty: "bool",
+        kinds: &[DDB],
+        doc: "The table has replicas in other regions (global table).",
+    },
+    FacetDef {
+        name: "autoscaling",
+        ty: "bool",
+        kinds: &[DDB],
+        doc: "Capacity follows demand: on-demand billing (`PAY_PER_REQUEST`), or an Application \
+              Auto Scaling target on the table.",
+    },
+    FacetDef {
+        name: "one_zone",
+        ty: "bool",
+        kinds: &[EFS],
+        doc: "An EFS One Zone file system, stored in a single Availability Zone.",
+    },
+    FacetDef {
+        name: "automatic_backups",
+        ty: "bool",
+        kinds: &[EFS],
+        doc: "EFS automatic daily backups are on (an `aws_efs_backup_policy`; the API turns \
+              them on by default for One Zone file systems only).",
+    },
+    FacetDef {
+        name: "automatic_failover",
+        ty: "bool",
+        kinds: &[CACHE],
+        doc: "A replica is promoted automatically when the primary fails.",
+    },
+    FacetDef {
+        name: "replica",
+        ty: "bool",
+        kinds: &[DB],
+        doc: "The instance is a read replica of another (`replicate_source_db`).",
+    },
+    FacetDef {
+        name: "managed_master_password",
+        ty: "bool",
+        kinds: &[DB, CLUSTER],
+        doc: "RDS keeps the master user password in Secrets Manager \
+              (`manage_master_user_password`), instead of a password in the configuration.",
+    },
+    FacetDef {
+        name: "storage_gb",
+        ty: "int",
+        kinds: &[DB],
+        doc: "Allocated storage, GiB (unknown for replicas and restores, which inherit it).",
+    },
+    FacetDef {
+        name: "auto_minor_version_upgrade",
+        ty: "bool",
+        kinds: &[DB, CLUSTER, CACHE],
+        doc: "Minor engine versions (security patches) are applied automatically in the \
+              maintenance window (the default). A cluster has it when every instance does.",
+    },
+    FacetDef {
+        name: "performance_insights",
+        ty: "bool",
+        kinds: &[DB, CLUSTER],
+        doc: "Performance Insights is on (for a cluster: on every instance).",
+    },
+    FacetDef {
+        name: "monitoring_interval",
+        ty: "int",
+        kinds: &[DB, CLUSTER],
+        doc: "Enhanced Monitoring interval in seconds; 0 when off (for a cluster: the lowest of \
+              its instances).",
     },
     FacetDef {
         name: "engine",
         ty: "string",
-        kinds: &[DB, CLUSTER],
-        doc: "Database engine (`postgres`, `aurora-postgresql`, `mysql`, ...).",
+        kinds: &[DB, CLUSTER, CACHE],
+        doc: "Database engine (`postgres`, `aurora-postgresql`, `mysql`, `redis`, `valkey`, ...).",
     },
     FacetDef {
         name: "iam_auth",
@@ -230,12 +622,336 @@ pub const FACETS: &[FacetDef] = &[
         kinds: &[EBS],
         doc: "EBS volume type (`gp3`, `io2`, ...).",
     },
+    FacetDef {
+        name: "rules",
+        ty: "list<backup_rule>",
+        kinds: &[PLAN],
+        doc: "The plan's rules, each `{name, frequency_minutes` (longest gap between two runs; \
+              a rule without a schedule runs daily), `retention_days` (0: kept until deleted), \
+              `continuous, copies` (destination vaults), `copy_regions}`.",
+    },
+    FacetDef {
+        name: "selections",
+        ty: "int",
+        kinds: &[PLAN],
+        doc: "Backup selections assigning resources to the plan.",
+    },
+    FacetDef {
+        name: "locked",
+        ty: "bool",
+        kinds: &[VAULT],
+        doc: "AWS Backup Vault Lock protects the vault's recovery points from deletion.",
+    },
+    FacetDef {
+        name: "lock_min_retention_days",
+        ty: "int",
+        kinds: &[VAULT],
+        doc: "Shortest retention the vault lock enforces, days (0 when none).",
+    },
+    FacetDef {
+        name: "lock_compliance_mode",
+        ty: "bool",
+        kinds: &[VAULT],
+        doc: "The lock is in compliance mode (`changeable_for_days` set): once the grace time \
+              ends, nobody can remove it.",
+    },
+    FacetDef {
+        name: "min_size",
+        ty: "int",
+        kinds: &[ASG, NODES],
+        doc: "Fewest instances (nodes) the group keeps.",
+    },
+    FacetDef {
+        name: "max_size",
+        ty: "int",
+        kinds: &[ASG, NODES],
+        doc: "Most instances (nodes) the group scales to.",
+    },
+    FacetDef {
+        name: "zones",
+        ty: "int",
+        kinds: &[ASG],
+        doc: "Availability Zones (or subnets) the group launches into.",
+    },
+    FacetDef {
+        name: "subnets",
+        ty: "int",
+        kinds: &[NODES],
+        doc: "Subnets the node group launches into.",
+    },
+    FacetDef {
+        name: "health_check_type",
+        ty: "string",
+        kinds: &[ASG],
+        doc: "`EC2` (the default: instance status checks) or `ELB` (the load balancer's health \
+              checks too).",
+    },
+    FacetDef {
+        name: "health_check_grace_period",
+        ty: "int",
+        kinds: &[ASG],
+        doc: "Seconds a new instance is given before health checks count (default 300).",
+    },
+    FacetDef {
+        name: "load_balanced",
+        ty: "bool",
+        kinds: &[ASG],
+        doc: "The group registers its instances with a load balancer or target group.",
+    },
+    FacetDef {
+        name: "failover",
+        ty: "bool",
+        kinds: &["aws_route53_record"],
+        doc: "The record uses a failover routing policy.",
+    },
+    FacetDef {
+        name: "health_check",
+        ty: "bool",
+        kinds: &["aws_route53_record"],
+        doc: "The record's health is checked: a `health_check_id`, or an alias evaluating its \
+              target's health.",
+    },
+    // --- tagging
+    FacetDef {
+        name: "propagated_tags",
+        ty: "list<string>",
+        kinds: &[ASG],
+        doc: "Tag keys the group copies to the instances it launches (`propagate_at_launch`).",
+    },
     // --- audit
     FacetDef {
         name: "access_logging",
         ty: "bool",
+        kinds: &[S3, "aws_lb", "aws_alb", CDN],
+        doc: "Access logs are delivered (S3 server access logging; load balancer access logs; \
+              CloudFront standard logging).",
+    },
+    FacetDef {
+        name: "log_sources",
+        ty: "list<string>",
         kinds: &[S3],
-        doc: "Server access logging is delivered to a target bucket.",
+        doc: "Logs the bucket receives, from known evidence only: `cloudtrail` (a trail delivers \
+              to it, or its policy lets CloudTrail write), `elb` (its policy lets Elastic Load \
+              Balancing write access logs), `s3-access-logs` (its policy lets S3 server access \
+              logging write, or its ACL is `log-delivery-write`), `log-delivery` (its policy \
+              lets the vended-log service write: VPC flow logs, NLB, WAF). Empty when none is \
+              known.",
+    },
+    FacetDef {
+        name: "multi_region_trail",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "The trail records events in every region.",
+    },
+    FacetDef {
+        name: "log_file_validation",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "Digest files let anyone prove a log file was not changed after delivery.",
+    },
+    FacetDef {
+        name: "logging",
+        ty: "bool",
+        kinds: &[TRAIL, WAF],
+        doc: "Logs are being delivered. Trail: live status (`is_logging`) or `enable_logging` \
+              (default true). Web ACL: an `aws_wafv2_web_acl_logging_configuration` exists.",
+    },
+    FacetDef {
+        name: "cloudwatch_logs",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "The trail also delivers to a CloudWatch Logs group (for metric filters and alarms).",
+    },
+    FacetDef {
+        name: "management_events",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "The trail records read and write management events (the default without event \
+              selectors).",
+    },
+    FacetDef {
+        name: "s3_object_reads",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "The trail records S3 object-level read events (data events).",
+    },
+    FacetDef {
+        name: "s3_object_writes",
+        ty: "bool",
+        kinds: &[TRAIL],
+        doc: "The trail records S3 object-level write events (data events).",
+    },
+    FacetDef {
+        name: "bucket",
+        ty: "string",
+        kinds: &[TRAIL],
+        doc: "The S3 bucket the trail delivers to.",
+    },
+    FacetDef {
+        name: "log_types",
+        ty: "list<string>",
+        kinds: &[EKS],
+        doc: "Control-plane logs sent to CloudWatch Logs (`api`, `audit`, `authenticator`, \
+              `controllerManager`, `scheduler`).",
+    },
+    FacetDef {
+        name: "audit_logging",
+        ty: "bool",
+        kinds: SEARCH,
+        doc: "The domain publishes audit logs to CloudWatch Logs.",
+    },
+    FacetDef {
+        name: "records_all_resources",
+        ty: "bool",
+        kinds: &["aws_config_configuration_recorder"],
+        doc: "The recorder records every supported resource type, global ones (IAM) included.",
+    },
+    FacetDef {
+        name: "origin_failover",
+        ty: "bool",
+        kinds: &[CDN],
+        doc: "An origin group fails over to a secondary origin.",
+    },
+    FacetDef {
+        name: "scan_on_push",
+        ty: "bool",
+        kinds: &[ECR],
+        doc: "Images are scanned for vulnerabilities when pushed (the repository's own setting; \
+              registry-level enhanced scanning is configured elsewhere).",
+    },
+    // --- iam
+    FacetDef {
+        name: "admin_access",
+        ty: "bool",
+        kinds: &[
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_iam_group_policy",
+            ROLE,
+            USER,
+            "aws_iam_group",
+        ],
+        doc: "Full administrative access: a statement allowing `*` on `*`, or the AWS managed \
+              `AdministratorAccess` policy attached.",
+    },
+    FacetDef {
+        name: "service_wildcards",
+        ty: "list<string>",
+        kinds: &[
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_iam_group_policy",
+            ROLE,
+        ],
+        doc: "Allowed actions naming every action of a service (`s3:*`) or everything (`*`), and \
+              `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies.",
+    },
+    FacetDef {
+        name: "pass_role_any",
+        ty: "bool",
+        kinds: &[
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_iam_group_policy",
+            ROLE,
+        ],
+        doc: "`iam:PassRole` is allowed on every role (`Resource: \"*\"`).",
+    },
+    FacetDef {
+        name: "secret_reads_any",
+        ty: "list<string>",
+        kinds: &[
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_iam_group_policy",
+            ROLE,
+        ],
+        doc: "Secret-reading actions allowed on every resource: \
+              `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`.",
+    },
+    FacetDef {
+        name: "trust_anyone",
+        ty: "bool",
+        kinds: &[ROLE],
+        doc: "The trust policy lets any principal assume the role, with no condition.",
+    },
+    FacetDef {
+        name: "attached_policies",
+        ty: "int",
+        kinds: &[USER],
+        doc: "Policies attached to the user directly (inline or managed), not through a group.",
+    },
+    FacetDef {
+        name: "credential_report",
+        ty: "bool",
+        kinds: &[USER],
+        doc: "Credential facts are known (a live inventory). From Terraform they are not, and \
+              the credential facets below stay null.",
+    },
+    FacetDef {
+        name: "console_access",
+        ty: "bool",
+        kinds: &[USER],
+        doc: "The user has a console password.",
+    },
+    FacetDef {
+        name: "mfa_enabled",
+        ty: "bool",
+        kinds: &[USER],
+        doc: "The user has an MFA device.",
+    },
+    FacetDef {
+        name: "active_access_keys",
+        ty: "int",
+        kinds: &[USER],
+        doc: "Active access keys.",
+    },
+    FacetDef {
+        name: "oldest_active_key_days",
+        ty: "int",
+        kinds: &[USER],
+        doc: "Age of the oldest active access key, days, as of collection.",
+    },
+    FacetDef {
+        name: "unused_credential_days",
+        ty: "int",
+        kinds: &[USER],
+        doc: "Days the stalest active credential (console password or access key) has gone \
+              unused, as of collection (since creation when never used).",
+    },
+    FacetDef {
+        name: "minimum_password_length",
+        ty: "int",
+        kinds: &["aws_iam_account_password_policy"],
+        doc: "Shortest password allowed (IAM's default 6).",
+    },
+    FacetDef {
+        name: "password_reuse_prevention",
+        ty: "int",
+        kinds: &["aws_iam_account_password_policy"],
+        doc: "Previous passwords that cannot be reused (0: none).",
+    },
+    FacetDef {
+        name: "requires_complexity",
+        ty: "bool",
+        kinds: &["aws_iam_account_password_policy"],
+        doc: "Passwords need lower- and upper-case letters, numbers and symbols.",
+    },
+    FacetDef {
+        name: "root_access_keys",
+        ty: "bool",
+        kinds: &["aws_account"],
+        doc: "The root user has access keys (live inventories only).",
+    },
+    FacetDef {
+        name: "root_mfa",
+        ty: "bool",
+        kinds: &["aws_account"],
+        doc: "The root user has MFA (live inventories only).",
     },
     // --- kubernetes workloads
     FacetDef {
@@ -244,11 +960,14 @@ pub const FACETS: &[FacetDef] = &[
         kinds: WORKLOADS,
         doc: "Every container of the pod template, init containers included, each: `name`, \
               `init` (bool), `image`, `image_tag` (empty when none), `image_digest` (empty when \
-              not pinned), `privileged`, `allow_privilege_escalation` (true unless set false), \
+              not pinned), `registry` (the image's registry host, `docker.io` by default), \
+              `privileged`, `allow_privilege_escalation` (true unless set false), \
               `run_as_non_root` (effective, from the container or the pod), `read_only_root_fs`, \
-              `capabilities_added` (list), `drops_all_capabilities`, `limits` and `requests` \
-              (maps with `cpu` / `memory`, empty when unset), `liveness_probe`, \
-              `readiness_probe` (bool).",
+              `capabilities_added` (list), `drops_all_capabilities`, `seccomp` (effective \
+              profile type: `RuntimeDefault`, `Localhost`, `Unconfined`, or empty when unset), \
+              `ports` (the container ports it declares), `host_ports` (list), `secret_env` (reads a Secret into an environment variable), \
+              `limits` and `requests` (maps with `cpu` / `memory`, empty when unset), \
+              `liveness_probe`, `readiness_probe` (bool).",
     },
     FacetDef {
         name: "host_network",
@@ -277,8 +996,16 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "replicas",
         ty: "int",
-        kinds: &["k8s/Deployment", "k8s/StatefulSet", "k8s/ReplicaSet"],
-        doc: "Desired replicas (Kubernetes defaults an omitted count to 1).",
+        kinds: &["k8s/Deployment", "k8s/StatefulSet", "k8s/ReplicaSet", CACHE],
+        doc: "Workloads: the fewest replicas that run: the HorizontalPodAutoscaler's \
+              `minReplicas` when one targets the workload, else `spec.replicas` (Kubernetes \
+              defaults an omitted count to 1). ElastiCache: read replicas per shard.",
+    },
+    FacetDef {
+        name: "strategy",
+        ty: "string",
+        kinds: &["k8s/Deployment"],
+        doc: "Rollout strategy: `RollingUpdate` (the default) or `Recreate`.",
     },
     FacetDef {
         name: "namespace",
@@ -295,8 +1022,17 @@ pub const FACETS: &[FacetDef] = &[
             "k8s/RoleBinding",
             "k8s/NetworkPolicy",
             "k8s/Service",
+            HPA,
+            "k8s/PeerAuthentication",
         ],
         doc: "The object's namespace (`default` when a manifest names none).",
+    },
+    FacetDef {
+        name: "namespace_declared",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The object names its namespace. A manifest without one lands wherever it is \
+              applied (`kubectl -n`, Kustomize, Helm), which the manifest cannot tell.",
     },
     FacetDef {
         name: "service_account",
@@ -309,6 +1045,31 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: WORKLOADS,
         doc: "The service account token is mounted into the pods (Kubernetes' default is yes).",
+    },
+    FacetDef {
+        name: "min_replicas",
+        ty: "int",
+        kinds: &[HPA],
+        doc: "Fewest replicas the autoscaler keeps (default 1).",
+    },
+    FacetDef {
+        name: "max_replicas",
+        ty: "int",
+        kinds: &[HPA],
+        doc: "Most replicas the autoscaler scales to.",
+    },
+    FacetDef {
+        name: "cpu_target",
+        ty: "int",
+        kinds: &[HPA],
+        doc: "Target average CPU utilisation, percent; 0 when the autoscaler does not scale on \
+              CPU utilisation.",
+    },
+    FacetDef {
+        name: "memory_target",
+        ty: "int",
+        kinds: &[HPA],
+        doc: "Target average memory utilisation, percent; 0 when not scaling on it.",
     },
     // --- kubernetes namespaces
     FacetDef {
@@ -362,8 +1123,15 @@ pub const FACETS: &[FacetDef] = &[
         name: "can_escalate",
         ty: "bool",
         kinds: RBAC_ROLES,
-        doc: "A rule grants `bind`, `escalate` or `impersonate`, or creates pods in any \
-              namespace it covers through a wildcard.",
+        doc: "A rule grants `bind`, `escalate` or `impersonate`, or every verb on every \
+              resource.",
+    },
+    FacetDef {
+        name: "creates_pods",
+        ty: "bool",
+        kinds: RBAC_ROLES,
+        doc: "A rule grants `create` on pods, or on a workload kind that creates pods \
+              (deployments, jobs, ...), directly or through a wildcard.",
     },
     FacetDef {
         name: "role_ref",
@@ -397,6 +1165,13 @@ pub const FACETS: &[FacetDef] = &[
         doc: "Has an ingress rule without `from` (any source).",
     },
     FacetDef {
+        name: "mtls_mode",
+        ty: "string",
+        kinds: &["k8s/PeerAuthentication"],
+        doc: "Istio mutual TLS: the weakest mode the object sets for the workload or a port \
+              (`DISABLE`, `PERMISSIVE`, `STRICT`; `UNSET` inherits the namespace's or mesh's).",
+    },
+    FacetDef {
         name: "service_type",
         ty: "string",
         kinds: &["k8s/Service"],
@@ -407,6 +1182,18 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: &["k8s/Service"],
         doc: "A LoadBalancer service annotated to get an internal (VPC-only) load balancer.",
+    },
+    FacetDef {
+        name: "ports",
+        ty: "list<int>",
+        kinds: &["k8s/Service"],
+        doc: "The service's ports.",
+    },
+    FacetDef {
+        name: "source_ranges",
+        ty: "list<string>",
+        kinds: &["k8s/Service"],
+        doc: "`loadBalancerSourceRanges`: the client CIDRs a load balancer admits (empty: any).",
     },
     // --- terraform
     FacetDef {

@@ -16,6 +16,8 @@ pub(super) fn deriver(kind: &str) -> Option<Deriver> {
         "k8s/RoleBinding" | "k8s/ClusterRoleBinding" => binding,
         "k8s/NetworkPolicy" => network_policy,
         "k8s/Service" => service,
+        "k8s/HorizontalPodAutoscaler" => autoscaler,
+        "k8s/PeerAuthentication" => peer_authentication,
         _ => return None,
     })
 }
@@ -49,6 +51,23 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     let pod_security = spec.get("securityContext");
 
     let mut containers = Vec::new();
+    // The pod's seccomp profile: the field, or the annotation older manifests use.
+    let annotations = match d.r.kind.as_str() {
+        "k8s/Pod" => obj.pointer("/metadata/annotations"),
+        "k8s/CronJob" => obj.pointer("/spec/jobTemplate/spec/template/metadata/annotations"),
+        _ => obj.pointer("/spec/template/metadata/annotations"),
+    };
+    let annotated = |name: &str| {
+        annotations
+            .and_then(|a| a.get(name))
+            .and_then(Value::as_str)
+            .map(seccomp_annotation)
+    };
+    let pod_seccomp = pod_security
+        .and_then(|s| s.pointer("/seccompProfile/type"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| annotated("seccomp.security.alpha.kubernetes.io/pod"));
     for (list, init) in [("initContainers", true), ("containers", false)] {
         for c in spec
             .get(list)
@@ -56,7 +75,19 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
             .into_iter()
             .flatten()
         {
-            containers.push(container(c, init, pod_security));
+            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let seccomp = c
+                .pointer("/securityContext/seccompProfile/type")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| {
+                    annotated(&format!(
+                        "container.seccomp.security.alpha.kubernetes.io/{name}"
+                    ))
+                })
+                .or_else(|| pod_seccomp.clone())
+                .unwrap_or_default();
+            containers.push(container(c, init, pod_security, &seccomp));
         }
     }
     f.set("containers", Some(Value::Array(containers)));
@@ -75,13 +106,41 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
         d.r.kind.as_str(),
         "k8s/Deployment" | "k8s/StatefulSet" | "k8s/ReplicaSet"
     ) {
-        let replicas = match obj.pointer("/spec/replicas") {
-            None | Some(Value::Null) => Some(1),
-            Some(v) => v.as_i64(),
+        // An autoscaler targeting the workload owns its replica count: its minReplicas
+        // (default 1) is what runs at the least.
+        let replicas = match d.one("k8s/HorizontalPodAutoscaler") {
+            Some(hpa) => Some(
+                hpa.attrs
+                    .pointer("/spec/minReplicas")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1),
+            ),
+            None => match obj.pointer("/spec/replicas") {
+                None | Some(Value::Null) => Some(1),
+                Some(v) => v.as_i64(),
+            },
         };
         f.set("replicas", replicas);
     }
+    if d.r.kind == "k8s/Deployment" {
+        f.set(
+            "strategy",
+            Some(
+                obj.pointer("/spec/strategy/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("RollingUpdate"),
+            ),
+        );
+    }
     f.set("namespace", Some(namespace_of(obj)));
+    f.set(
+        "namespace_declared",
+        Some(
+            obj.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .is_some_and(|ns| !ns.is_empty()),
+        ),
+    );
     let account = spec
         .get("serviceAccountName")
         .or_else(|| spec.get("serviceAccount"))
@@ -98,7 +157,28 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
 }
 
-fn container(c: &Value, init: bool, pod_security: Option<&Value>) -> Value {
+/// `runtime/default` and `docker/default` annotations mean the runtime's default profile.
+fn seccomp_annotation(value: &str) -> String {
+    match value {
+        "runtime/default" | "docker/default" => "RuntimeDefault".into(),
+        "unconfined" => "Unconfined".into(),
+        v if v.starts_with("localhost/") => "Localhost".into(),
+        v => v.to_string(),
+    }
+}
+
+/// The registry host of an image reference: the first path segment when it looks like a
+/// host (has a dot or a port, or is `localhost`), else Docker Hub.
+pub fn image_registry(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first
+        }
+        _ => "docker.io",
+    }
+}
+
+fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str) -> Value {
     let sc = c.get("securityContext");
     let setting = |name: &str| {
         sc.and_then(|s| s.get(name))
@@ -139,12 +219,39 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>) -> Value {
             .collect()
     };
     let privileged = truthy(sc.and_then(|s| s.get("privileged")));
+    let ports: Vec<i64> = c
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("containerPort").and_then(Value::as_i64))
+        .collect();
+    let host_ports: Vec<i64> = c
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("hostPort").and_then(Value::as_i64))
+        .filter(|p| *p > 0)
+        .collect();
+    let secret_env = c
+        .get("env")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|e| e.pointer("/valueFrom/secretKeyRef").is_some())
+        || c.get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|e| e.get("secretRef").is_some());
     json!({
         "name": c.get("name").and_then(Value::as_str).unwrap_or(""),
         "init": init,
         "image": image,
         "image_tag": tag,
         "image_digest": digest,
+        "registry": image_registry(image),
         "privileged": privileged,
         // Privileged containers and CAP_SYS_ADMIN always allow escalation.
         "allow_privilege_escalation": privileged
@@ -153,6 +260,10 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>) -> Value {
         "read_only_root_fs": truthy(sc.and_then(|s| s.get("readOnlyRootFilesystem"))),
         "capabilities_added": capabilities("add"),
         "drops_all_capabilities": capabilities("drop").iter().any(|c| c.eq_ignore_ascii_case("ALL")),
+        "seccomp": seccomp,
+        "ports": ports,
+        "host_ports": host_ports,
+        "secret_env": secret_env,
         "limits": resources("limits"),
         "requests": resources("requests"),
         "liveness_probe": c.get("livenessProbe").is_some_and(|p| !p.is_null()),
@@ -268,6 +379,7 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
     let mut wildcard_resources = false;
     let mut reads_secrets = false;
     let mut can_escalate = false;
+    let mut creates_pods = false;
     for rule in rules(obj) {
         let verbs = strings(rule, "verbs");
         let resources = strings(rule, "resources");
@@ -284,11 +396,28 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
             .iter()
             .any(|v| matches!(*v, "bind" | "escalate" | "impersonate"))
             || (any_verb && any_resource);
+        let creates = any_verb || verbs.contains(&"create");
+        creates_pods |= creates
+            && (any_resource
+                || resources.iter().any(|r| {
+                    matches!(
+                        *r,
+                        "pods"
+                            | "deployments"
+                            | "statefulsets"
+                            | "daemonsets"
+                            | "replicasets"
+                            | "jobs"
+                            | "cronjobs"
+                            | "replicationcontrollers"
+                    )
+                }));
     }
     f.set("wildcard_verbs", Some(wildcard_verbs));
     f.set("wildcard_resources", Some(wildcard_resources));
     f.set("reads_secrets", Some(reads_secrets));
     f.set("can_escalate", Some(can_escalate));
+    f.set("creates_pods", Some(creates_pods));
     if d.r.kind == "k8s/Role" {
         f.set("namespace", Some(namespace_of(obj)));
     }
@@ -346,6 +475,93 @@ fn service(d: &Derive<'_>, f: &mut Setter<'_>) {
                 .is_some_and(|v| v == "internal"));
     f.set("internal_load_balancer", Some(internal));
     f.set("namespace", Some(namespace_of(obj)));
+    let ports: Vec<i64> = obj
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("port").and_then(Value::as_i64))
+        .collect();
+    f.set("ports", Some(ports));
+    let ranges: Vec<&str> = obj
+        .pointer("/spec/loadBalancerSourceRanges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    f.set("source_ranges", Some(ranges));
+}
+
+/// `autoscaling/v2` (and `v1`'s `targetCPUUtilizationPercentage`) HorizontalPodAutoscalers.
+fn autoscaler(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    f.set(
+        "min_replicas",
+        Some(
+            obj.pointer("/spec/minReplicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1),
+        ),
+    );
+    f.set(
+        "max_replicas",
+        Some(
+            obj.pointer("/spec/maxReplicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+        ),
+    );
+    let target = |resource: &str| -> i64 {
+        obj.pointer("/spec/metrics")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|m| m.get("type").and_then(Value::as_str) == Some("Resource"))
+            .filter_map(|m| m.get("resource"))
+            .filter(|r| r.get("name").and_then(Value::as_str) == Some(resource))
+            .find_map(|r| {
+                r.pointer("/target/averageUtilization")
+                    .or_else(|| r.get("targetAverageUtilization"))
+                    .and_then(Value::as_i64)
+            })
+            .or_else(|| {
+                (resource == "cpu")
+                    .then(|| obj.pointer("/spec/targetCPUUtilizationPercentage"))
+                    .flatten()
+                    .and_then(Value::as_i64)
+            })
+            .unwrap_or(0)
+    };
+    f.set("cpu_target", Some(target("cpu")));
+    f.set("memory_target", Some(target("memory")));
+    f.set("namespace", Some(namespace_of(obj)));
+}
+
+/// Istio `PeerAuthentication`: the weakest mutual-TLS mode it sets, for the workload or any
+/// port (`DISABLE` < `PERMISSIVE` < `STRICT`; `UNSET` inherits the parent's).
+fn peer_authentication(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let obj = &d.r.attrs;
+    let rank = |m: &str| match m {
+        "DISABLE" => 0,
+        "PERMISSIVE" => 1,
+        "STRICT" => 3,
+        _ => 2,
+    };
+    let modes = obj
+        .pointer("/spec/mtls/mode")
+        .and_then(Value::as_str)
+        .into_iter()
+        .chain(
+            obj.pointer("/spec/portLevelMtls")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|ports| ports.values())
+                .filter_map(|p| p.get("mode").and_then(Value::as_str)),
+        );
+    let weakest = modes.min_by_key(|m| rank(m)).unwrap_or("UNSET");
+    f.set("mtls_mode", Some(weakest));
+    f.set("namespace", Some(namespace_of(obj)));
 }
 
 #[cfg(test)]
@@ -361,5 +577,13 @@ mod tests {
             ("v2", "sha256:abc")
         );
         assert_eq!(image_reference("registry:5000/team/app"), ("", ""));
+        assert_eq!(image_registry("nginx:1.27"), "docker.io");
+        assert_eq!(image_registry("bitnami/redis:7"), "docker.io");
+        assert_eq!(image_registry("ghcr.io/org/app:v1"), "ghcr.io");
+        assert_eq!(image_registry("registry:5000/team/app"), "registry:5000");
+        assert_eq!(
+            image_registry("1234.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:ab"),
+            "1234.dkr.ecr.eu-west-1.amazonaws.com"
+        );
     }
 }

@@ -13,27 +13,60 @@ pub struct Link {
     pub via: &'static str,
     pub parent: &'static str,
     pub parent_keys: &'static [&'static str],
+    /// A prefix the satellite's value carries before the parent's key (`table/` in an
+    /// Application Auto Scaling `resource_id`).
+    pub strip: &'static str,
+    /// Kubernetes: the parent must be in the satellite's namespace.
+    pub same_namespace: bool,
+}
+
+const fn rel(
+    satellite: &'static str,
+    via: &'static str,
+    parent: &'static str,
+    parent_keys: &'static [&'static str],
+) -> Link {
+    Link {
+        satellite,
+        via,
+        parent,
+        parent_keys,
+        strip: "",
+        same_namespace: false,
+    }
 }
 
 const BUCKET_KEYS: &[&str] = &["/bucket", "/id"];
 const SG_KEYS: &[&str] = &["/id"];
 const NAMESPACE_KEYS: &[&str] = &["/metadata/name"];
 
+const ID: &[&str] = &["/id"];
+const ARN: &[&str] = &["/arn"];
+const NAME: &[&str] = &["/name"];
+
 const fn bucket(satellite: &'static str) -> Link {
-    Link {
-        satellite,
-        via: "/bucket",
-        parent: "aws_s3_bucket",
-        parent_keys: BUCKET_KEYS,
-    }
+    rel(satellite, "/bucket", "aws_s3_bucket", BUCKET_KEYS)
 }
 
 const fn namespaced(satellite: &'static str) -> Link {
-    Link {
+    rel(
         satellite,
-        via: "/metadata/namespace",
-        parent: "k8s/Namespace",
-        parent_keys: NAMESPACE_KEYS,
+        "/metadata/namespace",
+        "k8s/Namespace",
+        NAMESPACE_KEYS,
+    )
+}
+
+/// A HorizontalPodAutoscaler scales the workload its `scaleTargetRef` names, in its own
+/// namespace.
+const fn scaled(parent: &'static str) -> Link {
+    Link {
+        satellite: "k8s/HorizontalPodAutoscaler",
+        via: "/spec/scaleTargetRef/name",
+        parent,
+        parent_keys: &["/metadata/name"],
+        strip: "",
+        same_namespace: true,
     }
 }
 
@@ -49,39 +82,192 @@ pub const LINKS: &[Link] = &[
     bucket("aws_s3_bucket_policy"),
     bucket("aws_s3_bucket_acl"),
     bucket("aws_s3_bucket_replication_configuration"),
+    // A trail is not part of its bucket, but the bucket's protection is part of the trail's
+    // evidence: the bucket learns that it receives CloudTrail logs.
+    rel(
+        "aws_cloudtrail",
+        "/s3_bucket_name",
+        "aws_s3_bucket",
+        BUCKET_KEYS,
+    ),
+    rel(
+        "aws_security_group_rule",
+        "/security_group_id",
+        "aws_security_group",
+        SG_KEYS,
+    ),
+    rel(
+        "aws_vpc_security_group_ingress_rule",
+        "/security_group_id",
+        "aws_security_group",
+        SG_KEYS,
+    ),
+    rel(
+        "aws_vpc_security_group_egress_rule",
+        "/security_group_id",
+        "aws_security_group",
+        SG_KEYS,
+    ),
+    rel(
+        "aws_rds_cluster_instance",
+        "/cluster_identifier",
+        "aws_rds_cluster",
+        &["/cluster_identifier", "/id"],
+    ),
+    rel(
+        "aws_db_instance_automated_backups_replication",
+        "/source_db_instance_arn",
+        "aws_db_instance",
+        ARN,
+    ),
+    rel("aws_flow_log", "/vpc_id", "aws_vpc", ID),
+    rel("aws_flow_log", "/vpc_id", "aws_default_vpc", ID),
+    rel(
+        "aws_network_acl_rule",
+        "/network_acl_id",
+        "aws_network_acl",
+        ID,
+    ),
+    rel(
+        "aws_network_acl_rule",
+        "/network_acl_id",
+        "aws_default_network_acl",
+        ID,
+    ),
+    rel("aws_lb_listener", "/load_balancer_arn", "aws_lb", ARN),
+    rel("aws_lb_listener", "/load_balancer_arn", "aws_alb", ARN),
+    rel("aws_alb_listener", "/load_balancer_arn", "aws_alb", ARN),
+    rel("aws_alb_listener", "/load_balancer_arn", "aws_lb", ARN),
+    rel(
+        "aws_wafv2_web_acl_association",
+        "/resource_arn",
+        "aws_lb",
+        ARN,
+    ),
+    rel(
+        "aws_wafv2_web_acl_association",
+        "/resource_arn",
+        "aws_alb",
+        ARN,
+    ),
+    rel(
+        "aws_wafregional_web_acl_association",
+        "/resource_arn",
+        "aws_lb",
+        ARN,
+    ),
+    rel(
+        "aws_wafv2_web_acl_logging_configuration",
+        "/resource_arn",
+        "aws_wafv2_web_acl",
+        ARN,
+    ),
+    rel("aws_backup_selection", "/plan_id", "aws_backup_plan", ID),
+    rel(
+        "aws_backup_vault_lock_configuration",
+        "/backup_vault_name",
+        "aws_backup_vault",
+        &["/name", "/id"],
+    ),
+    rel(
+        "aws_ecr_lifecycle_policy",
+        "/repository",
+        "aws_ecr_repository",
+        &["/name", "/id"],
+    ),
+    rel(
+        "aws_ecr_repository_policy",
+        "/repository",
+        "aws_ecr_repository",
+        &["/name", "/id"],
+    ),
+    rel(
+        "aws_secretsmanager_secret_rotation",
+        "/secret_id",
+        "aws_secretsmanager_secret",
+        &["/arn", "/id", "/name"],
+    ),
+    rel(
+        "aws_secretsmanager_secret_policy",
+        "/secret_arn",
+        "aws_secretsmanager_secret",
+        &["/arn", "/id"],
+    ),
+    rel(
+        "aws_kms_key_policy",
+        "/key_id",
+        "aws_kms_key",
+        &["/key_id", "/id", "/arn"],
+    ),
+    rel(
+        "aws_efs_backup_policy",
+        "/file_system_id",
+        "aws_efs_file_system",
+        ID,
+    ),
+    rel(
+        "aws_efs_replication_configuration",
+        "/source_file_system_id",
+        "aws_efs_file_system",
+        ID,
+    ),
+    rel(
+        "aws_cloudwatch_log_subscription_filter",
+        "/log_group_name",
+        "aws_cloudwatch_log_group",
+        &["/name", "/id"],
+    ),
+    rel(
+        "aws_autoscaling_attachment",
+        "/autoscaling_group_name",
+        "aws_autoscaling_group",
+        &["/name", "/id"],
+    ),
+    rel(
+        "aws_autoscaling_traffic_source_attachment",
+        "/autoscaling_group_name",
+        "aws_autoscaling_group",
+        &["/name", "/id"],
+    ),
     Link {
-        satellite: "aws_security_group_rule",
-        via: "/security_group_id",
-        parent: "aws_security_group",
-        parent_keys: SG_KEYS,
+        satellite: "aws_appautoscaling_target",
+        via: "/resource_id",
+        parent: "aws_dynamodb_table",
+        parent_keys: NAME,
+        strip: "table/",
+        same_namespace: false,
     },
-    Link {
-        satellite: "aws_vpc_security_group_ingress_rule",
-        via: "/security_group_id",
-        parent: "aws_security_group",
-        parent_keys: SG_KEYS,
-    },
-    Link {
-        satellite: "aws_vpc_security_group_egress_rule",
-        via: "/security_group_id",
-        parent: "aws_security_group",
-        parent_keys: SG_KEYS,
-    },
-    Link {
-        satellite: "aws_rds_cluster_instance",
-        via: "/cluster_identifier",
-        parent: "aws_rds_cluster",
-        parent_keys: &["/cluster_identifier", "/id"],
-    },
-    Link {
-        satellite: "aws_db_instance_automated_backups_replication",
-        via: "/source_db_instance_arn",
-        parent: "aws_db_instance",
-        parent_keys: &["/arn"],
-    },
+    rel(
+        "aws_config_configuration_recorder_status",
+        "/name",
+        "aws_config_configuration_recorder",
+        NAME,
+    ),
+    rel("aws_iam_user_policy", "/user", "aws_iam_user", NAME),
+    rel(
+        "aws_iam_user_policy_attachment",
+        "/user",
+        "aws_iam_user",
+        NAME,
+    ),
+    rel(
+        "aws_iam_role_policy_attachment",
+        "/role",
+        "aws_iam_role",
+        NAME,
+    ),
+    rel(
+        "aws_iam_group_policy_attachment",
+        "/group",
+        "aws_iam_group",
+        NAME,
+    ),
     namespaced("k8s/NetworkPolicy"),
     namespaced("k8s/ResourceQuota"),
     namespaced("k8s/LimitRange"),
+    scaled("k8s/Deployment"),
+    scaled("k8s/StatefulSet"),
+    scaled("k8s/ReplicaSet"),
 ];
 
 /// Sets [`Resource::parent`] on every satellite whose parent is in `resources`.
@@ -116,30 +302,43 @@ pub fn link(resources: &mut [Resource]) {
                     .filter_map(|id| ids.get(id.as_str()))
                     .find(|&&p| resources[p].kind == link.parent)
             });
-            let by_value = || match r.attr(link.via) {
-                Attr::Known(Value::String(v)) => {
-                    let candidates = by_key.get(&(link.parent, v.as_str()))?;
-                    candidates
+            let by_value = || -> Option<usize> {
+                let candidates: Vec<usize> = match r.attr(link.via) {
+                    Attr::Known(Value::String(v)) => by_key
+                        .get(&(link.parent, v.strip_prefix(link.strip)?))?
                         .iter()
-                        .find(|&&p| same_origin(&resources[p].source, &r.source))
-                        // Files of one scan form one estate; live sources never mix.
-                        .or_else(|| {
-                            candidates.iter().find(|&&p| {
-                                matches!(
-                                    (&resources[p].source, &r.source),
-                                    (Source::File { .. }, Source::File { .. })
-                                )
-                            })
+                        .copied()
+                        .filter(|&p| {
+                            !link.same_namespace
+                                || namespace(&resources[p].attrs) == namespace(&r.attrs)
                         })
-                }
-                // A namespaced Kubernetes object without a namespace lands in `default`.
-                Attr::Absent if link.parent == "k8s/Namespace" => by_key
-                    .get(&(link.parent, "default"))?
+                        .collect(),
+                    // A namespaced Kubernetes object without a namespace lands in `default`.
+                    Attr::Absent if link.parent == "k8s/Namespace" => {
+                        let found = by_key
+                            .get(&(link.parent, "default"))?
+                            .iter()
+                            .copied()
+                            .find(|&p| same_origin(&resources[p].source, &r.source));
+                        return found;
+                    }
+                    _ => return None,
+                };
+                candidates
                     .iter()
-                    .find(|&&p| same_origin(&resources[p].source, &r.source)),
-                _ => None,
+                    .copied()
+                    .find(|&p| same_origin(&resources[p].source, &r.source))
+                    // Files of one scan form one estate; live sources never mix.
+                    .or_else(|| {
+                        candidates.iter().copied().find(|&p| {
+                            matches!(
+                                (&resources[p].source, &r.source),
+                                (Source::File { .. }, Source::File { .. })
+                            )
+                        })
+                    })
             };
-            if let Some(&p) = by_reference.or_else(by_value) {
+            if let Some(p) = by_reference.copied().or_else(by_value) {
                 parents.push((i, resources[p].id.clone()));
                 break;
             }
@@ -148,6 +347,14 @@ pub fn link(resources: &mut [Resource]) {
     for (i, parent) in parents {
         resources[i].parent = Some(parent);
     }
+}
+
+/// A Kubernetes object's namespace (`default` when it names none).
+fn namespace(obj: &Value) -> &str {
+    obj.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or("default")
 }
 
 fn same_origin(a: &Source, b: &Source) -> bool {

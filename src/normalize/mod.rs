@@ -8,19 +8,29 @@
 //!    [`links::LINKS`] table says which; the satellite gets [`Resource::parent`]. Collectors may
 //!    also record [`Resource::references`] (from a plan's configuration, where the value itself
 //!    is unknown until apply), which take precedence over matching values.
-//! 2. **Facets.** One deriver per kind computes the facets listed for it in
-//!    [`facets::FACETS`] from the resource and its satellites. Every facet listed for a kind is
-//!    present afterwards; `null` means the value cannot be known.
+//! 2. **Coverage.** AWS Backup selections pick data stores by ARN or by tag, not by naming one
+//!    parent; [`backup::coverage`] works out which plans protect which resource, so the
+//!    recovery estimates of [`continuity`] can count them.
+//! 3. **Facets.** One deriver per kind computes the facets listed for it in
+//!    [`facets::FACETS`] from the resource, its satellites and the plans covering it. Every
+//!    facet listed for a kind is present afterwards; `null` means the value cannot be known.
+//!
+//! Facets that depend on time (the age of an access key) are computed as of one instant,
+//! the collection time, so an inventory judged later gives the same verdicts.
 
 mod aws;
+mod backup;
+mod continuity;
 pub mod facets;
 mod kubernetes;
 mod links;
+mod policy_document;
 mod terraform;
 pub(crate) mod value;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -28,8 +38,13 @@ use crate::inventory::Resource;
 
 pub use facets::{FACETS, FacetDef, facets_of_kind, normalised_kinds};
 
-/// Links satellites to parents and derives every resource's facets, in place.
+/// Links satellites to parents and derives every resource's facets, in place, as of now.
 pub fn normalize(resources: &mut [Resource]) {
+    normalize_as_of(resources, Utc::now());
+}
+
+/// As [`normalize`], with time-dependent facets (credential ages) computed as of `as_of`.
+pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
     links::link(resources);
 
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -38,14 +53,26 @@ pub fn normalize(resources: &mut [Resource]) {
             children.entry(parent.as_str()).or_default().push(i);
         }
     }
+    let covered = backup::coverage(resources, &children);
     let derived: Vec<Option<facets::FacetMap>> = resources
         .par_iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let satellites: Vec<&Resource> = children
                 .get(r.id.as_str())
                 .map(|idx| idx.iter().map(|&i| &resources[i]).collect())
                 .unwrap_or_default();
-            derive(r, &satellites)
+            let backup_plans: Vec<&Resource> = covered
+                .get(&i)
+                .map(|idx| idx.iter().map(|&p| &resources[p]).collect())
+                .unwrap_or_default();
+            let ctx = Derive {
+                r,
+                satellites: &satellites,
+                backup_plans: &backup_plans,
+                as_of,
+            };
+            derive(&ctx)
         })
         .collect();
     for (r, facets) in resources.iter_mut().zip(derived) {
@@ -55,30 +82,40 @@ pub fn normalize(resources: &mut [Resource]) {
     }
 }
 
-/// The facets `r` gets with `satellites` linked to it; `None` for kinds without a deriver.
-/// Drift uses it to tell which facets one satellite's change moved.
+/// The facets `r` gets with `satellites` linked to it (and no backup plan); `None` for kinds
+/// without a deriver. Drift compares two such sets to tell which facets one satellite's change
+/// moved; time-dependent facets are computed as of one fixed instant so that they never differ
+/// between the two.
 pub fn facets_with(r: &Resource, satellites: &[&Resource]) -> Option<facets::FacetMap> {
-    derive(r, satellites)
+    derive(&Derive {
+        r,
+        satellites,
+        backup_plans: &[],
+        as_of: DateTime::<Utc>::UNIX_EPOCH,
+    })
 }
 
-/// The facets of one resource given its satellites; `None` for kinds without a deriver.
-fn derive(r: &Resource, satellites: &[&Resource]) -> Option<facets::FacetMap> {
-    let deriver = aws::deriver(&r.kind)
-        .or_else(|| kubernetes::deriver(&r.kind))
-        .or_else(|| terraform::deriver(&r.kind))?;
-    let ctx = Derive { r, satellites };
+/// The facets of one resource; `None` for kinds without a deriver.
+fn derive(ctx: &Derive<'_>) -> Option<facets::FacetMap> {
+    let kind = ctx.r.kind.as_str();
+    let deriver = aws::deriver(kind)
+        .or_else(|| kubernetes::deriver(kind))
+        .or_else(|| terraform::deriver(kind))?;
     let mut map = facets::FacetMap::new();
-    for name in facets_of_kind(&r.kind) {
+    for name in facets_of_kind(kind) {
         map.insert((*name).to_string(), Value::Null);
     }
-    deriver(&ctx, &mut facets::Setter::new(&r.kind, &mut map));
+    deriver(ctx, &mut facets::Setter::new(kind, &mut map));
     Some(map)
 }
 
-/// What a facet deriver sees: the resource and the satellites linked to it.
+/// What a facet deriver sees: the resource, the satellites linked to it, the AWS Backup plans
+/// whose selections cover it, and the instant time-dependent facets are computed for.
 pub(crate) struct Derive<'a> {
     pub r: &'a Resource,
     pub satellites: &'a [&'a Resource],
+    pub backup_plans: &'a [&'a Resource],
+    pub as_of: DateTime<Utc>,
 }
 
 impl<'a> Derive<'a> {

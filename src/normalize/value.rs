@@ -110,3 +110,39 @@ pub fn as_int(v: &Value) -> Option<i64> {
 pub fn all<T>(parts: impl IntoIterator<Item = Option<T>>) -> Option<Vec<T>> {
     parts.into_iter().collect()
 }
+
+/// The AWS region a resource lives in: its live source's region, its `region` attribute
+/// (provider 6 adds one to every resource), or the region field of its ARN. `None` when none
+/// of these is known (a plan's ARN is only known after apply).
+pub fn region_of(r: &Resource) -> Option<String> {
+    if let crate::inventory::Source::Aws { region, .. } = &r.source
+        && region != "global"
+        && !region.is_empty()
+    {
+        return Some(region.clone());
+    }
+    for pointer in ["/region", "/arn"] {
+        if let Attr::Known(Value::String(s)) = r.attr(pointer) {
+            let region = if pointer == "/arn" {
+                s.split(':').nth(3).unwrap_or("")
+            } else {
+                s.as_str()
+            };
+            if !region.is_empty() {
+                return Some(region.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// A list attribute whose every element is known: `None` when the list, or anything inside
+/// it, is marked unknown. For derivers that read nested blocks as plain JSON, where a value
+/// known only after apply would otherwise read as "not set".
+pub fn known_list<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
+    let inside = format!("{pointer}/");
+    if r.unknown.iter().any(|u| u.starts_with(&inside)) {
+        return None;
+    }
+    list_at(r, pointer)
+}

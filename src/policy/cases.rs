@@ -6,12 +6,19 @@
 //! resources directly:
 //!
 //! ```yaml
+//! as_of: 2026-01-31T00:00:00Z                      # optional: the collection time
 //! resources:
 //!   - address: aws_s3_bucket.logs
 //!     values: {bucket: logs}
 //!     unknown: [/arn]                              # JSON pointers known only after apply
 //!     references: {/bucket: [aws_s3_bucket.logs]} # what an expression refers to
+//!     source: {account: "123456789012", region: eu-west-1}  # optional: read live
 //! ```
+//!
+//! `settings` overrides `plumb.yaml` settings for the case (`settings: {allowed_regions:
+//! [eu-west-1]}`), for policies that apply only when a setting is given. `as_of` fixes the instant time-dependent facets are computed for (credential ages), so a
+//! case keeps its verdict as the calendar moves. `source` makes a resource live-read (its id
+//! becomes `aws:ACCOUNT:REGION:KIND:NAME`), for facts only a live inventory has.
 //!
 //! A case holds when the policy judged at least one resource of it, and judged every resource
 //! it applied to with the expected status.
@@ -19,6 +26,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -61,7 +69,19 @@ pub struct CaseRun {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
+    #[serde(default)]
+    as_of: Option<String>,
+    #[serde(default)]
+    settings: serde_json::Map<String, Value>,
     resources: Vec<CaseResource>,
+}
+
+/// A live source for a case resource.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveSource {
+    account: String,
+    region: String,
 }
 
 #[derive(Deserialize)]
@@ -74,13 +94,32 @@ struct CaseResource {
     unknown: Vec<String>,
     #[serde(default)]
     references: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    source: Option<LiveSource>,
 }
 
-/// Reads a compact case file into resources, as a plan would describe them.
-pub fn read_case(path: &Path) -> Result<Vec<Resource>, String> {
+/// A case file's resources and, when it names one, its collection time.
+pub struct Case {
+    pub resources: Vec<Resource>,
+    pub as_of: Option<DateTime<Utc>>,
+    /// Settings the case overrides.
+    pub settings: serde_json::Map<String, Value>,
+}
+
+/// Reads a compact case file into resources, as a plan (or, with `source`, a live
+/// collector) would describe them.
+pub fn read_case(path: &Path) -> Result<Case, String> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
     let case: CaseFile = yaml::from_str(&text).map_err(|e| format!("{name}:{e}"))?;
+    let as_of = match &case.as_of {
+        Some(t) => Some(
+            DateTime::parse_from_rfc3339(t)
+                .map_err(|e| format!("{name}: as_of {t:?} is not an RFC 3339 time: {e}"))?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
     let mut out = Vec::new();
     for (i, res) in case.resources.into_iter().enumerate() {
         let kind = res
@@ -94,16 +133,30 @@ pub fn read_case(path: &Path) -> Result<Vec<Resource>, String> {
                 )
             })?
             .to_string();
-        let mut r = Resource::new(
-            format!("tf:{}", res.address),
-            kind,
-            Source::File {
-                path: name.clone(),
-                start_line: 1,
-                end_line: 1,
-                module_calls: Vec::new(),
-            },
-        );
+        let (id, source) = match &res.source {
+            Some(live) => (
+                format!(
+                    "aws:{}:{}:{kind}:{}",
+                    live.account,
+                    live.region,
+                    res.address.rsplit('.').next().unwrap_or_default()
+                ),
+                Source::Aws {
+                    account: live.account.clone(),
+                    region: live.region.clone(),
+                },
+            ),
+            None => (
+                format!("tf:{}", res.address),
+                Source::File {
+                    path: name.clone(),
+                    start_line: 1,
+                    end_line: 1,
+                    module_calls: Vec::new(),
+                },
+            ),
+        };
+        let mut r = Resource::new(id, kind, source);
         r.attrs = match res.values {
             Value::Null => Value::Object(Default::default()),
             v => v,
@@ -123,32 +176,66 @@ pub fn read_case(path: &Path) -> Result<Vec<Resource>, String> {
             r.unknown.insert("/tags".into());
         }
         r.cloud_id = terraform::cloud_id(&r.kind, &r.attrs);
-        r.name = terraform::display_name(&r.id[3..], &r.attrs);
+        r.name = terraform::display_name(&res.address, &r.attrs);
         terraform::redact_marked(&mut r, &[]);
         out.push(r);
     }
-    Ok(out)
+    Ok(Case {
+        resources: out,
+        as_of,
+        settings: case.settings,
+    })
 }
 
-fn collect_case(path: &Path) -> Result<Collected, String> {
+/// What running a case needs besides its resources.
+#[derive(Default)]
+struct CaseContext {
+    as_of: Option<DateTime<Utc>>,
+    settings: serde_json::Map<String, Value>,
+}
+
+fn collect_case(path: &Path) -> Result<(Collected, CaseContext), String> {
     if path.to_string_lossy().ends_with(".case.yaml") {
-        let resources = read_case(path)?;
-        return Ok(Collected {
-            runs: vec![CollectorRun {
-                collector: "case".into(),
-                scope: path.display().to_string(),
-                resources: resources.len(),
-                ..CollectorRun::default()
-            }],
-            resources,
-            ..Collected::default()
-        });
+        let case = read_case(path)?;
+        return Ok((
+            Collected {
+                runs: vec![CollectorRun {
+                    collector: "case".into(),
+                    scope: path.display().to_string(),
+                    resources: case.resources.len(),
+                    ..CollectorRun::default()
+                }],
+                resources: case.resources,
+                ..Collected::default()
+            },
+            CaseContext {
+                as_of: case.as_of,
+                settings: case.settings,
+            },
+        ));
     }
     let collected = collect_paths(&[path.to_path_buf()]);
     match collected.errors.first() {
         Some(e) => Err(e.to_string()),
-        None => Ok(collected),
+        None => Ok((collected, CaseContext::default())),
     }
+}
+
+/// `base` with the case's overrides; an override that does not fit a setting is an error.
+fn with_overrides(
+    base: &Settings,
+    overrides: &serde_json::Map<String, Value>,
+) -> Result<Settings, String> {
+    if overrides.is_empty() {
+        return Ok(base.clone());
+    }
+    let mut json = base.to_json();
+    if let Value::Object(map) = &mut json {
+        for (k, v) in overrides {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::from_value(json).map_err(|e| format!("settings: {e}"))
 }
 
 /// Runs every case under `fixtures` against `policies`.
@@ -216,15 +303,22 @@ fn run_case(
         got: BTreeMap::new(),
         problem: String::new(),
     };
-    let collected = match collect_case(file) {
+    let (collected, context) = match collect_case(file) {
         Ok(c) => c,
         Err(e) => {
             result.problem = format!("cannot read case: {e}");
             return result;
         }
     };
-    let inventory = collected.into_inventory();
-    let (findings, _) = evaluate(policies, settings, &inventory.resources);
+    let settings = match with_overrides(settings, &context.settings) {
+        Ok(s) => s,
+        Err(e) => {
+            result.problem = format!("cannot read case: {}: {e}", file.display());
+            return result;
+        }
+    };
+    let inventory = collected.into_inventory_as_of(context.as_of.unwrap_or_else(Utc::now));
+    let (findings, _) = evaluate(policies, &settings, &inventory.resources);
     for f in findings.into_iter().filter(|f| &*f.policy_id == id) {
         result.got.insert(f.resource.id.clone(), f.status);
     }

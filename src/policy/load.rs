@@ -257,11 +257,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
         }
     }
 
-    let mut reads: Vec<Path> = Vec::new();
-    let compile_expr = |what: &str,
-                        src: &Spanned<String>,
-                        reads: &mut Vec<Path>,
-                        errors: &mut dyn FnMut(u32, String)| {
+    let compile_expr = |what: &str, src: &Spanned<String>, errors: &mut dyn FnMut(u32, String)| {
         let line = src.referenced.line() as u32;
         let program = match cel::Program::compile(&src.value) {
             Ok(p) => p,
@@ -285,18 +281,26 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 );
             }
         }
-        reads.extend(paths);
-        Some(program)
+        Some((program, paths))
     };
 
-    let condition = compile_expr("condition", &spec.condition, &mut reads, &mut error);
+    let (condition, mut reads) = match compile_expr("condition", &spec.condition, &mut error) {
+        Some((program, paths)) => (Some(program), paths),
+        None => (None, Vec::new()),
+    };
     let mut condition_reads = reads.clone();
     condition_reads.sort();
     condition_reads.dedup();
-    let when = spec
+    let (when, when_reads) = match spec
         .when
         .as_ref()
-        .map(|w| compile_expr("when", w, &mut reads, &mut error));
+        .map(|w| compile_expr("when", w, &mut error))
+    {
+        Some(Some((program, paths))) => (Some(Some(program)), paths),
+        Some(None) => (Some(None), Vec::new()),
+        None => (None, Vec::new()),
+    };
+    reads.extend(when_reads.iter().cloned());
     let (message, message_reads) = match &spec.message {
         Some(m) => match Template::compile(&m.value) {
             Ok((t, asts)) => (t, asts.iter().flat_map(|a| expr::paths(a).0).collect()),
@@ -320,6 +324,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
             let reads_attrs = reads.iter().chain(&message_reads).any(|p| {
                 p.root == PathRoot::Resource && p.segments.first().is_none_or(|s| s == "attrs")
             });
+            let facets_read = facets_read(reads.iter().chain(&message_reads));
             Ok(Policy {
                 id: Arc::from(id.as_str()),
                 title: Arc::from(spec.title.as_str()),
@@ -343,11 +348,30 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 message,
                 reads,
                 condition_reads,
+                when_reads,
                 reads_attrs,
+                facets_read,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// The facets the expressions read by name; `None` when one reads `resource` or
+/// `resource.facets` as a whole (or through a computed key), so every facet is needed.
+fn facets_read<'p>(paths: impl Iterator<Item = &'p Path>) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for p in paths.filter(|p| p.root == PathRoot::Resource) {
+        match p.segments.as_slice() {
+            [] => return None,
+            [first] if first == "facets" => return None,
+            [first, name, ..] if first == "facets" => names.push(name.clone()),
+            _ => {}
+        }
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn valid_id(id: &str) -> bool {

@@ -22,7 +22,9 @@
 //! CEL sees `resource` (`id`, `kind`, `name`, `cloud_id`, `tags`, `attrs`, `facets`) and `config`
 //! (the settings of `plumb.yaml`).
 
+pub mod baseline;
 pub mod cases;
+pub mod docs;
 mod expr;
 mod load;
 
@@ -168,34 +170,74 @@ pub struct Policy {
     pub reads: Vec<Path>,
     /// The paths the condition alone reads (not `when`): what a failure rests on.
     pub(crate) condition_reads: Vec<Path>,
+    /// The paths `when` alone reads: what decides whether a `when` that is false is really
+    /// unknown.
+    pub when_reads: Vec<Path>,
     /// [`Path::evidence_key`] of each of `reads`, shared by every finding.
     pub(crate) evidence_keys: Vec<Arc<str>>,
     /// Whether any expression reads `resource.attrs`; if none does, attributes are not
     /// converted for CEL at all.
     pub reads_attrs: bool,
+    /// The facets any expression (message included) reads by name; `None` when one needs
+    /// them all. Only these are converted for CEL.
+    pub facets_read: Option<Vec<String>>,
 }
 
 /// The policies of one run, indexed by kind.
 #[derive(Debug, Default)]
 pub struct PolicySet {
     policies: Vec<Arc<Policy>>,
-    by_kind: HashMap<String, Vec<usize>>,
+    by_kind: HashMap<String, KindIndex>,
+}
+
+/// The policies that apply to one kind, and what of a resource of that kind they read.
+#[derive(Debug, Default)]
+pub(crate) struct KindIndex {
+    /// Positions in the set, by id.
+    pub policies: Vec<usize>,
+    /// Whether any of them reads `resource.attrs`.
+    pub reads_attrs: bool,
+    /// The facets they read by name, sorted; `None` when one reads them all.
+    pub facets: Option<Vec<String>>,
 }
 
 impl PolicySet {
     /// A set from loaded policies, sorted by id. Ids must already be unique.
     pub fn new(mut policies: Vec<Policy>) -> Self {
         policies.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
-        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kind: HashMap<String, KindIndex> = HashMap::new();
         for (i, p) in policies.iter().enumerate() {
             for kind in &p.doc.kinds {
-                by_kind.entry(kind.clone()).or_default().push(i);
+                let index = by_kind.entry(kind.clone()).or_insert_with(|| KindIndex {
+                    facets: Some(Vec::new()),
+                    ..KindIndex::default()
+                });
+                index.policies.push(i);
+                index.reads_attrs |= p.reads_attrs;
+                match (&mut index.facets, &p.facets_read) {
+                    (Some(all), Some(read)) => {
+                        all.extend(read.iter().cloned());
+                        all.sort();
+                        all.dedup();
+                    }
+                    (facets, _) => *facets = None,
+                }
             }
         }
         PolicySet {
             policies: policies.into_iter().map(Arc::new).collect(),
             by_kind,
         }
+    }
+
+    /// What applies to a kind; `None` when no policy does.
+    pub(crate) fn kind_index(&self, kind: &str) -> Option<&KindIndex> {
+        self.by_kind.get(kind)
+    }
+
+    /// The policy at a position of [`KindIndex::policies`].
+    pub(crate) fn at(&self, i: usize) -> &Arc<Policy> {
+        &self.policies[i]
     }
 
     /// All policies, by id.
@@ -216,7 +258,7 @@ impl PolicySet {
         self.by_kind
             .get(kind)
             .into_iter()
-            .flatten()
+            .flat_map(|k| k.policies.iter())
             .map(|&i| &self.policies[i])
     }
 

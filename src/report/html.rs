@@ -288,7 +288,7 @@ fn finding_view(f: &Finding) -> FindingView<'_> {
                 (&**k, shown, long)
             })
             .collect(),
-        waiver: f.waiver.as_ref(),
+        waiver: f.waiver.as_deref(),
         baseline: f.baseline,
     }
 }

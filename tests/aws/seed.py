@@ -163,7 +163,7 @@ def estate():
         SecurityGroupIds=[web], UserData="#!/bin/sh\nexport DB_PASSWORD=hunter2-userdata\n",
         MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
     )["Instances"][0]["InstanceId"]
-    out.update(vpc=vpc, subnet=subnet_a, flow_log=flow, web_sg=web, admin_sg=admin,
+    out.update(vpc=vpc, subnet=subnet_a, subnet_b=subnet_b, flow_log=flow, web_sg=web, admin_sg=admin,
                encrypted_volume=encrypted, plain_volume=plain, instance=instance)
     other_ec2 = client("ec2", OTHER)
     other_vpc = other_ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
