@@ -47,6 +47,11 @@ pub struct Activity {
     /// Sorted by time, then id.
     #[serde(default)]
     pub events: Vec<ChangeEvent>,
+    /// The scopes (`account/region`, `account/global` for global services) whose events could
+    /// not be read, sorted; each has an entry in the inventory's `errors`. The window is
+    /// covered only when this is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
 }
 
 /// One write call recorded by the provider's audit log: who called what, when, from where,

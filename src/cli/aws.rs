@@ -15,12 +15,17 @@ use crate::collect::Collected;
 pub(crate) struct CollectAwsArgs {
     #[command(flatten)]
     aws: AwsArgs,
-    /// Where to write the inventory (JSON).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    output: PathBuf,
+    /// Where to write the inventory (JSON). Required unless --store is given.
+    #[arg(short = 'o', long, value_name = "FILE", required_unless_present = "store")]
+    output: Option<PathBuf>,
     /// No progress output.
     #[arg(short = 'q', long)]
     quiet: bool,
+    #[command(flatten)]
+    store: super::store::StoreArgs,
+    // With --store: the policies the stored findings are judged by.
+    #[command(flatten)]
+    policies: super::PolicyArgs,
 }
 
 /// Where configuration is read from.
@@ -63,11 +68,44 @@ pub(crate) struct AwsArgs {
     /// jitter between them).
     #[arg(long, value_name = "N", default_value_t = 8)]
     max_attempts: u32,
+    /// Gather the CloudTrail write events (who changed what) since this time: a duration ago
+    /// (`30m`, `24h`, `7d`, `2w`) or an RFC 3339 time. Default: since the previous snapshot
+    /// of the same account and regions in the store (with --store), else the last 24 hours.
+    /// CloudTrail keeps 90 days.
+    #[arg(long, value_name = "DURATION|TIME", value_parser = parse_since)]
+    events_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Do not gather CloudTrail events (and need no cloudtrail:LookupEvents permission).
+    #[arg(long, conflicts_with = "events_since")]
+    no_events: bool,
+}
+
+/// `--events-since`: `N` followed by m, h, d or w, counted back from now; or an RFC 3339 time.
+fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let expected = || format!("{s:?}: expected a duration (30m, 24h, 7d, 2w) or an RFC 3339 time");
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(expected)?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().map_err(|_| expected())?;
+    let ago = match unit {
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        "w" => chrono::Duration::try_weeks(n),
+        _ => None,
+    }
+    .ok_or_else(expected)?;
+    Ok(chrono::Utc::now() - ago)
 }
 
 #[cfg(feature = "aws")]
 impl AwsArgs {
-    fn options(&self) -> Result<crate::collect::aws::AwsOptions> {
+    fn options(
+        &self,
+        priors: Vec<crate::collect::aws::events::Prior>,
+    ) -> Result<crate::collect::aws::AwsOptions> {
+        use crate::collect::aws::events::{EventOptions, Since};
         use crate::collect::aws::{AwsOptions, Mode, Regions};
         let regions = match self.regions.as_slice() {
             [] => Regions::Default,
@@ -106,13 +144,32 @@ impl AwsArgs {
             call_timeout: call,
             attempt_timeout: defaults.attempt_timeout.min(call),
             max_attempts: self.max_attempts.max(1),
+            events: (!self.no_events).then(|| {
+                let defaults = EventOptions::default();
+                EventOptions {
+                    since: match (self.events_since, defaults.since) {
+                        (Some(t), _) => Since::At(t),
+                        (None, Since::Previous { otherwise, .. }) => Since::Previous {
+                            snapshots: priors,
+                            otherwise,
+                        },
+                        (None, since) => since,
+                    },
+                    ..defaults
+                }
+            }),
             ..defaults
         })
     }
 
-    /// Collects live AWS, showing progress on standard error unless `quiet`.
-    pub(crate) fn collect(&self, quiet: bool) -> Result<Collected> {
-        let options = self.options()?;
+    /// Collects live AWS, showing progress on standard error unless `quiet`. `priors`: the
+    /// store's earlier snapshots, where the default CloudTrail event window starts.
+    pub(crate) fn collect(
+        &self,
+        quiet: bool,
+        priors: Vec<crate::collect::aws::events::Prior>,
+    ) -> Result<Collected> {
+        let options = self.options(priors)?;
         let progress: std::sync::Arc<dyn crate::collect::aws::Progress> = if quiet {
             std::sync::Arc::new(crate::collect::aws::Quiet)
         } else if std::io::stderr().is_terminal() {
@@ -126,7 +183,7 @@ impl AwsArgs {
 
 #[cfg(not(feature = "aws"))]
 impl AwsArgs {
-    pub(crate) fn collect(&self, _quiet: bool) -> Result<Collected> {
+    pub(crate) fn collect(&self, _quiet: bool, _priors: Vec<Never>) -> Result<Collected> {
         bail!("this plumb was built without live AWS support (the `aws` cargo feature)")
     }
 }
@@ -142,49 +199,83 @@ pub(crate) struct LiveArgs {
 }
 
 /// Runs `plumb collect aws`: exit 0 when everything in scope was read, 2 when something could
-/// not be (the inventory is still written).
+/// not be (the inventory is still written, and stored with --store).
 pub(crate) fn run(args: CollectAwsArgs) -> Result<u8> {
-    {
-        {
-            let collected = args.aws.collect(args.quiet)?;
-            let inventory = collected.into_inventory();
-            write_json(&args.output, &inventory)?;
-            let errors = &inventory.metadata.errors;
-            if !args.quiet {
-                let mut err = anstream::stderr().lock();
+    let judge = super::store::judge(&args.store, &args.policies)?;
+    let priors = match &judge {
+        Some((config, _)) => priors(&args.store, config)?,
+        None => Vec::new(),
+    };
+    let collected = args.aws.collect(args.quiet, priors)?;
+    for note in &collected.notes {
+        eprintln!("plumb: note: {note}");
+    }
+    let inventory = collected.into_inventory();
+    if let Some(path) = &args.output {
+        write_json(path, &inventory)?;
+    }
+    if let Some((config, policies)) = &judge {
+        super::store::judge_and_keep(
+            "collect",
+            &inventory,
+            &args.store,
+            &args.policies,
+            config,
+            policies,
+        )?;
+    }
+    let errors = &inventory.metadata.errors;
+    if !args.quiet {
+        let mut err = anstream::stderr().lock();
+        writeln!(
+            err,
+            "plumb: {} resources from {} scopes{}",
+            inventory.resources.len(),
+            inventory.metadata.collectors.len(),
+            args.output
+                .as_ref()
+                .map(|p| format!(" written to {}", p.display()))
+                .unwrap_or_default()
+        )?;
+        if let Some(a) = &inventory.activity {
+            writeln!(
+                err,
+                "plumb: {} CloudTrail write events from {} to {}",
+                a.events.len(),
+                a.since,
+                a.until
+            )?;
+        }
+        if !errors.is_empty() {
+            writeln!(
+                err,
+                "plumb: incomplete: {} parts could not be read:",
+                errors.len()
+            )?;
+            for e in errors.iter().take(20) {
+                writeln!(err, "  {e}")?;
+            }
+            if errors.len() > 20 {
                 writeln!(
                     err,
-                    "plumb: {} resources from {} scopes written to {}",
-                    inventory.resources.len(),
-                    inventory.metadata.collectors.len(),
-                    args.output.display()
+                    "  ... and {} more (see `errors` in the inventory)",
+                    errors.len() - 20
                 )?;
-                if !errors.is_empty() {
-                    writeln!(
-                        err,
-                        "plumb: incomplete: {} parts could not be read:",
-                        errors.len()
-                    )?;
-                    for e in errors.iter().take(20) {
-                        writeln!(err, "  {e}")?;
-                    }
-                    if errors.len() > 20 {
-                        writeln!(
-                            err,
-                            "  ... and {} more (see `errors` in the inventory)",
-                            errors.len() - 20
-                        )?;
-                    }
-                }
             }
-            Ok(if errors.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_ERROR
-            })
         }
     }
+    Ok(if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
 }
+
+use super::aws_priors as priors;
+
+/// Without live AWS support there is no earlier AWS snapshot to start a window at.
+#[cfg(not(feature = "aws"))]
+pub(crate) enum Never {}
 
 /// Plain progress lines, for logs and CI.
 #[cfg(feature = "aws")]

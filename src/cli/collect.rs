@@ -94,40 +94,13 @@ fn k8s(args: K8sArgs) -> Result<u8> {
         cluster_name: args.cluster_name,
     };
     // Settings, policies and the store are checked before a long collection, not after.
-    let judge = match &args.store.store {
-        Some(_) => {
-            let config = args.policies.config()?;
-            super::store::validate(&args.store, &config)?;
-            let policies = args.policies.load(&config)?;
-            Some((config, policies))
-        }
-        None => None,
-    };
+    let judge = super::store::judge(&args.store, &args.policies)?;
     let display = progress::Display::new(args.quiet);
     let collected = live::collect(&options, &display)?;
     let inventory = collected.into_inventory();
 
     if let Some((config, policies)) = &judge {
-        let (findings, mut problems) =
-            crate::engine::evaluate(policies, &config.settings, &inventory.resources);
-        problems.extend(inventory.metadata.errors.iter().cloned());
-        let report = crate::findings::ScanReport::new(
-            crate::findings::Scanned {
-                collected_at: inventory.metadata.collected_at.clone(),
-                collectors: inventory.metadata.collectors.clone(),
-                inventory_hash: Some(inventory.content_hash()),
-                policy_pack: Some(super::policy_pack(policies, !args.policies.no_builtin)),
-            },
-            inventory.resources.len(),
-            policies.iter().map(|p| p.doc.clone()).collect(),
-            findings,
-            problems,
-        );
-        let keep = super::Keep {
-            command: "collect",
-            args: &args.store,
-        };
-        keep.store(&inventory, &report, policies, config)?;
+        super::store::judge_and_keep("collect", &inventory, &args.store, &args.policies, config, policies)?;
     }
 
     match &args.output {

@@ -305,7 +305,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
     // A live collection is never thrown away for what it could not read: its errors are
     // reported with the findings, and the exit code says the scan was incomplete.
     if args.live.live_aws {
-        collected.merge(args.live.aws.collect(false)?);
+        let priors = aws_priors(&args.store, &config)?;
+        let live = args.live.aws.collect(false, priors)?;
+        for note in &live.notes {
+            eprintln!("plumb: note: {note}");
+        }
+        collected.merge(live);
         timings.done("collect live AWS");
     }
     let inventory = collected.into_inventory();
@@ -349,6 +354,14 @@ fn check(args: CheckArgs) -> Result<u8> {
         &keep,
         &mut timings,
     )
+}
+
+#[cfg(feature = "aws")]
+use store::priors as aws_priors;
+
+#[cfg(not(feature = "aws"))]
+fn aws_priors(_: &store::StoreArgs, _: &Config) -> Result<Vec<aws::Never>> {
+    Ok(Vec::new())
 }
 
 /// Whether, and how, to keep a run as a snapshot.

@@ -6,6 +6,8 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use crate::config::Config;
+use crate::inventory::Inventory;
+use crate::policy::PolicySet;
 use crate::store::{self, Retention, Store};
 
 /// Options of commands that can keep their result as a snapshot.
@@ -65,4 +67,77 @@ pub(crate) fn retention(
 /// Opens an existing store for reading.
 pub(crate) fn open_existing(flag: Option<&Path>, config: &Config) -> Result<Store> {
     Ok(Store::open_existing(&path(flag, config)?)?)
+}
+
+/// With `--store`: the settings and policies a collected snapshot is judged by, checked (with
+/// the store path and retention) before a long collection rather than after it.
+pub(crate) fn judge(
+    args: &StoreArgs,
+    policies: &super::PolicyArgs,
+) -> Result<Option<(Config, PolicySet)>> {
+    if args.store.is_none() {
+        return Ok(None);
+    }
+    let config = policies.config()?;
+    validate(args, &config)?;
+    let set = policies.load(&config)?;
+    Ok(Some((config, set)))
+}
+
+/// Evaluates a collected inventory and keeps it, with its findings, as a snapshot.
+pub(crate) fn judge_and_keep(
+    command: &str,
+    inventory: &Inventory,
+    args: &StoreArgs,
+    policy_args: &super::PolicyArgs,
+    config: &Config,
+    policies: &PolicySet,
+) -> Result<()> {
+    let (findings, mut problems) =
+        crate::engine::evaluate(policies, &config.settings, &inventory.resources);
+    problems.extend(inventory.metadata.errors.iter().cloned());
+    let report = crate::findings::ScanReport::new(
+        crate::findings::Scanned {
+            collected_at: inventory.metadata.collected_at.clone(),
+            collectors: inventory.metadata.collectors.clone(),
+            inventory_hash: Some(inventory.content_hash()),
+            policy_pack: Some(super::policy_pack(policies, !policy_args.no_builtin)),
+        },
+        inventory.resources.len(),
+        policies.iter().map(|p| p.doc.clone()).collect(),
+        findings,
+        problems,
+    );
+    let keep = super::Keep { command, args };
+    keep.store(inventory, &report, policies, config)
+}
+
+/// The earlier snapshots of the store named by `--store`, as the CloudTrail event window needs
+/// them (none when the store does not exist yet).
+#[cfg(feature = "aws")]
+pub(crate) fn priors(
+    args: &StoreArgs,
+    config: &Config,
+) -> Result<Vec<crate::collect::aws::events::Prior>> {
+    let Some(flag) = &args.store else {
+        return Ok(Vec::new());
+    };
+    let path = path(flag.as_deref(), config)?;
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let db = Store::open_existing(&path)?;
+    Ok(db
+        .list()?
+        .into_iter()
+        .map(|s| crate::collect::aws::events::Prior {
+            collected_at: s.collected_at,
+            scopes: s
+                .sources
+                .into_iter()
+                .filter(|run| run.collector == crate::collect::aws::COLLECTOR)
+                .map(|run| run.scope)
+                .collect(),
+        })
+        .collect())
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{CollectError, CollectorRun, Inventory, Metadata, Resource};
+use crate::inventory::{Activity, CollectError, CollectorRun, Inventory, Metadata, Resource};
 use crate::normalize::normalize_as_of;
 
 /// What collecting some paths produced.
@@ -30,6 +30,11 @@ pub struct Collected {
     pub errors: Vec<CollectError>,
     /// Files in walked directories that are not a recognised source.
     pub skipped: Vec<String>,
+    /// Audit-log events gathered by a live collector.
+    pub activity: Option<Activity>,
+    /// What the user should know about the collection that is not an error (a window cut
+    /// short by the provider's retention).
+    pub notes: Vec<String>,
 }
 
 impl Collected {
@@ -50,7 +55,9 @@ impl Collected {
             errors: self.errors,
             ..Metadata::default()
         };
-        Inventory::new(metadata, self.resources)
+        let mut inventory = Inventory::new(metadata, self.resources);
+        inventory.activity = self.activity;
+        inventory
     }
 
     /// Adds another collection's resources, runs, errors and skipped files.
@@ -59,6 +66,10 @@ impl Collected {
         self.runs.extend(other.runs);
         self.errors.extend(other.errors);
         self.skipped.extend(other.skipped);
+        if self.activity.is_none() {
+            self.activity = other.activity;
+        }
+        self.notes.extend(other.notes);
     }
 }
 

@@ -19,6 +19,17 @@ fn time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
 }
 
+/// A note naming the scopes whose events `inv`'s collector could not read, if any.
+pub(super) fn unread_note(inv: &Inventory) -> Option<String> {
+    let unread = &inv.activity.as_ref()?.unread;
+    (!unread.is_empty()).then(|| {
+        format!(
+            "the audit-log events of {} could not be read (see the inventory's errors): who made changes there is not known",
+            unread.join(", ")
+        )
+    })
+}
+
 /// The events of a window, indexed by the names they give their resources.
 pub(super) struct Events<'a> {
     by_name: HashMap<&'a str, Vec<usize>>,
@@ -38,15 +49,19 @@ impl<'a> Events<'a> {
         let mut seen = BTreeSet::new();
         let mut events = Vec::new();
         let mut source = None;
-        let mut covered_since: Option<DateTime<FixedOffset>> = None;
+        // Covered when one side's events span the whole window, from every scope it read.
+        let mut covered = false;
         for inv in sides {
             let Some(activity) = &inv.activity else {
                 continue;
             };
             source.get_or_insert_with(|| activity.source.clone());
-            if let Some(t) = time(&activity.since) {
-                covered_since = Some(covered_since.map_or(t, |c| c.min(t)));
-            }
+            let starts_in_time = match (time(&activity.since), from) {
+                (Some(c), Some(f)) => c <= f,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            covered |= starts_in_time && activity.unread.is_empty();
             for e in &activity.events {
                 let Some(t) = time(&e.time) else { continue };
                 let in_window = from.is_none_or(|f| t > f) && to.is_none_or(|u| t <= u);
@@ -67,12 +82,7 @@ impl<'a> Events<'a> {
             }
         }
         let attribution = Attribution {
-            complete: source.is_some()
-                && match (covered_since, from) {
-                    (Some(c), Some(f)) => c <= f,
-                    (Some(_), None) => true,
-                    _ => false,
-                },
+            complete: source.is_some() && covered,
             source,
             since: since.map(str::to_string),
             until: until.map(str::to_string),

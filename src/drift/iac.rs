@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::diff::{Mode, resource_changes};
-use super::events::Events;
+use super::events::{Events, unread_note};
 use super::matching::{canonical_kind, default_vpcs, pair, parse_arn, provider_managed};
 use super::snapshot::satellite_breaks;
 use super::verdicts::{Verdicts, compare, index};
@@ -347,6 +347,7 @@ pub fn iac_vs_live(iac: &Input<'_>, live: &Input<'_>, opts: &Options<'_>) -> Dri
                 .into(),
         );
     }
+    notes.extend(unread_note(l_inv));
 
     let mut report = DriftReport {
         schema: DRIFT_SCHEMA.into(),

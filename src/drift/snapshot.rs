@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::diff::{Mode, resource_changes};
-use super::events::Events;
+use super::events::{Events, unread_note};
 use super::verdicts::compare_snapshots;
 use super::{
     Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
@@ -220,6 +220,8 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
         notes.push(
             "neither snapshot carries audit-log events: who made these changes is not known".into(),
         );
+    } else if let Some(note) = unread_note(b) {
+        notes.push(note);
     } else if attribution.source.is_some() && !attribution.complete {
         notes.push(
             "the audit-log events gathered do not cover the whole window: changes without events may have been made before they start"

@@ -168,6 +168,13 @@ pub fn moto_gaps() -> Vec<Rule> {
             Fault::Recorded(r#"{"BackupSelectionsList":[]}"#),
             usize::MAX,
         ),
+        // CloudTrail LookupEvents (JSON 1.1): an empty event history. Tests of who changed
+        // what serve recorded events instead ([`Trail`]).
+        Rule::new(
+            "LookupEvents",
+            Fault::Recorded(r#"{"Events":[]}"#),
+            usize::MAX,
+        ),
         // EC2 GetEbsDefaultKmsKeyId (EC2 query protocol): the AWS-managed default key.
         Rule::new(
             "GetEbsDefaultKmsKeyId",
@@ -218,6 +225,10 @@ impl Rule {
     }
 }
 
+/// Answers the proxy gives itself, before forwarding: `(operation, region, body)` to a 200
+/// JSON body, or `None` to go on.
+pub type Answer = Arc<dyn Fn(&str, &str, &str) -> Option<String> + Send + Sync>;
+
 /// A loopback HTTP proxy in front of moto (or any upstream), stopped on drop.
 pub struct Proxy {
     pub port: u16,
@@ -229,6 +240,11 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(upstream: u16, rules: Vec<Rule>) -> Proxy {
+        Proxy::answering(upstream, rules, Arc::new(|_: &str, _: &str, _: &str| None))
+    }
+
+    /// A proxy that asks `answer` before forwarding a request no rule fired on.
+    pub fn answering(upstream: u16, rules: Vec<Rule>, answer: Answer) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let port = listener.local_addr().expect("address").port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -242,8 +258,8 @@ impl Proxy {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let (rules, seen) = (rules.clone(), seen.clone());
-                    thread::spawn(move || serve(conn, upstream, &rules, &seen));
+                    let (rules, seen, answer) = (rules.clone(), seen.clone(), answer.clone());
+                    thread::spawn(move || serve(conn, upstream, &rules, &seen, &answer));
                 }
             });
         }
@@ -387,7 +403,22 @@ fn operation(req: &Message) -> String {
     }
 }
 
-fn serve(client: TcpStream, upstream: u16, rules: &[Rule], seen: &Mutex<Vec<String>>) {
+/// The region a request is signed for (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`).
+fn signed_region(req: &Message) -> String {
+    req.header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(2))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: u16,
+    rules: &[Rule],
+    seen: &Mutex<Vec<String>>,
+    answer: &Answer,
+) {
     let Ok(write_half) = client.try_clone() else {
         return;
     };
@@ -444,7 +475,14 @@ fn serve(client: TcpStream, upstream: u16, rules: &[Rule], seen: &Mutex<Vec<Stri
                 thread::sleep(d);
                 forward(&mut req, upstream)
             }
-            None => forward(&mut req, upstream),
+            None => match answer(&op, &signed_region(&req), &String::from_utf8_lossy(&req.body)) {
+                Some(body) => Some(Message {
+                    start: "HTTP/1.1 200 OK".into(),
+                    headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+                    body: body.into_bytes(),
+                }),
+                None => forward(&mut req, upstream),
+            },
         };
         let Some(mut response) = response else {
             let _ = writer.shutdown(Shutdown::Both);
@@ -706,4 +744,180 @@ mod tests {
             Some(86_401.5)
         );
     }
+}
+
+// ---------------------------------------------------------------- CloudTrail event history
+
+/// A recorded CloudTrail event history, served for `LookupEvents`, which moto does not
+/// implement. Answers follow the real API: JSON 1.1, `StartTime`/`EndTime` in epoch seconds
+/// bounding `EventTime`, the `ReadOnly` lookup attribute filtering, pages of `MaxResults`
+/// (capped at `page` to exercise `NextToken`), each event's `CloudTrailEvent` a JSON string,
+/// and each region answering with the events recorded in it.
+pub struct Trail {
+    /// (region the event is recorded in, the `Events[]` element).
+    events: Vec<(String, Value)>,
+    page: usize,
+    /// Every request: (region, body as JSON, when it arrived).
+    pub requests: Mutex<Vec<(String, Value, Instant)>>,
+}
+
+impl Trail {
+    pub fn new(events: Vec<(String, Value)>, page: usize) -> Arc<Trail> {
+        Arc::new(Trail {
+            events,
+            page,
+            requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The proxy hook serving this history.
+    pub fn answer(self: &Arc<Self>) -> Answer {
+        let trail = self.clone();
+        Arc::new(move |op: &str, region: &str, body: &str| {
+            (op == "LookupEvents").then(|| trail.lookup(region, body))
+        })
+    }
+
+    fn lookup(&self, region: &str, body: &str) -> String {
+        let req: Value = serde_json::from_str(body).expect("LookupEvents sends JSON");
+        self.requests.lock().unwrap().push((
+            region.to_string(),
+            req.clone(),
+            Instant::now(),
+        ));
+        let start = req["StartTime"].as_f64().unwrap_or(f64::MIN);
+        let end = req["EndTime"].as_f64().unwrap_or(f64::MAX);
+        let read_only = req["LookupAttributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["AttributeKey"] == "ReadOnly")
+            .and_then(|a| a["AttributeValue"].as_str().map(str::to_string));
+        // Newest first, as CloudTrail answers.
+        let mut matching: Vec<&Value> = self
+            .events
+            .iter()
+            .filter(|(r, _)| r == region)
+            .map(|(_, e)| e)
+            .filter(|e| {
+                let t = e["EventTime"].as_f64().unwrap();
+                t >= start && t <= end
+            })
+            .filter(|e| read_only.as_deref().is_none_or(|v| e["ReadOnly"] == v))
+            .collect();
+        matching.sort_by(|a, b| {
+            b["EventTime"]
+                .as_f64()
+                .partial_cmp(&a["EventTime"].as_f64())
+                .unwrap()
+        });
+        let size = req["MaxResults"]
+            .as_u64()
+            .map_or(self.page, |m| (m as usize).min(self.page));
+        let from: usize = req["NextToken"]
+            .as_str()
+            .map_or(0, |t| t.trim_start_matches("page-").parse().unwrap());
+        let page: Vec<&Value> = matching.iter().skip(from).take(size).copied().collect();
+        let mut answer = serde_json::json!({ "Events": page });
+        if from + size < matching.len() {
+            answer["NextToken"] = Value::String(format!("page-{}", from + size));
+        }
+        answer.to_string()
+    }
+}
+
+/// One recorded `LookupEvents` event. `identity` is the `userIdentity` document; `request`
+/// the `requestParameters` (kept in the recording, as CloudTrail does, to prove plumb drops
+/// them).
+pub struct Recording<'a> {
+    pub id: &'a str,
+    pub time: chrono::DateTime<chrono::Utc>,
+    pub name: &'a str,
+    pub source: &'a str,
+    pub region: &'a str,
+    pub identity: Value,
+    pub resources: &'a [(&'a str, &'a str)],
+    pub request: Value,
+    pub read_only: bool,
+}
+
+impl Recording<'_> {
+    /// The `Events[]` element of a `LookupEvents` answer.
+    pub fn event(&self) -> (String, Value) {
+        let time = self
+            .time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let document = serde_json::json!({
+            "eventVersion": "1.09",
+            "userIdentity": self.identity,
+            "eventTime": time,
+            "eventSource": self.source,
+            "eventName": self.name,
+            "awsRegion": self.region,
+            "sourceIPAddress": "203.0.113.10",
+            "userAgent": "aws-cli/2.15.0 Python/3.11",
+            "requestParameters": self.request,
+            "responseElements": null,
+            "requestID": format!("req-{}", self.id),
+            "eventID": self.id,
+            "readOnly": self.read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": "123456789012",
+            "eventCategory": "Management",
+        });
+        let username = self.identity["userName"]
+            .as_str()
+            .or_else(|| self.identity["arn"].as_str().and_then(|a| a.rsplit('/').next()))
+            .unwrap_or("");
+        (
+            self.region.to_string(),
+            serde_json::json!({
+                "EventId": self.id,
+                "EventName": self.name,
+                "ReadOnly": self.read_only.to_string(),
+                "AccessKeyId": "ASIAEXAMPLE",
+                "EventTime": self.time.timestamp() as f64,
+                "EventSource": self.source,
+                "Username": username,
+                "Resources": self.resources.iter().map(|(t, n)| serde_json::json!({
+                    "ResourceType": t, "ResourceName": n
+                })).collect::<Vec<_>>(),
+                "CloudTrailEvent": document.to_string(),
+            }),
+        )
+    }
+}
+
+/// `userIdentity` of an IAM user.
+pub fn iam_user(name: &str) -> Value {
+    serde_json::json!({
+        "type": "IAMUser",
+        "principalId": "AIDAEXAMPLE",
+        "arn": format!("arn:aws:iam::123456789012:user/{name}"),
+        "accountId": "123456789012",
+        "accessKeyId": "AKIAEXAMPLE",
+        "userName": name,
+    })
+}
+
+/// `userIdentity` of an assumed-role session.
+pub fn assumed_role(role: &str, session: &str) -> Value {
+    serde_json::json!({
+        "type": "AssumedRole",
+        "principalId": format!("AROAEXAMPLE:{session}"),
+        "arn": format!("arn:aws:sts::123456789012:assumed-role/{role}/{session}"),
+        "accountId": "123456789012",
+        "accessKeyId": "ASIAEXAMPLE",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLE",
+                "arn": format!("arn:aws:iam::123456789012:role/{role}"),
+                "accountId": "123456789012",
+                "userName": role,
+            },
+            "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    })
 }

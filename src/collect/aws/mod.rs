@@ -30,6 +30,7 @@ mod efs;
 mod eks;
 mod elasticache;
 mod elbv2;
+pub mod events;
 mod iam;
 mod kms;
 mod logs;
@@ -97,6 +98,9 @@ pub struct AwsOptions {
     pub max_attempts: u32,
     /// First retry delay; later ones grow exponentially, with full jitter.
     pub initial_backoff: Duration,
+    /// CloudTrail write events to gather into the inventory's activity (`None`: none).
+    /// Not with an aggregator: `LookupEvents` reads only the caller's own account.
+    pub events: Option<events::EventOptions>,
 }
 
 impl Default for AwsOptions {
@@ -113,6 +117,7 @@ impl Default for AwsOptions {
             connect_timeout: Duration::from_secs(5),
             max_attempts: 8,
             initial_backoff: Duration::from_millis(500),
+            events: Some(events::EventOptions::default()),
         }
     }
 }
@@ -285,14 +290,31 @@ async fn run(options: &AwsOptions, progress: Arc<dyn Progress>) -> Collected {
     };
 
     match &options.mode {
-        Mode::Api => api(options, &base, &account, &regions, progress, &mut collected).await,
-        Mode::Config => config::account(&base, &account, &regions, progress, &mut collected).await,
+        Mode::Api => {
+            api(options, &base, &account, &regions, progress.clone(), &mut collected).await
+        }
+        Mode::Config => {
+            config::account(&base, &account, &regions, progress.clone(), &mut collected).await
+        }
         Mode::Aggregator(name) => {
             let region = home
                 .or_else(|| regions.first().cloned())
                 .unwrap_or_default();
-            config::aggregator(&base, &region, name, progress, &mut collected).await
+            config::aggregator(&base, &region, name, progress.clone(), &mut collected).await
         }
+    }
+    // After the resources, so that the window ends as close to the snapshot's time as it can.
+    if let (Some(events), Mode::Api | Mode::Config) = (&options.events, &options.mode) {
+        events::gather(
+            &base,
+            &account,
+            &regions,
+            events,
+            options.concurrency,
+            progress,
+            &mut collected,
+        )
+        .await;
     }
     collected
 }

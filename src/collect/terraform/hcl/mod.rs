@@ -139,7 +139,7 @@ pub fn collect(
                 }],
                 resources: run.resources,
                 errors: run.errors,
-                skipped: Vec::new(),
+                ..Collected::default()
             }
         })
         .collect();
@@ -183,6 +183,6 @@ pub fn evaluate_text(dir: &Path, name: &str, text: &str, vars: &Vars) -> Collect
         }],
         resources: run.resources,
         errors,
-        skipped: Vec::new(),
+        ..Collected::default()
     }
 }
