@@ -3,6 +3,9 @@
     python seed.py ENDPOINT estate          a realistic, mixed estate in two regions
     python seed.py ENDPOINT config          an AWS Config recorder and what moto's Config reads
     python seed.py ENDPOINT bench COUNT     COUNT resources over two regions, for the benchmark
+    python seed.py ENDPOINT drift WEB_SG    changes to the estate, for the drift test: suspends
+                                            a bucket's versioning, opens WEB_SG to 0.0.0.0/0 on
+                                            port 22, deletes a table, adds a bucket
 
 Prints a JSON object with the ids the tests assert on. Fails loudly: a test must never pass
 on an estate that was only half seeded.
@@ -374,10 +377,23 @@ def bench(count):
     return {"resources": made}
 
 
+def drift(web_sg):
+    s3 = client("s3")
+    s3.put_bucket_versioning(Bucket="plumb-compliant-data", VersioningConfiguration={"Status": "Suspended"})
+    client("ec2").authorize_security_group_ingress(
+        GroupId=web_sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    client("dynamodb").delete_table(TableName="sessions")
+    bucket(s3, "plumb-new-uploads", MAIN)
+    return {"changed": 4}
+
+
 if SCENARIO == "estate":
     result = estate()
 elif SCENARIO == "config":
     result = config()
+elif SCENARIO == "drift":
+    result = drift(sys.argv[3])
 elif SCENARIO == "bench":
     result = bench(int(sys.argv[3]))
 else:
