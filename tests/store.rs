@@ -325,3 +325,50 @@ fn history_lists_shows_prunes_and_verifies() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_stored_scan_reports_its_trend_against_the_earlier_snapshots_of_the_same_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("plumb.db");
+    let store = format!("--store={}", db.display());
+    let json = dir.path().join("report.json");
+    let html = dir.path().join("report.html");
+    let scan = |path: &str, with_outputs: bool| {
+        let json_arg = format!("json={}", json.display());
+        let html_arg = format!("html={}", html.display());
+        let mut args = vec!["scan", path, &store, "--fail-on", "never"];
+        if with_outputs {
+            args.extend(["--format", &json_arg, "--format", &html_arg]);
+        } else {
+            args.extend(["--format", "json=/dev/null"]);
+        }
+        let out = plumb(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    };
+
+    // The first scan of a scope has no trend.
+    scan("fixtures/demo/terraform", true);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report.get("trend"), None);
+    let first_fail = report["summary"]["fail"].as_u64().unwrap();
+
+    // Another scope in between is not part of this one's trend.
+    scan("fixtures/demo/kubernetes", false);
+    scan("fixtures/demo/terraform", true);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let history = report["trend"]["history"].as_array().expect("a trend");
+    assert_eq!(history.len(), 1, "{history:#?}");
+    assert_eq!(history[0]["snapshot"], "1");
+    assert_eq!(history[0]["fail"].as_u64(), Some(first_fail));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Since the previous scan (1, "),
+        "the HTML report shows the trend against snapshot 1"
+    );
+    assert!(
+        page.contains("failures ±0"),
+        "the same estate scanned again: no change in failures"
+    );
+}

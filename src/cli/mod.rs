@@ -371,7 +371,57 @@ struct Keep<'a> {
     args: &'a store::StoreArgs,
 }
 
+/// How many earlier snapshots the trend of a report shows.
+const TREND_POINTS: usize = 30;
+
 impl Keep<'_> {
+    /// With `--store`: the earlier snapshots of the same scope (sharing a collector run's scope
+    /// with `collectors`), oldest first, the last [`TREND_POINTS`], from the counts each
+    /// snapshot keeps (no report is decoded). `None` without a store or earlier snapshots.
+    fn trend(
+        &self,
+        collectors: &[crate::inventory::CollectorRun],
+        config: &Config,
+    ) -> Result<Option<crate::findings::Trend>> {
+        let Some(flag) = &self.args.store else {
+            return Ok(None);
+        };
+        let path = store::path(flag.as_deref(), config)?;
+        if !path.exists() {
+            return Ok(None);
+        }
+        let db = crate::store::Store::open_existing(&path)?;
+        let scopes: std::collections::HashSet<(&str, &str)> = collectors
+            .iter()
+            .map(|r| (r.collector.as_str(), r.scope.as_str()))
+            .collect();
+        let mut history: Vec<crate::findings::TrendPoint> = db
+            .list()?
+            .into_iter()
+            .filter(|s| {
+                s.sources
+                    .iter()
+                    .any(|r| scopes.contains(&(r.collector.as_str(), r.scope.as_str())))
+            })
+            .filter_map(|s| {
+                let c = s.summary?;
+                Some(crate::findings::TrendPoint {
+                    snapshot: s.id.to_string(),
+                    taken_at: s.collected_at,
+                    evaluations: c.evaluations,
+                    pass: c.pass,
+                    fail: c.fail,
+                    unknown: c.unknown,
+                    waived: c.waived,
+                    failures_by_severity: c.failures_by_severity,
+                })
+            })
+            .collect();
+        let skip = history.len().saturating_sub(TREND_POINTS);
+        history.drain(..skip);
+        Ok((!history.is_empty()).then_some(crate::findings::Trend { history }))
+    }
+
     /// Stores the snapshot when `--store` was given.
     fn store(
         &self,
@@ -469,6 +519,7 @@ fn evaluate_and_report(
     if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
         b.compare(&mut report, &path.display().to_string(), &content);
     }
+    report.trend = keep.trend(&inventory.metadata.collectors, config)?;
     timings.done("assemble report");
     let options = RenderOptions {
         show_passed: args.show_passed,
