@@ -82,7 +82,12 @@ fn events_of_the_changes(web_sg: &str) -> Vec<(String, Value)> {
 /// each resource's provider-shaped attributes under its kind.
 fn state_of(inventory: &Value) -> Value {
     let mut resources = Vec::new();
-    for (i, r) in inventory["resources"].as_array().unwrap().iter().enumerate() {
+    for (i, r) in inventory["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let kind = r["kind"].as_str().unwrap();
         if !kind.starts_with("aws_") {
             continue;
@@ -128,8 +133,11 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Changed resource id -> (paths, breaks, event ids).
-fn changed(report: &Value) -> BTreeMap<String, (Vec<String>, Vec<String>, Vec<String>)> {
+/// What a changed entry says: (paths, breaks, event ids).
+type Said = (Vec<String>, Vec<String>, Vec<String>);
+
+/// Changed resource id -> what its entry says.
+fn changed(report: &Value) -> BTreeMap<String, Said> {
     report["changed"]
         .as_array()
         .unwrap()
@@ -143,7 +151,11 @@ fn changed(report: &Value) -> BTreeMap<String, (Vec<String>, Vec<String>, Vec<St
                 .collect();
             let events = c["events"]
                 .as_array()
-                .map(|e| e.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect())
+                .map(|e| {
+                    e.iter()
+                        .map(|x| x["id"].as_str().unwrap().to_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             (
                 c["resource"]["id"].as_str().unwrap().to_string(),
@@ -263,7 +275,12 @@ fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_mad
     // Against a Terraform state of the original estate.
     let state = dir.path().join("estate.tfstate");
     std::fs::write(&state, state_of(&first_inv).to_string()).unwrap();
-    let (code, r, err) = drift_json(&["--iac", state.to_str().unwrap(), "--live", first.to_str().unwrap()]);
+    let (code, r, err) = drift_json(&[
+        "--iac",
+        state.to_str().unwrap(),
+        "--live",
+        first.to_str().unwrap(),
+    ]);
     assert_eq!(
         code,
         0,
@@ -272,7 +289,12 @@ fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_mad
         ids(&r["unmanaged"]),
         ids(&r["missing"])
     );
-    let (code, r, err) = drift_json(&["--iac", state.to_str().unwrap(), "--live", second.to_str().unwrap()]);
+    let (code, r, err) = drift_json(&[
+        "--iac",
+        state.to_str().unwrap(),
+        "--live",
+        second.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{err}");
     let changed = self::changed(&r);
     assert_eq!(
@@ -286,7 +308,9 @@ fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_mad
     let unmanaged = ids(&r["unmanaged"]);
     assert!(
         unmanaged.contains(&bucket)
-            && unmanaged.iter().all(|id| id.ends_with(":plumb-new-uploads")),
+            && unmanaged
+                .iter()
+                .all(|id| id.ends_with(":plumb-new-uploads")),
         "only the new bucket (and its settings) is unmanaged: {unmanaged:?}"
     );
     let missing = ids(&r["missing"]);

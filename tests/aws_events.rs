@@ -194,7 +194,8 @@ fn write_events_are_read_page_by_page_for_the_window_and_mapped_without_secrets(
     let trail = Trail::new(history(), 2);
     let proxy = Proxy::answering(moto.port, rules(vec![]), trail.answer());
     let before = Utc::now();
-    let (code, inv, text, err) = collect(&proxy, &["--regions", "eu-west-1", "--events-since", "2d"]);
+    let (code, inv, text, err) =
+        collect(&proxy, &["--regions", "eu-west-1", "--events-since", "2d"]);
     let after = Utc::now();
     assert_eq!(inv["metadata"]["errors"], json!([]), "{err}");
     assert_eq!(code, 0, "{err}");
@@ -241,7 +242,14 @@ fn write_events_are_read_page_by_page_for_the_window_and_mapped_without_secrets(
     );
     assert_eq!(
         event_ids(&inv),
-        ["e-user", "e-role", "e-secret", "e-root", "e-service", "e-iam"],
+        [
+            "e-user",
+            "e-role",
+            "e-secret",
+            "e-root",
+            "e-service",
+            "e-iam"
+        ],
         "oldest first; no read, nothing before the window, no regional event of an unselected region"
     );
 
@@ -308,7 +316,15 @@ fn lookups_are_paced_and_throttling_is_survived() {
     ids.sort();
     assert_eq!(
         ids,
-        ["e-iam", "e-role", "e-root", "e-secret", "e-service", "e-user", "e-virginia"],
+        [
+            "e-iam",
+            "e-role",
+            "e-root",
+            "e-secret",
+            "e-service",
+            "e-user",
+            "e-virginia"
+        ],
         "every page of both regions, us-east-1 read once"
     );
 
@@ -337,16 +353,23 @@ fn an_unreadable_event_history_is_an_error_and_leaves_the_activity_incomplete() 
     let trail = Trail::new(history(), 50);
     let proxy = Proxy::answering(
         moto.port,
-        rules(vec![Rule::new("LookupEvents", Fault::ServerError, usize::MAX)]),
+        rules(vec![Rule::new(
+            "LookupEvents",
+            Fault::ServerError,
+            usize::MAX,
+        )]),
         trail.answer(),
     );
-    let (code, inv, _, err) = collect(
-        &proxy,
-        &["--regions", "eu-west-1", "--max-attempts", "1"],
+    let (code, inv, _, err) = collect(&proxy, &["--regions", "eu-west-1", "--max-attempts", "1"]);
+    assert_eq!(
+        code, 2,
+        "unread events make the collection incomplete: {err}"
     );
-    assert_eq!(code, 2, "unread events make the collection incomplete: {err}");
     let errors = inv["metadata"]["errors"].as_array().unwrap();
-    let scopes: Vec<&str> = errors.iter().map(|e| e["scope"].as_str().unwrap()).collect();
+    let scopes: Vec<&str> = errors
+        .iter()
+        .map(|e| e["scope"].as_str().unwrap())
+        .collect();
     assert_eq!(
         scopes,
         [
@@ -410,7 +433,12 @@ fn with_a_store_the_window_starts_at_the_previous_snapshot_of_the_same_regions_a
     };
 
     // No earlier snapshot: the last 24 hours. A far start is cut to what CloudTrail keeps.
-    let out = run(&["--regions", "eu-west-1", "--events-since", "2020-01-01T00:00:00Z"]);
+    let out = run(&[
+        "--regions",
+        "eu-west-1",
+        "--events-since",
+        "2020-01-01T00:00:00Z",
+    ]);
     assert!(
         stderr(&out).contains("CloudTrail keeps 90 days of events"),
         "{}",

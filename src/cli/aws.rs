@@ -16,7 +16,12 @@ pub(crate) struct CollectAwsArgs {
     #[command(flatten)]
     aws: AwsArgs,
     /// Where to write the inventory (JSON). Required unless --store is given.
-    #[arg(short = 'o', long, value_name = "FILE", required_unless_present = "store")]
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "FILE",
+        required_unless_present = "store"
+    )]
     output: Option<PathBuf>,
     /// No progress output.
     #[arg(short = 'q', long)]

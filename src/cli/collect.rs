@@ -100,7 +100,14 @@ fn k8s(args: K8sArgs) -> Result<u8> {
     let inventory = collected.into_inventory();
 
     if let Some((config, policies)) = &judge {
-        super::store::judge_and_keep("collect", &inventory, &args.store, &args.policies, config, policies)?;
+        super::store::judge_and_keep(
+            "collect",
+            &inventory,
+            &args.store,
+            &args.policies,
+            config,
+            policies,
+        )?;
     }
 
     match &args.output {

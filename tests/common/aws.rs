@@ -475,7 +475,11 @@ fn serve(
                 thread::sleep(d);
                 forward(&mut req, upstream)
             }
-            None => match answer(&op, &signed_region(&req), &String::from_utf8_lossy(&req.body)) {
+            None => match answer(
+                &op,
+                &signed_region(&req),
+                &String::from_utf8_lossy(&req.body),
+            ) {
                 Some(body) => Some(Message {
                     start: "HTTP/1.1 200 OK".into(),
                     headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
@@ -735,17 +739,6 @@ impl Drop for Recorded {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn python_times_become_epoch_seconds() {
-        assert_eq!(
-            super::python_time_to_epoch("1970-01-02 00:00:01.5+00:00"),
-            Some(86_401.5)
-        );
-    }
-}
-
 // ---------------------------------------------------------------- CloudTrail event history
 
 /// A recorded CloudTrail event history, served for `LookupEvents`, which moto does not
@@ -780,11 +773,10 @@ impl Trail {
 
     fn lookup(&self, region: &str, body: &str) -> String {
         let req: Value = serde_json::from_str(body).expect("LookupEvents sends JSON");
-        self.requests.lock().unwrap().push((
-            region.to_string(),
-            req.clone(),
-            Instant::now(),
-        ));
+        self.requests
+            .lock()
+            .unwrap()
+            .push((region.to_string(), req.clone(), Instant::now()));
         let start = req["StartTime"].as_f64().unwrap_or(f64::MIN);
         let end = req["EndTime"].as_f64().unwrap_or(f64::MAX);
         let read_only = req["LookupAttributes"]
@@ -844,9 +836,7 @@ pub struct Recording<'a> {
 impl Recording<'_> {
     /// The `Events[]` element of a `LookupEvents` answer.
     pub fn event(&self) -> (String, Value) {
-        let time = self
-            .time
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let time = self.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let document = serde_json::json!({
             "eventVersion": "1.09",
             "userIdentity": self.identity,
@@ -868,7 +858,11 @@ impl Recording<'_> {
         });
         let username = self.identity["userName"]
             .as_str()
-            .or_else(|| self.identity["arn"].as_str().and_then(|a| a.rsplit('/').next()))
+            .or_else(|| {
+                self.identity["arn"]
+                    .as_str()
+                    .and_then(|a| a.rsplit('/').next())
+            })
             .unwrap_or("");
         (
             self.region.to_string(),
@@ -920,4 +914,15 @@ pub fn assumed_role(role: &str, session: &str) -> Value {
             "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn python_times_become_epoch_seconds() {
+        assert_eq!(
+            super::python_time_to_epoch("1970-01-02 00:00:01.5+00:00"),
+            Some(86_401.5)
+        );
+    }
 }

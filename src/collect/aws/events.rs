@@ -132,7 +132,8 @@ pub fn window_start(
                 .map(|t| t.with_timezone(&Utc))
                 .max()
                 .unwrap_or_else(|| {
-                    now - chrono::Duration::from_std(*otherwise).unwrap_or(chrono::Duration::days(1))
+                    now - chrono::Duration::from_std(*otherwise)
+                        .unwrap_or(chrono::Duration::days(1))
                 })
         }
     };
@@ -196,7 +197,11 @@ pub(super) async fn gather(
     let mut reads: Vec<(String, Keep)> = regions
         .iter()
         .map(|r| {
-            let keep = if r == global { Keep::All } else { Keep::Regional };
+            let keep = if r == global {
+                Keep::All
+            } else {
+                Keep::Regional
+            };
             (r.clone(), keep)
         })
         .collect();
@@ -315,11 +320,17 @@ pub fn change_event(e: &Event) -> Option<ChangeEvent> {
         .unwrap_or(Value::Null);
     let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
 
-    let id = e.event_id().map(str::to_string).or_else(|| text(&doc["eventID"]))?;
+    let id = e
+        .event_id()
+        .map(str::to_string)
+        .or_else(|| text(&doc["eventID"]))?;
     let time = text(&doc["eventTime"])
         .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         .map(|t| t.with_timezone(&Utc))
-        .or_else(|| e.event_time().and_then(|t| DateTime::from_timestamp(t.secs(), 0)))
+        .or_else(|| {
+            e.event_time()
+                .and_then(|t| DateTime::from_timestamp(t.secs(), 0))
+        })
         .map(rfc3339)?;
 
     let who = &doc["userIdentity"];

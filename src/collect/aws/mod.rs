@@ -291,7 +291,15 @@ async fn run(options: &AwsOptions, progress: Arc<dyn Progress>) -> Collected {
 
     match &options.mode {
         Mode::Api => {
-            api(options, &base, &account, &regions, progress.clone(), &mut collected).await
+            api(
+                options,
+                &base,
+                &account,
+                &regions,
+                progress.clone(),
+                &mut collected,
+            )
+            .await
         }
         Mode::Config => {
             config::account(&base, &account, &regions, progress.clone(), &mut collected).await
