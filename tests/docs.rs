@@ -147,6 +147,7 @@ fn readme_carries_the_read_only_aws_policy() {
         "List",
         "BatchGet",
         "Select",
+        "Lookup",
         "GenerateCredentialReport",
     ];
     for action in actions {

@@ -17,7 +17,8 @@
 //! not answer) is recorded in the inventory's errors, with the kinds it leaves missing; the
 //! rest of the collection goes on. Every collector run records, per account/region, which
 //! kinds were read completely. Nothing here writes to an account: only `List*`, `Describe*`,
-//! `Get*`, `Select*`/`BatchGet*` (Config) and IAM's credential report are called.
+//! `Get*`, `Select*`/`BatchGet*` (Config), IAM's credential report and CloudTrail's
+//! `LookupEvents` ([`events`]: who changed what, for drift) are called.
 
 mod autoscaling;
 mod backup;
