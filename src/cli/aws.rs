@@ -2,7 +2,7 @@
 //! progress display (a bar per account/region on a terminal, plain lines elsewhere, nothing
 //! with `-q`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
@@ -177,7 +177,7 @@ impl AwsArgs {
         let options = self.options(priors)?;
         let progress: std::sync::Arc<dyn crate::collect::aws::Progress> = if quiet {
             std::sync::Arc::new(crate::collect::aws::Quiet)
-        } else if std::io::stderr().is_terminal() {
+        } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             std::sync::Arc::new(bars::Bars::new())
         } else {
             std::sync::Arc::new(Lines)
