@@ -63,15 +63,31 @@ impl fmt::Display for Format {
     }
 }
 
-/// `FORMAT` or `FORMAT=PATH`, as given to `--format`.
+/// A report format `--format NAME[=PATH]` can name.
+pub trait NamedFormat: Copy + Eq + 'static {
+    /// Every format, in the order help texts list them.
+    const ALL: &'static [Self];
+    /// The name `--format` takes.
+    fn name(self) -> &'static str;
+}
+
+impl NamedFormat for Format {
+    const ALL: &'static [Self] = &Format::ALL;
+    fn name(self) -> &'static str {
+        Format::name(self)
+    }
+}
+
+/// `FORMAT` or `FORMAT=PATH`, as given to `--format`: a scan's [`Format`] or a drift
+/// report's [`drift::DriftFormat`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    pub format: Format,
+pub struct Output<F = Format> {
+    pub format: F,
     /// Where to write; standard output when `None`.
     pub path: Option<PathBuf>,
 }
 
-impl FromStr for Output {
+impl<F: NamedFormat> FromStr for Output<F> {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, path) = match s.split_once('=') {
@@ -79,11 +95,14 @@ impl FromStr for Output {
             Some((name, _)) => return Err(format!("--format {name}= needs a path after '='")),
             None => (s, None),
         };
-        let format = Format::ALL
-            .into_iter()
-            .find(|f| f.name() == name)
+        // `md` is short for Markdown, wherever there is one.
+        let wanted = if name == "md" { "markdown" } else { name };
+        let format = F::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == wanted)
             .ok_or_else(|| {
-                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                let names: Vec<_> = F::ALL.iter().map(|f| f.name()).collect();
                 format!(
                     "unknown format {name:?} (expected one of: {})",
                     names.join(", ")
@@ -136,6 +155,7 @@ mod tests {
             })
         );
         assert_eq!("json".parse::<Output>().unwrap().path, None);
+        assert_eq!("md".parse::<Output>().unwrap().format, Format::Markdown);
         assert!(
             "xml"
                 .parse::<Output>()

@@ -11,8 +11,6 @@ mod markdown;
 
 use std::fmt;
 use std::io::{self, Write};
-use std::path::PathBuf;
-use std::str::FromStr;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -54,34 +52,15 @@ impl fmt::Display for DriftFormat {
     }
 }
 
-/// `FORMAT` or `FORMAT=PATH`, as given to `plumb drift --format`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DriftOutput {
-    pub format: DriftFormat,
-    pub path: Option<PathBuf>,
-}
-
-impl FromStr for DriftOutput {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (name, path) = match s.split_once('=') {
-            Some((name, path)) if !path.is_empty() => (name, Some(PathBuf::from(path))),
-            Some((name, _)) => return Err(format!("--format {name}= needs a path after '='")),
-            None => (s, None),
-        };
-        let format = DriftFormat::ALL
-            .into_iter()
-            .find(|f| f.name() == name || (name == "md" && *f == DriftFormat::Markdown))
-            .ok_or_else(|| {
-                let names: Vec<_> = DriftFormat::ALL.iter().map(|f| f.name()).collect();
-                format!(
-                    "unknown format {name:?} (expected one of: {})",
-                    names.join(", ")
-                )
-            })?;
-        Ok(DriftOutput { format, path })
+impl super::NamedFormat for DriftFormat {
+    const ALL: &'static [Self] = &DriftFormat::ALL;
+    fn name(self) -> &'static str {
+        DriftFormat::name(self)
     }
 }
+
+/// `FORMAT` or `FORMAT=PATH`, as given to `plumb drift --format`.
+pub type DriftOutput = super::Output<DriftFormat>;
 
 /// Writes `report` in `format`. Console output carries ANSI styles; the caller strips them
 /// where the destination is not a colour terminal. JSON is indented when `pretty`.
