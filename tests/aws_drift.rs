@@ -13,10 +13,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
 use common::aws::{Moto, Proxy, Recording, Trail, assumed_role, iam_user, moto_gaps, plumb_aws};
+use common::drift::{changed, ids};
 use common::{code, plumb, stderr, stdout};
 use serde_json::{Value, json};
 
@@ -119,52 +118,6 @@ fn drift_json(args: &[&str]) -> (i32, Value, String) {
     (code(&out), report, stderr(&out))
 }
 
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("a list: {list}"))
-        .iter()
-        .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// What a changed entry says: (paths, breaks, event ids).
-type Said = (Vec<String>, Vec<String>, Vec<String>);
-
-/// Changed resource id -> what its entry says.
-fn changed(report: &Value) -> BTreeMap<String, Said> {
-    report["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let paths = c["changes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x["path"].as_str().unwrap().to_string())
-                .collect();
-            let events = c["events"]
-                .as_array()
-                .map(|e| {
-                    e.iter()
-                        .map(|x| x["id"].as_str().unwrap().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            (
-                c["resource"]["id"].as_str().unwrap().to_string(),
-                (paths, strings(&c["breaks"]), events),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_made_them() {
     let moto = Moto::start();
@@ -221,7 +174,7 @@ fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_mad
     let sg = format!("{PREFIX}:aws_security_group:{web_sg}");
     let data = format!("{PREFIX}:aws_s3_bucket:plumb-compliant-data");
     let versioning = format!("{PREFIX}:aws_s3_bucket_versioning:plumb-compliant-data");
-    let changed = changed(&r);
+    let changed = changed(&r, "id");
     assert_eq!(
         changed.keys().cloned().collect::<Vec<_>>(),
         [data.clone(), versioning.clone(), sg.clone()],
@@ -295,7 +248,7 @@ fn the_nightly_job_shows_exactly_the_changes_the_controls_they_broke_and_who_mad
         second.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "{err}");
-    let changed = self::changed(&r);
+    let changed = common::drift::changed(&r, "id");
     assert_eq!(
         changed.keys().cloned().collect::<Vec<_>>(),
         [data, versioning.clone(), sg.clone()],

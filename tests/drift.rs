@@ -8,9 +8,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 
+use common::drift::{changed, ids, strings};
 use common::*;
 use serde_json::Value;
 
@@ -28,52 +28,6 @@ fn drift_json(args: &[&str]) -> (i32, Value) {
     (code(&out), report)
 }
 
-fn ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// What a changed entry says: (paths, breaks, event actions).
-type Said = (Vec<String>, Vec<String>, Vec<String>);
-
-/// Changed resource id -> what its entry says.
-fn changed(report: &Value) -> BTreeMap<String, Said> {
-    report["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let paths = c["changes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x["path"].as_str().unwrap().to_string())
-                .collect();
-            let events = c["events"]
-                .as_array()
-                .map(|e| {
-                    e.iter()
-                        .map(|x| x["action"].as_str().unwrap().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            (
-                c["resource"]["id"].as_str().unwrap().to_string(),
-                (paths, strings(&c["breaks"]), events),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn snapshots_show_exactly_what_changed_what_broke_and_who() {
     let (code, r) = drift_json(&["--from", BEFORE, "--to", AFTER]);
@@ -84,7 +38,7 @@ fn snapshots_show_exactly_what_changed_what_broke_and_who() {
     let sg = format!("{ACCOUNT}:aws_security_group:sg-0a1b2c3d4e5f60001");
     let logs = format!("{ACCOUNT}:aws_s3_bucket:acme-logs");
     let versioning = format!("{ACCOUNT}:aws_s3_bucket_versioning:acme-logs");
-    let changed = changed(&r);
+    let changed = changed(&r, "action");
     assert_eq!(
         changed.keys().cloned().collect::<Vec<_>>(),
         [logs.clone(), versioning.clone(), sg.clone()],
@@ -204,7 +158,7 @@ fn iac_against_live_shows_changed_missing_unmanaged_and_provider_defaults() {
     let (code, r) = drift_json(&["--iac", STATE, "--live", AFTER]);
     assert_eq!(code, 1);
     assert_eq!(r["mode"], "iac_vs_live");
-    let changed = changed(&r);
+    let changed = changed(&r, "action");
     let sg = format!("{ACCOUNT}:aws_security_group:sg-0a1b2c3d4e5f60001");
     assert_eq!(
         changed.keys().cloned().collect::<Vec<_>>(),
@@ -288,7 +242,7 @@ fn store_snapshots_compare_previous_with_latest() {
     assert_eq!(status, 1);
     assert_eq!(r["from"]["snapshot"], 1);
     assert_eq!(r["to"]["snapshot"], 2);
-    let changed = changed(&r);
+    let changed = changed(&r, "action");
     let (paths, breaks, _) = &changed["tf:aws_cloudwatch_log_group.api"];
     assert_eq!(
         paths,

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod drift;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
