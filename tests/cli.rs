@@ -64,17 +64,7 @@ fn malformed_input_exits_2_naming_file_and_line() {
 
 #[test]
 fn keep_going_reports_errors_and_scans_everything_else() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("broken.yaml"),
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
-    )
-    .unwrap();
-    fs::copy(
-        "fixtures/demo/kubernetes/api.yaml",
-        dir.path().join("api.yaml"),
-    )
-    .unwrap();
+    let dir = broken_beside_good();
     let (code, report) = scan_json(&[dir.path().to_str().unwrap(), "--keep-going"]);
     assert_eq!(code, 2, "an incomplete scan is not a clean verdict");
     let errors = report["errors"].as_array().unwrap();

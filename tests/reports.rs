@@ -270,17 +270,7 @@ fn junit_has_a_suite_per_policy_and_a_case_per_resource() {
 
 #[test]
 fn junit_reports_unread_inputs_as_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("broken.yaml"),
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
-    )
-    .unwrap();
-    fs::copy(
-        "fixtures/demo/kubernetes/api.yaml",
-        dir.path().join("api.yaml"),
-    )
-    .unwrap();
+    let dir = broken_beside_good();
     let out = plumb(&[
         "scan",
         dir.path().to_str().unwrap(),

@@ -83,3 +83,20 @@ pub const PLANTED_SECRETS: &[&str] = &[
     "s3cr3t-report-password",
     "tok_live_4f9a8e7d6c5b",
 ];
+
+/// A directory with a manifest that cannot be parsed (`broken.yaml`, line 3) beside a good
+/// one (`api.yaml`, from the demo estate).
+pub fn broken_beside_good() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/demo/kubernetes/api.yaml"),
+        dir.path().join("api.yaml"),
+    )
+    .unwrap();
+    dir
+}
