@@ -337,6 +337,11 @@ fn finding(
     status: Status,
     message: Arc<str>,
 ) -> Finding {
+    let message = if is_representative(s.r) {
+        format!("{message} (judged on one representative instance: how many instances there are is not known before apply)").into()
+    } else {
+        message
+    };
     Finding {
         policy_id: p.id.clone(),
         title: p.title.clone(),
@@ -351,6 +356,12 @@ fn finding(
         fingerprint: fingerprint(&p.doc.id, &s.r.id),
         baseline: None,
     }
+}
+
+/// A Terraform block whose `count` / `for_each` is not known before apply is collected as one
+/// representative instance, addressed with Terraform's `[*]` for unknown instance keys.
+fn is_representative(r: &Resource) -> bool {
+    r.id.starts_with("tf:") && r.id.contains("[*]")
 }
 
 /// Whether a path the policy reads is unknown for this resource.
@@ -501,6 +512,7 @@ fn suppression_problems(policies: &PolicySet, resources: &[Resource]) -> Vec<Col
                 column: None,
                 kinds: Vec::new(),
                 message,
+                warning: false,
             });
         }
     }

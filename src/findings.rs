@@ -196,6 +196,10 @@ pub struct Summary {
     pub failures_by_severity: BTreeMap<Severity, usize>,
     /// Inputs or scope that could not be read.
     pub errors: usize,
+    /// Warnings about the inputs that leave the scan complete (a remote module that is not
+    /// downloaded, a block judged through one representative instance).
+    #[serde(default)]
+    pub warnings: usize,
     /// Suppressions and waivers that were not honoured (no reason, unknown policy), have
     /// expired, or waive nothing. Reported, but they do not make the scan incomplete.
     pub rejected_suppressions: usize,
@@ -403,7 +407,11 @@ impl ScanReport {
             resources: self.summary.resources,
             policies: self.policies.len(),
             evaluations: self.findings.len(),
-            errors: errors.iter().filter(|e| !e.is_suppression()).count(),
+            errors: errors
+                .iter()
+                .filter(|e| !e.is_suppression() && !e.warning)
+                .count(),
+            warnings: errors.iter().filter(|e| e.warning).count(),
             rejected_suppressions: errors.iter().filter(|e| e.is_suppression()).count(),
             baseline: self.summary.baseline.take(),
             ..Summary::default()

@@ -198,6 +198,10 @@ pub struct CollectError {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
     pub message: String,
+    /// A warning: listed in every report, but the scan is still complete (a remote module
+    /// that is not downloaded, a block judged through a representative instance).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
 }
 
 impl CollectError {
@@ -211,6 +215,33 @@ impl CollectError {
     pub fn is_suppression(&self) -> bool {
         self.collector == Self::SUPPRESSION || self.collector == Self::WAIVER
     }
+
+    /// Splits a report's problems into (unread input, warnings, waiver and suppression
+    /// problems), the three lists every report format shows.
+    pub fn sorted_out(errors: &[CollectError]) -> Problems<'_> {
+        let mut p = Problems::default();
+        for e in errors {
+            if e.is_suppression() {
+                p.rejected.push(e);
+            } else if e.warning {
+                p.warnings.push(e);
+            } else {
+                p.unread.push(e);
+            }
+        }
+        p
+    }
+}
+
+/// A report's problems, by what they mean for the scan.
+#[derive(Debug, Default)]
+pub struct Problems<'a> {
+    /// Input that was not read or not evaluated: the scan is incomplete.
+    pub unread: Vec<&'a CollectError>,
+    /// Listed, but the scan is complete.
+    pub warnings: Vec<&'a CollectError>,
+    /// Waivers and inline suppressions that were not honoured.
+    pub rejected: Vec<&'a CollectError>,
 }
 
 impl fmt::Display for CollectError {

@@ -219,6 +219,7 @@ impl WaiverRule {
             column: None,
             kinds: Vec::new(),
             message,
+            warning: false,
         }
     }
 

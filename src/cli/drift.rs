@@ -194,7 +194,9 @@ fn read_inventory(path: &Path) -> Result<Inventory> {
         }
     }
     let collected = collect_paths(&[path.to_path_buf()]);
-    if !collected.errors.is_empty() {
+    // Warnings (a module not downloaded) are listed by the report; errors would make the
+    // comparison claim drift that is only unread input.
+    if collected.errors.iter().any(|e| !e.warning) {
         let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
         bail!("cannot read {}:\n  {}", path.display(), list.join("\n  "));
     }
@@ -255,7 +257,7 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
         let (iac, live) = rayon::join(
             || {
                 let collected = collect_paths(&args.iac);
-                if !collected.errors.is_empty() {
+                if collected.errors.iter().any(|e| !e.warning) {
                     let list: Vec<String> =
                         collected.errors.iter().map(ToString::to_string).collect();
                     bail!("cannot read the IaC:\n  {}", list.join("\n  "));

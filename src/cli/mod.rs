@@ -81,9 +81,14 @@ struct ScanArgs {
     /// Files and directories to scan. Directories are walked; hidden folders are skipped.
     /// Default: the current directory, unless a live source is given.
     paths: Vec<PathBuf>,
-    /// Report what could not be read and scan everything else, instead of stopping.
-    #[arg(long)]
+    /// Accepted for older scripts; scanning everything that can be read and listing what
+    /// could not is what a scan always does.
+    #[arg(long, hide = true)]
     keep_going: bool,
+    /// Stop before evaluating when an input cannot be read or evaluated (exit 2), instead of
+    /// judging everything else and listing the problems in every report.
+    #[arg(long)]
+    fail_fast: bool,
     /// Also write the collected inventory (JSON) here, for `plumb check` later.
     #[arg(long, value_name = "FILE")]
     save_inventory: Option<PathBuf>,
@@ -291,15 +296,27 @@ fn scan(args: ScanArgs) -> Result<u8> {
     } else {
         args.paths.clone()
     };
+    // A path that does not exist is a mistake on the command line, not an input to list.
+    for path in &paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
     let mut collected: Collected = collect_paths_with(&paths, &options);
     timings.done("collect");
-    if !args.keep_going && !collected.errors.is_empty() {
-        let list: Vec<String> = collected.errors.iter().map(ToString::to_string).collect();
+    let _ = args.keep_going;
+    let unread: Vec<String> = collected
+        .errors
+        .iter()
+        .filter(|e| !e.warning)
+        .map(ToString::to_string)
+        .collect();
+    if args.fail_fast && !unread.is_empty() {
         bail!(
-            "cannot read {} input{} (use --keep-going to scan the rest and report these):\n  {}",
-            collected.errors.len(),
-            if collected.errors.len() == 1 { "" } else { "s" },
-            list.join("\n  ")
+            "cannot read {} input{} (without --fail-fast the rest is scanned and these are listed):\n  {}",
+            unread.len(),
+            if unread.len() == 1 { "" } else { "s" },
+            unread.join("\n  ")
         );
     }
     // A live collection is never thrown away for what it could not read: its errors are
@@ -484,7 +501,13 @@ fn evaluate_and_report(
     };
     let (findings, mut errors) = evaluate(policies, &config.settings, &inventory.resources);
     timings.done("evaluate");
-    let input_errors = inventory.metadata.errors.len();
+    // Warnings are listed but leave the scan complete.
+    let input_errors = inventory
+        .metadata
+        .errors
+        .iter()
+        .filter(|e| !e.warning)
+        .count();
     errors.extend(inventory.metadata.errors.iter().cloned());
     // Hashing serialises the whole inventory: done only for the formats that show it.
     let inventory_hash = args

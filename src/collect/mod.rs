@@ -117,6 +117,7 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
                 column: None,
                 kinds: Vec::new(),
                 message: "no such file or directory".into(),
+                warning: false,
             });
         }
     }
@@ -233,6 +234,7 @@ fn walk(
                 column: None,
                 kinds: Vec::new(),
                 message: format!("cannot read: {e}"),
+                warning: false,
             }),
         }
     }
@@ -267,6 +269,7 @@ fn collect_file(c: &Candidate) -> Collected {
         column,
         kinds: Vec::new(),
         message,
+        warning: false,
     };
     let text = match std::fs::read(&c.path) {
         Ok(bytes) => match String::from_utf8(bytes) {

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Effects, Style};
 
 use super::RenderOptions;
 use crate::findings::{BaselineState, Finding, ScanReport, Status};
-use crate::inventory::Location;
+use crate::inventory::{CollectError, Location};
 use crate::policy::Severity;
 use crate::redact::redact_line;
 
@@ -221,12 +221,23 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         }
         writeln!(out)?;
     }
-    let (rejected, unread): (Vec<_>, Vec<_>) =
-        report.errors.iter().partition(|e| e.is_suppression());
-    if !unread.is_empty() {
-        let heading = format!("Not read ({}): unread is not compliant", unread.len());
+    let problems = CollectError::sorted_out(&report.errors);
+    let rejected = problems.rejected;
+    if !problems.unread.is_empty() {
+        let heading = format!(
+            "Not read ({}): unread is not compliant",
+            problems.unread.len()
+        );
         writeln!(out, "{}", paint(severity_style(Severity::High), &heading))?;
-        for e in unread {
+        for e in problems.unread {
+            writeln!(out, "  {e}")?;
+        }
+        writeln!(out)?;
+    }
+    if !problems.warnings.is_empty() {
+        let heading = format!("Warnings ({})", problems.warnings.len());
+        writeln!(out, "{}", paint(BOLD, &heading))?;
+        for e in problems.warnings {
             writeln!(out, "  {e}")?;
         }
         writeln!(out)?;
@@ -263,7 +274,7 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{} resources, {} policies, {} checks: {} passed, {failed}, {} unknown, {} errors, {} waived{}",
+        "{} resources, {} policies, {} checks: {} passed, {failed}, {} unknown, {} errors, {} waived{}{}",
         s.resources,
         s.policies,
         s.evaluations,
@@ -275,6 +286,11 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             format!("; {} inputs not read", s.errors)
         } else {
             String::new()
+        },
+        match s.warnings {
+            0 => String::new(),
+            1 => "; 1 warning".to_string(),
+            n => format!("; {n} warnings"),
         }
     )?;
     if let Some(b) = &s.baseline {

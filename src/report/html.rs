@@ -229,6 +229,7 @@ struct Page<'a> {
     expired_waivers: usize,
     stale_waivers: usize,
     unread: Vec<String>,
+    warnings: Vec<String>,
     problems: Vec<String>,
     meta: Meta<'a>,
     resource_count: usize,
@@ -528,8 +529,8 @@ fn page<'a>(
         None if s.errors > 0 => ("unknown", "Incomplete: some inputs were not read".into()),
         None => ("pass", "No failures".into()),
     };
-    let (problems, unread): (Vec<&CollectError>, Vec<&CollectError>) =
-        report.errors.iter().partition(|e| e.is_suppression());
+    let sorted = CollectError::sorted_out(&report.errors);
+    let (problems, unread, warnings) = (sorted.rejected, sorted.unread, sorted.warnings);
     let pack = report.scanned.policy_pack.as_ref();
     Page {
         csp: content_security_policy(),
@@ -561,6 +562,7 @@ fn page<'a>(
             .filter(|w| w.state == WaiverState::Stale)
             .count(),
         unread: unread.iter().map(ToString::to_string).collect(),
+        warnings: warnings.iter().map(ToString::to_string).collect(),
         problems: problems.iter().map(ToString::to_string).collect(),
         meta: Meta {
             collected_at: &report.scanned.collected_at,

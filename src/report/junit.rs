@@ -239,17 +239,17 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             .or_default()
             .push((f, outcome(f)));
     }
-    let (waiver_problems, unread): (Vec<&CollectError>, Vec<&CollectError>) =
-        report.errors.iter().partition(|e| e.is_suppression());
+    let sorted = CollectError::sorted_out(&report.errors);
+    let (unread, warnings, waiver_problems) = (sorted.unread, sorted.warnings, sorted.rejected);
     let mut total = Counts::default();
     for cases in by_policy.values() {
         for (_, o) in cases {
             total.add(o);
         }
     }
-    total.tests += unread.len() + waiver_problems.len();
+    total.tests += unread.len() + warnings.len() + waiver_problems.len();
     total.errors += unread.len();
-    total.skipped += waiver_problems.len();
+    total.skipped += warnings.len() + waiver_problems.len();
 
     let mut w: Xml<'_> = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
@@ -295,6 +295,9 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if !unread.is_empty() {
         problems_suite(&mut w, "plumb:inputs", &unread, true)?;
+    }
+    if !warnings.is_empty() {
+        problems_suite(&mut w, "plumb:warnings", &warnings, false)?;
     }
     if !waiver_problems.is_empty() {
         problems_suite(&mut w, "plumb:waivers", &waiver_problems, false)?;

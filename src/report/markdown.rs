@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::findings::{BaselineState, Finding, ScanReport, Status, WaiverState};
+use crate::inventory::CollectError;
 use crate::policy::Severity;
 
 /// GitHub's limit on a comment body, in characters.
@@ -198,15 +199,16 @@ fn capped_list(title: &str, items: &[String]) -> String {
 }
 
 fn tail(report: &ScanReport) -> String {
-    let (problems, unread): (Vec<_>, Vec<_>) =
-        report.errors.iter().partition(|e| e.is_suppression());
+    let sorted = CollectError::sorted_out(&report.errors);
     let mut t = String::new();
-    let unread: Vec<String> = unread.iter().map(|e| md(&e.to_string())).collect();
+    let unread: Vec<String> = sorted.unread.iter().map(|e| md(&e.to_string())).collect();
     t.push_str(&capped_list(
         "⚠️ Not read: unread is not compliant",
         &unread,
     ));
-    let problems: Vec<String> = problems.iter().map(|e| md(&e.to_string())).collect();
+    let warnings: Vec<String> = sorted.warnings.iter().map(|e| md(&e.to_string())).collect();
+    t.push_str(&capped_list("Warnings", &warnings));
+    let problems: Vec<String> = sorted.rejected.iter().map(|e| md(&e.to_string())).collect();
     t.push_str(&capped_list("Waiver and suppression problems", &problems));
     let waived: Vec<&Finding> = report
         .findings

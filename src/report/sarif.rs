@@ -415,8 +415,9 @@ pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Res
         .iter()
         .map(|e| {
             let mut n = Notification::builder().message(text(e.to_string())).build();
-            // Unread input is an error; a waiver or suppression problem is a warning.
-            n.level = Some(json!(if e.is_suppression() {
+            // Unread input is an error; a waiver or suppression problem, or a warning about
+            // the input, is a warning.
+            n.level = Some(json!(if e.is_suppression() || e.warning {
                 "warning"
             } else {
                 "error"

@@ -122,6 +122,7 @@ fn error(scope: String, kinds: Vec<String>, message: String) -> CollectError {
         column: None,
         kinds,
         message,
+        warning: false,
     }
 }
 

@@ -258,6 +258,7 @@ pub(super) async fn gather(
                     message: format!(
                         "cannot read the CloudTrail event history (cloudtrail:LookupEvents): {message}"
                     ),
+                    warning: false,
                 });
                 activity.unread.push(label);
             }

@@ -222,6 +222,7 @@ fn whole_scope_error(scope: &str, message: String, kinds: &[&str]) -> CollectErr
         column: None,
         kinds: kinds.iter().map(|k| (*k).to_string()).collect(),
         message,
+        warning: false,
     }
 }
 

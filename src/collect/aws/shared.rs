@@ -115,6 +115,7 @@ impl Out {
             column: None,
             kinds: kinds.iter().map(|k| (*k).to_string()).collect(),
             message,
+            warning: false,
         });
     }
 
@@ -147,6 +148,7 @@ impl Out {
                 r.name,
                 pointers.join(", ")
             ),
+            warning: false,
         });
     }
 

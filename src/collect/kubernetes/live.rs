@@ -371,6 +371,7 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
             column: None,
             kinds: KINDS.iter().map(LiveKind::resource_kind).collect(),
             message,
+            warning: false,
         };
         progress.report(Event::NotCollected {
             cluster,
@@ -476,6 +477,7 @@ async fn collect_cluster(target: Target, options: &Options, progress: &dyn Progr
                         job.kind.qualified(),
                         describe(&e)
                     ),
+                    warning: false,
                 };
                 progress.report(Event::NotCollected {
                     cluster,
@@ -673,6 +675,7 @@ fn live_resource(
         column: None,
         kinds: vec![format!("k8s/{}", api.kind)],
         message: format!("the API server returned an object plumb cannot place: {message}"),
+        warning: false,
     })?;
     let source = Source::Kubernetes {
         cluster: cluster.to_string(),

@@ -55,6 +55,7 @@ fn object(path: &str, node: &Node) -> Result<Resource, CollectError> {
         column: None,
         kinds: Vec::new(),
         message,
+        warning: false,
     })?;
     let source = Source::File {
         path: path.to_string(),
@@ -75,6 +76,7 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Node>, CollectError> {
         column: e.column,
         kinds: Vec::new(),
         message: e.message,
+        warning: false,
     })
 }
 

@@ -85,6 +85,7 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
         column,
         kinds: Vec::new(),
         message,
+        warning: false,
     };
     let doc: PlanDoc = serde_json::from_str(text).map_err(|e| {
         error(

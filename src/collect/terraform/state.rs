@@ -55,6 +55,7 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
         column: None,
         kinds: Vec::new(),
         message,
+        warning: false,
     };
     let doc: StateDoc = serde_json::from_str(text)
         .map_err(|e| error(Some(e.line() as u32), format!("not a Terraform state: {e}")))?;

@@ -450,6 +450,13 @@ impl<'s> Eval<'s> {
                 if name == "count" { "count" } else { "for_each" }
             ))),
             "self" => Ok((Value::unknown(), ops.len())),
+            // `resource.aws_s3_bucket.b`: the long form of `aws_s3_bucket.b` (Terraform 1.x
+            // accepts it so that a resource type may share a name with a reserved word).
+            "resource" if attr(0).is_some_and(|k| scope.resources.contains_key(k)) => {
+                let kind = attr(0).unwrap_or_default();
+                let (v, used) = self.resolve_root(kind, &ops[1..])?;
+                Ok((v, used + 1))
+            }
             kind => {
                 let Some(by_name) = scope.resources.get(kind) else {
                     return Err(EvalError::new(format!(
@@ -540,8 +547,13 @@ impl<'s> Eval<'s> {
                 if is_secret_name(name) {
                     self.sensitive = true;
                 }
+                // An attribute written as null is the provider's to compute when it is
+                // computed as well as optional; without the provider's schema, unknown is the
+                // reading that is never wrong.
                 Ok(match inst.attrs.get(name) {
-                    Some(Value::Unknown(None)) | None => Value::unknown_from(vec![inst.id.clone()]),
+                    Some(Value::Unknown(None) | Value::Null) | None => {
+                        Value::unknown_from(vec![inst.id.clone()])
+                    }
                     Some(v) => v.clone(),
                 })
             }

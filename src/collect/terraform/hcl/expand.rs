@@ -30,6 +30,12 @@ pub enum Expansion {
     Single,
     Count(usize),
     ForEach(Vec<(String, Value)>),
+    /// `count` or `for_each` is not known before apply: one representative instance, `[*]`,
+    /// with `count.index` or `each.key` and `each.value` unknown. The text says why.
+    Unknown {
+        by: &'static str,
+        why: String,
+    },
 }
 
 impl Expansion {
@@ -56,6 +62,16 @@ impl Expansion {
                     )
                 })
                 .collect(),
+            Expansion::Unknown { by, .. } => {
+                let mut binding = Attrs::new();
+                if *by == "count" {
+                    binding.insert("index".into(), Value::unknown());
+                } else {
+                    binding.insert("key".into(), Value::unknown());
+                    binding.insert("value".into(), Value::unknown());
+                }
+                vec![("[*]".to_string(), Some((*by, Value::map(binding))))]
+            }
         }
     }
 
@@ -67,12 +83,15 @@ impl Expansion {
             Expansion::ForEach(pairs) => {
                 Value::map(pairs.iter().map(|(k, _)| k.clone()).zip(values).collect())
             }
+            // Which instances exist is not known; the representative's resources are what
+            // references to them name.
+            Expansion::Unknown { .. } => Value::unknown_of(&values),
         }
     }
 }
 
-/// Evaluates `count` / `for_each` of a block. An unknown count or key set is an error: as for
-/// Terraform, the instances cannot be known.
+/// Evaluates `count` / `for_each` of a block. An unknown count or key set is not an error: the
+/// block gets one representative instance ([`Expansion::Unknown`]).
 pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError> {
     let count = body.attr("count");
     let for_each = body.attr("for_each");
@@ -88,7 +107,10 @@ pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError>
                 message,
             };
             if v.is_unknown() {
-                return Err(at(unknown_expansion("count", &c.expr, ev)));
+                return Ok(Expansion::Unknown {
+                    by: "count",
+                    why: unknown_expansion("count", &c.expr, ev),
+                });
             }
             let n = v
                 .to_number()
@@ -110,7 +132,10 @@ pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError>
                 message,
             };
             match &v {
-                Value::Unknown(_) => Err(at(unknown_expansion("for_each", &f.expr, ev))),
+                Value::Unknown(_) | Value::Resource(_) => Ok(Expansion::Unknown {
+                    by: "each",
+                    why: unknown_expansion("for_each", &f.expr, ev),
+                }),
                 Value::Map(m) => Ok(Expansion::ForEach(
                     m.entries
                         .iter()
@@ -122,8 +147,11 @@ pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError>
                     for item in &l.items {
                         match item {
                             Value::String(s) => keys.push(s.to_string()),
-                            Value::Unknown(_) => {
-                                return Err(at(unknown_expansion("for_each", &f.expr, ev)));
+                            Value::Unknown(_) | Value::Resource(_) => {
+                                return Ok(Expansion::Unknown {
+                                    by: "each",
+                                    why: unknown_expansion("for_each", &f.expr, ev),
+                                });
                             }
                             other => {
                                 return Err(at(format!(
@@ -171,11 +199,11 @@ fn unknown_expansion(what: &str, expr: &Expression, ev: &Eval<'_>) -> String {
     });
     if unset.is_empty() {
         format!(
-            "{what} is not known before apply (it depends on a data source or a computed attribute), so the instances cannot be scanned"
+            "{what} is not known before apply (it depends on a data source or a computed attribute)"
         )
     } else {
         format!(
-            "{what} depends on {}, which {} no value: give {} with --var, a .tfvars file or TF_VAR_{}; the instances are not scanned",
+            "{what} depends on {}, which {} no value (give {} with --var, a .tfvars file or TF_VAR_{})",
             unset
                 .iter()
                 .map(|v| format!("var.{v}"))

@@ -311,6 +311,7 @@ impl Module {
             column: Some(column),
             kinds: Vec::new(),
             message: message.into(),
+            warning: false,
         }
     }
 }
@@ -340,6 +341,7 @@ fn io_error(path: &str, message: String) -> CollectError {
         column: None,
         kinds: Vec::new(),
         message,
+        warning: false,
     }
 }
 

@@ -19,6 +19,7 @@ mod deps;
 mod eval;
 mod expand;
 pub mod funcs;
+mod graph;
 mod load;
 mod module;
 mod types;
@@ -143,7 +144,7 @@ pub fn collect(
             }
         })
         .collect();
-    // Problems of the modules themselves (syntax errors, cycles), once each.
+    // Problems of the modules themselves (syntax errors), once each.
     let mut problems = loader.problems();
     problems.sort();
     problems.dedup();
@@ -167,7 +168,6 @@ pub fn evaluate_text(dir: &Path, name: &str, text: &str, vars: &Vars) -> Collect
     let loader = Loader::default();
     let loaded = std::sync::Arc::new(Loaded::new(load::module_from_text(dir, name, text)));
     let mut errors = loaded.module.errors.clone();
-    errors.extend(loaded.cycles.iter().cloned());
     let allowed: Vec<PathBuf> = dir.canonicalize().into_iter().collect();
     let run = Run::with_module(&loader, dir, loaded, name.to_string(), &allowed, vars);
     errors.extend(run.errors);

@@ -1,12 +1,19 @@
-//! Module evaluation: one module instance at a time, its objects in dependency order, module
-//! calls recursively with their inputs, every managed resource instance as a [`Resource`].
+//! Module evaluation: the whole configuration of one root module, value by value in the order
+//! of its dependency graph ([`super::graph`]), every module instance with its inputs, every
+//! managed resource instance as a [`Resource`].
 //!
-//! The order is computed once per module from the references its expressions make (a cycle
-//! is reported, and its members evaluated with the back references unknown). Then, per
-//! instance: variables, providers, locals, resources and module calls in that order, outputs
-//! last. A module call evaluates the child module once per `count` / `for_each` instance, with
-//! its address prefix (`module.store["invoices"].`), the chain of calls that led there, the
-//! providers it inherits or is given, and the suppressions written on the call.
+//! First the static module tree is read: each module call resolved to its directory (a local
+//! path, or a remote module `terraform init` installed), nested calls recursively. Then the
+//! graph orders every variable, local, provider, resource, module expansion and output of
+//! every module, and each is evaluated once per instance of its module. A module call's
+//! instances (`count` / `for_each`) are created when its expansion node is reached, each with
+//! its address prefix (`module.store["invoices"].`); its inputs are evaluated in the caller's
+//! instance, and its outputs are visible to the caller as soon as each is computed.
+//!
+//! A `count` or `for_each` that is not known before apply does not stop the scan: the block is
+//! evaluated once, as a representative instance (`aws_instance.web[*]`, Terraform's notation
+//! for instances whose keys are not known yet) with `count.index` / `each.*` unknown, so every
+//! verdict that does not depend on them is still decided.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,9 +23,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use serde_json::Value as Json;
 
 use super::COLLECTOR;
-use super::deps;
 use super::eval::{Budget, Eval, EvalError, Files, ModuleEntry, Named, Scope, relative};
-use super::expand::{Evaluated, RESOURCE_META, eval_body, expansion};
+use super::expand::{Evaluated, Expansion, RESOURCE_META, eval_body, expansion};
+use super::graph::{self, Graph, Names, Node, Obj, StaticModule, provider_name, provider_of};
 use super::load::{At, Body, Module, read_module};
 use super::types::convert;
 use super::value::{Attrs, Value};
@@ -29,40 +36,23 @@ use crate::inventory::{CollectError, Resource, Source, Suppression};
 /// Module calls nested deeper than this are reported, not followed.
 const MAX_MODULE_DEPTH: usize = 32;
 
-/// A parsed module and the order its objects are evaluated in.
+/// A parsed module, with the tables that find its objects by name.
 #[derive(Debug)]
 pub struct Loaded {
     pub module: Module,
-    order: Vec<Node>,
-    /// Dependency cycles between the module's objects.
-    pub cycles: Vec<CollectError>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Node {
-    Var(usize),
-    /// A data source computed locally ([`super::data::LOCAL`]).
-    Data(usize),
-    Provider(usize),
-    Local(usize),
-    Resource(usize),
-    Call(usize),
+    pub names: Names,
 }
 
 impl Loaded {
     pub fn new(module: Module) -> Self {
-        let (order, cycles) = analyse(&module);
-        Loaded {
-            module,
-            order,
-            cycles,
-        }
+        let names = Names::of(&module);
+        Loaded { module, names }
     }
 }
 
 /// The provider configuration key a resource uses: its `provider` meta-argument
 /// (`aws.west`), else the default configuration of its type's provider (`aws`).
-fn provider_key(body: &Body, kind: &str) -> String {
+pub fn provider_key(body: &Body, kind: &str) -> String {
     match body.attr("provider").map(|a| &a.expr) {
         Some(expr) => reference_text(expr),
         None => kind.split('_').next().unwrap_or(kind).to_string(),
@@ -91,208 +81,20 @@ fn reference_text(expr: &Expression) -> String {
     }
 }
 
-fn provider_name(p: &super::load::ProviderConfig) -> String {
-    match &p.alias {
-        Some(alias) => format!("{}.{alias}", p.name),
-        None => p.name.clone(),
-    }
-}
-
-/// The evaluation order of a module's objects, and its dependency cycles.
-fn analyse(m: &Module) -> (Vec<Node>, Vec<CollectError>) {
-    let mut nodes: Vec<Node> = Vec::new();
-    nodes.extend((0..m.variables.len()).map(Node::Var));
-    nodes.extend((0..m.providers.len()).map(Node::Provider));
-    nodes.extend((0..m.locals.len()).map(Node::Local));
-    nodes.extend(
-        (0..m.data.len())
-            .filter(|&i| super::data::LOCAL.contains(&m.data[i].kind.as_str()))
-            .map(Node::Data),
-    );
-    nodes.extend((0..m.resources.len()).map(Node::Resource));
-    nodes.extend((0..m.calls.len()).map(Node::Call));
-    let index: HashMap<Node, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-
-    let vars: HashMap<&str, Node> = m
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.name.as_str(), Node::Var(i)))
-        .collect();
-    let locals: HashMap<&str, Node> = m
-        .locals
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.name.as_str(), Node::Local(i)))
-        .collect();
-    let calls: HashMap<&str, Node> = m
-        .calls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), Node::Call(i)))
-        .collect();
-    let mut resources: HashMap<&str, HashMap<&str, Node>> = HashMap::new();
-    for (i, r) in m.resources.iter().enumerate() {
-        resources
-            .entry(r.kind.as_str())
-            .or_default()
-            .insert(r.name.as_str(), Node::Resource(i));
-    }
-    let mut data: HashMap<&str, HashMap<&str, Node>> = HashMap::new();
-    for (i, d) in m.data.iter().enumerate() {
-        if super::data::LOCAL.contains(&d.kind.as_str()) {
-            data.entry(d.kind.as_str())
-                .or_default()
-                .insert(d.name.as_str(), Node::Data(i));
-        }
-    }
-    let providers: HashMap<String, Node> = m
-        .providers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (provider_name(p), Node::Provider(i)))
-        .collect();
-
-    let target = |root: &str, ops: &[&TraversalOperator]| -> Option<Node> {
-        let attr = match ops.first() {
-            Some(TraversalOperator::GetAttr(a)) => a.as_str(),
-            _ => return None,
-        };
-        match root {
-            "var" => vars.get(attr).copied(),
-            "local" => locals.get(attr).copied(),
-            "module" => calls.get(attr).copied(),
-            "data" => match ops.get(1) {
-                Some(TraversalOperator::GetAttr(name)) => {
-                    data.get(attr).and_then(|d| d.get(name.as_str())).copied()
-                }
-                _ => None,
-            },
-            kind => resources.get(kind).and_then(|r| r.get(attr)).copied(),
-        }
-    };
-    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (i, node) in nodes.iter().enumerate() {
-        let mut deps_of: Vec<Node> = Vec::new();
-        let mut add = |root: &str, ops: &[&TraversalOperator]| {
-            if let Some(t) = target(root, ops) {
-                deps_of.push(t);
-            }
-        };
-        match node {
-            Node::Var(_) => {}
-            Node::Provider(p) => deps::walk_body(&m.providers[*p].body, &mut add),
-            Node::Local(l) => deps::walk(&m.locals[*l].expr, &mut add),
-            Node::Data(d) => deps::walk_body(&m.data[*d].body, &mut add),
-            Node::Resource(r) => {
-                let rc = &m.resources[*r];
-                deps::walk_body(&rc.body, &mut add);
-                if let Some(p) = providers.get(&provider_key(&rc.body, &rc.kind)) {
-                    deps_of.push(*p);
-                }
-            }
-            Node::Call(c) => {
-                deps::walk_body(&m.calls[*c].body, &mut add);
-                // Children use this module's providers, inherited or passed.
-                deps_of.extend(providers.values().copied());
-            }
-        }
-        let mut e: Vec<usize> = deps_of
-            .into_iter()
-            .filter_map(|d| index.get(&d).copied())
-            .filter(|&d| d != i || matches!(node, Node::Local(_) | Node::Call(_)))
-            .collect();
-        e.sort_unstable();
-        e.dedup();
-        edges[i] = e;
-    }
-
-    // Kahn's algorithm, ready nodes in declaration order.
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    let mut waiting: Vec<usize> = vec![0; nodes.len()];
-    for (i, e) in edges.iter().enumerate() {
-        waiting[i] = e.len();
-        for &d in e {
-            dependents[d].push(i);
-        }
-    }
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..nodes.len()).filter(|&i| waiting[i] == 0).collect();
-    let mut order = Vec::with_capacity(nodes.len());
-    let mut done = vec![false; nodes.len()];
-    while let Some(i) = ready.pop_first() {
-        order.push(nodes[i]);
-        done[i] = true;
-        for &d in &dependents[i] {
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                ready.insert(d);
-            }
-        }
-    }
-    let mut cycles = Vec::new();
-    if order.len() < nodes.len() {
-        let mut reported: HashSet<usize> = HashSet::new();
-        for start in (0..nodes.len()).filter(|&i| !done[i]) {
-            if reported.contains(&start) {
-                continue;
-            }
-            // Follow unfinished dependencies until a node repeats: that is a cycle.
-            let mut path = vec![start];
-            let mut seen: HashMap<usize, usize> = HashMap::from([(start, 0)]);
-            let cycle = loop {
-                let cur = *path.last().expect("path is never empty");
-                let Some(&next) = edges[cur].iter().find(|&&d| !done[d]) else {
-                    break None;
-                };
-                if let Some(&pos) = seen.get(&next) {
-                    break Some(path[pos..].to_vec());
-                }
-                seen.insert(next, path.len());
-                path.push(next);
+/// The `providers = { aws = aws.west }` of a module call: (name in the child, configuration
+/// in the caller).
+pub fn passed_providers(call: &super::load::ModuleCall) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(Expression::Object(obj)) = call.body.attr("providers").map(|a| &a.expr) {
+        for (key, value) in obj.iter() {
+            let k = match key {
+                ObjectKey::Ident(i) => i.as_str().to_string(),
+                ObjectKey::Expression(e) => reference_text(e),
             };
-            let Some(cycle) = cycle else { continue };
-            if cycle.iter().any(|c| reported.contains(c)) {
-                continue;
-            }
-            reported.extend(cycle.iter().copied());
-            let names: Vec<String> = cycle.iter().map(|&c| describe(m, nodes[c])).collect();
-            let at = at_of(m, nodes[cycle[0]]);
-            cycles.push(m.error(
-                at,
-                at.span.start,
-                format!(
-                    "dependency cycle: {} -> {} (each needs the other's value; they are evaluated as unknown)",
-                    names.join(" -> "),
-                    names[0]
-                ),
-            ));
+            out.push((k, reference_text(value.expr())));
         }
-        order.extend((0..nodes.len()).filter(|&i| !done[i]).map(|i| nodes[i]));
     }
-    (order, cycles)
-}
-
-fn describe(m: &Module, node: Node) -> String {
-    match node {
-        Node::Var(i) => format!("var.{}", m.variables[i].name),
-        Node::Data(i) => format!("data.{}.{}", m.data[i].kind, m.data[i].name),
-        Node::Provider(i) => format!("provider.{}", provider_name(&m.providers[i])),
-        Node::Local(i) => format!("local.{}", m.locals[i].name),
-        Node::Resource(i) => format!("{}.{}", m.resources[i].kind, m.resources[i].name),
-        Node::Call(i) => format!("module.{}", m.calls[i].name),
-    }
-}
-
-fn at_of(m: &Module, node: Node) -> &At {
-    match node {
-        Node::Var(i) => &m.variables[i].at,
-        Node::Data(i) => &m.data[i].at,
-        Node::Provider(i) => &m.providers[i].at,
-        Node::Local(i) => &m.locals[i].at,
-        Node::Resource(i) => &m.resources[i].at,
-        Node::Call(i) => &m.calls[i].at,
-    }
+    out
 }
 
 /// Parsed modules by canonical directory, shared by every root of a scan: a module called a
@@ -321,12 +123,11 @@ impl Loader {
         self.modules.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Parse errors and cycles of every module read, each once.
+    /// Parse errors of every module read, each once.
     pub fn problems(&self) -> Vec<CollectError> {
         let mut out = Vec::new();
         for m in self.lock().values() {
             out.extend(m.module.errors.iter().cloned());
-            out.extend(m.cycles.iter().cloned());
         }
         out
     }
@@ -339,131 +140,33 @@ struct ProviderInfo {
     default_tags: Option<Value>,
 }
 
-/// One module instance being evaluated.
-#[derive(Clone)]
-struct Frame {
-    loaded: Arc<Loaded>,
+/// One instance of a static module.
+struct Inst {
+    module: usize,
+    /// The calling instance; `None` for the root.
+    parent: Option<usize>,
+    /// `count` / `each` of the call that made this instance, for evaluating its inputs in the
+    /// caller.
+    binding: Option<(&'static str, Value)>,
     /// Address prefix of everything in this instance: `` or `module.a["x"].`.
     address: String,
-    /// Module call names from the root, for `.terraform/modules/modules.json` keys.
-    call_names: Vec<String>,
-    /// `file:line` of every module call that led here, outermost first.
-    calls: Vec<String>,
-    /// Suppressions written on those module calls.
-    suppressions: Vec<Suppression>,
+    scope: Scope,
+    /// Provider configurations defined in this instance, by `aws` / `aws.west`.
     providers: HashMap<String, Arc<ProviderInfo>>,
-    /// Canonical directories of this module and its callers.
-    stack: Vec<PathBuf>,
-    /// The same directories as written, for messages.
-    dirs: Vec<PathBuf>,
+    /// Every declared output: unknown until computed.
+    outputs: Attrs,
+    sensitive_outputs: HashSet<String>,
+    /// Per module call: its expansion and the instances it made, once its node is reached.
+    children: Vec<Option<(Expansion, Vec<usize>)>>,
 }
 
-/// The evaluation of one root module.
-pub struct Run<'a> {
-    loader: &'a Loader,
-    root_dir: PathBuf,
-    /// The root module as named in messages: its folder, or the one file scanned.
-    label: String,
-    allowed: Arc<Vec<PathBuf>>,
-    /// `.terraform/modules/modules.json`: module key -> directory.
-    installed: Option<HashMap<String, PathBuf>>,
-    budget: Arc<Budget>,
-    pub resources: Vec<Resource>,
-    pub errors: Vec<CollectError>,
+/// Where evaluation results go.
+struct Sink<'s> {
+    resources: &'s mut Vec<Resource>,
+    errors: &'s mut Vec<CollectError>,
 }
 
-#[derive(serde::Deserialize)]
-struct ModulesJson {
-    #[serde(rename = "Modules", default)]
-    modules: Vec<ModuleEntryJson>,
-}
-
-#[derive(serde::Deserialize)]
-struct ModuleEntryJson {
-    #[serde(rename = "Key", default)]
-    key: String,
-    #[serde(rename = "Dir", default)]
-    dir: String,
-}
-
-impl<'a> Run<'a> {
-    /// Evaluates the root module in `dir` (or the single file `only`).
-    pub fn root(
-        loader: &'a Loader,
-        dir: &Path,
-        only: Option<&Path>,
-        allowed: &[PathBuf],
-        vars: &Vars,
-    ) -> Run<'a> {
-        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let loaded = loader.load(dir, &canonical, only);
-        let label = only.unwrap_or(dir).display().to_string();
-        Self::with_module(loader, dir, loaded, label, allowed, vars)
-    }
-
-    /// Evaluates an already loaded root module.
-    pub fn with_module(
-        loader: &'a Loader,
-        dir: &Path,
-        loaded: Arc<Loaded>,
-        label: String,
-        allowed: &[PathBuf],
-        vars: &Vars,
-    ) -> Run<'a> {
-        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let mut allowed = allowed.to_vec();
-        allowed.push(canonical.clone());
-        let mut run = Run {
-            loader,
-            root_dir: dir.to_path_buf(),
-            label,
-            allowed: Arc::new(allowed),
-            installed: None,
-            budget: Arc::new(Budget::default()),
-            resources: Vec::new(),
-            errors: Vec::new(),
-        };
-        run.installed = run.read_modules_json();
-        let inputs = root_inputs(&loaded.module, vars, &mut run.errors);
-        let frame = Frame {
-            loaded,
-            address: String::new(),
-            call_names: Vec::new(),
-            calls: Vec::new(),
-            suppressions: Vec::new(),
-            providers: HashMap::new(),
-            stack: vec![canonical],
-            dirs: vec![dir.to_path_buf()],
-        };
-        run.module(&frame, inputs, true);
-        run
-    }
-
-    fn read_modules_json(&mut self) -> Option<HashMap<String, PathBuf>> {
-        let path = self.root_dir.join(".terraform/modules/modules.json");
-        let text = std::fs::read_to_string(&path).ok()?;
-        match serde_json::from_str::<ModulesJson>(&text) {
-            Ok(doc) => Some(
-                doc.modules
-                    .into_iter()
-                    .filter(|m| !m.key.is_empty())
-                    .map(|m| (m.key, PathBuf::from(m.dir)))
-                    .collect(),
-            ),
-            Err(e) => {
-                self.errors.push(CollectError {
-                    collector: COLLECTOR.into(),
-                    scope: path.display().to_string(),
-                    line: Some(e.line() as u32),
-                    column: Some(e.column() as u32),
-                    kinds: Vec::new(),
-                    message: format!("cannot read the installed modules list: {e}"),
-                });
-                None
-            }
-        }
-    }
-
+impl Sink<'_> {
     fn error(&mut self, m: &Module, file: usize, e: EvalError, fallback: usize) {
         // Past the evaluation budget, errors carry no message: the first one said it all.
         if e.message.is_empty() {
@@ -477,27 +180,70 @@ impl<'a> Run<'a> {
         self.errors.push(err);
     }
 
-    /// Evaluates one module instance; returns its outputs.
-    fn module(
+    /// A representative instance stands for instances whose number is not known: said once
+    /// per block, as a warning (the scan is complete; the verdicts on it hold for all).
+    fn unknown_expansion(&mut self, m: &Module, at: &At, body: &Body, address: &str, why: &str) {
+        let offset = body
+            .attr("count")
+            .or_else(|| body.attr("for_each"))
+            .map_or(at.span.start, |a| a.span.start);
+        let mut e = m.error(
+            at,
+            offset,
+            format!("{address}: {why}; judged once, as the representative instance {address}[*]"),
+        );
+        e.warning = true;
+        self.errors.push(e);
+    }
+}
+
+/// The evaluation of one root module.
+pub struct Run<'a> {
+    loader: &'a Loader,
+    /// The root module as named in messages: its folder, or the one file scanned.
+    label: String,
+    allowed: Arc<Vec<PathBuf>>,
+    /// `.terraform/modules/modules.json`: module key -> directory.
+    installed: Option<HashMap<String, PathBuf>>,
+    tree: Tree,
+    state: Instances,
+    pub resources: Vec<Resource>,
+    pub errors: Vec<CollectError>,
+}
+
+/// The static module tree of a root module, and what its instances share.
+struct Tree {
+    root_dir: PathBuf,
+    budget: Arc<Budget>,
+    modules: Vec<StaticModule>,
+    /// Per static module, where `file()` may read from its instances.
+    files: Vec<Files>,
+}
+
+/// Every module instance made so far.
+#[derive(Default)]
+struct Instances {
+    insts: Vec<Inst>,
+    /// Per static module, its instances.
+    by_module: Vec<Vec<usize>>,
+}
+
+impl Instances {
+    /// A new instance of static module `module`, with every name declared and unknown.
+    fn add(
         &mut self,
-        frame: &Frame,
-        mut inputs: HashMap<String, Named>,
-        is_root: bool,
-    ) -> HashMap<String, Named> {
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
-        let mut allowed = self.allowed.as_ref().clone();
-        if let Some(dir) = frame.stack.last() {
-            allowed.push(dir.clone());
-        }
+        tree: &Tree,
+        module: usize,
+        parent: Option<usize>,
+        binding: Option<(&'static str, Value)>,
+        address: String,
+    ) -> usize {
+        let m = tree.modules[module].module();
         let mut scope = Scope {
-            path_module: relative(&m.dir, &self.root_dir),
+            path_module: relative(&m.dir, &tree.root_dir),
             path_root: ".".into(),
-            files: Files {
-                base: self.root_dir.clone(),
-                allowed: Arc::new(allowed),
-            },
-            budget: self.budget.clone(),
+            files: tree.files[module].clone(),
+            budget: tree.budget.clone(),
             incomplete: !m.errors.is_empty(),
             ..Scope::default()
         };
@@ -542,263 +288,568 @@ impl<'a> Run<'a> {
                 },
             );
         }
-        let mut providers = frame.providers.clone();
+        let outputs: Attrs = m
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), Value::unknown()))
+            .collect();
+        let children = (0..m.calls.len()).map(|_| None).collect();
+        self.insts.push(Inst {
+            module,
+            parent,
+            binding,
+            address,
+            scope,
+            providers: HashMap::new(),
+            outputs,
+            sensitive_outputs: HashSet::new(),
+            children,
+        });
+        let id = self.insts.len() - 1;
+        self.by_module[module].push(id);
+        id
+    }
+}
 
-        for node in &loaded.order {
-            match *node {
-                Node::Var(i) => {
-                    let v = &m.variables[i];
-                    let named = match inputs.remove(&v.name) {
+#[derive(serde::Deserialize)]
+struct ModulesJson {
+    #[serde(rename = "Modules", default)]
+    modules: Vec<ModuleEntryJson>,
+}
+
+#[derive(serde::Deserialize)]
+struct ModuleEntryJson {
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "Dir", default)]
+    dir: String,
+}
+
+impl<'a> Run<'a> {
+    /// Evaluates the root module in `dir` (or the single file `only`).
+    pub fn root(
+        loader: &'a Loader,
+        dir: &Path,
+        only: Option<&Path>,
+        allowed: &[PathBuf],
+        vars: &Vars,
+    ) -> Run<'a> {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let loaded = loader.load(dir, &canonical, only);
+        let label = only.unwrap_or(dir).display().to_string();
+        Self::with_module(loader, dir, loaded, label, allowed, vars)
+    }
+
+    /// Evaluates an already loaded root module.
+    pub fn with_module(
+        loader: &'a Loader,
+        dir: &Path,
+        loaded: Arc<Loaded>,
+        label: String,
+        allowed: &[PathBuf],
+        vars: &Vars,
+    ) -> Run<'a> {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let mut run = Run {
+            loader,
+            label,
+            allowed: Arc::new(allowed.to_vec()),
+            installed: None,
+            tree: Tree {
+                root_dir: dir.to_path_buf(),
+                budget: Arc::new(Budget::default()),
+                modules: Vec::new(),
+                files: Vec::new(),
+            },
+            state: Instances::default(),
+            resources: Vec::new(),
+            errors: Vec::new(),
+        };
+        run.installed = run.read_modules_json();
+        let inputs = root_inputs(&loaded.module, vars, &mut run.errors);
+        run.add_module(
+            StaticModule {
+                loaded,
+                parent: None,
+                children: Vec::new(),
+                call_names: Vec::new(),
+                calls: Vec::new(),
+                suppressions: Vec::new(),
+            },
+            &canonical,
+        );
+        run.add_children(0, &mut vec![canonical], &mut vec![dir.to_path_buf()]);
+        let graph = graph::analyse(&run.tree.modules);
+        run.errors.extend(graph.cycles.iter().cloned());
+        run.evaluate(&graph, inputs);
+        run
+    }
+
+    fn read_modules_json(&mut self) -> Option<HashMap<String, PathBuf>> {
+        let path = self.tree.root_dir.join(".terraform/modules/modules.json");
+        let text = std::fs::read_to_string(&path).ok()?;
+        match serde_json::from_str::<ModulesJson>(&text) {
+            Ok(doc) => Some(
+                doc.modules
+                    .into_iter()
+                    .filter(|m| !m.key.is_empty())
+                    .map(|m| (m.key, PathBuf::from(m.dir)))
+                    .collect(),
+            ),
+            Err(e) => {
+                self.errors.push(CollectError {
+                    collector: COLLECTOR.into(),
+                    scope: path.display().to_string(),
+                    line: Some(e.line() as u32),
+                    column: Some(e.column() as u32),
+                    kinds: Vec::new(),
+                    message: format!("cannot read the installed modules list: {e}"),
+                    warning: false,
+                });
+                None
+            }
+        }
+    }
+
+    fn add_module(&mut self, sm: StaticModule, canonical: &Path) -> usize {
+        let mut allowed = self.allowed.as_ref().clone();
+        allowed.push(canonical.to_path_buf());
+        self.tree.files.push(Files {
+            base: self.tree.root_dir.clone(),
+            allowed: Arc::new(allowed),
+        });
+        self.tree.modules.push(sm);
+        self.state.by_module.push(Vec::new());
+        self.tree.modules.len() - 1
+    }
+
+    /// Resolves the module calls of static module `m`, recursively. `stack` holds the
+    /// canonical directories of `m` and its callers, `dirs` the same as written.
+    fn add_children(&mut self, m: usize, stack: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>) {
+        let loaded = self.tree.modules[m].loaded.clone();
+        let module = &loaded.module;
+        let mut children = vec![None; module.calls.len()];
+        for (ci, call) in module.calls.iter().enumerate() {
+            let Some((dir, canonical)) = self.resolve_call(m, ci, stack, dirs) else {
+                continue;
+            };
+            let child = self.loader.load(&dir, &canonical, None);
+            let file = &module.files[call.at.file];
+            // Inputs the child does not declare: Terraform refuses the configuration.
+            for attr in &call.body.attrs {
+                if !is_call_meta(&attr.name) && !child.names.has_var(&attr.name) {
+                    let e = module.error(
+                        &call.at,
+                        attr.span.start,
+                        format!(
+                            "module \"{}\" ({}) has no variable \"{}\"",
+                            call.name,
+                            dir.display(),
+                            attr.name
+                        ),
+                    );
+                    self.errors.push(e);
+                }
+            }
+            let parent = &self.tree.modules[m];
+            let mut call_names = parent.call_names.clone();
+            call_names.push(call.name.clone());
+            let mut calls = parent.calls.clone();
+            calls.push(format!("{}:{}", file.path, file.line(call.at.span.start)));
+            let mut suppressions = parent.suppressions.clone();
+            suppressions.extend(file.suppressions_for(&call.at.span));
+            let id = self.add_module(
+                StaticModule {
+                    loaded: child,
+                    parent: Some((m, ci)),
+                    children: Vec::new(),
+                    call_names,
+                    calls,
+                    suppressions,
+                },
+                &canonical,
+            );
+            children[ci] = Some(id);
+            stack.push(canonical);
+            dirs.push(dir);
+            self.add_children(id, stack, dirs);
+            stack.pop();
+            dirs.pop();
+        }
+        self.tree.modules[m].children = children;
+    }
+
+    /// The directory of module call `ci` of static module `m`, or why it cannot be followed
+    /// (reported here, once).
+    fn resolve_call(
+        &mut self,
+        m: usize,
+        ci: usize,
+        stack: &[PathBuf],
+        dirs: &[PathBuf],
+    ) -> Option<(PathBuf, PathBuf)> {
+        let loaded = self.tree.modules[m].loaded.clone();
+        let module = &loaded.module;
+        let call = &module.calls[ci];
+        let (dir, canonical) = match self.resolve(m, call) {
+            Ok(d) => d,
+            Err((message, warning)) => {
+                let mut e = module.error(&call.at, call.at.span.start, message);
+                e.warning = warning;
+                self.errors.push(e);
+                return None;
+            }
+        };
+        if let Some(pos) = stack.iter().position(|d| *d == canonical) {
+            let chain: Vec<String> = dirs[pos..]
+                .iter()
+                .chain([&dir])
+                .map(|d| d.display().to_string())
+                .collect();
+            let e = module.error(
+                &call.at,
+                call.at.span.start,
+                format!(
+                    "module \"{}\" includes itself: {} (a module cannot call itself, directly or through other modules)",
+                    call.name,
+                    chain.join(" -> ")
+                ),
+            );
+            self.errors.push(e);
+            return None;
+        }
+        if stack.len() >= MAX_MODULE_DEPTH {
+            let e = module.error(
+                &call.at,
+                call.at.span.start,
+                format!(
+                    "module \"{}\" is nested more than {MAX_MODULE_DEPTH} calls deep; not followed",
+                    call.name
+                ),
+            );
+            self.errors.push(e);
+            return None;
+        }
+        Some((dir, canonical))
+    }
+
+    /// The directory of a called module: a local path, or an installed remote module. A
+    /// remote module that is not installed is a warning (`true`): its resources are not
+    /// scanned, and the report says so.
+    fn resolve(
+        &self,
+        m: usize,
+        call: &super::load::ModuleCall,
+    ) -> Result<(PathBuf, PathBuf), (String, bool)> {
+        let source = call.source.as_str();
+        let sm = &self.tree.modules[m];
+        let dir = if is_local_source(source) {
+            clean(&sm.module().dir.join(source))
+        } else {
+            let mut key = sm.call_names.clone();
+            key.push(call.name.clone());
+            let key = key.join(".");
+            match self.installed.as_ref().and_then(|i| i.get(&key)) {
+                Some(d) => clean(&self.tree.root_dir.join(d)),
+                None => {
+                    return Err((
+                        format!(
+                            "module \"{}\" (source {source:?}) is not downloaded: run `terraform init` so that .terraform/modules/modules.json lists it; its resources are not scanned",
+                            call.name
+                        ),
+                        true,
+                    ));
+                }
+            }
+        };
+        let canonical = dir.canonicalize().map_err(|e| {
+            (
+                format!(
+                    "module \"{}\": cannot read its source {} ({e})",
+                    call.name,
+                    dir.display()
+                ),
+                false,
+            )
+        })?;
+        if !canonical.is_dir() {
+            return Err((
+                format!(
+                    "module \"{}\": its source {} is not a directory",
+                    call.name,
+                    dir.display()
+                ),
+                false,
+            ));
+        }
+        Ok((dir, canonical))
+    }
+
+    /// Evaluates every node in the graph's order, each for every instance of its module.
+    fn evaluate(&mut self, graph: &Graph, mut root_inputs: HashMap<String, Named>) {
+        self.state.add(&self.tree, 0, None, None, String::new());
+        // Scopes no later node reads are dropped as soon as possible: a configuration of
+        // many module instances never holds all of them at once.
+        let mut release: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (m, &pos) in graph.last_use.iter().enumerate().skip(1) {
+            release.entry(pos).or_default().push(m);
+        }
+        for (pos, node) in graph.order.iter().enumerate() {
+            self.node(*node, &mut root_inputs);
+            for &m in release.get(&pos).map(Vec::as_slice).unwrap_or_default() {
+                for &i in &self.state.by_module[m] {
+                    self.state.insts[i].scope = Scope::default();
+                }
+            }
+        }
+        self.backend();
+    }
+
+    fn node(&mut self, node: Node, root_inputs: &mut HashMap<String, Named>) {
+        let m = node.module;
+        let instances = self.state.by_module[m].clone();
+        let Run {
+            tree,
+            state,
+            resources,
+            errors,
+            ..
+        } = self;
+        let modules = &tree.modules;
+        let sm = &modules[m];
+        let module = sm.module();
+        let mut sink = Sink { resources, errors };
+        match node.obj {
+            Obj::Var(i) => {
+                let v = &module.variables[i];
+                for ii in instances {
+                    let given = match (state.insts[ii].parent, sm.parent) {
+                        (Some(p), Some((pm, ci))) => {
+                            let caller = modules[pm].module();
+                            let call = &caller.calls[ci];
+                            call.body.attr(&v.name).map(|attr| {
+                                let mut ev = Eval::new(&state.insts[p].scope);
+                                if let Some((name, value)) = &state.insts[ii].binding {
+                                    ev.bind(*name, value.clone());
+                                }
+                                let value = match ev.eval(&attr.expr) {
+                                    Ok(v) => v,
+                                    Err(e) => {
+                                        sink.error(caller, call.at.file, e, attr.span.start);
+                                        Value::unknown()
+                                    }
+                                };
+                                let sensitive = ev.take_sensitive();
+                                let value = match &v.ty {
+                                    Some(ty) => convert(&value, ty).unwrap_or_else(|msg| {
+                                        let e = caller.error(
+                                            &call.at,
+                                            attr.span.start,
+                                            format!(
+                                                "module \"{}\" input \"{}\" does not match the variable's type: {msg}",
+                                                call.name, attr.name
+                                            ),
+                                        );
+                                        sink.errors.push(e);
+                                        Value::unknown()
+                                    }),
+                                    None => value,
+                                };
+                                Named {
+                                    value,
+                                    sensitive: sensitive || v.sensitive,
+                                }
+                            })
+                        }
+                        _ => root_inputs.remove(&v.name),
+                    };
+                    let named = match given {
                         Some(n) if n.value.is_null() && !v.nullable => Named {
-                            value: default_value(m, v, &mut self.errors),
+                            value: default_value(module, v, sink.errors),
                             sensitive: n.sensitive,
                         },
                         Some(n) => n,
                         None => Named {
-                            value: default_value(m, v, &mut self.errors),
+                            value: default_value(module, v, sink.errors),
                             sensitive: v.sensitive,
                         },
                     };
-                    scope.vars.insert(v.name.clone(), named);
+                    state.insts[ii].scope.vars.insert(v.name.clone(), named);
                 }
-                Node::Local(i) => {
-                    let l = &m.locals[i];
-                    let mut ev = Eval::new(&scope);
+            }
+            Obj::Local(i) => {
+                let l = &module.locals[i];
+                for ii in instances {
+                    let mut ev = Eval::new(&state.insts[ii].scope);
                     let value = match ev.eval(&l.expr) {
                         Ok(v) => v,
                         Err(e) => {
-                            self.error(m, l.at.file, e, l.at.span.start);
+                            sink.error(module, l.at.file, e, l.at.span.start);
                             Value::unknown()
                         }
                     };
                     let sensitive = ev.take_sensitive();
-                    scope
+                    state.insts[ii]
+                        .scope
                         .locals
                         .insert(l.name.clone(), Named { value, sensitive });
                 }
-                Node::Data(i) => {
-                    let d = &m.data[i];
-                    let value = self.data(frame, &scope, i);
-                    scope
+            }
+            Obj::Data(i) => {
+                let d = &module.data[i];
+                for ii in instances {
+                    let value = data(sm, &state.insts[ii].scope, i, &mut sink);
+                    state.insts[ii]
+                        .scope
                         .data
                         .entry(d.kind.clone())
                         .or_default()
                         .insert(d.name.clone(), value);
                 }
-                Node::Provider(i) => {
-                    let (key, info) = self.provider(frame, &scope, i);
-                    providers.insert(key, Arc::new(info));
+            }
+            Obj::Provider(i) => {
+                for ii in instances {
+                    let (key, info) = provider(sm, &state.insts[ii], i, &mut sink);
+                    state.insts[ii].providers.insert(key, Arc::new(info));
                 }
-                Node::Resource(i) => {
-                    let value = self.resource(frame, &scope, &providers, i);
-                    let rc = &m.resources[i];
-                    scope
+            }
+            Obj::Resource(i) => {
+                let rc = &module.resources[i];
+                let key = provider_key(&rc.body, &rc.kind);
+                let configured = provider_of(modules, m, &key);
+                for ii in instances {
+                    let info = configured.and_then(|(pm, p)| {
+                        let mut at = ii;
+                        while state.insts[at].module != pm {
+                            at = state.insts[at].parent?;
+                        }
+                        let name = provider_name(&modules[pm].module().providers[p]);
+                        state.insts[at].providers.get(&name).cloned()
+                    });
+                    let value = resource(sm, &state.insts[ii], info.as_deref(), i, &mut sink);
+                    state.insts[ii]
+                        .scope
                         .resources
                         .entry(rc.kind.clone())
                         .or_default()
                         .insert(rc.name.clone(), value);
                 }
-                Node::Call(i) => {
-                    let entry = self.call(frame, &scope, &providers, i);
-                    scope.modules.insert(m.calls[i].name.clone(), entry);
-                }
             }
-        }
-
-        let mut outputs = HashMap::new();
-        for o in &m.outputs {
-            let Some(expr) = &o.expr else { continue };
-            let mut ev = Eval::new(&scope);
-            let value = match ev.eval(expr) {
-                Ok(v) => v,
-                Err(e) => {
-                    self.error(m, o.at.file, e, o.at.span.start);
-                    Value::unknown()
-                }
-            };
-            let sensitive = o.sensitive || ev.take_sensitive();
-            outputs.insert(o.name.clone(), Named { value, sensitive });
-        }
-        if is_root {
-            self.backend(frame, &scope);
-        }
-        outputs
-    }
-
-    fn source(&self, frame: &Frame, file: usize, at: &std::ops::Range<usize>) -> Source {
-        let f = &frame.loaded.module.files[file];
-        let (start_line, end_line) = f.lines(at);
-        Source::File {
-            path: f.path.clone(),
-            start_line,
-            end_line,
-            module_calls: frame.calls.clone(),
-        }
-    }
-
-    fn suppressions(&self, frame: &Frame, at: &At) -> Vec<Suppression> {
-        let mut out = frame.suppressions.clone();
-        out.extend(frame.loaded.module.files[at.file].suppressions_for(&at.span));
-        out
-    }
-
-    /// Expands and evaluates a managed resource; returns the value other expressions see.
-    fn resource(
-        &mut self,
-        frame: &Frame,
-        scope: &Scope,
-        providers: &HashMap<String, Arc<ProviderInfo>>,
-        i: usize,
-    ) -> Value {
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
-        let rc = &m.resources[i];
-        let file = &m.files[rc.at.file];
-        let mut ev = Eval::new(scope);
-        let expansion = match expansion(&mut ev, &rc.body) {
-            Ok(x) => x,
-            Err(e) => {
-                let e = EvalError {
-                    message: format!("{}{}.{}: {}", frame.address, rc.kind, rc.name, e.message),
-                    ..e
+            Obj::Expand(ci) => {
+                let Some(child) = sm.children[ci] else {
+                    return;
                 };
-                self.error(m, rc.at.file, e, rc.at.span.start);
-                return Value::unknown();
+                let call = &module.calls[ci];
+                for ii in instances {
+                    let mut ev = Eval::new(&state.insts[ii].scope);
+                    let expansion = match expansion(&mut ev, &call.body) {
+                        Ok(x) => x,
+                        Err(e) => {
+                            let e = EvalError {
+                                message: format!(
+                                    "{}module.{}: {}",
+                                    state.insts[ii].address, call.name, e.message
+                                ),
+                                ..e
+                            };
+                            sink.error(module, call.at.file, e, call.at.span.start);
+                            continue;
+                        }
+                    };
+                    let base = format!("{}module.{}", state.insts[ii].address, call.name);
+                    if let Expansion::Unknown { why, .. } = &expansion {
+                        sink.unknown_expansion(module, &call.at, &call.body, &base, why);
+                    }
+                    let mut made = Vec::new();
+                    for (suffix, binding) in expansion.instances() {
+                        if let Err(e) = ev.charge(1) {
+                            sink.error(module, call.at.file, e, call.at.span.start);
+                            break;
+                        }
+                        made.push((format!("{base}{suffix}."), binding));
+                    }
+                    drop(ev);
+                    let ids: Vec<usize> = made
+                        .into_iter()
+                        .map(|(address, binding)| {
+                            state.add(tree, child, Some(ii), binding, address)
+                        })
+                        .collect();
+                    state.insts[ii].children[ci] = Some((expansion, ids));
+                }
             }
-        };
-        let default_tags = providers
-            .get(&provider_key(&rc.body, &rc.kind))
-            .and_then(|p| p.default_tags.clone());
-        let base = format!("{}{}.{}", frame.address, rc.kind, rc.name);
-        let source = self.source(frame, rc.at.file, &rc.at.span);
-        let suppressions = self.suppressions(frame, &rc.at);
-        let mut values = Vec::new();
-        for (suffix, binding) in expansion.instances() {
-            if let Err(e) = ev.charge(1) {
-                self.error(m, rc.at.file, e, rc.at.span.start);
-                break;
+            Obj::Output(i) => {
+                let o = &module.outputs[i];
+                let Some(expr) = &o.expr else { return };
+                let mut parents: Vec<usize> = Vec::new();
+                for ii in instances {
+                    let mut ev = Eval::new(&state.insts[ii].scope);
+                    let value = match ev.eval(expr) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            sink.error(module, o.at.file, e, o.at.span.start);
+                            Value::unknown()
+                        }
+                    };
+                    let sensitive = o.sensitive || ev.take_sensitive();
+                    let inst = &mut state.insts[ii];
+                    inst.outputs.insert(o.name.clone(), value);
+                    if sensitive {
+                        inst.sensitive_outputs.insert(o.name.clone());
+                    }
+                    if let Some(p) = inst.parent
+                        && parents.last() != Some(&p)
+                    {
+                        parents.push(p);
+                    }
+                }
+                // The caller sees the module's outputs as soon as each is known.
+                if let Some((_, ci)) = sm.parent {
+                    let caller = sm.parent.map_or(0, |(pm, _)| pm);
+                    let name = &modules[caller].module().calls[ci].name;
+                    for p in parents {
+                        let Some((expansion, ids)) = &state.insts[p].children[ci] else {
+                            continue;
+                        };
+                        let values: Vec<Value> = ids
+                            .iter()
+                            .map(|&c| Value::map(state.insts[c].outputs.clone()))
+                            .collect();
+                        let mut sensitive_outputs = HashSet::new();
+                        for &c in ids {
+                            sensitive_outputs
+                                .extend(state.insts[c].sensitive_outputs.iter().cloned());
+                        }
+                        let value = expansion.collect(values);
+                        state.insts[p].scope.modules.insert(
+                            name.clone(),
+                            ModuleEntry {
+                                value,
+                                sensitive_outputs,
+                            },
+                        );
+                    }
+                }
             }
-            let bound = binding.is_some();
-            if let Some((name, v)) = binding {
-                ev.bind(name, v);
-            }
-            let mut out = Evaluated::default();
-            let mut attrs = eval_body(
-                &mut ev,
-                &rc.body,
-                RESOURCE_META,
-                file,
-                &mut String::new(),
-                &mut out,
-            );
-            if bound {
-                ev.unbind();
-            }
-            for e in std::mem::take(&mut out.errors) {
-                self.error(m, rc.at.file, e, rc.at.span.start);
-            }
-            if let Some(default) = &default_tags
-                && rc.kind.starts_with("aws_")
-                && (attrs.contains_key("tags") || taggable(&rc.kind))
-            {
-                attrs.insert("tags_all".into(), tags_all(default, attrs.get("tags")));
-            }
-            let id: Arc<str> = format!("tf:{base}{suffix}").into();
-            let address = &id[3..];
-            let r = build_resource(
-                address,
-                &rc.kind,
-                &attrs,
-                out,
-                source.clone(),
-                suppressions.clone(),
-            );
-            self.resources.push(r);
-            values.push(Value::resource(id, attrs));
         }
-        expansion.collect(values)
-    }
-
-    /// A locally computed data source, with its `count` / `for_each` instances. Unknown (as
-    /// for any data source) when its arguments are.
-    fn data(&mut self, frame: &Frame, scope: &Scope, i: usize) -> Value {
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
-        let d = &m.data[i];
-        let file = &m.files[d.at.file];
-        let mut ev = Eval::new(scope);
-        let expansion = match expansion(&mut ev, &d.body) {
-            Ok(x) => x,
-            // Terraform reads such a data source at apply time: unknown, not an error.
-            Err(_) => return Value::unknown(),
-        };
-        let mut values = Vec::new();
-        for (_, binding) in expansion.instances() {
-            let bound = binding.is_some();
-            if let Some((name, v)) = binding {
-                ev.bind(name, v);
-            }
-            let mut out = Evaluated::default();
-            let args = eval_body(
-                &mut ev,
-                &d.body,
-                RESOURCE_META,
-                file,
-                &mut String::new(),
-                &mut out,
-            );
-            if bound {
-                ev.unbind();
-            }
-            for e in std::mem::take(&mut out.errors) {
-                self.error(m, d.at.file, e, d.at.span.start);
-            }
-            values.push(super::data::read(&d.kind, args));
-        }
-        expansion.collect(values)
-    }
-
-    fn provider(&mut self, frame: &Frame, scope: &Scope, i: usize) -> (String, ProviderInfo) {
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
-        let p = &m.providers[i];
-        let file = &m.files[p.at.file];
-        let mut ev = Eval::new(scope);
-        let mut out = Evaluated::default();
-        let attrs = eval_body(&mut ev, &p.body, &[], file, &mut String::new(), &mut out);
-        for e in std::mem::take(&mut out.errors) {
-            self.error(m, p.at.file, e, p.at.span.start);
-        }
-        let default_tags = match attrs.get("default_tags") {
-            Some(Value::List(l)) => l.items.first().and_then(|b| match b {
-                Value::Map(m) => Some(m.entries.get("tags").cloned().unwrap_or(Value::Null)),
-                _ => None,
-            }),
-            Some(u @ Value::Unknown(_)) => Some(u.clone()),
-            _ => None,
-        };
-        let key = provider_name(p);
-        let mut r = build_resource(
-            &format!("{}provider.{key}", frame.address),
-            "terraform_provider",
-            &attrs,
-            out,
-            self.source(frame, p.at.file, &p.at.span),
-            self.suppressions(frame, &p.at),
-        );
-        r.name = key.clone();
-        self.resources.push(r);
-        (key, ProviderInfo { default_tags })
     }
 
     /// The root module's state backend: its `backend` or `cloud` block, or the implicit
     /// local backend when there is none.
-    fn backend(&mut self, frame: &Frame, scope: &Scope) {
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
+    fn backend(&mut self) {
+        let Some(&root) = self.state.by_module.first().and_then(|r| r.first()) else {
+            return;
+        };
+        let sm = &self.tree.modules[0];
+        let m = sm.module();
         if m.files.is_empty() {
             return;
         }
+        let scope = &self.state.insts[root].scope;
+        let mut sink = Sink {
+            resources: &mut self.resources,
+            errors: &mut self.errors,
+        };
         let (kind, attrs, out, at, written) = match &m.backend {
             Some(b) => {
                 let mut ev = Eval::new(scope);
@@ -812,7 +863,7 @@ impl<'a> Run<'a> {
                     &mut out,
                 );
                 for e in std::mem::take(&mut out.errors) {
-                    self.error(m, b.at.file, e, b.at.span.start);
+                    sink.error(m, b.at.file, e, b.at.span.start);
                 }
                 (b.kind.clone(), attrs, out, b.at.clone(), true)
             }
@@ -831,7 +882,7 @@ impl<'a> Run<'a> {
         attrs.insert("type".into(), Value::string(kind.as_str()));
         // Without a terraform block, there is no place a suppression could have been written.
         let suppressions = if written {
-            self.suppressions(frame, &at)
+            suppressions(sm, &at)
         } else {
             Vec::new()
         };
@@ -840,266 +891,194 @@ impl<'a> Run<'a> {
             "terraform_backend",
             &attrs,
             out,
-            self.source(frame, at.file, &at.span),
+            source(sm, at.file, &at.span),
             suppressions,
         );
         r.name = format!("{kind} backend of {}", self.label);
-        self.resources.push(r);
-    }
-
-    /// Evaluates a module call: every instance of the child module, with its inputs.
-    fn call(
-        &mut self,
-        frame: &Frame,
-        scope: &Scope,
-        providers: &HashMap<String, Arc<ProviderInfo>>,
-        i: usize,
-    ) -> ModuleEntry {
-        let unknown = ModuleEntry {
-            value: Value::unknown(),
-            sensitive_outputs: HashSet::new(),
-        };
-        let loaded = frame.loaded.clone();
-        let m = &loaded.module;
-        let call = &m.calls[i];
-        let file = &m.files[call.at.file];
-        let (dir, canonical) = match self.resolve(frame, call) {
-            Ok(d) => d,
-            Err(message) => {
-                let e = m.error(&call.at, call.at.span.start, message);
-                self.errors.push(e);
-                return unknown;
-            }
-        };
-        if let Some(pos) = frame.stack.iter().position(|d| *d == canonical) {
-            let chain: Vec<String> = frame.dirs[pos..]
-                .iter()
-                .chain([&dir])
-                .map(|d| d.display().to_string())
-                .collect();
-            let e = m.error(
-                &call.at,
-                call.at.span.start,
-                format!(
-                    "module \"{}\" includes itself: {} (a module cannot call itself, directly or through other modules)",
-                    call.name,
-                    chain.join(" -> ")
-                ),
-            );
-            self.errors.push(e);
-            return unknown;
-        }
-        if frame.stack.len() >= MAX_MODULE_DEPTH {
-            let e = m.error(
-                &call.at,
-                call.at.span.start,
-                format!(
-                    "module \"{}\" is nested more than {MAX_MODULE_DEPTH} calls deep; not followed",
-                    call.name
-                ),
-            );
-            self.errors.push(e);
-            return unknown;
-        }
-        let child = self.loader.load(&dir, &canonical, None);
-        let mut ev = Eval::new(scope);
-        let expansion = match expansion(&mut ev, &call.body) {
-            Ok(x) => x,
-            Err(e) => {
-                let e = EvalError {
-                    message: format!("{}module.{}: {}", frame.address, call.name, e.message),
-                    ..e
-                };
-                self.error(m, call.at.file, e, call.at.span.start);
-                return unknown;
-            }
-        };
-        let child_providers = Self::child_providers(call, providers);
-        let mut suppressions = frame.suppressions.clone();
-        suppressions.extend(file.suppressions_for(&call.at.span));
-        let call_site = format!("{}:{}", file.path, file.line(call.at.span.start));
-        let declared: HashMap<&str, &super::load::Variable> = child
-            .module
-            .variables
-            .iter()
-            .map(|v| (v.name.as_str(), v))
-            .collect();
-
-        let mut values = Vec::new();
-        let mut sensitive_outputs = HashSet::new();
-        for (suffix, binding) in expansion.instances() {
-            if let Err(e) = ev.charge(1) {
-                self.error(m, call.at.file, e, call.at.span.start);
-                break;
-            }
-            let bound = binding.is_some();
-            if let Some((name, v)) = binding {
-                ev.bind(name, v);
-            }
-            let mut inputs = HashMap::new();
-            for attr in &call.body.attrs {
-                if matches!(
-                    attr.name.as_str(),
-                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                ) {
-                    continue;
-                }
-                ev.take_sensitive();
-                let value = match ev.eval(&attr.expr) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        self.error(m, call.at.file, e, attr.span.start);
-                        Value::unknown()
-                    }
-                };
-                let sensitive = ev.take_sensitive();
-                let Some(var) = declared.get(attr.name.as_str()) else {
-                    let e = m.error(
-                        &call.at,
-                        attr.span.start,
-                        format!(
-                            "module \"{}\" ({}) has no variable \"{}\"",
-                            call.name,
-                            dir.display(),
-                            attr.name
-                        ),
-                    );
-                    self.errors.push(e);
-                    continue;
-                };
-                let value = match &var.ty {
-                    Some(ty) => convert(&value, ty).unwrap_or_else(|msg| {
-                        let e = m.error(
-                            &call.at,
-                            attr.span.start,
-                            format!(
-                                "module \"{}\" input \"{}\" does not match the variable's type: {msg}",
-                                call.name, attr.name
-                            ),
-                        );
-                        self.errors.push(e);
-                        Value::unknown()
-                    }),
-                    None => value,
-                };
-                inputs.insert(
-                    attr.name.clone(),
-                    Named {
-                        value,
-                        sensitive: sensitive || var.sensitive,
-                    },
-                );
-            }
-            if bound {
-                ev.unbind();
-            }
-            let mut calls = frame.calls.clone();
-            calls.push(call_site.clone());
-            let mut call_names = frame.call_names.clone();
-            call_names.push(call.name.clone());
-            let mut stack = frame.stack.clone();
-            stack.push(canonical.clone());
-            let mut dirs = frame.dirs.clone();
-            dirs.push(dir.clone());
-            let child_frame = Frame {
-                loaded: child.clone(),
-                address: format!("{}module.{}{suffix}.", frame.address, call.name),
-                call_names,
-                calls,
-                suppressions: suppressions.clone(),
-                providers: child_providers.clone(),
-                stack,
-                dirs,
-            };
-            let outputs = self.module(&child_frame, inputs, false);
-            let mut obj = Attrs::new();
-            for (k, named) in outputs {
-                if named.sensitive {
-                    sensitive_outputs.insert(k.clone());
-                }
-                obj.insert(k, named.value);
-            }
-            values.push(Value::map(obj));
-        }
-        ModuleEntry {
-            value: expansion.collect(values),
-            sensitive_outputs,
-        }
-    }
-
-    /// The providers a child module gets: those named in `providers = {...}`, else the
-    /// caller's default (unaliased) configurations.
-    fn child_providers(
-        call: &super::load::ModuleCall,
-        providers: &HashMap<String, Arc<ProviderInfo>>,
-    ) -> HashMap<String, Arc<ProviderInfo>> {
-        let mut out: HashMap<String, Arc<ProviderInfo>> = providers
-            .iter()
-            .filter(|(k, _)| !k.contains('.'))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(Expression::Object(obj)) = call.body.attr("providers").map(|a| &a.expr) {
-            for (key, value) in obj.iter() {
-                let k = match key {
-                    ObjectKey::Ident(i) => i.as_str().to_string(),
-                    ObjectKey::Expression(e) => reference_text(e),
-                };
-                let v = reference_text(value.expr());
-                match providers.get(&v) {
-                    Some(p) => {
-                        out.insert(k, p.clone());
-                    }
-                    None => {
-                        out.remove(&k);
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// The directory of a called module: a local path, or an installed remote module.
-    fn resolve(
-        &self,
-        frame: &Frame,
-        call: &super::load::ModuleCall,
-    ) -> Result<(PathBuf, PathBuf), String> {
-        let source = call.source.as_str();
-        let dir = if is_local_source(source) {
-            clean(&frame.loaded.module.dir.join(source))
-        } else {
-            let mut key = frame.call_names.clone();
-            key.push(call.name.clone());
-            let key = key.join(".");
-            match self.installed.as_ref().and_then(|i| i.get(&key)) {
-                Some(d) => clean(&self.root_dir.join(d)),
-                None => {
-                    return Err(format!(
-                        "module \"{}\" (source {source:?}) is not downloaded: run `terraform init` so that .terraform/modules/modules.json lists it; its resources are not scanned",
-                        call.name
-                    ));
-                }
-            }
-        };
-        let canonical = dir.canonicalize().map_err(|e| {
-            format!(
-                "module \"{}\": cannot read its source {} ({e})",
-                call.name,
-                dir.display()
-            )
-        })?;
-        if !canonical.is_dir() {
-            return Err(format!(
-                "module \"{}\": its source {} is not a directory",
-                call.name,
-                dir.display()
-            ));
-        }
-        Ok((dir, canonical))
+        sink.resources.push(r);
     }
 }
 
-/// Terraform's rule: a local module source starts with `./` or `../`.
+/// Arguments of a module call that are not inputs of the called module.
+fn is_call_meta(name: &str) -> bool {
+    matches!(
+        name,
+        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+    )
+}
+
+fn source(sm: &StaticModule, file: usize, at: &std::ops::Range<usize>) -> Source {
+    let f = &sm.module().files[file];
+    let (start_line, end_line) = f.lines(at);
+    Source::File {
+        path: f.path.clone(),
+        start_line,
+        end_line,
+        module_calls: sm.calls.clone(),
+    }
+}
+
+fn suppressions(sm: &StaticModule, at: &At) -> Vec<Suppression> {
+    let mut out = sm.suppressions.clone();
+    out.extend(sm.module().files[at.file].suppressions_for(&at.span));
+    out
+}
+
+/// Expands and evaluates managed resource `i` in one module instance; returns the value other
+/// expressions see.
+fn resource(
+    sm: &StaticModule,
+    inst: &Inst,
+    provider: Option<&ProviderInfo>,
+    i: usize,
+    sink: &mut Sink<'_>,
+) -> Value {
+    let m = sm.module();
+    let rc = &m.resources[i];
+    let file = &m.files[rc.at.file];
+    let mut ev = Eval::new(&inst.scope);
+    let base = format!("{}{}.{}", inst.address, rc.kind, rc.name);
+    let expansion = match expansion(&mut ev, &rc.body) {
+        Ok(x) => x,
+        Err(e) => {
+            let e = EvalError {
+                message: format!("{base}: {}", e.message),
+                ..e
+            };
+            sink.error(m, rc.at.file, e, rc.at.span.start);
+            return Value::unknown();
+        }
+    };
+    if let Expansion::Unknown { why, .. } = &expansion {
+        sink.unknown_expansion(m, &rc.at, &rc.body, &base, why);
+    }
+    let default_tags = provider.and_then(|p| p.default_tags.clone());
+    let source = source(sm, rc.at.file, &rc.at.span);
+    let suppressions = suppressions(sm, &rc.at);
+    let mut values = Vec::new();
+    for (suffix, binding) in expansion.instances() {
+        if let Err(e) = ev.charge(1) {
+            sink.error(m, rc.at.file, e, rc.at.span.start);
+            break;
+        }
+        let bound = binding.is_some();
+        if let Some((name, v)) = binding {
+            ev.bind(name, v);
+        }
+        let mut out = Evaluated::default();
+        let mut attrs = eval_body(
+            &mut ev,
+            &rc.body,
+            RESOURCE_META,
+            file,
+            &mut String::new(),
+            &mut out,
+        );
+        if bound {
+            ev.unbind();
+        }
+        for e in std::mem::take(&mut out.errors) {
+            sink.error(m, rc.at.file, e, rc.at.span.start);
+        }
+        if let Some(default) = &default_tags
+            && rc.kind.starts_with("aws_")
+            && (attrs.contains_key("tags") || taggable(&rc.kind))
+        {
+            attrs.insert("tags_all".into(), tags_all(default, attrs.get("tags")));
+        }
+        let id: Arc<str> = format!("tf:{base}{suffix}").into();
+        let address = &id[3..];
+        let r = build_resource(
+            address,
+            &rc.kind,
+            &attrs,
+            out,
+            source.clone(),
+            suppressions.clone(),
+        );
+        sink.resources.push(r);
+        values.push(Value::resource(id, attrs));
+    }
+    expansion.collect(values)
+}
+
+/// A locally computed data source, with its `count` / `for_each` instances. Unknown (as for
+/// any data source) when its arguments are.
+fn data(sm: &StaticModule, scope: &Scope, i: usize, sink: &mut Sink<'_>) -> Value {
+    let m = sm.module();
+    let d = &m.data[i];
+    let file = &m.files[d.at.file];
+    let mut ev = Eval::new(scope);
+    let expansion = match expansion(&mut ev, &d.body) {
+        Ok(x) => x,
+        // Terraform reads such a data source at apply time: unknown, not an error.
+        Err(_) => return Value::unknown(),
+    };
+    let mut values = Vec::new();
+    for (_, binding) in expansion.instances() {
+        let bound = binding.is_some();
+        if let Some((name, v)) = binding {
+            ev.bind(name, v);
+        }
+        let mut out = Evaluated::default();
+        let args = eval_body(
+            &mut ev,
+            &d.body,
+            RESOURCE_META,
+            file,
+            &mut String::new(),
+            &mut out,
+        );
+        if bound {
+            ev.unbind();
+        }
+        for e in std::mem::take(&mut out.errors) {
+            sink.error(m, d.at.file, e, d.at.span.start);
+        }
+        values.push(super::data::read(&d.kind, args));
+    }
+    expansion.collect(values)
+}
+
+/// A provider configuration of one module instance, as a `terraform_provider` resource, and
+/// what the resources using it see.
+fn provider(
+    sm: &StaticModule,
+    inst: &Inst,
+    i: usize,
+    sink: &mut Sink<'_>,
+) -> (String, ProviderInfo) {
+    let m = sm.module();
+    let p = &m.providers[i];
+    let file = &m.files[p.at.file];
+    let mut ev = Eval::new(&inst.scope);
+    let mut out = Evaluated::default();
+    let attrs = eval_body(&mut ev, &p.body, &[], file, &mut String::new(), &mut out);
+    for e in std::mem::take(&mut out.errors) {
+        sink.error(m, p.at.file, e, p.at.span.start);
+    }
+    let default_tags = match attrs.get("default_tags") {
+        Some(Value::List(l)) => l.items.first().and_then(|b| match b {
+            Value::Map(m) => Some(m.entries.get("tags").cloned().unwrap_or(Value::Null)),
+            _ => None,
+        }),
+        Some(u @ Value::Unknown(_)) => Some(u.clone()),
+        _ => None,
+    };
+    let key = provider_name(p);
+    let mut r = build_resource(
+        &format!("{}provider.{key}", inst.address),
+        "terraform_provider",
+        &attrs,
+        out,
+        source(sm, p.at.file, &p.at.span),
+        suppressions(sm, &p.at),
+    );
+    r.name = key.clone();
+    sink.resources.push(r);
+    (key, ProviderInfo { default_tags })
+}
+
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./")
         || source.starts_with("../")

@@ -51,6 +51,7 @@ fn error(scope: &str, line: Option<u32>, message: String) -> CollectError {
         column: None,
         kinds: Vec::new(),
         message,
+        warning: false,
     }
 }
 
