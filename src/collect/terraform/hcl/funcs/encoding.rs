@@ -49,13 +49,58 @@ fn jsondecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
 }
 
 fn jsonencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
-    let j = a[0].to_plain_json().unwrap_or_default();
-    let out = serde_json::to_string(&j).unwrap_or_default();
-    Ok(Value::string(
-        out.replace('<', "\\u003c")
-            .replace('>', "\\u003e")
-            .replace('&', "\\u0026"),
-    ))
+    let mut out = String::new();
+    json_text(&a[0], &mut out);
+    Ok(Value::string(out))
+}
+
+/// JSON as Terraform's `jsonencode` writes it: no spaces, keys sorted, numbers in decimal
+/// without an exponent, and `<`, `>`, `&`, U+2028, U+2029 escaped (Go's HTML-safe encoder).
+fn json_text(v: &Value, out: &mut String) {
+    match v {
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if *n == 0.0 && n.is_sign_negative() => out.push_str("-0"),
+        Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::String(s) => json_string(s, out),
+        Value::List(l) => {
+            out.push('[');
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_text(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_string(k, out);
+                out.push(':');
+                json_text(item, out);
+            }
+            out.push('}');
+        }
+        // Unknown parts never get here (the function is unknown then).
+        _ => out.push_str("null"),
+    }
+}
+
+fn json_string(s: &str, out: &mut String) {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    for c in quoted.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
 }
 
 fn urlencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {

@@ -187,12 +187,22 @@ impl Func {
 
     /// The arity in words: `1 argument`, `2 or 3 arguments`, `at least 1 argument`.
     pub fn arguments(&self) -> String {
-        let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+        let noun = if self.max == 1 || (self.max == VARIADIC && self.min == 1) {
+            "argument"
+        } else {
+            "arguments"
+        };
+        format!("{} {noun}", self.arity())
+    }
+
+    /// The arity alone: `1`, `2 or 3`, `at least 1`, `any number of`.
+    fn arity(&self) -> String {
         match (self.min, self.max) {
-            (min, VARIADIC) => format!("at least {min} {}", plural(min)),
-            (min, max) if min == max => format!("{min} {}", plural(min)),
-            (min, max) if max == min + 1 => format!("{min} or {max} arguments"),
-            (min, max) => format!("{min} to {max} arguments"),
+            (0, VARIADIC) => "any number of".to_string(),
+            (min, VARIADIC) => format!("at least {min}"),
+            (min, max) if min == max => format!("{min}"),
+            (min, max) if max == min + 1 => format!("{min} or {max}"),
+            (min, max) => format!("{min} to {max}"),
         }
     }
 
@@ -284,6 +294,16 @@ pub fn markdown() -> String {
          | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for f in FUNCTIONS.iter() {
+        if f.category == Category::Unavailable {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | - | - | - | {} |\n",
+                f.name,
+                f.category.title(),
+                f.arity().replace("any number of", "any"),
+                f.note
+            ));
+            continue;
+        }
         let known = match f.known {
             Known::Yes => "yes",
             Known::AtPlan => "at plan: unknown to a scan",
@@ -292,18 +312,14 @@ pub fn markdown() -> String {
         let unknowns = match f.unknowns {
             Unknowns::Deep => "unknown result",
             Unknowns::Shallow => "unknown elements kept",
-            Unknowns::Own => "passed to the function",
+            Unknowns::Own => "decided by the function",
         };
         let nulls = match f.nulls {
             Nulls::Never => "error".to_string(),
             Nulls::From(0) => "accepted".to_string(),
             Nulls::From(i) => format!("accepted from argument {}", i + 1),
         };
-        let arguments = f.arguments();
-        let arguments = arguments
-            .trim_end_matches("arguments")
-            .trim_end_matches("argument")
-            .trim_end();
+        let arguments = f.arity().replace("any number of", "any");
         out.push_str(&format!(
             "| `{}` | {} | {arguments} | {known} | {unknowns} | {nulls} | {} |\n",
             f.name,

@@ -71,7 +71,43 @@ fn sum(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     if list.is_empty() {
         return err("cannot sum an empty list");
     }
-    Ok(Value::Number(list.iter().map(num).sum::<Result<f64>>()?))
+    let nums = list.iter().map(num).collect::<Result<Vec<f64>>>()?;
+    Ok(Value::Number(
+        decimal_sum(&nums).unwrap_or_else(|| nums.iter().sum()),
+    ))
+}
+
+/// The sum of numbers as the decimals they print as, so that `sum([0.1, 0.2])` is 0.3 as in
+/// Terraform (whose numbers are arbitrary-precision decimals), not 0.30000000000000004.
+/// `None` when a number does not fit a 128-bit fixed point.
+fn decimal_sum(nums: &[f64]) -> Option<f64> {
+    let parts: Vec<(bool, String, String)> = nums
+        .iter()
+        .map(|n| {
+            let text = format!("{}", n.abs());
+            let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+            (n.is_sign_negative(), int.to_string(), frac.to_string())
+        })
+        .collect();
+    let scale = parts.iter().map(|(_, _, f)| f.len()).max()?;
+    if scale > 30 {
+        return None;
+    }
+    let mut total: i128 = 0;
+    for (negative, int, frac) in &parts {
+        let digits = format!("{int}{frac:0<scale$}");
+        let v: i128 = digits.parse().ok()?;
+        total = if *negative {
+            total.checked_sub(v)?
+        } else {
+            total.checked_add(v)?
+        };
+    }
+    let digits = total.unsigned_abs().to_string();
+    let digits = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = digits.split_at(digits.len() - scale);
+    let sign = if total < 0 { "-" } else { "" };
+    format!("{sign}{int}.{frac}0").parse().ok()
 }
 
 fn parseint(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
@@ -84,10 +120,12 @@ fn parseint(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),
     };
-    let v = if base <= 36 {
+    let v = if digits.is_empty() || digits.starts_with(['+', '-']) {
+        None
+    } else if base <= 36 {
         i64::from_str_radix(digits, base as u32).ok()
     } else {
-        // Go's big.Int digits beyond 36: 0-9, a-z, A-Z.
+        // Go's big.Int digits beyond base 36: 0-9, then a-z, then A-Z.
         digits.chars().try_fold(0i64, |acc, c| {
             let d = match c {
                 '0'..='9' => c as i64 - '0' as i64,
@@ -95,12 +133,12 @@ fn parseint(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
                 'A'..='Z' => c as i64 - 'A' as i64 + 36,
                 _ => return None,
             };
-            (d < base && !digits.is_empty())
-                .then_some(())
-                .and_then(|_| acc.checked_mul(base)?.checked_add(d))
+            if d >= base {
+                return None;
+            }
+            acc.checked_mul(base)?.checked_add(d)
         })
     }
-    .filter(|_| !digits.is_empty())
     .ok_or_else(|| EvalError::new(format!("{t:?} is not a base {base} integer")))?;
     Ok(Value::Number(if neg { -v } else { v } as f64))
 }
