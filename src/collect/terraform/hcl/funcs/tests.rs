@@ -383,9 +383,8 @@ fn sensitivity_functions() {
         (serde_json::json!("s3cr3t"), false)
     );
     assert_eq!(eval("sensitive(var.n)"), (serde_json::Value::Null, true));
-    assert_eq!(
+    assert!(
         eval("[var.secret, issensitive(\"a\")]").1,
-        true,
         "what was read before stays read"
     );
 }
