@@ -41,7 +41,7 @@ pub(super) const FUNCTIONS: &[Func] = &[
     Func::new("range", C, 1, 3, range).note("at most 1,048,576 elements"),
     Func::new("reverse", C, 1, 1, reverse).shallow(),
     Func::new("setintersection", C, 1, VARIADIC, setintersection),
-    Func::new("setproduct", C, 1, VARIADIC, setproduct),
+    Func::new("setproduct", C, 1, VARIADIC, setproduct).shallow(),
     Func::new("setsubtract", C, 2, 2, setsubtract),
     Func::new("setunion", C, 1, VARIADIC, setunion).shallow(),
     Func::new("slice", C, 3, 3, slice).shallow(),
