@@ -25,7 +25,8 @@ fn facet_catalogue_is_current() {
 /// The function table of docs/terraform-hcl.md, between its markers, is generated.
 #[test]
 fn terraform_function_table_is_current() {
-    const START: &str = "<!-- functions: generated from src/collect/terraform/hcl/funcs.rs -->\n";
+    const START: &str =
+        "<!-- functions: generated from the registry in src/collect/terraform/hcl/funcs/ -->\n";
     const END: &str = "<!-- end of functions -->";
     let path = common::root().join("docs/terraform-hcl.md");
     let text = std::fs::read_to_string(&path).unwrap();

@@ -951,3 +951,38 @@ resource "aws_s3_bucket_policy" "later" {{
         "unknown"
     );
 }
+
+#[test]
+fn functions_read_module_files_and_give_unknown_for_unknown_arguments() {
+    let (_, report, inv) = scan_with_inventory(&["fixtures/hcl/functions/root", "--keep-going"]);
+    let web = resource(&inv, "tf:module.app.aws_instance.web");
+    // file() of JSON and templatefile() of a shell script, both under "${path.module}/".
+    assert_eq!(web["attrs"]["instance_type"], "t3.micro");
+    // Expected values from `terraform console`.
+    assert_eq!(
+        resource(&inv, "tf:module.app.terraform_data.boot_script")["attrs"]["input"],
+        "#!/bin/sh\necho \"hello shop\"\nopen 80\nopen 443\n"
+    );
+    assert_eq!(web["tags"]["Name"], "shop", "coalesce(null, \"shop\")");
+    assert!(web["tags"]["Created"].is_null(), "timestamp() is unknown");
+    let manifest = resource(&inv, "tf:module.app.terraform_data.manifest");
+    assert_eq!(
+        manifest["attrs"]["input"],
+        "\"apiVersion\": \"v1\"\n\"data\":\n  \"ports.txt\": |-\n    80\n    443\n\"kind\": \"ConfigMap\"\n\"metadata\":\n  \"name\": \"shop\"\n"
+    );
+    // cidrsubnet of an unset variable, element/lookup/length of a data source: unknown.
+    let subnet = resource(&inv, "tf:aws_subnet.a");
+    assert!(subnet["attrs"]["cidr_block"].is_null());
+    assert!(subnet["attrs"]["availability_zone"].is_null());
+    assert!(subnet["tags"]["Name"].is_null());
+    assert!(subnet["tags"]["Count"].is_null());
+    // The only error: a call with too many arguments, at its line.
+    let line = line_of("fixtures/hcl/functions/root/main.tf", "upper(\"a\", \"b\")");
+    let errors = error_messages(&report);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(&format!("fixtures/hcl/functions/root/main.tf:{line}:"))
+            && errors[0].ends_with(": function \"upper\" takes 1 argument, got 2"),
+        "{errors:#?}"
+    );
+}

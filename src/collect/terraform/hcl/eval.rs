@@ -893,6 +893,7 @@ impl<'s> Eval<'s> {
         }
         match name {
             "try" => {
+                funcs::resolve(name)?.check_arity(call.args.len())?;
                 let mut last = None;
                 for arg in call.args.iter() {
                     match self.eval(arg) {
@@ -909,7 +910,8 @@ impl<'s> Eval<'s> {
                     }));
             }
             "can" => {
-                let [arg] = call.args.iter().collect::<Vec<_>>()[..] else {
+                funcs::resolve(name)?.check_arity(call.args.len())?;
+                let Some(arg) = call.args.iter().next() else {
                     return Err(EvalError::new("can takes one argument"));
                 };
                 return match self.eval(arg) {
@@ -919,11 +921,14 @@ impl<'s> Eval<'s> {
                     Err(_) => Ok(Value::Bool(false)),
                 };
             }
-            "nonsensitive" => {
-                let before = self.sensitive;
-                let args = self.args(call)?;
+            // What the argument reads does not make the result sensitive: nonsensitive drops
+            // it, issensitive reports it (reading the flag).
+            "nonsensitive" | "issensitive" => {
+                let before = self.take_sensitive();
+                let args = self.args(call);
+                let result = args.and_then(|args| funcs::call(name, args, self));
                 self.sensitive = before;
-                return funcs::call(name, args, self);
+                return result;
             }
             _ => {}
         }

@@ -1,0 +1,5 @@
+#!/bin/sh
+echo "hello ${name}"
+%{ for p in ports ~}
+open ${p}
+%{ endfor ~}
