@@ -48,6 +48,10 @@ const fn bucket(satellite: &'static str) -> Link {
     rel(satellite, "/bucket", "aws_s3_bucket", BUCKET_KEYS)
 }
 
+const fn sg_rule(satellite: &'static str, parent: &'static str) -> Link {
+    rel(satellite, "/security_group_id", parent, SG_KEYS)
+}
+
 const fn namespaced(satellite: &'static str) -> Link {
     rel(
         satellite,
@@ -90,24 +94,13 @@ pub const LINKS: &[Link] = &[
         "aws_s3_bucket",
         BUCKET_KEYS,
     ),
-    rel(
-        "aws_security_group_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
-    ),
-    rel(
-        "aws_vpc_security_group_ingress_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
-    ),
-    rel(
-        "aws_vpc_security_group_egress_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
-    ),
+    sg_rule("aws_security_group_rule", "aws_security_group"),
+    sg_rule("aws_vpc_security_group_ingress_rule", "aws_security_group"),
+    sg_rule("aws_vpc_security_group_egress_rule", "aws_security_group"),
+    // Rule resources manage the VPC's default group as much as any other.
+    sg_rule("aws_security_group_rule", "aws_default_security_group"),
+    sg_rule("aws_vpc_security_group_ingress_rule", "aws_default_security_group"),
+    sg_rule("aws_vpc_security_group_egress_rule", "aws_default_security_group"),
     rel(
         "aws_rds_cluster_instance",
         "/cluster_identifier",
@@ -347,6 +340,67 @@ pub fn link(resources: &mut [Resource]) {
     for (i, parent) in parents {
         resources[i].parent = Some(parent);
     }
+}
+
+/// Satellites naming several parents at once, in list attributes: (satellite kind, attribute,
+/// parent kind). An `aws_iam_policy_attachment` attaches one policy to every user, role and
+/// group it lists, so it cannot have one [`Resource::parent`].
+const MANY: &[(&str, &str, &str)] = &[
+    ("aws_iam_policy_attachment", "/users", "aws_iam_user"),
+    ("aws_iam_policy_attachment", "/roles", "aws_iam_role"),
+    ("aws_iam_policy_attachment", "/groups", "aws_iam_group"),
+];
+
+/// The (satellite, parent) index pairs of the satellites in [`MANY`]: a parent is listed by
+/// reference (`roles = [aws_iam_role.app.name]`) or by its known `name`, from the same estate.
+pub fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if !resources.iter().any(|r| MANY.iter().any(|(k, _, _)| *k == r.kind)) {
+        return out;
+    }
+    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        ids.insert(r.id.as_str(), i);
+        if MANY.iter().any(|(_, _, parent)| *parent == r.kind)
+            && let Attr::Known(Value::String(name)) = r.attr("/name")
+        {
+            by_name.entry((r.kind.as_str(), name)).or_default().push(i);
+        }
+    }
+    for (i, r) in resources.iter().enumerate() {
+        for (_, via, parent) in MANY.iter().filter(|(k, _, _)| *k == r.kind) {
+            let mut found: Vec<usize> = r
+                .references
+                .get(*via)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| ids.get(id.as_str()).copied())
+                .filter(|&p| resources[p].kind == *parent)
+                .collect();
+            if let Attr::Known(Value::Array(names)) = r.attr(via) {
+                for name in names.iter().filter_map(Value::as_str) {
+                    found.extend(
+                        by_name
+                            .get(&(*parent, name))
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .filter(|&p| same_estate(&resources[p].source, &r.source)),
+                    );
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            out.extend(found.into_iter().map(|p| (i, p)));
+        }
+    }
+    out
+}
+
+/// Files of one scan form one estate; live sources of one account do.
+fn same_estate(a: &Source, b: &Source) -> bool {
+    matches!((a, b), (Source::File { .. }, Source::File { .. })) || same_origin(a, b)
 }
 
 /// A Kubernetes object's namespace (`default` when it names none).

@@ -7,7 +7,9 @@
 //!    Kubernetes `NetworkPolicy` in a namespace) names its parent through one attribute. The
 //!    [`links::LINKS`] table says which; the satellite gets [`Resource::parent`]. Collectors may
 //!    also record [`Resource::references`] (from a plan's configuration, where the value itself
-//!    is unknown until apply), which take precedence over matching values.
+//!    is unknown until apply), which take precedence over matching values. A few satellites
+//!    name several parents (an `aws_iam_policy_attachment` lists users, roles and groups):
+//!    [`links::many`] finds them, and each parent's deriver sees them among its satellites.
 //! 2. **Coverage.** AWS Backup selections pick data stores by ARN or by tag, not by naming one
 //!    parent; [`backup::coverage`] works out which plans protect which resource, so the
 //!    recovery estimates of [`continuity`] can count them.
@@ -52,6 +54,12 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
         if let Some(parent) = &r.parent {
             children.entry(parent.as_str()).or_default().push(i);
         }
+    }
+    for (satellite, parent) in links::many(resources) {
+        children
+            .entry(resources[parent].id.as_str())
+            .or_default()
+            .push(satellite);
     }
     let covered = backup::coverage(resources, &children);
     let derived: Vec<Option<facets::FacetMap>> = resources

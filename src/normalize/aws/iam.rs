@@ -55,11 +55,11 @@ pub(super) fn policy(d: &Derive<'_>, f: &mut Setter<'_>) {
     set_grants(f, Some(combined([read(d.r, "/policy")])), Some(false));
 }
 
-/// Whether `AdministratorAccess` is attached through satellites of `kind`, or the live
-/// `managed_policy_arns` list.
+/// Whether `AdministratorAccess` is attached through satellites of `kind` or
+/// `aws_iam_policy_attachment`, or the live `managed_policy_arns` list.
 fn admin_attached(d: &Derive<'_>, kind: &str) -> Option<bool> {
     let mut attached = false;
-    for a in d.linked(kind) {
+    for a in d.linked(kind).chain(d.linked("aws_iam_policy_attachment")) {
         attached |= str_at(a, "/policy_arn")? == ADMINISTRATOR_ACCESS;
     }
     let managed = strings_at(d.r, "/managed_policy_arns")?;
@@ -99,7 +99,8 @@ fn days_since(date: Option<&Value>, as_of: DateTime<Utc>) -> Option<i64> {
 pub(super) fn user(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     let direct = d.linked("aws_iam_user_policy").count()
-        + d.linked("aws_iam_user_policy_attachment").count();
+        + d.linked("aws_iam_user_policy_attachment").count()
+        + d.linked("aws_iam_policy_attachment").count();
     let live = strings_at(r, "/managed_policy_arns")
         .map(|a| a.len())
         .unwrap_or(0)
