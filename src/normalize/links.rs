@@ -99,8 +99,14 @@ pub const LINKS: &[Link] = &[
     sg_rule("aws_vpc_security_group_egress_rule", "aws_security_group"),
     // Rule resources manage the VPC's default group as much as any other.
     sg_rule("aws_security_group_rule", "aws_default_security_group"),
-    sg_rule("aws_vpc_security_group_ingress_rule", "aws_default_security_group"),
-    sg_rule("aws_vpc_security_group_egress_rule", "aws_default_security_group"),
+    sg_rule(
+        "aws_vpc_security_group_ingress_rule",
+        "aws_default_security_group",
+    ),
+    sg_rule(
+        "aws_vpc_security_group_egress_rule",
+        "aws_default_security_group",
+    ),
     rel(
         "aws_rds_cluster_instance",
         "/cluster_identifier",
@@ -156,6 +162,20 @@ pub const LINKS: &[Link] = &[
         ARN,
     ),
     rel("aws_backup_selection", "/plan_id", "aws_backup_plan", ID),
+    // CloudFront standard logging v2: a delivery source names the distribution, a delivery
+    // names the source.
+    rel(
+        "aws_cloudwatch_log_delivery_source",
+        "/resource_arn",
+        "aws_cloudfront_distribution",
+        ARN,
+    ),
+    rel(
+        "aws_cloudwatch_log_delivery",
+        "/delivery_source_name",
+        "aws_cloudwatch_log_delivery_source",
+        NAME,
+    ),
     rel(
         "aws_backup_vault_lock_configuration",
         "/backup_vault_name",
@@ -355,7 +375,10 @@ const MANY: &[(&str, &str, &str)] = &[
 /// reference (`roles = [aws_iam_role.app.name]`) or by its known `name`, from the same estate.
 pub fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    if !resources.iter().any(|r| MANY.iter().any(|(k, _, _)| *k == r.kind)) {
+    if !resources
+        .iter()
+        .any(|r| MANY.iter().any(|(k, _, _)| *k == r.kind))
+    {
         return out;
     }
     let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();

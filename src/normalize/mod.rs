@@ -66,9 +66,19 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
+            // Satellites, and theirs in turn: a log delivery hangs off the delivery source
+            // that hangs off a distribution.
             let satellites: Vec<&Resource> = children
                 .get(r.id.as_str())
-                .map(|idx| idx.iter().map(|&i| &resources[i]).collect())
+                .map(|idx| {
+                    idx.iter()
+                        .flat_map(|&i| {
+                            let grand = children.get(resources[i].id.as_str());
+                            std::iter::once(i).chain(grand.into_iter().flatten().copied())
+                        })
+                        .map(|i| &resources[i])
+                        .collect()
+                })
                 .unwrap_or_default();
             let backup_plans: Vec<&Resource> = covered
                 .get(&i)
@@ -117,7 +127,8 @@ fn derive(ctx: &Derive<'_>) -> Option<facets::FacetMap> {
     Some(map)
 }
 
-/// What a facet deriver sees: the resource, the satellites linked to it, the AWS Backup plans
+/// What a facet deriver sees: the resource, the satellites linked to it (and those linked to
+/// them), the AWS Backup plans
 /// whose selections cover it, and the instant time-dependent facets are computed for.
 pub(crate) struct Derive<'a> {
     pub r: &'a Resource,

@@ -2,7 +2,9 @@
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{At, all_of, as_bool, elements, has_block, str_at, str_or_ref};
+use crate::normalize::value::{
+    At, all_of, any_of, as_bool, elements, has_block, str_at, str_or_ref,
+};
 
 /// The lowest TLS version a viewer `minimum_protocol_version` accepts (`TLSv1.2_2021` ->
 /// `1.2`; `TLSv1` and `TLSv1_2016` -> `1.0`; `SSLv3` -> `0`).
@@ -48,6 +50,20 @@ fn origin_https_only(origin: &At<'_>, viewer_https: Option<bool>) -> Option<bool
     all_of([policy, weak.map(|w| !w)])
 }
 
+/// Standard logging (legacy: `logging_config`), or v2: an `ACCESS_LOGS` delivery source for
+/// the distribution with a delivery to some destination.
+fn access_logging(d: &Derive<'_>) -> Option<bool> {
+    let v2 = any_of(
+        d.linked("aws_cloudwatch_log_delivery_source")
+            .filter(|source| {
+                d.linked("aws_cloudwatch_log_delivery")
+                    .any(|delivery| delivery.parent.as_deref() == Some(source.id.as_str()))
+            })
+            .map(|source| str_at(source, "/log_type").map(|t| t == "ACCESS_LOGS")),
+    );
+    any_of([has_block(d.r, "/logging_config"), v2])
+}
+
 pub(super) fn distribution(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     // Every behaviour must redirect or refuse plain HTTP; one known to allow it decides.
@@ -90,7 +106,7 @@ pub(super) fn distribution(d: &Derive<'_>, f: &mut Setter<'_>) {
             .and_then(|origins| all_of(origins.iter().map(|o| origin_https_only(o, viewer_https)))),
     );
     f.set("waf", str_or_ref(r, "/web_acl_id").map(|w| !w.is_empty()));
-    f.set("access_logging", has_block(r, "/logging_config"));
+    f.set("access_logging", access_logging(d));
     f.set("origin_failover", has_block(r, "/origin_group"));
 }
 
