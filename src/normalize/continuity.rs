@@ -458,4 +458,28 @@ mod tests {
         let (rpo, rto) = elasticache(Some(1), Some(true), Some(0));
         assert_eq!((rpo.unwrap().minutes, rto.unwrap().minutes), (1, 5));
     }
+
+    #[test]
+    fn a_plan_of_unknown_rules_leaves_estimates_unknown_unless_already_best() {
+        let elsewhere = Scheduled {
+            plans: vec!["plan-from-elsewhere".into()],
+            unknown_rules: true,
+            ..Scheduled::default()
+        };
+        // Nothing known to recover from, but a plan covers the volume: how often it runs is
+        // unknown, that a snapshot exists to restore from is not.
+        let (rpo, rto) = ebs(&elsewhere);
+        assert_eq!(rpo, None);
+        assert_eq!(rto.map(|e| e.minutes), Some(15));
+        assert_eq!(s3(Some(false), &elsewhere).0, None);
+        // A known recovery point no plan can beat decides.
+        assert_eq!(s3(Some(true), &elsewhere).0.map(|e| e.minutes), Some(0));
+        assert_eq!(
+            dynamodb(Some(true), &elsewhere).0.map(|e| e.minutes),
+            Some(PITR_RPO)
+        );
+        let (rpo, rto) = rds_instance(Some(0), Some(false), Some(100), &elsewhere);
+        assert_eq!(rpo, None);
+        assert_eq!(rto.map(|e| e.minutes), Some(rds_restore_minutes(100)));
+    }
 }

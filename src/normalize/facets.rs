@@ -12,9 +12,12 @@
 //! Unknowns stay local: a facet over a list (of blocks, of statements, of satellites) is
 //! decided whenever the known part decides it. A boolean facet is false as soon as one known
 //! element breaks it and true as soon as one known element makes it ("any" facets), and
-//! `null` only when the unknown part could still change it; a list facet is `null` when an
-//! element it would list, or leave out, depends on an unknown value. A value a facet does not
-//! read being unknown changes nothing.
+//! `null` only when the unknown part could still change it. A list facet is `null` when an
+//! element it would list, or leave out, depends on an unknown value, except the lists of
+//! findings that policies test for emptiness (`service_wildcards`, `secret_reads_any`,
+//! `managed_rule_groups`): those list what is known, and are `null` only when that is
+//! nothing and an unknown could add to it. A value a facet does not read being unknown
+//! changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -354,7 +357,8 @@ pub const FACETS: &[FacetDef] = &[
         ty: "list<string>",
         kinds: &[WAF],
         doc: "Managed rule groups the web ACL applies (not overridden to count), as \
-              `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`).",
+              `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`): those known to be applied; \
+              `null` when none is known and a rule whose fields are unknown could be one.",
     },
     FacetDef {
         name: "public_endpoint",
@@ -859,7 +863,9 @@ pub const FACETS: &[FacetDef] = &[
             ROLE,
         ],
         doc: "Allowed actions naming every action of a service (`s3:*`) or everything (`*`), and \
-              `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies.",
+              `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies. Lists \
+              what is known to be allowed, beside statements whose actions are unknown; \
+              `null` when nothing is known to be and an unknown action could be.",
     },
     FacetDef {
         name: "pass_role_any",
@@ -884,7 +890,9 @@ pub const FACETS: &[FacetDef] = &[
             ROLE,
         ],
         doc: "Secret-reading actions allowed on every resource: \
-              `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`.",
+              `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`. Lists what \
+              is known to be allowed; `null` when nothing is known to be and an unknown field \
+              could allow one.",
     },
     FacetDef {
         name: "trust_anyone",

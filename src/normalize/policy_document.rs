@@ -181,7 +181,9 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// What an identity policy grants, as the facets present it; each `None` when a field it
-/// depends on is unknown.
+/// depends on is unknown. The lists hold what is known to be granted: one known wildcard is
+/// listed (and decides a policy wanting none) beside a statement whose actions are unknown; a
+/// list is `None` only when it would be empty but an unknown could add to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grants {
     /// `Action: "*"` on `Resource: "*"`: full administrative access.
@@ -217,17 +219,14 @@ impl Grants {
             (&mut self.service_wildcards, other.service_wildcards),
             (&mut self.secret_reads_any, other.secret_reads_any),
         ] {
-            *mine = match (mine.take(), theirs) {
-                (Some(mut a), Some(b)) => {
-                    for x in b {
-                        if !a.contains(&x) {
-                            a.push(x);
-                        }
-                    }
-                    Some(a)
+            let unsure = mine.is_none() || theirs.is_none();
+            let mut all = mine.take().unwrap_or_default();
+            for x in theirs.unwrap_or_default() {
+                if !all.contains(&x) {
+                    all.push(x);
                 }
-                _ => None,
-            };
+            }
+            *mine = known_list(all, unsure);
         }
     }
 }
@@ -239,6 +238,11 @@ const SECRET_READS: &[&str] = &[
     "ssm:GetParametersByPath",
     "kms:Decrypt",
 ];
+
+/// A list of what is known to be granted: `None` when it is empty but `unsure`.
+fn known_list(items: Vec<String>, unsure: bool) -> Option<Vec<String>> {
+    (!items.is_empty() || !unsure).then_some(items)
+}
 
 /// Whether an action names every action of a service, or everything.
 fn wildcard(action: &str) -> bool {
@@ -304,7 +308,8 @@ pub fn grants(policy: &At<'_>) -> Grants {
 
     // The wildcards of statements that allow; unknown when a statement that might allow one
     // has an unknown effect or action.
-    let mut service_wildcards = Some(Vec::new());
+    let mut service_wildcards = Vec::new();
+    let mut wildcards_unsure = false;
     for st in &statements {
         if st.allow == Some(false) {
             continue;
@@ -325,17 +330,15 @@ pub fn grants(policy: &At<'_>) -> Grants {
                 }
             }
         }
-        match st.allow {
-            Some(true) if !unsure => {}
-            // A statement of unknown effect naming no wildcard adds none either way.
-            None if !unsure && found.is_empty() => {}
-            _ => service_wildcards = None,
+        wildcards_unsure |= unsure;
+        // A statement of unknown effect may or may not grant what it names.
+        if st.allow.is_none() {
+            wildcards_unsure |= !found.is_empty();
+            continue;
         }
-        if let Some(list) = service_wildcards.as_mut() {
-            for w in found {
-                if !list.contains(&w) {
-                    list.push(w);
-                }
+        for w in found {
+            if !service_wildcards.contains(&w) {
+                service_wildcards.push(w);
             }
         }
     }
@@ -357,23 +360,20 @@ pub fn grants(policy: &At<'_>) -> Grants {
             .iter()
             .map(|st| st.grants_everywhere("iam:PassRole")),
     );
-    let mut secret_reads_any = Some(Vec::new());
+    let mut secret_reads_any = Vec::new();
+    let mut reads_unsure = false;
     for wanted in SECRET_READS {
         match any_of(statements.iter().map(|st| st.grants_everywhere(wanted))) {
-            Some(true) => {
-                if let Some(list) = secret_reads_any.as_mut() {
-                    list.push((*wanted).to_string());
-                }
-            }
+            Some(true) => secret_reads_any.push((*wanted).to_string()),
             Some(false) => {}
-            None => secret_reads_any = None,
+            None => reads_unsure = true,
         }
     }
     Grants {
         admin,
-        service_wildcards,
+        service_wildcards: known_list(service_wildcards, wildcards_unsure),
         pass_role_any,
-        secret_reads_any,
+        secret_reads_any: known_list(secret_reads_any, reads_unsure),
     }
 }
 
@@ -481,7 +481,7 @@ mod tests {
         assert_eq!(g.pass_role_any, Some(false));
         assert_eq!(g.secret_reads_any, Some(vec![]));
 
-        // The unknown resource decides whether `kms:Decrypt` is granted everywhere.
+        // The unknown resource decides whether `kms:Decrypt` is granted everywhere...
         let doc = json!({"Statement": [
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": null}
@@ -489,6 +489,31 @@ mod tests {
         let g = grants_of(doc, &["/policy/Statement/1/Resource"]);
         assert_eq!(g.secret_reads_any, None);
         assert_eq!(g.service_wildcards, Some(vec![]));
+        // ... but not whether a known grant on every resource is listed.
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"},
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": null}
+        ]});
+        let g = grants_of(doc, &["/policy/Statement/1/Resource"]);
+        assert_eq!(
+            g.secret_reads_any,
+            Some(vec!["ssm:GetParameter".to_string()])
+        );
+
+        // Documents together: what either is known to grant.
+        let mut both = Grants {
+            admin: None,
+            service_wildcards: None,
+            pass_role_any: None,
+            secret_reads_any: None,
+        };
+        both.merge(Grants {
+            service_wildcards: Some(vec!["s3:*".into()]),
+            ..Grants::default()
+        });
+        assert_eq!(both.service_wildcards, Some(vec!["s3:*".to_string()]));
+        assert_eq!(both.secret_reads_any, None);
+        assert_eq!(both.admin, None);
 
         // `*` on `*` is admin whatever the other statement's unknown action is; the
         // wildcards are then unknown, since that action might be one.
@@ -499,7 +524,17 @@ mod tests {
         let g = grants_of(doc, &["/policy/Statement/1/Action/0"]);
         assert_eq!(g.admin, Some(true));
         assert_eq!(g.pass_role_any, Some(true));
+        // The known wildcard is listed; the unknown action may add another.
+        assert_eq!(g.service_wildcards, Some(vec!["*".to_string()]));
+
+        // Nothing known to list, and an unknown action that could be a wildcard.
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": [null], "Resource": "*"}
+        ]});
+        let g = grants_of(doc, &["/policy/Statement/1/Action/0"]);
         assert_eq!(g.service_wildcards, None);
+        assert_eq!(g.secret_reads_any, None);
 
         // A known-compliant set with an unknown member stays unknown.
         let doc = json!({"Statement": [

@@ -11,12 +11,14 @@ use crate::normalize::value::{At, any_of, elements, str_at};
 struct Rules {
     count: usize,
     rate_based: Option<bool>,
-    /// Managed rule groups that block (not overridden to count), as `Vendor/Name`.
+    /// Managed rule groups that block (not overridden to count), as `Vendor/Name`: those known
+    /// to; `None` when none is known but a rule with unknown fields could be one.
     managed: Option<Vec<String>>,
 }
 
 fn from_blocks(rules: &[At<'_>]) -> Rules {
-    let mut managed = Some(Vec::new());
+    let mut managed = Vec::new();
+    let mut unsure = false;
     for rule in rules {
         let group = rule
             .block("/statement")
@@ -32,10 +34,9 @@ fn from_blocks(rules: &[At<'_>]) -> Rules {
                 .map(|(vendor, name)| format!("{vendor}/{name}")),
             _ => None,
         };
-        match (name, managed.as_mut()) {
-            (Some(n), Some(list)) => list.push(n),
-            (None, _) => managed = None,
-            _ => {}
+        match name {
+            Some(n) => managed.push(n),
+            None => unsure = true,
         }
     }
     Rules {
@@ -47,7 +48,7 @@ fn from_blocks(rules: &[At<'_>]) -> Rules {
                 })
             })
         })),
-        managed,
+        managed: (!managed.is_empty() || !unsure).then_some(managed),
     }
 }
 
