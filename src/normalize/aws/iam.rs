@@ -13,7 +13,7 @@ use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
 use crate::normalize::policy_document::{Document, Grants, grants, read, trusts_anyone};
 use crate::normalize::value::{
-    any_of, as_bool, bool_at, elements, int_at, list_at, str_at, strings_at,
+    At, any_of, as_bool, bool_at, elements, int_at, list_at, str_at, strings_at,
 };
 
 /// The AWS managed policy granting `*` on `*`.
@@ -58,12 +58,18 @@ pub(super) fn policy(d: &Derive<'_>, f: &mut Setter<'_>) {
 /// Whether `AdministratorAccess` is attached through satellites of `kind` or
 /// `aws_iam_policy_attachment`, or the live `managed_policy_arns` list.
 fn admin_attached(d: &Derive<'_>, kind: &str) -> Option<bool> {
-    let mut attached = false;
-    for a in d.linked(kind).chain(d.linked("aws_iam_policy_attachment")) {
-        attached |= str_at(a, "/policy_arn")? == ADMINISTRATOR_ACCESS;
-    }
-    let managed = strings_at(d.r, "/managed_policy_arns")?;
-    Some(attached || managed.iter().any(|a| a == ADMINISTRATOR_ACCESS))
+    let attachments = d
+        .linked(kind)
+        .chain(d.linked("aws_iam_policy_attachment"))
+        .map(|a| match str_at(a, "/policy_arn") {
+            Some(arn) => Some(arn == ADMINISTRATOR_ACCESS),
+            // `aws_iam_policy.x.arn`: a policy of the configuration, judged on its own, not
+            // the AWS managed one.
+            None if a.references.contains_key("/policy_arn") => Some(false),
+            None => None,
+        });
+    let managed = At::root(d.r).any_text("/managed_policy_arns", |a| a == ADMINISTRATOR_ACCESS);
+    any_of(attachments.chain([managed]))
 }
 
 pub(super) fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
