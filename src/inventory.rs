@@ -295,6 +295,14 @@ pub struct Resource {
     /// parent when the parent's id is only known after apply.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub references: BTreeMap<String, Vec<String>>,
+    /// For IaC attributes whose value is unknown and refers to no other resource (`bucket =
+    /// var.name` with the variable unset): attribute pointer -> a key naming the expression it
+    /// was computed from, qualified by the module instance that wrote it. Two attributes with
+    /// the same key hold the same value once it is known, so the linking pass can match a
+    /// satellite to its parent by expression when neither value is known. The key is opaque:
+    /// only equality matters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expressions: BTreeMap<String, String>,
     /// For a satellite resource (an S3 bucket's encryption configuration, a security group
     /// rule) folded into its parent by the linking pass: the parent's `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,6 +391,7 @@ impl Resource {
             unknown: BTreeSet::new(),
             facets: BTreeMap::new(),
             references: BTreeMap::new(),
+            expressions: BTreeMap::new(),
             parent: None,
             suppressions: Vec::new(),
             attr_lines: BTreeMap::new(),

@@ -8,6 +8,11 @@
 //! selection whose ARNs are unknown until apply covers the resources its expressions refer
 //! to, and nothing else, so an estimate never rests on a guess.
 //!
+//! A selection whose plan is not in the inventory (defined in another configuration, read from
+//! a data source, or named by a literal id) still covers what it selects: the plan exists,
+//! only its rules are unknown, so the estimates that rest on them are unknown rather than
+//! "no backup".
+//!
 //! Defaults relied on: a rule without `schedule` runs daily at 05:00 UTC (AWS Backup's
 //! default `cron(0 5 ? * * *)`); a rule without `lifecycle` keeps recovery points until they
 //! are deleted by hand; a DLM policy is `ENABLED` unless its `state` says otherwise.
@@ -313,6 +318,14 @@ pub fn coverage(
             (i, selections)
         })
         .filter(|(_, s): &(usize, Vec<&Resource>)| !s.is_empty())
+        // A selection linked to no plan of the inventory stands for its plan.
+        .chain(
+            resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.kind == "aws_backup_selection" && r.parent.is_none())
+                .map(|(i, s)| (i, vec![s])),
+        )
         .collect();
     let policies: Vec<usize> = resources
         .iter()
@@ -469,6 +482,18 @@ fn dlm_selects(p: &Resource, volume: &Resource) -> bool {
     }
 }
 
+/// The name a covering plan is listed by: its own, or for a selection whose plan is outside
+/// the inventory, the plan id it names (else the selection's name).
+fn plan_name(plan: &Resource) -> String {
+    if plan.kind == "aws_backup_selection"
+        && let Attr::Known(Value::String(id)) = plan.attr("/plan_id")
+        && !id.is_empty()
+    {
+        return id.clone();
+    }
+    plan.name.clone()
+}
+
 /// What the plans and policies covering a store promise it. `region` is the store's region,
 /// to tell a cross-region copy from a same-region one.
 pub fn scheduled(covering: &[&Resource], region: Option<&str>) -> Scheduled {
@@ -477,10 +502,18 @@ pub fn scheduled(covering: &[&Resource], region: Option<&str>) -> Scheduled {
     for plan in covering {
         let rules = match plan.kind.as_str() {
             "aws_backup_plan" => plan_rules(plan),
+            // A selection standing for a plan outside the inventory.
+            "aws_backup_selection" => None,
             _ => dlm_rules(plan),
         };
-        let Some(rules) = rules else { continue };
-        s.plans.push(plan.name.clone());
+        s.plans.push(plan_name(plan));
+        let Some(rules) = rules else {
+            s.unknown_rules = true;
+            if cross_region == Some(false) {
+                cross_region = None;
+            }
+            continue;
+        };
         for rule in &rules {
             if let Some(i) = rule.interval {
                 s.interval = Some(s.interval.map_or(i, |best: i64| best.min(i)));

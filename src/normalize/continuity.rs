@@ -79,6 +79,10 @@ pub struct Scheduled {
     /// A covering rule copies backups to another region; `None` when a copy's destination
     /// region cannot be known.
     pub cross_region: Option<bool>,
+    /// A covering plan's rules cannot be read (the plan is outside the inventory, or its
+    /// rules are known only after apply): it may offer a recovery point as good as
+    /// point-in-time recovery.
+    pub unknown_rules: bool,
 }
 
 impl Scheduled {
@@ -128,6 +132,17 @@ fn best(candidates: impl IntoIterator<Item = Estimate>, none: &str) -> Estimate 
         .unwrap_or_else(|| est(NONE, none))
 }
 
+/// The best recovery point, unless a covering plan whose rules are unknown could offer a
+/// better one than the known candidates: then `None`.
+fn best_known(
+    candidates: impl IntoIterator<Item = Estimate>,
+    none: &str,
+    s: &Scheduled,
+) -> Option<Estimate> {
+    let e = best(candidates, none);
+    (!s.unknown_rules || (e.minutes != NONE && e.minutes <= PITR_RPO)).then_some(e)
+}
+
 /// Time to restore an RDS instance from a backup, by allocated storage.
 pub fn rds_restore_minutes(storage_gib: i64) -> i64 {
     20 + (storage_gib.max(0) + 9) / 10
@@ -140,7 +155,7 @@ pub fn rds_instance(
     storage_gib: Option<i64>,
     scheduled: &Scheduled,
 ) -> (Option<Estimate>, Option<Estimate>) {
-    let rpo = backup_days.map(|days| {
+    let rpo = backup_days.and_then(|days| {
         let mut options = Vec::new();
         if days > 0 {
             options.push(est(
@@ -155,12 +170,18 @@ pub fn rds_instance(
             ));
         }
         options.extend(scheduled_rpo(scheduled));
-        best(
+        best_known(
             options,
             "no automated backups (backup_retention_period = 0) and no backup plan: a deleted or corrupted database cannot be restored",
+            scheduled,
         )
     });
-    let recoverable = rpo.as_ref().map(|e| e.minutes != NONE);
+    let recoverable = match &rpo {
+        Some(e) => Some(e.minutes != NONE),
+        // A plan whose rules are unknown still keeps recovery points.
+        None if scheduled.unknown_rules && backup_days.is_some() => Some(true),
+        None => None,
+    };
     let rto = match (multi_az, recoverable) {
         (Some(true), _) => Some(est(
             2,
@@ -219,15 +240,16 @@ pub fn rds_cluster(
 
 /// A DynamoDB table.
 pub fn dynamodb(pitr: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
-    let rpo = pitr.map(|on| {
+    let rpo = pitr.and_then(|on| {
         let mut options = Vec::new();
         if on {
             options.push(est(PITR_RPO, "point-in-time recovery (continuous backups)"));
         }
         options.extend(scheduled_rpo(scheduled));
-        best(
+        best_known(
             options,
             "no point-in-time recovery and no backup plan: deleted or overwritten items cannot be restored",
+            scheduled,
         )
     });
     let rto = Some(est(
@@ -239,7 +261,7 @@ pub fn dynamodb(pitr: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>,
 
 /// An S3 bucket.
 pub fn s3(versioning: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
-    let rpo = versioning.map(|on| {
+    let rpo = versioning.and_then(|on| {
         let mut options = Vec::new();
         if on {
             options.push(est(
@@ -254,9 +276,10 @@ pub fn s3(versioning: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>,
             ));
         }
         options.extend(scheduled_rpo(scheduled));
-        best(
+        best_known(
             options,
             "no versioning and no backup plan: an overwritten or deleted object is gone",
+            scheduled,
         )
     });
     let rto = Some(est(
@@ -268,24 +291,25 @@ pub fn s3(versioning: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>,
 
 /// An EBS volume.
 pub fn ebs(scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
-    let rpo = scheduled_rpo(scheduled).unwrap_or_else(|| {
-        est(
-            NONE,
-            "no backup plan or snapshot policy covers the volume: its data cannot be restored",
-        )
-    });
-    let rto = if rpo.minutes == NONE {
-        est(
-            NONE,
-            "replicated only within one Availability Zone, and no snapshot to restore from",
-        )
-    } else {
+    let rpo = best_known(
+        scheduled_rpo(scheduled),
+        "no backup plan or snapshot policy covers the volume: its data cannot be restored",
+        scheduled,
+    );
+    // A covering plan whose rules are unknown still takes snapshots to restore from.
+    let recoverable = rpo.as_ref().is_none_or(|e| e.minutes != NONE);
+    let rto = if recoverable {
         est(
             15,
             "replicated only within one Availability Zone: a new volume from the latest snapshot, usable within minutes",
         )
+    } else {
+        est(
+            NONE,
+            "replicated only within one Availability Zone, and no snapshot to restore from",
+        )
     };
-    (Some(rpo), Some(rto))
+    (rpo, Some(rto))
 }
 
 /// An EFS file system.
@@ -308,10 +332,11 @@ pub fn efs(
                 options.push(est(DAILY, "automatic daily backups"));
             }
             options.extend(scheduled_rpo(scheduled));
-            Some(best(
+            best_known(
                 options,
                 "no backups and no replication: deleted or corrupted files cannot be restored",
-            ))
+                scheduled,
+            )
         }
         _ => None,
     };
@@ -432,5 +457,29 @@ mod tests {
         assert_eq!((rpo.unwrap().minutes, rto.unwrap().minutes), (DAILY, 120));
         let (rpo, rto) = elasticache(Some(1), Some(true), Some(0));
         assert_eq!((rpo.unwrap().minutes, rto.unwrap().minutes), (1, 5));
+    }
+
+    #[test]
+    fn a_plan_of_unknown_rules_leaves_estimates_unknown_unless_already_best() {
+        let elsewhere = Scheduled {
+            plans: vec!["plan-from-elsewhere".into()],
+            unknown_rules: true,
+            ..Scheduled::default()
+        };
+        // Nothing known to recover from, but a plan covers the volume: how often it runs is
+        // unknown, that a snapshot exists to restore from is not.
+        let (rpo, rto) = ebs(&elsewhere);
+        assert_eq!(rpo, None);
+        assert_eq!(rto.map(|e| e.minutes), Some(15));
+        assert_eq!(s3(Some(false), &elsewhere).0, None);
+        // A known recovery point no plan can beat decides.
+        assert_eq!(s3(Some(true), &elsewhere).0.map(|e| e.minutes), Some(0));
+        assert_eq!(
+            dynamodb(Some(true), &elsewhere).0.map(|e| e.minutes),
+            Some(PITR_RPO)
+        );
+        let (rpo, rto) = rds_instance(Some(0), Some(false), Some(100), &elsewhere);
+        assert_eq!(rpo, None);
+        assert_eq!(rto.map(|e| e.minutes), Some(rds_restore_minutes(100)));
     }
 }

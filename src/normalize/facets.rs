@@ -8,6 +8,16 @@
 //!
 //! Conventions: booleans say whether a property holds; `*_days` / `*_minutes` are numbers
 //! where `0` means "none" unless the facet says otherwise; strings are empty when unset.
+//!
+//! Unknowns stay local: a facet over a list (of blocks, of statements, of satellites) is
+//! decided whenever the known part decides it. A boolean facet is false as soon as one known
+//! element breaks it and true as soon as one known element makes it ("any" facets), and
+//! `null` only when the unknown part could still change it. A list facet is `null` when an
+//! element it would list, or leave out, depends on an unknown value, except the lists of
+//! findings that policies test for emptiness (`service_wildcards`, `secret_reads_any`,
+//! `managed_rule_groups`): those list what is known, and are `null` only when that is
+//! nothing and an unknown could add to it. A value a facet does not read being unknown
+//! changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -347,7 +357,8 @@ pub const FACETS: &[FacetDef] = &[
         ty: "list<string>",
         kinds: &[WAF],
         doc: "Managed rule groups the web ACL applies (not overridden to count), as \
-              `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`).",
+              `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`): those known to be applied; \
+              `null` when none is known and a rule whose fields are unknown could be one.",
     },
     FacetDef {
         name: "public_endpoint",
@@ -518,7 +529,10 @@ pub const FACETS: &[FacetDef] = &[
         ty: "list<string>",
         kinds: BACKED_UP,
         doc: "AWS Backup plans (through their selections, by ARN or tag) and, for EBS, Data \
-              Lifecycle Manager policies (by target tags) covering the resource.",
+              Lifecycle Manager policies (by target tags) covering the resource. A selection \
+              whose plan is not in the scan (a variable, a data source, a literal id) lists \
+              the plan id it names; the estimates resting on that plan's rules are then \
+              unknown.",
     },
     FacetDef {
         name: "region",
@@ -724,7 +738,9 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: &[S3, "aws_lb", "aws_alb", CDN],
         doc: "Access logs are delivered (S3 server access logging; load balancer access logs; \
-              CloudFront standard logging).",
+              CloudFront standard logging: `logging_config`, or v2, an `ACCESS_LOGS` \
+              `aws_cloudwatch_log_delivery_source` for the distribution with an \
+              `aws_cloudwatch_log_delivery`).",
     },
     FacetDef {
         name: "log_sources",
@@ -833,7 +849,8 @@ pub const FACETS: &[FacetDef] = &[
             "aws_iam_group",
         ],
         doc: "Full administrative access: a statement allowing `*` on `*`, or the AWS managed \
-              `AdministratorAccess` policy attached.",
+              `AdministratorAccess` policy attached (also through an \
+              `aws_iam_policy_attachment` listing the role, user or group).",
     },
     FacetDef {
         name: "service_wildcards",
@@ -846,7 +863,9 @@ pub const FACETS: &[FacetDef] = &[
             ROLE,
         ],
         doc: "Allowed actions naming every action of a service (`s3:*`) or everything (`*`), and \
-              `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies.",
+              `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies. Lists \
+              what is known to be allowed, beside statements whose actions are unknown; \
+              `null` when nothing is known to be and an unknown action could be.",
     },
     FacetDef {
         name: "pass_role_any",
@@ -871,7 +890,9 @@ pub const FACETS: &[FacetDef] = &[
             ROLE,
         ],
         doc: "Secret-reading actions allowed on every resource: \
-              `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`.",
+              `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`. Lists what \
+              is known to be allowed; `null` when nothing is known to be and an unknown field \
+              could allow one.",
     },
     FacetDef {
         name: "trust_anyone",
@@ -883,7 +904,8 @@ pub const FACETS: &[FacetDef] = &[
         name: "attached_policies",
         ty: "int",
         kinds: &[USER],
-        doc: "Policies attached to the user directly (inline or managed), not through a group.",
+        doc: "Policies attached to the user directly (inline or managed, including \
+              `aws_iam_policy_attachment` listing the user), not through a group.",
     },
     FacetDef {
         name: "credential_report",
@@ -1123,8 +1145,9 @@ pub const FACETS: &[FacetDef] = &[
         name: "can_escalate",
         ty: "bool",
         kinds: RBAC_ROLES,
-        doc: "A rule grants `bind`, `escalate` or `impersonate`, or every verb on every \
-              resource.",
+        doc: "A rule grants `bind`, `escalate` or `impersonate`, or every verb (`*`) on every \
+              resource, on service accounts, users or groups (impersonate), or on roles, \
+              cluster roles or their bindings (escalate, bind).",
     },
     FacetDef {
         name: "creates_pods",
@@ -1307,8 +1330,12 @@ pub fn markdown() -> String {
     let mut out = String::from(
         "# Facets\n\nThe normalised, source-independent view of a resource that policies read as \
          `resource.facets.<name>`. A facet whose value cannot be known is `null`, and a policy \
-         reading it yields `unknown`. Generated from `src/normalize/facets.rs` \
-         (`PLUMB_UPDATE_DOCS=1 cargo test --test docs` refreshes it).\n",
+         reading it yields `unknown`. Unknowns stay local: a facet over a list of blocks, \
+         statements or satellites is decided whenever its known part decides it (one known \
+         offending element fails; a known compliant set beside an unknown element stays \
+         `null`), and an unknown value the facet does not read changes nothing. Generated \
+         from `src/normalize/facets.rs` (`PLUMB_UPDATE_DOCS=1 cargo test --test docs` \
+         refreshes it).\n",
     );
     for kind in normalised_kinds() {
         out.push_str(&format!(

@@ -392,10 +392,23 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
         let on_secrets = core && (any_resource || resources.contains(&"secrets"));
         reads_secrets |= on_secrets
             && (any_verb || verbs.iter().any(|v| matches!(*v, "get" | "list" | "watch")));
+        // `*` verbs include impersonate (on service accounts, users, groups) and escalate and
+        // bind (on roles), and on bindings they grant any role to anyone.
+        let rbac = groups
+            .iter()
+            .any(|g| *g == "*" || *g == "rbac.authorization.k8s.io");
+        let escalating_resource = resources.iter().any(|r| {
+            (core && matches!(*r, "serviceaccounts" | "users" | "groups"))
+                || (rbac
+                    && matches!(
+                        *r,
+                        "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings"
+                    ))
+        });
         can_escalate |= verbs
             .iter()
             .any(|v| matches!(*v, "bind" | "escalate" | "impersonate"))
-            || (any_verb && any_resource);
+            || (any_verb && (any_resource || escalating_resource));
         let creates = any_verb || verbs.contains(&"create");
         creates_pods |= creates
             && (any_resource

@@ -48,6 +48,10 @@ const fn bucket(satellite: &'static str) -> Link {
     rel(satellite, "/bucket", "aws_s3_bucket", BUCKET_KEYS)
 }
 
+const fn sg_rule(satellite: &'static str, parent: &'static str) -> Link {
+    rel(satellite, "/security_group_id", parent, SG_KEYS)
+}
+
 const fn namespaced(satellite: &'static str) -> Link {
     rel(
         satellite,
@@ -90,23 +94,18 @@ pub const LINKS: &[Link] = &[
         "aws_s3_bucket",
         BUCKET_KEYS,
     ),
-    rel(
-        "aws_security_group_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
-    ),
-    rel(
+    sg_rule("aws_security_group_rule", "aws_security_group"),
+    sg_rule("aws_vpc_security_group_ingress_rule", "aws_security_group"),
+    sg_rule("aws_vpc_security_group_egress_rule", "aws_security_group"),
+    // Rule resources manage the VPC's default group as much as any other.
+    sg_rule("aws_security_group_rule", "aws_default_security_group"),
+    sg_rule(
         "aws_vpc_security_group_ingress_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
+        "aws_default_security_group",
     ),
-    rel(
+    sg_rule(
         "aws_vpc_security_group_egress_rule",
-        "/security_group_id",
-        "aws_security_group",
-        SG_KEYS,
+        "aws_default_security_group",
     ),
     rel(
         "aws_rds_cluster_instance",
@@ -163,6 +162,20 @@ pub const LINKS: &[Link] = &[
         ARN,
     ),
     rel("aws_backup_selection", "/plan_id", "aws_backup_plan", ID),
+    // CloudFront standard logging v2: a delivery source names the distribution, a delivery
+    // names the source.
+    rel(
+        "aws_cloudwatch_log_delivery_source",
+        "/resource_arn",
+        "aws_cloudfront_distribution",
+        ARN,
+    ),
+    rel(
+        "aws_cloudwatch_log_delivery",
+        "/delivery_source_name",
+        "aws_cloudwatch_log_delivery_source",
+        NAME,
+    ),
     rel(
         "aws_backup_vault_lock_configuration",
         "/backup_vault_name",
@@ -275,20 +288,37 @@ pub const LINKS: &[Link] = &[
 /// A reference recorded by the collector (the parent's address, from the plan's
 /// configuration) decides first, because the parent's id may be unknown until apply. Otherwise
 /// the satellite's attribute value is matched against the parent's key attributes, preferring
-/// a parent from the same file or account.
+/// a parent from the same file or account; when both values are unknown, their
+/// [`Resource::expressions`] are matched instead.
 pub fn link(resources: &mut [Resource]) {
     // (parent kind, key value) -> candidate parent indexes.
     let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    // (parent kind, expression key) -> candidate parents whose key attribute is unknown.
+    let mut by_expr: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut ids: HashMap<&str, usize> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
         ids.insert(r.id.as_str(), i);
         for link in LINKS.iter().filter(|l| l.parent == r.kind) {
             for key in link.parent_keys {
-                if let Attr::Known(Value::String(v)) = r.attr(key) {
-                    by_key.entry((link.parent, v.as_str())).or_default().push(i);
+                match r.attr(key) {
+                    Attr::Known(Value::String(v)) => {
+                        by_key.entry((link.parent, v.as_str())).or_default().push(i);
+                    }
+                    Attr::Unknown => {
+                        if let Some(e) = r.expressions.get(*key) {
+                            by_expr
+                                .entry((link.parent, e.as_str()))
+                                .or_default()
+                                .push(i);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
+    }
+    for candidates in by_expr.values_mut() {
+        candidates.dedup();
     }
 
     let mut parents: Vec<(usize, String)> = Vec::new();
@@ -313,6 +343,11 @@ pub fn link(resources: &mut [Resource]) {
                                 || namespace(&resources[p].attrs) == namespace(&r.attrs)
                         })
                         .collect(),
+                    // Neither value is known, but both come from the same expression (`bucket
+                    // = var.name` in one module instance): compare the expressions.
+                    Attr::Unknown if link.strip.is_empty() => by_expr
+                        .get(&(link.parent, r.expressions.get(link.via)?.as_str()))?
+                        .clone(),
                     // A namespaced Kubernetes object without a namespace lands in `default`.
                     Attr::Absent if link.parent == "k8s/Namespace" => {
                         let found = by_key
@@ -349,6 +384,70 @@ pub fn link(resources: &mut [Resource]) {
     }
 }
 
+/// Satellites naming several parents at once, in list attributes: (satellite kind, attribute,
+/// parent kind). An `aws_iam_policy_attachment` attaches one policy to every user, role and
+/// group it lists, so it cannot have one [`Resource::parent`].
+const MANY: &[(&str, &str, &str)] = &[
+    ("aws_iam_policy_attachment", "/users", "aws_iam_user"),
+    ("aws_iam_policy_attachment", "/roles", "aws_iam_role"),
+    ("aws_iam_policy_attachment", "/groups", "aws_iam_group"),
+];
+
+/// The (satellite, parent) index pairs of the satellites in [`MANY`]: a parent is listed by
+/// reference (`roles = [aws_iam_role.app.name]`) or by its known `name`, from the same estate.
+pub fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if !resources
+        .iter()
+        .any(|r| MANY.iter().any(|(k, _, _)| *k == r.kind))
+    {
+        return out;
+    }
+    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        ids.insert(r.id.as_str(), i);
+        if MANY.iter().any(|(_, _, parent)| *parent == r.kind)
+            && let Attr::Known(Value::String(name)) = r.attr("/name")
+        {
+            by_name.entry((r.kind.as_str(), name)).or_default().push(i);
+        }
+    }
+    for (i, r) in resources.iter().enumerate() {
+        for (_, via, parent) in MANY.iter().filter(|(k, _, _)| *k == r.kind) {
+            let mut found: Vec<usize> = r
+                .references
+                .get(*via)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| ids.get(id.as_str()).copied())
+                .filter(|&p| resources[p].kind == *parent)
+                .collect();
+            if let Attr::Known(Value::Array(names)) = r.attr(via) {
+                for name in names.iter().filter_map(Value::as_str) {
+                    found.extend(
+                        by_name
+                            .get(&(*parent, name))
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .filter(|&p| same_estate(&resources[p].source, &r.source)),
+                    );
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            out.extend(found.into_iter().map(|p| (i, p)));
+        }
+    }
+    out
+}
+
+/// Files of one scan form one estate; live sources of one account do.
+fn same_estate(a: &Source, b: &Source) -> bool {
+    matches!((a, b), (Source::File { .. }, Source::File { .. })) || same_origin(a, b)
+}
+
 /// A Kubernetes object's namespace (`default` when it names none).
 fn namespace(obj: &Value) -> &str {
     obj.pointer("/metadata/namespace")
@@ -363,5 +462,101 @@ fn same_origin(a: &Source, b: &Source) -> bool {
         (Source::Aws { account: x, .. }, Source::Aws { account: y, .. }) => x == y,
         (Source::Kubernetes { cluster: x, .. }, Source::Kubernetes { cluster: y, .. }) => x == y,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tf(id: &str, kind: &str, attrs: Value) -> Resource {
+        let mut r = Resource::new(
+            format!("tf:{id}"),
+            kind,
+            Source::File {
+                path: "main.tf".into(),
+                start_line: 1,
+                end_line: 1,
+                module_calls: Vec::new(),
+            },
+        );
+        r.attrs = attrs;
+        r
+    }
+
+    /// A resource whose `/bucket` is unknown, computed from the expression `key`.
+    fn unknown_bucket(id: &str, kind: &str, key: &str) -> Resource {
+        let mut r = tf(id, kind, json!({"bucket": null}));
+        r.unknown.insert("/bucket".into());
+        r.expressions.insert("/bucket".into(), key.into());
+        r
+    }
+
+    #[test]
+    fn unknown_values_link_by_their_expression() {
+        let mut resources = vec![
+            unknown_bucket("aws_s3_bucket.a", "aws_s3_bucket", "module.a:var.name"),
+            unknown_bucket("aws_s3_bucket.b", "aws_s3_bucket", "module.b:var.name"),
+            unknown_bucket(
+                "aws_s3_bucket_versioning.b",
+                "aws_s3_bucket_versioning",
+                "module.b:var.name",
+            ),
+            unknown_bucket(
+                "aws_s3_bucket_logging.x",
+                "aws_s3_bucket_logging",
+                "module.b:var.other",
+            ),
+        ];
+        link(&mut resources);
+        assert_eq!(resources[2].parent.as_deref(), Some("tf:aws_s3_bucket.b"));
+        assert_eq!(resources[3].parent, None);
+    }
+
+    #[test]
+    fn a_known_value_never_links_by_expression() {
+        let mut bucket = unknown_bucket("aws_s3_bucket.a", "aws_s3_bucket", "var.name");
+        bucket.unknown.clear();
+        bucket.attrs = json!({"bucket": "logs"});
+        let mut resources = vec![
+            bucket,
+            unknown_bucket(
+                "aws_s3_bucket_versioning.a",
+                "aws_s3_bucket_versioning",
+                "var.name",
+            ),
+        ];
+        link(&mut resources);
+        assert_eq!(resources[1].parent, None);
+    }
+
+    #[test]
+    fn policy_attachments_reach_every_listed_principal() {
+        let mut attachment = tf(
+            "aws_iam_policy_attachment.admin",
+            "aws_iam_policy_attachment",
+            json!({"users": ["alice"], "roles": [null], "groups": []}),
+        );
+        attachment.unknown.insert("/roles/0".into());
+        attachment
+            .references
+            .insert("/roles".into(), vec!["tf:aws_iam_role.deploy".into()]);
+        let resources = vec![
+            attachment,
+            tf("aws_iam_role.deploy", "aws_iam_role", json!({"name": null})),
+            tf(
+                "aws_iam_role.other",
+                "aws_iam_role",
+                json!({"name": "alice"}),
+            ),
+            tf(
+                "aws_iam_user.alice",
+                "aws_iam_user",
+                json!({"name": "alice"}),
+            ),
+        ];
+        // Users first, then roles, then groups, as MANY lists them.
+        assert_eq!(many(&resources), [(0, 3), (0, 1)]);
     }
 }

@@ -7,7 +7,9 @@
 //!    Kubernetes `NetworkPolicy` in a namespace) names its parent through one attribute. The
 //!    [`links::LINKS`] table says which; the satellite gets [`Resource::parent`]. Collectors may
 //!    also record [`Resource::references`] (from a plan's configuration, where the value itself
-//!    is unknown until apply), which take precedence over matching values.
+//!    is unknown until apply), which take precedence over matching values. A few satellites
+//!    name several parents (an `aws_iam_policy_attachment` lists users, roles and groups):
+//!    [`links::many`] finds them, and each parent's deriver sees them among its satellites.
 //! 2. **Coverage.** AWS Backup selections pick data stores by ARN or by tag, not by naming one
 //!    parent; [`backup::coverage`] works out which plans protect which resource, so the
 //!    recovery estimates of [`continuity`] can count them.
@@ -53,14 +55,30 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
             children.entry(parent.as_str()).or_default().push(i);
         }
     }
+    for (satellite, parent) in links::many(resources) {
+        children
+            .entry(resources[parent].id.as_str())
+            .or_default()
+            .push(satellite);
+    }
     let covered = backup::coverage(resources, &children);
     let derived: Vec<Option<facets::FacetMap>> = resources
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
+            // Satellites, and theirs in turn: a log delivery hangs off the delivery source
+            // that hangs off a distribution.
             let satellites: Vec<&Resource> = children
                 .get(r.id.as_str())
-                .map(|idx| idx.iter().map(|&i| &resources[i]).collect())
+                .map(|idx| {
+                    idx.iter()
+                        .flat_map(|&i| {
+                            let grand = children.get(resources[i].id.as_str());
+                            std::iter::once(i).chain(grand.into_iter().flatten().copied())
+                        })
+                        .map(|i| &resources[i])
+                        .collect()
+                })
                 .unwrap_or_default();
             let backup_plans: Vec<&Resource> = covered
                 .get(&i)
@@ -109,7 +127,8 @@ fn derive(ctx: &Derive<'_>) -> Option<facets::FacetMap> {
     Some(map)
 }
 
-/// What a facet deriver sees: the resource, the satellites linked to it, the AWS Backup plans
+/// What a facet deriver sees: the resource, the satellites linked to it (and those linked to
+/// them), the AWS Backup plans
 /// whose selections cover it, and the instant time-dependent facets are computed for.
 pub(crate) struct Derive<'a> {
     pub r: &'a Resource,

@@ -1,5 +1,13 @@
 //! Reading attributes for facets: each helper returns `None` when the value cannot be known,
 //! and the given default when the attribute is not set (the provider's or API's default).
+//!
+//! Unknowns stay local: [`At`] reads one position of a resource's attributes (the resource
+//! itself, a nested block, one element of a list) and says for each field it is asked about
+//! whether *that field* is known, so one unknown value in a list of blocks unknowns only what
+//! depends on it. [`any_of`] and [`all_of`] then combine per-element answers the way a facet
+//! needs: decided whenever the known part decides.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
@@ -136,13 +144,286 @@ pub fn region_of(r: &Resource) -> Option<String> {
     None
 }
 
-/// A list attribute whose every element is known: `None` when the list, or anything inside
-/// it, is marked unknown. For derivers that read nested blocks as plain JSON, where a value
-/// known only after apply would otherwise read as "not set".
-pub fn known_list<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
-    let inside = format!("{pointer}/");
-    if r.unknown.iter().any(|u| u.starts_with(&inside)) {
-        return None;
+/// Three-valued "any": true as soon as one part is known true, false when every part is known
+/// false, unknown otherwise (a known-compliant set with an unknown member).
+pub fn any_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    let mut out = Some(false);
+    for part in parts {
+        match part {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => out = None,
+        }
     }
-    list_at(r, pointer)
+    out
+}
+
+/// Three-valued "all": false as soon as one part is known false, true when every part is known
+/// true, unknown otherwise.
+pub fn all_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    any_of(parts.into_iter().map(|p| p.map(|b| !b))).map(|b| !b)
+}
+
+/// One position in a resource's attributes (the resource itself, a nested block, one element
+/// of a list), read in place.
+///
+/// Every read says whether the field it reads is known: [`Attr::Unknown`] when the field, or
+/// anything containing it, is marked unknown in [`Resource::unknown`]; an unknown elsewhere in
+/// the resource, even inside the same block, does not matter. A resource without unknowns is
+/// read straight from its JSON, without building pointers.
+#[derive(Debug, Clone)]
+pub struct At<'a> {
+    r: &'a Resource,
+    /// The JSON at this position; `Null` when absent or unknown.
+    value: &'a Value,
+    /// The JSON pointer of this position; kept (and built) only when `partial`.
+    pointer: String,
+    /// Whether some unknown pointer lies at, above or below this position.
+    partial: bool,
+}
+
+const NULL: Value = Value::Null;
+
+/// Whether `unknown` is `pointer`, contains it, or lies inside it.
+fn overlaps(unknown: &str, pointer: &str) -> bool {
+    let (short, long) = if unknown.len() <= pointer.len() {
+        (unknown, pointer)
+    } else {
+        (pointer, unknown)
+    };
+    long.starts_with(short) && (long.len() == short.len() || long.as_bytes()[short.len()] == b'/')
+}
+
+impl<'a> At<'a> {
+    /// The resource's attributes as a whole.
+    pub fn root(r: &'a Resource) -> Self {
+        At {
+            r,
+            value: &r.attrs,
+            pointer: String::new(),
+            partial: !r.unknown.is_empty(),
+        }
+    }
+
+    /// A JSON value that is not part of `r`'s attributes (a policy document parsed from text),
+    /// read as wholly known.
+    pub fn detached(r: &'a Resource, value: &'a Value) -> Self {
+        At {
+            r,
+            value,
+            pointer: String::new(),
+            partial: false,
+        }
+    }
+
+    /// The position `path` below this one (`/custom_origin_config/0`).
+    pub fn at(&self, path: &str) -> At<'a> {
+        let value = self.value.pointer(path).unwrap_or(&NULL);
+        if !self.partial {
+            return At {
+                r: self.r,
+                value,
+                pointer: String::new(),
+                partial: false,
+            };
+        }
+        let pointer = format!("{}{path}", self.pointer);
+        let partial = self.r.unknown.iter().any(|u| overlaps(u, &pointer));
+        At {
+            r: self.r,
+            value,
+            pointer,
+            partial,
+        }
+    }
+
+    /// This position's value, kept apart from "not set" and "cannot be known".
+    pub fn attr(&self) -> Attr<'a> {
+        if self.partial && self.r.is_unknown(&self.pointer) {
+            return Attr::Unknown;
+        }
+        match self.value {
+            Value::Null => Attr::Absent,
+            v => Attr::Known(v),
+        }
+    }
+
+    /// The field at `path` below this position.
+    pub fn get(&self, path: &str) -> Attr<'a> {
+        if !self.partial {
+            return match self.value.pointer(path) {
+                None | Some(Value::Null) => Attr::Absent,
+                Some(v) => Attr::Known(v),
+            };
+        }
+        self.at(path).attr()
+    }
+
+    /// A string field (numbers and booleans as text); empty when not set.
+    pub fn text(&self, path: &str) -> Option<Cow<'a, str>> {
+        match self.get(path) {
+            Attr::Known(Value::String(s)) => Some(Cow::Borrowed(s)),
+            Attr::Known(v @ (Value::Number(_) | Value::Bool(_))) => Some(Cow::Owned(v.to_string())),
+            Attr::Known(_) | Attr::Absent => Some(Cow::Borrowed("")),
+            Attr::Unknown => None,
+        }
+    }
+
+    /// As [`At::text`], but a field known only after apply that refers to another resource
+    /// reads as that resource's id (see [`str_or_ref`]).
+    pub fn text_or_ref(&self, path: &str) -> Option<Cow<'a, str>> {
+        self.text(path).or_else(|| {
+            let pointer = format!("{}{path}", self.pointer);
+            self.r
+                .references
+                .get(&pointer)
+                .and_then(|ids| ids.first())
+                .map(|id| Cow::Borrowed(id.as_str()))
+        })
+    }
+
+    /// A boolean field (see [`as_bool`]); `default` when not set.
+    pub fn bool(&self, path: &str, default: bool) -> Option<bool> {
+        match self.get(path) {
+            Attr::Known(v) => as_bool(v),
+            Attr::Absent => Some(default),
+            Attr::Unknown => None,
+        }
+    }
+
+    /// An integer field (see [`as_int`]); `default` when not set.
+    pub fn int(&self, path: &str, default: i64) -> Option<i64> {
+        match self.get(path) {
+            Attr::Known(v) => as_int(v),
+            Attr::Absent => Some(default),
+            Attr::Unknown => None,
+        }
+    }
+
+    /// The elements of the list at `path` (a plain object counts as a list of one): empty when
+    /// not set, `None` when the list itself is unknown. An element may still hold unknowns.
+    pub fn list(&self, path: &str) -> Option<Vec<At<'a>>> {
+        let here = self.at(path);
+        match here.attr() {
+            Attr::Unknown => None,
+            Attr::Known(Value::Array(items)) => Some(
+                (0..items.len())
+                    .map(|i| here.at(&format!("/{i}")))
+                    .collect(),
+            ),
+            Attr::Known(Value::Object(_)) => Some(vec![here]),
+            Attr::Known(_) | Attr::Absent => Some(Vec::new()),
+        }
+    }
+
+    /// The first element of a nested block (Terraform's list-of-one shape): `Some(None)` when
+    /// the block is not written, `None` when it is unknown.
+    pub fn block(&self, path: &str) -> Option<Option<At<'a>>> {
+        Some(self.list(path)?.into_iter().next())
+    }
+
+    /// Whether a string-or-list field holds a value that `pred` accepts: true when a known
+    /// value does, unknown when none does but a value (or the list) is unknown.
+    pub fn any_text(&self, path: &str, pred: impl Fn(&str) -> bool) -> Option<bool> {
+        let one = |attr: Attr<'_>| match attr {
+            Attr::Known(Value::String(s)) => Some(pred(s)),
+            Attr::Known(Value::Null) | Attr::Absent => Some(false),
+            Attr::Known(v) => Some(pred(&v.to_string())),
+            Attr::Unknown => None,
+        };
+        match self.get(path) {
+            Attr::Known(Value::Array(_)) => any_of(self.list(path)?.iter().map(|i| one(i.attr()))),
+            other => one(other),
+        }
+    }
+}
+
+/// The elements of the list attribute at `pointer` of `r`, each read in place (see [`At`]);
+/// `None` when the list itself is unknown.
+pub fn elements<'a>(r: &'a Resource, pointer: &str) -> Option<Vec<At<'a>>> {
+    At::root(r).list(pointer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Source;
+    use serde_json::json;
+
+    fn resource(attrs: Value, unknown: &[&str]) -> Resource {
+        let mut r = Resource::new(
+            "tf:x.y",
+            "x",
+            Source::Aws {
+                account: "1".into(),
+                region: "eu-west-1".into(),
+            },
+        );
+        r.attrs = attrs;
+        r.unknown = unknown.iter().map(|u| u.to_string()).collect();
+        r
+    }
+
+    #[test]
+    fn three_valued_any_and_all() {
+        assert_eq!(any_of([Some(false), None, Some(true)]), Some(true));
+        assert_eq!(any_of([Some(false), None]), None);
+        assert_eq!(any_of([Some(false), Some(false)]), Some(false));
+        assert_eq!(any_of(std::iter::empty()), Some(false));
+        assert_eq!(all_of([Some(true), None, Some(false)]), Some(false));
+        assert_eq!(all_of([Some(true), None]), None);
+        assert_eq!(all_of([Some(true), Some(true)]), Some(true));
+        assert_eq!(all_of(std::iter::empty()), Some(true));
+    }
+
+    #[test]
+    fn unknowns_stay_at_their_own_field() {
+        let r = resource(
+            json!({"origin": [
+                {"domain_name": null, "custom_origin_config": [{"origin_ssl_protocols": ["SSLv3"]}]},
+                {"domain_name": "b", "custom_origin_config": [{"origin_ssl_protocols": [null, "TLSv1.2"]}]}
+            ]}),
+            &[
+                "/origin/0/domain_name",
+                "/origin/1/custom_origin_config/0/origin_ssl_protocols/0",
+            ],
+        );
+        let origins = elements(&r, "/origin").expect("the list is known");
+        assert_eq!(origins.len(), 2);
+        assert_eq!(origins[0].get("/domain_name"), Attr::Unknown);
+        assert_eq!(origins[1].text("/domain_name").as_deref(), Some("b"));
+        let weak = |p: &str| p.starts_with("SSL");
+        let first = origins[0].block("/custom_origin_config").flatten();
+        assert_eq!(
+            first.map(|c| c.any_text("/origin_ssl_protocols", weak)),
+            Some(Some(true))
+        );
+        let second = origins[1].block("/custom_origin_config").flatten();
+        assert_eq!(
+            second.map(|c| c.any_text("/origin_ssl_protocols", weak)),
+            Some(None)
+        );
+        assert_eq!(origins[1].text("/missing").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn an_unknown_list_or_element_is_unknown_throughout() {
+        let r = resource(
+            json!({"rule": null, "tag": [null, {"key": "a"}]}),
+            &["/rule", "/tag/0"],
+        );
+        assert!(elements(&r, "/rule").is_none());
+        let tags = elements(&r, "/tag").expect("the list is known");
+        assert_eq!(tags[0].get("/key"), Attr::Unknown);
+        assert_eq!(tags[0].bool("/propagate_at_launch", false), None);
+        assert_eq!(tags[1].bool("/propagate_at_launch", false), Some(false));
+        // A resource without unknowns reads the same without pointers.
+        let known = resource(json!({"tag": [{"key": "a", "n": "3"}]}), &[]);
+        let tags = elements(&known, "/tag").expect("known");
+        assert_eq!(tags[0].int("/n", 0), Some(3));
+        assert_eq!(tags[0].text("/key").as_deref(), Some("a"));
+        assert!(!overlaps("/tag/1", "/tag/10"));
+        assert!(overlaps("/tag", "/tag/1/key"));
+        assert!(overlaps("/tag/1/key", "/tag/1"));
+    }
 }

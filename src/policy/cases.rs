@@ -12,6 +12,7 @@
 //!     values: {bucket: logs}
 //!     unknown: [/arn]                              # JSON pointers known only after apply
 //!     references: {/bucket: [aws_s3_bucket.logs]} # what an expression refers to
+//!     expressions: {/bucket: "var.name"}           # an unknown value's expression key
 //!     source: {account: "123456789012", region: eu-west-1}  # optional: read live
 //! ```
 //!
@@ -94,6 +95,9 @@ struct CaseResource {
     unknown: Vec<String>,
     #[serde(default)]
     references: BTreeMap<String, Vec<String>>,
+    /// Expression keys of unknown attributes (see [`Resource::expressions`]).
+    #[serde(default)]
+    expressions: BTreeMap<String, String>,
     #[serde(default)]
     source: Option<LiveSource>,
 }
@@ -170,6 +174,7 @@ pub fn read_case(path: &Path) -> Result<Case, String> {
             .into_iter()
             .map(|(k, ids)| (k, ids.into_iter().map(|a| format!("tf:{a}")).collect()))
             .collect();
+        r.expressions = res.expressions;
         let (tags, unknown_tags) = terraform::tags(&r.attrs, &r.unknown);
         r.tags = tags;
         if unknown_tags {

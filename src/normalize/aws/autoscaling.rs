@@ -1,10 +1,8 @@
 //! EC2 Auto Scaling groups.
 
-use serde_json::Value;
-
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_bool, int_at, known_list, list_at, str_at, strings_at};
+use crate::normalize::value::{At, elements, int_at, list_at, str_at, strings_at};
 
 pub(super) fn group(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -51,24 +49,28 @@ pub(super) fn group(d: &Derive<'_>, f: &mut Setter<'_>) {
         },
     );
     // Tags that reach the instances: `tag` blocks (and the older `tags` list) with
-    // propagate_at_launch.
+    // propagate_at_launch. A tag whose value alone is unknown still has a known key.
+    let propagated = |list: Option<Vec<At<'_>>>| -> Option<Vec<String>> {
+        let mut keys = Vec::new();
+        for t in list? {
+            if t.bool("/propagate_at_launch", false)? {
+                keys.push(t.text("/key")?.into_owned());
+            }
+        }
+        Some(keys)
+    };
     f.set(
         "propagated_tags",
-        known_list(r, "/tag").map(|tags| {
-            let mut keys: Vec<String> = tags
-                .iter()
-                .chain(list_at(r, "/tags").unwrap_or_default())
-                .filter(|t| {
-                    t.get("propagate_at_launch")
-                        .and_then(as_bool)
-                        .unwrap_or(false)
-                })
-                .filter_map(|t| t.get("key").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect();
-            keys.sort();
-            keys.dedup();
-            keys
-        }),
+        propagated(elements(r, "/tag"))
+            // The older `tags` list reads as unknown whenever `tags_all` is: it adds only
+            // what is known of it.
+            .zip(propagated(elements(r, "/tags").or(Some(Vec::new()))))
+            .map(|(mut keys, more)| {
+                keys.extend(more);
+                keys.retain(|k| !k.is_empty());
+                keys.sort();
+                keys.dedup();
+                keys
+            }),
     );
 }

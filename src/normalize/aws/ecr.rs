@@ -2,7 +2,7 @@
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::policy_document::{allows_anonymous, parse};
+use crate::normalize::policy_document::{allows_anonymous, read};
 use crate::normalize::value::{bool_at, has_block, str_at, str_or_ref};
 
 pub(super) fn repository(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -25,13 +25,10 @@ pub(super) fn repository(d: &Derive<'_>, f: &mut Setter<'_>) {
         },
     );
     let policy = match d.one("aws_ecr_repository_policy") {
-        Some(p) => parse(str_at(p, "/policy")),
-        None => parse(str_at(r, "/policy")),
+        Some(p) => read(p, "/policy"),
+        None => read(r, "/policy"),
     };
-    f.set(
-        "public_policy",
-        policy.map(|p| p.as_ref().is_some_and(allows_anonymous)),
-    );
+    f.set("public_policy", policy.judge(false, allows_anonymous));
     // AES256 (S3-managed keys) is the default encryption.
     let kms =
         str_at(r, "/encryption_configuration/0/encryption_type").map(|t| t.starts_with("KMS"));

@@ -1,10 +1,8 @@
 //! EKS clusters and managed node groups.
 
-use serde_json::Value;
-
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{bool_at, int_at, known_list, str_or_ref, strings_at};
+use crate::normalize::value::{At, all_of, any_of, bool_at, elements, int_at, strings_at};
 
 pub(super) fn cluster(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -29,22 +27,18 @@ pub(super) fn cluster(d: &Derive<'_>, f: &mut Setter<'_>) {
         "private_endpoint",
         bool_at(r, "/vpc_config/0/endpoint_private_access", false),
     );
-    // Envelope encryption of Secrets with a customer-managed key.
-    let encrypted = known_list(r, "/encryption_config").map(|configs| {
-        configs.iter().any(|c| {
-            c.get("resources")
-                .and_then(Value::as_array)
-                .is_some_and(|res| res.iter().any(|x| x.as_str() == Some("secrets")))
-        })
-    });
-    let key = str_or_ref(r, "/encryption_config/0/provider/0/key_arn");
+    // Envelope encryption of Secrets with a customer-managed key: some encryption config
+    // names `secrets` and a key.
     f.set(
         "secrets_encryption",
-        match (encrypted, key) {
-            (Some(true), Some(k)) => Some(!k.is_empty()),
-            (Some(true), None) => None,
-            (e, _) => e,
-        },
+        elements(r, "/encryption_config").and_then(|configs| {
+            any_of(configs.iter().map(|c| {
+                all_of([
+                    c.any_text("/resources", |x| x == "secrets"),
+                    c.text_or_ref("/provider/0/key_arn").map(|k| !k.is_empty()),
+                ])
+            }))
+        }),
     );
     f.set("log_types", strings_at(r, "/enabled_cluster_log_types"));
 }
@@ -67,15 +61,14 @@ pub(super) fn node_group(d: &Derive<'_>, f: &mut Setter<'_>) {
     // An SSH key without source security groups opens port 22 to 0.0.0.0/0.
     f.set(
         "ssh_from_internet",
-        known_list(r, "/remote_access").map(|access| {
-            access.first().is_some_and(|a| {
-                let key = a.get("ec2_ssh_key").and_then(Value::as_str).unwrap_or("");
-                let sources = a
-                    .get("source_security_group_ids")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                !key.is_empty() && sources == 0
-            })
+        At::root(r).block("/remote_access").and_then(|access| {
+            let Some(a) = access else {
+                return Some(false);
+            };
+            all_of([
+                a.text("/ec2_ssh_key").map(|k| !k.is_empty()),
+                a.list("/source_security_group_ids").map(|s| s.is_empty()),
+            ])
         }),
     );
 }

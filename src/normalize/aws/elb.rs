@@ -1,10 +1,8 @@
 //! Elastic Load Balancing v2: load balancers (`aws_lb`, `aws_alb`) and their listeners.
 
-use serde_json::Value;
-
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{bool_at, known_list, str_at};
+use crate::normalize::value::{all_of, any_of, bool_at, elements, str_at};
 
 pub(super) fn load_balancer(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -94,11 +92,13 @@ pub(super) fn listener(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     f.set(
         "redirects_to_https",
-        known_list(r, "/default_action").map(|actions| {
-            actions.iter().any(|a| {
-                a.get("type").and_then(Value::as_str) == Some("redirect")
-                    && a.pointer("/redirect/0/protocol").and_then(Value::as_str) == Some("HTTPS")
-            })
+        elements(r, "/default_action").and_then(|actions| {
+            any_of(actions.iter().map(|a| {
+                all_of([
+                    a.text("/type").map(|t| t == "redirect"),
+                    a.text("/redirect/0/protocol").map(|p| p == "HTTPS"),
+                ])
+            }))
         }),
     );
 }

@@ -11,81 +11,82 @@ use serde_json::Value;
 use crate::inventory::Attr;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::policy_document::{Grants, grants, parse, trusts_anyone};
-use crate::normalize::value::{as_bool, bool_at, int_at, known_list, list_at, str_at, strings_at};
+use crate::normalize::policy_document::{Document, Grants, grants, read, trusts_anyone};
+use crate::normalize::value::{
+    At, any_of, as_bool, bool_at, elements, int_at, list_at, str_at, strings_at,
+};
 
 /// The AWS managed policy granting `*` on `*`.
 const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
 fn set_grants(f: &mut Setter<'_>, g: Option<Grants>, attached_admin: Option<bool>) {
-    let admin = match (&g, attached_admin) {
-        (Some(g), Some(a)) => Some(g.admin || a),
-        (Some(g), None) if g.admin => Some(true),
-        _ => None,
-    };
-    f.set("admin_access", admin);
-    f.set(
-        "service_wildcards",
-        g.as_ref().map(|g| g.service_wildcards.clone()),
-    );
-    f.set("pass_role_any", g.as_ref().map(|g| g.pass_role_any));
-    f.set("secret_reads_any", g.map(|g| g.secret_reads_any));
+    let g = g.unwrap_or(Grants {
+        admin: None,
+        service_wildcards: None,
+        pass_role_any: None,
+        secret_reads_any: None,
+    });
+    f.set("admin_access", any_of([g.admin, attached_admin]));
+    f.set("service_wildcards", g.service_wildcards);
+    f.set("pass_role_any", g.pass_role_any);
+    f.set("secret_reads_any", g.secret_reads_any);
 }
 
-/// The grants of several documents together; `None` if any is unknown.
-fn combined(docs: impl IntoIterator<Item = Option<String>>) -> Option<Grants> {
+/// The grants of several documents together.
+fn combined<'a>(docs: impl IntoIterator<Item = Document<'a>>) -> Grants {
     let mut all = Grants::default();
-    for text in docs {
-        if let Some(doc) = parse(text)? {
-            let g = grants(&doc);
-            all.admin |= g.admin;
-            all.pass_role_any |= g.pass_role_any;
-            for w in g.service_wildcards {
-                if !all.service_wildcards.contains(&w) {
-                    all.service_wildcards.push(w);
-                }
-            }
-            for s in g.secret_reads_any {
-                if !all.secret_reads_any.contains(&s) {
-                    all.secret_reads_any.push(s);
-                }
-            }
+    for doc in docs {
+        match doc.root() {
+            Some(Some(root)) => all.merge(grants(&root)),
+            Some(None) => {}
+            None => all.merge(Grants {
+                admin: None,
+                service_wildcards: None,
+                pass_role_any: None,
+                secret_reads_any: None,
+            }),
         }
     }
-    Some(all)
+    all
 }
 
 /// `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`.
 pub(super) fn policy(d: &Derive<'_>, f: &mut Setter<'_>) {
-    set_grants(f, combined([str_at(d.r, "/policy")]), Some(false));
+    set_grants(f, Some(combined([read(d.r, "/policy")])), Some(false));
 }
 
-/// Whether `AdministratorAccess` is attached through satellites of `kind`, or the live
-/// `managed_policy_arns` list.
+/// Whether `AdministratorAccess` is attached through satellites of `kind` or
+/// `aws_iam_policy_attachment`, or the live `managed_policy_arns` list.
 fn admin_attached(d: &Derive<'_>, kind: &str) -> Option<bool> {
-    let mut attached = false;
-    for a in d.linked(kind) {
-        attached |= str_at(a, "/policy_arn")? == ADMINISTRATOR_ACCESS;
-    }
-    let managed = strings_at(d.r, "/managed_policy_arns")?;
-    Some(attached || managed.iter().any(|a| a == ADMINISTRATOR_ACCESS))
+    let attachments = d
+        .linked(kind)
+        .chain(d.linked("aws_iam_policy_attachment"))
+        .map(|a| match str_at(a, "/policy_arn") {
+            Some(arn) => Some(arn == ADMINISTRATOR_ACCESS),
+            // `aws_iam_policy.x.arn`: a policy of the configuration, judged on its own, not
+            // the AWS managed one.
+            None if a.references.contains_key("/policy_arn") => Some(false),
+            None => None,
+        });
+    let managed = At::root(d.r).any_text("/managed_policy_arns", |a| a == ADMINISTRATOR_ACCESS);
+    any_of(attachments.chain([managed]))
 }
 
 pub(super) fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     f.set(
         "trust_anyone",
-        parse(str_at(r, "/assume_role_policy")).map(|p| p.as_ref().is_some_and(trusts_anyone)),
+        read(r, "/assume_role_policy").judge(false, trusts_anyone),
     );
     // Inline policies written as `inline_policy` blocks of the role.
-    let inline = known_list(r, "/inline_policy").map(|blocks| {
-        blocks
-            .iter()
-            .map(|b| b.get("policy").and_then(Value::as_str).map(str::to_string))
-            .collect::<Vec<_>>()
+    let inline = elements(r, "/inline_policy").map(|blocks| {
+        combined((0..blocks.len()).map(|i| read(r, &format!("/inline_policy/{i}/policy"))))
     });
-    let g = inline.and_then(|docs| combined(docs.into_iter().map(|d| d.or(Some(String::new())))));
-    set_grants(f, g, admin_attached(d, "aws_iam_role_policy_attachment"));
+    set_grants(
+        f,
+        inline,
+        admin_attached(d, "aws_iam_role_policy_attachment"),
+    );
 }
 
 pub(super) fn group(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -104,7 +105,8 @@ fn days_since(date: Option<&Value>, as_of: DateTime<Utc>) -> Option<i64> {
 pub(super) fn user(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     let direct = d.linked("aws_iam_user_policy").count()
-        + d.linked("aws_iam_user_policy_attachment").count();
+        + d.linked("aws_iam_user_policy_attachment").count()
+        + d.linked("aws_iam_policy_attachment").count();
     let live = strings_at(r, "/managed_policy_arns")
         .map(|a| a.len())
         .unwrap_or(0)

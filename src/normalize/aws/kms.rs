@@ -2,7 +2,7 @@
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::policy_document::{allows_anonymous, parse};
+use crate::normalize::policy_document::{allows_anonymous, read};
 use crate::normalize::value::{bool_at, int_at, str_at};
 
 pub(super) fn kms_key(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -26,11 +26,8 @@ pub(super) fn kms_key(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     // Without a policy, KMS applies the default key policy: the account's own principals.
     let policy = match d.one("aws_kms_key_policy") {
-        Some(p) => parse(str_at(p, "/policy")),
-        None => parse(str_at(r, "/policy")),
+        Some(p) => read(p, "/policy"),
+        None => read(r, "/policy"),
     };
-    f.set(
-        "public_policy",
-        policy.map(|p| p.as_ref().is_some_and(allows_anonymous)),
-    );
+    f.set("public_policy", policy.judge(false, allows_anonymous));
 }

@@ -3,7 +3,7 @@
 use super::customer_key;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{bool_at, has_block, known_list, str_at, str_or_ref};
+use crate::normalize::value::{all_of, any_of, bool_at, elements, has_block, str_at, str_or_ref};
 
 /// The lowest TLS version of a domain TLS policy (`Policy-Min-TLS-1-2-2019-07` -> `1.2`).
 fn min_tls(policy: &str) -> String {
@@ -48,13 +48,13 @@ pub(super) fn domain(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("in_vpc", has_block(r, "/vpc_options"));
     f.set(
         "audit_logging",
-        known_list(r, "/log_publishing_options").map(|opts| {
-            opts.iter().any(|o| {
-                o.get("log_type").and_then(serde_json::Value::as_str) == Some("AUDIT_LOGS")
-                    && o.get("enabled")
-                        .and_then(serde_json::Value::as_bool)
-                        .unwrap_or(true)
-            })
+        elements(r, "/log_publishing_options").and_then(|opts| {
+            any_of(opts.iter().map(|o| {
+                all_of([
+                    o.text("/log_type").map(|t| t == "AUDIT_LOGS"),
+                    o.bool("/enabled", true),
+                ])
+            }))
         }),
     );
 }

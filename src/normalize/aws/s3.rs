@@ -6,14 +6,14 @@
 use serde_json::Value;
 
 use super::customer_key;
-use crate::inventory::Resource;
+use crate::inventory::{Attr, Resource};
 use crate::normalize::facets::Setter;
 use crate::normalize::policy_document::{
-    Document, action_matches, allows_anonymous, denies_insecure_transport, one_or_many, parse,
+    Document, action_matches, allows_anonymous, denies_insecure_transport, one_or_many, read,
     statements,
 };
 use crate::normalize::value::{
-    all, as_bool, as_int, bool_at, has_block, list_at, region_of, str_at, str_or_ref,
+    At, all, as_bool, as_int, bool_at, has_block, list_at, region_of, str_at, str_or_ref,
 };
 use crate::normalize::{Derive, backup, continuity};
 
@@ -121,9 +121,7 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
         None => acl.as_deref().map(canned_public),
     };
     let policy = bucket_policy(d);
-    let public_policy = policy
-        .as_ref()
-        .map(|p| p.as_ref().is_some_and(allows_anonymous));
+    let public_policy = policy.judge(false, allows_anonymous);
     let exposed_by_acl = match (public_acl, block_acls, ignore_acls) {
         (Some(false), _, _) | (_, Some(true), _) | (_, _, Some(true)) => Some(false),
         (Some(true), Some(false), Some(false)) => Some(true),
@@ -144,9 +142,7 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
     f.set(
         "encrypted_in_transit",
-        policy
-            .as_ref()
-            .map(|p| p.as_ref().is_some_and(denies_insecure_transport)),
+        policy.judge(false, denies_insecure_transport),
     );
 
     // Object lock.
@@ -226,8 +222,8 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     if d.linked("aws_cloudtrail").next().is_some() {
         sources.push("cloudtrail");
     }
-    if let Some(Some(doc)) = &policy {
-        sources.extend(log_writers(doc));
+    if let Some(Some(doc)) = policy.root() {
+        sources.extend(log_writers(&doc));
     }
     // The canned ACL, or its grants as a live read sees them.
     if acl.as_deref() == Some("log-delivery-write")
@@ -296,34 +292,27 @@ const ELB_LOG_ACCOUNTS: &[&str] = &[
 /// The log sources a bucket policy lets write objects: `elb` (load balancer access logs),
 /// `s3-access-logs` (S3 server access logging), `cloudtrail`, `log-delivery` (VPC flow logs,
 /// NLB, WAF and other vended logs).
-fn log_writers(policy: &Value) -> Vec<&'static str> {
+fn log_writers(policy: &At<'_>) -> Vec<&'static str> {
     let mut out = Vec::new();
-    for s in statements(policy) {
-        if s.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
-        let writes = one_or_many(s.get("Action"))
-            .iter()
-            .filter_map(|a| a.as_str())
-            .any(|a| action_matches(a, "s3:PutObject"));
+    for s in statements(policy).unwrap_or_default() {
+        let writes = s.text("/Effect").as_deref() == Some("Allow")
+            && s.any_text("/Action", |a| action_matches(a, "s3:PutObject")) == Some(true);
         if !writes {
             continue;
         }
-        let principal = s.get("Principal");
-        for service in one_or_many(principal.and_then(|p| p.get("Service"))) {
-            match service.as_str() {
-                Some("logdelivery.elasticloadbalancing.amazonaws.com") => out.push("elb"),
-                Some("logging.s3.amazonaws.com") => out.push("s3-access-logs"),
-                Some("cloudtrail.amazonaws.com") => out.push("cloudtrail"),
-                Some("delivery.logs.amazonaws.com") => out.push("log-delivery"),
+        for service in texts(&s, "/Principal/Service") {
+            match service {
+                "logdelivery.elasticloadbalancing.amazonaws.com" => out.push("elb"),
+                "logging.s3.amazonaws.com" => out.push("s3-access-logs"),
+                "cloudtrail.amazonaws.com" => out.push("cloudtrail"),
+                "delivery.logs.amazonaws.com" => out.push("log-delivery"),
                 _ => {}
             }
         }
-        for account in one_or_many(principal.and_then(|p| p.get("AWS"))) {
-            if let Some(arn) = account.as_str()
-                && ELB_LOG_ACCOUNTS
-                    .iter()
-                    .any(|id| arn == *id || arn == format!("arn:aws:iam::{id}:root"))
+        for arn in texts(&s, "/Principal/AWS") {
+            if ELB_LOG_ACCOUNTS
+                .iter()
+                .any(|id| arn == *id || arn == format!("arn:aws:iam::{id}:root"))
             {
                 out.push("elb");
             }
@@ -332,10 +321,28 @@ fn log_writers(policy: &Value) -> Vec<&'static str> {
     out
 }
 
-/// The bucket policy document: `Some(None)` when there is none, `None` when unknown.
-fn bucket_policy(d: &Derive<'_>) -> Document {
+/// The known strings of a string-or-list field: only known evidence counts.
+fn texts<'a>(s: &At<'a>, path: &str) -> Vec<&'a str> {
+    let one = |at: &At<'a>| match at.attr() {
+        Attr::Known(Value::String(v)) => Some(v.as_str()),
+        _ => None,
+    };
+    match s.get(path) {
+        Attr::Known(Value::Array(_)) => s
+            .list(path)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(one)
+            .collect(),
+        Attr::Known(Value::String(v)) => vec![v.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+/// The bucket policy document: the satellite's, else the bucket's own attribute.
+fn bucket_policy<'a>(d: &Derive<'a>) -> Document<'a> {
     match d.one("aws_s3_bucket_policy") {
-        Some(p) => parse(str_at(p, "/policy")),
-        None => parse(str_at(d.r, "/policy")),
+        Some(p) => read(p, "/policy"),
+        None => read(d.r, "/policy"),
     }
 }

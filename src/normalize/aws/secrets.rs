@@ -3,7 +3,7 @@
 use super::customer_key;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::policy_document::{allows_anonymous, parse};
+use crate::normalize::policy_document::{allows_anonymous, read};
 use crate::normalize::value::{bool_at, int_at, str_at, str_or_ref};
 
 pub(super) fn secret(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -38,11 +38,8 @@ pub(super) fn secret(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("rotation_days", days);
     f.set("kms_key", customer_key(str_or_ref(r, "/kms_key_id")));
     let policy = match d.one("aws_secretsmanager_secret_policy") {
-        Some(p) => parse(str_at(p, "/policy")),
-        None => parse(str_at(r, "/policy")),
+        Some(p) => read(p, "/policy"),
+        None => read(r, "/policy"),
     };
-    f.set(
-        "public_policy",
-        policy.map(|p| p.as_ref().is_some_and(allows_anonymous)),
-    );
+    f.set("public_policy", policy.judge(false, allows_anonymous));
 }

@@ -3,7 +3,7 @@
 use super::ec2::{open_ranges, protocol_name, world};
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{as_int, bool_at, known_list};
+use crate::normalize::value::{At, bool_at, elements};
 
 /// `aws_vpc`, `aws_default_vpc`: flow logs are any `aws_flow_log` naming the VPC.
 pub(super) fn vpc(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -28,54 +28,56 @@ struct Entry {
     cidr: String,
 }
 
-fn entry(value: &serde_json::Value, number_key: &str, action_key: &str) -> Option<Entry> {
-    let text = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let protocol = protocol_name(
-        &value
-            .get("protocol")
-            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
-            .unwrap_or_default(),
-    );
+/// An entry from its fields; `None` when a field the entry's effect depends on is unknown
+/// (an unknown elsewhere, such as `network_acl_id`, changes nothing); `Some(None)` for an
+/// entry without a rule number, which the provider would refuse.
+fn entry(at: &At<'_>, number_key: &str, action_key: &str) -> Option<Option<Entry>> {
+    let number = at.int(&format!("/{number_key}"), -1)?;
+    if number < 0 {
+        return Some(None);
+    }
+    let protocol = protocol_name(&at.text("/protocol")?);
     let (from, to) = if protocol == "-1" {
         (0, 65535)
     } else {
-        let from = value.get("from_port").and_then(as_int).unwrap_or(0);
-        let to = value.get("to_port").and_then(as_int).unwrap_or(from);
+        let from = at.int("/from_port", 0)?;
+        let to = at.int("/to_port", from)?;
         if from <= 0 && to <= 0 {
             (0, 65535)
         } else {
             (from, to)
         }
     };
-    let cidr = [text("cidr_block"), text("ipv6_cidr_block")]
-        .into_iter()
-        .find(|c| !c.is_empty())
-        .unwrap_or("")
-        .to_string();
-    Some(Entry {
-        number: value.get(number_key).and_then(as_int)?,
-        allow: text(action_key).eq_ignore_ascii_case("allow"),
+    let cidr = at.text("/cidr_block")?;
+    let cidr = if cidr.is_empty() {
+        at.text("/ipv6_cidr_block")?
+    } else {
+        cidr
+    };
+    Some(Some(Entry {
+        number,
+        allow: at
+            .text(&format!("/{action_key}"))?
+            .eq_ignore_ascii_case("allow"),
         protocol,
         from,
         to,
-        cidr,
-    })
+        cidr: cidr.into_owned(),
+    }))
 }
 
-/// Inline `ingress` blocks and `aws_network_acl_rule` satellites; `None` if any is unknown.
+/// Inline `ingress` blocks and `aws_network_acl_rule` satellites; `None` if a field of an
+/// entry is unknown, since any entry may open or close what the others leave.
 fn ingress_entries(d: &Derive<'_>) -> Option<Vec<Entry>> {
     let mut entries = Vec::new();
-    for value in known_list(d.r, "/ingress")? {
-        entries.extend(entry(value, "rule_no", "action"));
+    for at in elements(d.r, "/ingress")? {
+        entries.extend(entry(&at, "rule_no", "action")?);
     }
     for rule in d.linked("aws_network_acl_rule") {
         if bool_at(rule, "/egress", false)? {
             continue;
         }
-        if rule.unknown.iter().any(|u| u != "/id") {
-            return None;
-        }
-        entries.extend(entry(&rule.attrs, "rule_number", "rule_action"));
+        entries.extend(entry(&At::root(rule), "rule_number", "rule_action")?);
     }
     entries.sort_by_key(|e| e.number);
     Some(entries)

@@ -4,71 +4,78 @@ use serde_json::Value;
 
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{known_list, str_at};
+use crate::normalize::value::{At, any_of, elements, str_at};
 
 /// What a web ACL's rules do, from the provider's `rule` blocks or the `rule_json` document.
-#[derive(Default)]
+/// Each fact is `None` when a field it depends on is unknown.
 struct Rules {
     count: usize,
-    rate_based: bool,
-    /// Managed rule groups that block (not overridden to count), as `Vendor/Name`.
-    managed: Vec<String>,
+    rate_based: Option<bool>,
+    /// Managed rule groups that block (not overridden to count), as `Vendor/Name`: those known
+    /// to; `None` when none is known but a rule with unknown fields could be one.
+    managed: Option<Vec<String>>,
 }
 
-fn from_blocks(rules: &[Value]) -> Rules {
-    let mut out = Rules {
-        count: rules.len(),
-        ..Rules::default()
-    };
+fn from_blocks(rules: &[At<'_>]) -> Rules {
+    let mut managed = Vec::new();
+    let mut unsure = false;
     for rule in rules {
-        let statement = rule.pointer("/statement/0");
-        if statement.is_some_and(|s| has_nonempty(s, "rate_based_statement")) {
-            out.rate_based = true;
-        }
+        let group = rule
+            .block("/statement")
+            .and_then(|s| s.map_or(Some(None), |s| s.block("/managed_rule_group_statement")));
         let counting = rule
-            .pointer("/override_action/0/count")
-            .and_then(Value::as_array)
-            .is_some_and(|c| !c.is_empty());
-        if let Some(group) = statement.and_then(|s| s.pointer("/managed_rule_group_statement/0"))
-            && !counting
-        {
-            let field = |k: &str| group.get(k).and_then(Value::as_str).unwrap_or("");
-            out.managed
-                .push(format!("{}/{}", field("vendor_name"), field("name")));
+            .block("/override_action")
+            .and_then(|o| o.map_or(Some(false), |o| o.list("/count").map(|c| !c.is_empty())));
+        let name = match (group, counting) {
+            (Some(None), _) | (_, Some(true)) => continue,
+            (Some(Some(g)), Some(false)) => g
+                .text("/vendor_name")
+                .zip(g.text("/name"))
+                .map(|(vendor, name)| format!("{vendor}/{name}")),
+            _ => None,
+        };
+        match name {
+            Some(n) => managed.push(n),
+            None => unsure = true,
         }
     }
-    out
+    Rules {
+        count: rules.len(),
+        rate_based: any_of(rules.iter().map(|rule| {
+            rule.block("/statement").and_then(|s| {
+                s.map_or(Some(false), |s| {
+                    s.block("/rate_based_statement").map(|b| b.is_some())
+                })
+            })
+        })),
+        managed: (!managed.is_empty() || !unsure).then_some(managed),
+    }
 }
 
 fn from_json(rules: &[Value]) -> Rules {
     let mut out = Rules {
         count: rules.len(),
-        ..Rules::default()
+        rate_based: Some(false),
+        managed: Some(Vec::new()),
     };
     for rule in rules {
         let statement = rule.get("Statement");
         if statement.is_some_and(|s| s.get("RateBasedStatement").is_some()) {
-            out.rate_based = true;
+            out.rate_based = Some(true);
         }
         let counting = rule.pointer("/OverrideAction/Count").is_some();
         if let Some(group) = statement.and_then(|s| s.get("ManagedRuleGroupStatement"))
             && !counting
         {
             let field = |k: &str| group.get(k).and_then(Value::as_str).unwrap_or("");
-            out.managed
-                .push(format!("{}/{}", field("VendorName"), field("Name")));
+            out.managed.get_or_insert_with(Vec::new).push(format!(
+                "{}/{}",
+                field("VendorName"),
+                field("Name")
+            ));
         }
     }
     out
-}
-
-fn has_nonempty(v: &Value, key: &str) -> bool {
-    match v.get(key) {
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-        Some(Value::Null) | None => false,
-        Some(_) => true,
-    }
 }
 
 pub(super) fn web_acl(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -77,12 +84,12 @@ pub(super) fn web_acl(d: &Derive<'_>, f: &mut Setter<'_>) {
         Some(json) if !json.trim().is_empty() => serde_json::from_str::<Value>(&json)
             .ok()
             .map(|v| from_json(v.as_array().map_or(&[][..], Vec::as_slice))),
-        Some(_) => known_list(r, "/rule").map(from_blocks),
+        Some(_) => elements(r, "/rule").map(|rules| from_blocks(&rules)),
         None => None,
     };
     f.set("rule_count", rules.as_ref().map(|r| r.count as i64));
-    f.set("rate_limited", rules.as_ref().map(|r| r.rate_based));
-    f.set("managed_rule_groups", rules.map(|r| r.managed));
+    f.set("rate_limited", rules.as_ref().and_then(|r| r.rate_based));
+    f.set("managed_rule_groups", rules.and_then(|r| r.managed));
     f.set(
         "logging",
         Some(
