@@ -648,6 +648,12 @@ fn git_repositories_are_cloned_at_the_ref_with_a_subdirectory() {
         "modules/sibling/main.tf",
         "resource \"aws_sqs_queue\" \"sibling\" {\n  name = \"q\"\n}\n",
     );
+    // Terraform refuses local paths that leave the remote package they are in.
+    write(
+        &repo,
+        "modules/escape/main.tf",
+        "module \"out\" {\n  source = \"../../..\"\n}\n",
+    );
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-qm", "modules"]);
@@ -672,8 +678,20 @@ fn git_repositories_are_cloned_at_the_ref_with_a_subdirectory() {
             repo.display()
         ),
     );
+    let escape = format!("git::file://{}//modules/escape", repo.display());
+    write(
+        root.path(),
+        "escape.tf",
+        &format!("module \"escape\" {{\n  source = \"{escape}\"\n}}\n"),
+    );
     let (_, report, err) = scan_downloading(root.path(), cache.path(), &[]);
-    assert_eq!(errors(&report), Vec::<String>::new(), "stderr: {err}");
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:#?}\nstderr: {err}");
+    assert!(
+        errs[0].contains("escape/main.tf:1: module \"out\"")
+            && errs[0].contains("leaves the downloaded package"),
+        "{errs:#?}"
+    );
     let at = located(&report);
     for call in ["g", "f", "head"] {
         let (file, _) = &at[&format!("tf:module.{call}.aws_s3_bucket.sub")];
@@ -693,6 +711,6 @@ fn git_repositories_are_cloned_at_the_ref_with_a_subdirectory() {
     // Warm cache, daemon stopped: still scanned.
     drop(daemon);
     let (_, report2, err2) = scan_downloading(root.path(), cache.path(), &[]);
-    assert_eq!(errors(&report2), Vec::<String>::new(), "stderr: {err2}");
+    assert_eq!(errors(&report2), errs, "stderr: {err2}");
     assert_eq!(verdicts(&report2), verdicts(&report));
 }

@@ -1105,20 +1105,20 @@ impl<'a> Run<'a> {
         call: &super::load::ModuleCall,
     ) -> Result<(PathBuf, PathBuf), String> {
         let source = call.source.as_str();
+        let mut key = frame.call_names.clone();
+        key.push(call.name.clone());
+        let key = key.join(".");
+        if let Some(why) = self.not_downloaded.get(&key) {
+            return Err(format!(
+                "module \"{}\" (source {source:?}) could not be installed: {why}; its resources are not scanned",
+                call.name
+            ));
+        }
         let dir = if is_local_source(source) {
             clean(&frame.loaded.module.dir.join(source))
         } else {
-            let mut key = frame.call_names.clone();
-            key.push(call.name.clone());
-            let key = key.join(".");
             match self.installed.as_ref().and_then(|i| i.get(&key)) {
                 Some(d) => clean(&self.root_dir.join(d)),
-                None if let Some(why) = self.not_downloaded.get(&key) => {
-                    return Err(format!(
-                        "module \"{}\" (source {source:?}) cannot be downloaded: {why}; its resources are not scanned",
-                        call.name
-                    ));
-                }
                 None => {
                     return Err(format!(
                         "module \"{}\" (source {source:?}) is not downloaded: run `terraform init` so that .terraform/modules/modules.json lists it; its resources are not scanned",

@@ -251,6 +251,8 @@ impl Installer<'_> {
             match self.module_dir(&call.name, source, version.as_deref()) {
                 Ok((module_dir, package_root, chosen)) => {
                     let module_canonical = module_dir.canonicalize().unwrap_or(module_dir.clone());
+                    // Compared with canonical folders below: the cache may sit behind a link.
+                    let package_root = package_root.canonicalize().unwrap_or(package_root);
                     out.entries.insert(
                         key,
                         Entry::Installed {
