@@ -112,7 +112,7 @@ const INDEX_FILE: &str = "modules.json";
 /// Installs the remote modules of the root modules `roots` (a folder, and the one file scanned
 /// when a file is scanned on its own). Returns each root's index file (by canonical folder)
 /// and the errors that belong to no one module call (an unusable cache).
-pub fn install(
+pub(super) fn install(
     download: &Download,
     loader: &Loader,
     roots: &[(PathBuf, Option<PathBuf>)],

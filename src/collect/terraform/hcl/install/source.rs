@@ -439,6 +439,18 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any text is read or refused with a reason, never a panic; a subdirectory that
+        /// comes back never climbs out of the package.
+        #[test]
+        fn any_source_text_is_read_or_refused(s in "(git::|https://|[a-z0-9.:]{0,12}/){0,2}[ -~]{0,60}") {
+            if let Ok(r) = parse(&s) {
+                proptest::prop_assert!(!r.subdir.split('/').any(|c| c == ".."));
+            }
+            let _ = split_subdir(&s);
+        }
+    }
+
     #[test]
     fn sources_plumb_cannot_fetch_say_why() {
         let cases = [

@@ -269,6 +269,28 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text parses or is refused, never panics.
+        #[test]
+        fn any_constraint_text_is_read_or_refused(c in "[~<>=!, v0-9.a-z+-]{0,30}") {
+            let _ = Constraint::parse(&c);
+        }
+
+        /// `~> X.Y` is `>= X.Y, < (X+1).0` and `~> X.Y.Z` is `>= X.Y.Z, < X.(Y+1).0`, for
+        /// releases; no pre-release meets either.
+        #[test]
+        fn pessimistic_is_a_range(x in 0u64..4, y in 0u64..4, z in 0u64..4,
+                                  a in 0u64..5, b in 0u64..5, c in 0u64..5, pre: bool) {
+            let text = format!("{a}.{b}.{c}{}", if pre { "-rc1" } else { "" });
+            let v = Version::parse(&text).unwrap();
+            let two = Constraint::parse(&format!("~> {x}.{y}")).unwrap();
+            let three = Constraint::parse(&format!("~> {x}.{y}.{z}")).unwrap();
+            let n = [a, b, c];
+            proptest::prop_assert_eq!(two.allows(&v), !pre && n >= [x, y, 0] && a == x);
+            proptest::prop_assert_eq!(three.allows(&v), !pre && n >= [x, y, z] && a == x && b == y);
+        }
+    }
+
     #[test]
     fn order_and_parse_errors() {
         assert!(v("1.0.0-alpha") < v("1.0.0-alpha.1"));
