@@ -714,3 +714,40 @@ fn git_repositories_are_cloned_at_the_ref_with_a_subdirectory() {
     assert_eq!(errors(&report2), errs, "stderr: {err2}");
     assert_eq!(verdicts(&report2), verdicts(&report));
 }
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts one connection and says nothing for a while (bounded, so the thread ends).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = std::thread::spawn(move || {
+        if let Ok((conn, _)) = listener.accept() {
+            std::thread::sleep(Duration::from_secs(3));
+            drop(conn);
+        }
+    });
+    let root = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        "main.tf",
+        &format!("module \"slow\" {{\n  source = \"http://127.0.0.1:{port}/m.zip\"\n}}\n"),
+    );
+    let started = Instant::now();
+    let (code, report, err) =
+        scan_downloading(root.path(), cache.path(), &["--module-timeout", "1"]);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{err}");
+    let errs = errors(&report);
+    assert!(
+        errs.len() == 1
+            && errs[0].contains("main.tf:1: module \"slow\"")
+            && errs[0].contains("timeout"),
+        "{errs:#?}"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "bounded by --module-timeout: {took:?}"
+    );
+    silent.join().unwrap();
+}

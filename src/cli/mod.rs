@@ -116,6 +116,9 @@ struct ScanArgs {
         hide_env_values = true
     )]
     module_registry: String,
+    /// Longest time one download request or `git` command of --download-modules may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    module_timeout: u64,
     #[command(flatten)]
     live: aws::LiveArgs,
     #[command(flatten)]
@@ -139,6 +142,8 @@ fn download_settings(args: &ScanArgs) -> Result<Option<install::Download>> {
     };
     let mut download = install::Download::new(cache);
     download.default_registry = args.module_registry.trim().to_ascii_lowercase();
+    download.request_timeout = std::time::Duration::from_secs(args.module_timeout.max(1));
+    download.connect_timeout = download.connect_timeout.min(download.request_timeout);
     download.progress = Some(std::sync::Arc::new(|line: &str| {
         eprintln!("plumb: {line}");
     }));
