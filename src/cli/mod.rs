@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::baseline::{Baseline, content_digest};
-use crate::collect::terraform::hcl::Vars;
+use crate::collect::terraform::hcl::{Vars, install};
 use crate::collect::{Collected, Options, collect_paths_with};
 use crate::config::Config;
 use crate::engine::evaluate;
@@ -101,12 +101,58 @@ struct ScanArgs {
     /// read after terraform.tfvars and *.auto.tfvars. Repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
+    /// Fetch remote Terraform modules (registry, git, HTTPS archives) that `terraform init`
+    /// has not installed, into a cache outside the repository, and scan them. Without it
+    /// nothing is downloaded.
+    #[arg(long)]
+    download_modules: bool,
+    /// The module cache of --download-modules. Default: $XDG_CACHE_HOME/plumb/modules, else
+    /// ~/.cache/plumb/modules.
+    #[arg(long, value_name = "DIR", requires = "download_modules")]
+    module_cache: Option<PathBuf>,
+    /// The module registry that NAMESPACE/NAME/PROVIDER sources name (a private mirror, say).
+    /// Loopback hosts (127.0.0.1:PORT, localhost) are reached over plain http; all others
+    /// over https.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "PLUMB_MODULE_REGISTRY",
+        default_value = "registry.terraform.io",
+        hide_env_values = true
+    )]
+    module_registry: String,
+    /// Longest time one download request or `git` command of --download-modules may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    module_timeout: u64,
     #[command(flatten)]
     live: aws::LiveArgs,
     #[command(flatten)]
     eval: EvalArgs,
     #[command(flatten)]
     store: store::StoreArgs,
+}
+
+/// `--download-modules` settings, progress on stderr.
+fn download_settings(args: &ScanArgs) -> Result<Option<install::Download>> {
+    if !args.download_modules {
+        return Ok(None);
+    }
+    let cache = match &args.module_cache {
+        Some(dir) => dir.clone(),
+        None => install::Download::default_cache().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--download-modules: no cache folder (neither XDG_CACHE_HOME nor HOME is set); give --module-cache DIR"
+            )
+        })?,
+    };
+    let mut download = install::Download::new(cache);
+    download.default_registry = args.module_registry.trim().to_ascii_lowercase();
+    download.request_timeout = std::time::Duration::from_secs(args.module_timeout.max(1));
+    download.connect_timeout = download.connect_timeout.min(download.request_timeout);
+    download.progress = Some(std::sync::Arc::new(|line: &str| {
+        eprintln!("plumb: {line}");
+    }));
+    Ok(Some(download))
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -290,6 +336,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             files: args.var_files.clone(),
             env: Vars::from_env(),
         },
+        download_modules: download_settings(&args)?,
     };
     let paths = if args.paths.is_empty() && !args.live.live_aws {
         vec![PathBuf::from(".")]

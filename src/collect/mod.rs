@@ -84,6 +84,9 @@ struct Candidate {
 pub struct Options {
     /// Values of Terraform root module variables.
     pub terraform_vars: terraform::hcl::Vars,
+    /// `--download-modules`: fetch remote Terraform modules into this cache; `None` fetches
+    /// nothing.
+    pub download_modules: Option<terraform::hcl::install::Download>,
 }
 
 /// Collects every recognised source under `paths` (files and directories), in parallel.
@@ -127,7 +130,13 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
             if modules.is_empty() && config_files.is_empty() {
                 Vec::new()
             } else {
-                terraform::hcl::collect(&modules, &config_files, paths, &options.terraform_vars)
+                terraform::hcl::collect(
+                    &modules,
+                    &config_files,
+                    paths,
+                    &options.terraform_vars,
+                    options.download_modules.as_ref(),
+                )
             }
         },
     );

@@ -8,6 +8,8 @@
 //!   remote modules installed by `terraform init`), providers and the state backend.
 //! * [`expand`]: `count`, `for_each` and `dynamic` blocks; attributes in the provider's shape.
 //! * [`vars`]: root variable values (tfvars files, `--var`, `--var-file`, `TF_VAR_`).
+//! * [`install`]: `--download-modules`, remote modules fetched into a cache as `terraform
+//!   init` fetches them.
 //!
 //! Discovery: every folder holding configuration files is a module. A folder that another
 //! scanned folder calls as a local module is evaluated through its callers, with their
@@ -20,6 +22,7 @@ mod eval;
 mod expand;
 pub mod funcs;
 mod graph;
+pub mod install;
 mod load;
 mod module;
 mod types;
@@ -43,13 +46,15 @@ pub const COLLECTOR: &str = "terraform-hcl";
 /// Evaluates the root modules among `dirs` (folders holding configuration files) and the
 /// configuration files named on their own (each a module by itself), one [`Collected`] per
 /// root. `scan_roots` are the paths the user asked to scan: file functions may read there.
+/// With `download`, remote modules are installed first (see [`install`]).
 pub fn collect(
     dirs: &BTreeSet<PathBuf>,
     files: &[PathBuf],
     scan_roots: &[PathBuf],
     vars: &Vars,
+    download: Option<&install::Download>,
 ) -> Vec<Collected> {
-    let loader = Loader::default();
+    let mut loader = Loader::default();
     let allowed: Vec<PathBuf> = scan_roots
         .iter()
         .filter_map(|p| {
@@ -123,6 +128,12 @@ pub fn collect(
         };
         jobs.push((clean(&dir), Some(f.clone())));
     }
+    let mut install_errors = Vec::new();
+    if let Some(download) = download {
+        let (indexes, errors) = install::install(download, &loader, &jobs);
+        loader.set_downloads(indexes);
+        install_errors = errors;
+    }
     let mut out: Vec<Collected> = jobs
         .par_iter()
         .map(|(dir, only)| {
@@ -146,6 +157,7 @@ pub fn collect(
         .collect();
     // Problems of the modules themselves (syntax errors), once each.
     let mut problems = loader.problems();
+    problems.extend(install_errors);
     problems.sort();
     problems.dedup();
     if !problems.is_empty() {

@@ -102,6 +102,8 @@ pub fn passed_providers(call: &super::load::ModuleCall) -> Vec<(String, String)>
 #[derive(Default)]
 pub struct Loader {
     modules: Mutex<HashMap<PathBuf, Arc<Loaded>>>,
+    /// `--download-modules`: each root's index of downloaded modules, by canonical folder.
+    downloads: HashMap<PathBuf, PathBuf>,
 }
 
 impl Loader {
@@ -116,6 +118,11 @@ impl Loader {
         }
         let loaded = Arc::new(Loaded::new(read_module(dir, only)));
         self.lock().entry(key).or_insert(loaded).clone()
+    }
+
+    /// Sets the index of downloaded modules of each root (by canonical folder).
+    pub fn set_downloads(&mut self, indexes: HashMap<PathBuf, PathBuf>) {
+        self.downloads = indexes;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Loaded>>> {
@@ -203,8 +210,11 @@ pub struct Run<'a> {
     /// The root module as named in messages: its folder, or the one file scanned.
     label: String,
     allowed: Arc<Vec<PathBuf>>,
-    /// `.terraform/modules/modules.json`: module key -> directory.
+    /// `.terraform/modules/modules.json`, then plumb's own download index: module key ->
+    /// directory.
     installed: Option<HashMap<String, PathBuf>>,
+    /// Modules `--download-modules` could not install: key -> why.
+    not_downloaded: HashMap<String, String>,
     tree: Tree,
     state: Instances,
     pub resources: Vec<Resource>,
@@ -323,6 +333,9 @@ struct ModuleEntryJson {
     key: String,
     #[serde(rename = "Dir", default)]
     dir: String,
+    /// Only in plumb's download index: why the module could not be installed.
+    #[serde(rename = "Error", default)]
+    error: String,
 }
 
 impl<'a> Run<'a> {
@@ -355,6 +368,7 @@ impl<'a> Run<'a> {
             label,
             allowed: Arc::new(allowed.to_vec()),
             installed: None,
+            not_downloaded: HashMap::new(),
             tree: Tree {
                 root_dir: dir.to_path_buf(),
                 budget: Arc::new(Budget::default()),
@@ -385,15 +399,42 @@ impl<'a> Run<'a> {
         run
     }
 
+    /// Terraform's installed modules, and those `--download-modules` installed for the calls
+    /// Terraform's list does not name.
     fn read_modules_json(&mut self) -> Option<HashMap<String, PathBuf>> {
-        let path = self.tree.root_dir.join(".terraform/modules/modules.json");
-        let text = std::fs::read_to_string(&path).ok()?;
+        let root = self.tree.root_dir.clone();
+        let terraform = self.read_index(&root.join(".terraform/modules/modules.json"));
+        let canonical = root.canonicalize().ok();
+        let index = canonical.and_then(|c| self.loader.downloads.get(&c).cloned());
+        let Some(index) = index else {
+            return terraform.map(|t| {
+                t.into_iter()
+                    .filter(|(_, m)| m.error.is_empty())
+                    .map(|(k, m)| (k, PathBuf::from(m.dir)))
+                    .collect()
+            });
+        };
+        let mut all = self.read_index(&index).unwrap_or_default();
+        all.extend(terraform.unwrap_or_default());
+        let mut installed = HashMap::new();
+        for (key, m) in all {
+            if m.error.is_empty() {
+                installed.insert(key, PathBuf::from(m.dir));
+            } else {
+                self.not_downloaded.insert(key, m.error);
+            }
+        }
+        Some(installed)
+    }
+
+    fn read_index(&mut self, path: &Path) -> Option<HashMap<String, ModuleEntryJson>> {
+        let text = std::fs::read_to_string(path).ok()?;
         match serde_json::from_str::<ModulesJson>(&text) {
             Ok(doc) => Some(
                 doc.modules
                     .into_iter()
                     .filter(|m| !m.key.is_empty())
-                    .map(|m| (m.key, PathBuf::from(m.dir)))
+                    .map(|m| (m.key.clone(), m))
                     .collect(),
             ),
             Err(e) => {
@@ -543,12 +584,21 @@ impl<'a> Run<'a> {
     ) -> Result<(PathBuf, PathBuf), (String, bool)> {
         let source = call.source.as_str();
         let sm = &self.tree.modules[m];
+        let mut key = sm.call_names.clone();
+        key.push(call.name.clone());
+        let key = key.join(".");
+        if let Some(why) = self.not_downloaded.get(&key) {
+            return Err((
+                format!(
+                    "module \"{}\" (source {source:?}) could not be installed: {why}; its resources are not scanned",
+                    call.name
+                ),
+                false,
+            ));
+        }
         let dir = if is_local_source(source) {
             clean(&sm.module().dir.join(source))
         } else {
-            let mut key = sm.call_names.clone();
-            key.push(call.name.clone());
-            let key = key.join(".");
             match self.installed.as_ref().and_then(|i| i.get(&key)) {
                 Some(d) => clean(&self.tree.root_dir.join(d)),
                 None => {
