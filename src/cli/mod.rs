@@ -387,7 +387,7 @@ impl Keep<'_> {
             return Ok(None);
         };
         let path = store::path(flag.as_deref(), config)?;
-        if !path.exists() {
+        if !crate::store::exists(&path) {
             return Ok(None);
         }
         let db = crate::store::Store::open_existing(&path)?;
@@ -398,10 +398,12 @@ impl Keep<'_> {
         let mut history: Vec<crate::findings::TrendPoint> = db
             .list()?
             .into_iter()
-            .filter(|s| {
-                s.sources
+            .filter(|s| match &self.args.scope {
+                Some(scope) => &s.scope == scope,
+                None => s
+                    .sources
                     .iter()
-                    .any(|r| scopes.contains(&(r.collector.as_str(), r.scope.as_str())))
+                    .any(|r| scopes.contains(&(r.collector.as_str(), r.scope.as_str()))),
             })
             .filter_map(|s| {
                 let c = s.summary?;
@@ -436,13 +438,14 @@ impl Keep<'_> {
         let path = store::path(flag.as_deref(), config)?;
         let retention = store::retention(self.args.keep, self.args.keep_days, config)?;
         let mut db = crate::store::Store::open(&path)?;
-        let stored = db.put(
+        let stored = db.put_in_scope(
             &crate::store::NewSnapshot {
                 command: self.command,
                 inventory,
                 report: Some(report),
                 policies: Some(crate::store::PolicyPack::of(policies, &config.settings)),
             },
+            self.args.scope.as_deref(),
             &retention,
         )?;
         let pruned = match stored.pruned.len() {
@@ -452,10 +455,11 @@ impl Keep<'_> {
                 if n == 1 { "" } else { "s" }
             ),
         };
+        // The store's own name for itself: a server URL without its password.
         eprintln!(
             "plumb: stored snapshot {} in {}{pruned}",
             stored.id,
-            path.display()
+            db.path()
         );
         Ok(())
     }
