@@ -390,7 +390,7 @@ impl Keep<'_> {
         if !crate::store::exists(&path) {
             return Ok(None);
         }
-        let db = crate::store::Store::open_existing(&path)?;
+        let db = store::open_before_write(&path)?;
         let scopes: std::collections::HashSet<(&str, &str)> = collectors
             .iter()
             .map(|r| (r.collector.as_str(), r.scope.as_str()))

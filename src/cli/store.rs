@@ -73,6 +73,17 @@ pub(crate) fn retention(
     Ok(r)
 }
 
+/// Opens the store a command is about to write to, to read its earlier snapshots: a file
+/// must exist already (callers check), a server's tables are created if need be (the write
+/// that follows would create them anyway).
+pub(crate) fn open_before_write(path: &Path) -> Result<Store> {
+    Ok(if store::is_url(path) {
+        Store::open(path)?
+    } else {
+        Store::open_existing(path)?
+    })
+}
+
 /// Opens an existing store for reading.
 pub(crate) fn open_existing(flag: Option<&Path>, config: &Config) -> Result<Store> {
     Ok(Store::open_existing(&path(flag, config)?)?)
@@ -135,7 +146,7 @@ pub(crate) fn priors(
     if !store::exists(&path) {
         return Ok(Vec::new());
     }
-    let db = Store::open_existing(&path)?;
+    let db = open_before_write(&path)?;
     Ok(db
         .list()?
         .into_iter()
