@@ -4,6 +4,7 @@ mod aws;
 mod collect;
 mod drift;
 mod history;
+mod org;
 mod policies;
 mod store;
 
@@ -66,8 +67,24 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// A JSON report written by `plumb scan --format json=FILE` or `plumb check`.
-    #[arg(value_name = "REPORT")]
-    source: PathBuf,
+    #[arg(value_name = "REPORT", required_unless_present = "org", conflicts_with = "org")]
+    source: Option<PathBuf>,
+    /// One report over the newest snapshot of every scope in the store: pass rates per scope
+    /// and per control, failures new and resolved since the window began, missing and
+    /// incomplete scopes first. Formats: console, json, markdown, html.
+    #[arg(long)]
+    org: bool,
+    /// With --org: the store. Default: PLUMB_STORE, else `store` in plumb.yaml, else
+    /// .plumb/plumb.db.
+    #[arg(long, value_name = "PATH|URL", requires = "org")]
+    store: Option<PathBuf>,
+    /// With --org: a scope without a snapshot in this window (24h, 36h, 7d) is missing, and
+    /// new and resolved failures are counted against the snapshot before it.
+    #[arg(long, value_name = "WINDOW", default_value = "24h", requires = "org")]
+    since: String,
+    /// With --org: settings file. Default: ./plumb.yaml when present.
+    #[arg(long, value_name = "FILE", requires = "org")]
+    config: Option<PathBuf>,
     /// Output format, optionally with a file (see `plumb scan --help`). Repeatable.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
     formats: Vec<Output>,
@@ -564,8 +581,16 @@ fn write_all(
 
 /// `plumb report`: renders a saved report; never re-evaluates.
 fn render_saved(args: ReportArgs) -> Result<u8> {
+    let Some(source) = &args.source else {
+        return org::run(org::OrgArgs {
+            store: args.store.as_deref(),
+            config: args.config.as_deref(),
+            since: &args.since,
+            formats: &args.formats,
+        });
+    };
     let mut timings = Timings::new();
-    let report = ScanReport::read(&args.source)?;
+    let report = ScanReport::read(source)?;
     timings.done("read report");
     let options = RenderOptions {
         show_passed: args.show_passed,
