@@ -552,3 +552,76 @@ fn tls_is_used_and_checked_as_sslmode_says() {
     assert_eq!(encrypted, 1);
     drop(store);
 }
+
+/// The database grants the README documents for a fleet: an owner that runs the migrations,
+/// writers that add snapshots and apply retention, a reader for the organisation report.
+#[test]
+fn the_documented_database_grants_suffice() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    server.database("fleet");
+    let mut admin = server.client("fleet");
+    admin
+        .batch_execute(
+            "CREATE ROLE plumb_owner LOGIN PASSWORD 'owner-pw';
+             CREATE ROLE plumb_writer LOGIN PASSWORD 'writer-pw';
+             CREATE ROLE plumb_reader LOGIN PASSWORD 'reader-pw';
+             GRANT CREATE ON SCHEMA public TO plumb_owner;",
+        )
+        .unwrap();
+    let url = |user: &str, pw: &str| {
+        format!(
+            "postgres://{user}:{pw}@127.0.0.1:{}/fleet?sslmode=disable",
+            server.port
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), "acct", 10);
+    // Before the tables exist a writer cannot create them, and says why.
+    let out = writer(&p, &url("plumb_writer", "writer-pw"), "acct", &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("permission denied"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = writer(&p, &url("plumb_owner", "owner-pw"), "acct", &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut owner = postgres::Config::new()
+        .host("127.0.0.1")
+        .port(server.port)
+        .user("plumb_owner")
+        .password("owner-pw")
+        .dbname("fleet")
+        .connect(postgres::NoTls)
+        .unwrap();
+    owner
+        .batch_execute(
+            "GRANT SELECT, INSERT, DELETE ON plumb_snapshots TO plumb_writer;
+             GRANT SELECT ON plumb_schema TO plumb_writer, plumb_reader;
+             GRANT SELECT ON plumb_snapshots TO plumb_reader;",
+        )
+        .unwrap();
+    let out = writer(&p, &url("plumb_writer", "writer-pw"), "acct", &["--keep", "1"])
+        .wait_with_output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("retention removed 1 older snapshot"), "{err}");
+    let reader = url("plumb_reader", "reader-pw");
+    let out = plumb(&["report", "--org", "--store", &reader, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["totals"]["scopes"],
+        1
+    );
+    // The reader cannot delete, and is told so.
+    let out = plumb(&["history", "--store", &reader, "prune", "--keep", "1"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("permission denied for table plumb_snapshots"), "{}", stderr(&out));
+}
