@@ -121,8 +121,7 @@ impl Rate {
         Rate {
             pass,
             fail,
-            pass_rate: (total > 0)
-                .then(|| (pass as f64 * 1000.0 / total as f64).round() / 10.0),
+            pass_rate: (total > 0).then(|| (pass as f64 * 1000.0 / total as f64).round() / 10.0),
         }
     }
 }
@@ -277,10 +276,16 @@ pub fn report(
             && let (Some(now_failing), Some(then_failing)) =
                 (store.failures(latest.id)?, store.failures(base.id)?)
         {
-            let then: BTreeSet<&str> = then_failing.iter().map(|f| f.fingerprint.as_str()).collect();
+            let then: BTreeSet<&str> = then_failing
+                .iter()
+                .map(|f| f.fingerprint.as_str())
+                .collect();
             let now_set: BTreeSet<&str> =
                 now_failing.iter().map(|f| f.fingerprint.as_str()).collect();
-            for f in now_failing.iter().filter(|f| !then.contains(f.fingerprint.as_str())) {
+            for f in now_failing
+                .iter()
+                .filter(|f| !then.contains(f.fingerprint.as_str()))
+            {
                 new += 1;
                 new_findings.push(OrgFinding::of(&history.scope, f));
             }
@@ -345,12 +350,14 @@ pub fn report(
         scopes,
         controls: controls
             .into_iter()
-            .map(|((framework, control), (pass, fail, scopes_failing))| OrgControl {
-                framework,
-                control,
-                rate: Rate::new(pass, fail),
-                scopes_failing,
-            })
+            .map(
+                |((framework, control), (pass, fail, scopes_failing))| OrgControl {
+                    framework,
+                    control,
+                    rate: Rate::new(pass, fail),
+                    scopes_failing,
+                },
+            )
             .collect(),
         new_findings,
         resolved_findings,

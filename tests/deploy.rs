@@ -100,8 +100,14 @@ fn the_fleet_runs_one_completion_per_listed_account_then_the_organisation_report
     let report = report_job["template"]["spec"]["containers"][0]["args"][0]
         .as_str()
         .unwrap();
-    assert!(report.contains("plumb report --org --since 24h"), "{report}");
-    assert!(report.contains("plumb drift --since 24h --fail-on breaking"), "{report}");
+    assert!(
+        report.contains("plumb report --org --since 24h"),
+        "{report}"
+    );
+    assert!(
+        report.contains("plumb drift --since 24h --fail-on breaking"),
+        "{report}"
+    );
     // The report runs after the accounts: a later hour of the same night.
     let hour = |name: &str| -> u32 {
         find(&docs, "CronJob", name)["spec"]["schedule"]
@@ -120,11 +126,25 @@ fn the_fleet_runs_one_completion_per_listed_account_then_the_organisation_report
     let secret = &find(&docs, "Secret", "plumb-store")["stringData"];
     for (job, role) in [(pod, "writer"), (&report_job["template"]["spec"], "reader")] {
         let script = job["containers"][0]["args"][0].as_str().unwrap();
-        assert!(script.contains(&format!("/etc/plumb/store/{role}-url")), "{script}");
-        assert!(script.contains(&format!("/etc/plumb/store/{role}-password")), "{script}");
-        assert!(job["containers"][0]["env"].is_null() || !job["containers"][0]["env"].to_string().contains("PGPASSWORD"));
+        assert!(
+            script.contains(&format!("/etc/plumb/store/{role}-url")),
+            "{script}"
+        );
+        assert!(
+            script.contains(&format!("/etc/plumb/store/{role}-password")),
+            "{script}"
+        );
+        assert!(
+            job["containers"][0]["env"].is_null()
+                || !job["containers"][0]["env"]
+                    .to_string()
+                    .contains("PGPASSWORD")
+        );
         let url = secret[format!("{role}-url")].as_str().unwrap();
-        assert!(url.starts_with(&format!("postgres://plumb_{role}@")), "{url}");
+        assert!(
+            url.starts_with(&format!("postgres://plumb_{role}@")),
+            "{url}"
+        );
         assert!(url.contains("sslmode=verify-full"), "{url}");
         assert!(!url.contains(":REPLACE"), "no password in the URL: {url}");
     }
@@ -140,6 +160,10 @@ fn the_fleet_runs_one_completion_per_listed_account_then_the_organisation_report
         (["scan", "--help"], "--scope"),
     ] {
         let out = plumb(&args);
-        assert!(stdout(&out).contains(flag), "plumb {} has no {flag}", args[0]);
+        assert!(
+            stdout(&out).contains(flag),
+            "plumb {} has no {flag}",
+            args[0]
+        );
     }
 }

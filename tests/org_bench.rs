@@ -51,9 +51,11 @@ fn plan(path: &Path, scope: usize, n: usize, night: u32) {
         })
         .collect();
     if night == 2 {
-        changes.push(json!({"address": "aws_s3_bucket.added", "mode": "managed", "type": "aws_s3_bucket",
+        changes.push(
+            json!({"address": "aws_s3_bucket.added", "mode": "managed", "type": "aws_s3_bucket",
             "name": "added", "change": {"actions": ["create"], "before": null, "after_unknown": {},
-            "after": {"bucket": format!("s{scope}-added")}}}));
+            "after": {"bucket": format!("s{scope}-added")}}}),
+        );
     }
     let plan = json!({"format_version": "1.2", "terraform_version": "1.9.8",
                       "resource_changes": changes, "configuration": {"root_module": {}}});
@@ -84,7 +86,14 @@ fn measure(args: &[&str]) -> (f64, f64) {
 
 /// Writes one night: `scopes` plans of `n` resources, `writers` jobs at a time. Returns the
 /// wall time and the largest writer's peak memory.
-fn night(dir: &Path, store: &str, scopes: usize, n: usize, writers: usize, night: u32) -> (f64, f64) {
+fn night(
+    dir: &Path,
+    store: &str,
+    scopes: usize,
+    n: usize,
+    writers: usize,
+    night: u32,
+) -> (f64, f64) {
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     let peak = std::thread::scope(|s| {
@@ -128,15 +137,32 @@ fn night(dir: &Path, store: &str, scopes: usize, n: usize, writers: usize, night
 
 fn org_commands(label: &str, store: &str) {
     let (wall, mib) = measure(&[
-        "drift", "--store", store, "--since", "24h", "--fail-on", "never", "--format", "json=/dev/null",
+        "drift",
+        "--store",
+        store,
+        "--since",
+        "24h",
+        "--fail-on",
+        "never",
+        "--format",
+        "json=/dev/null",
     ]);
     eprintln!("{label}: drift --since 24h: {wall:.1} s, {mib:.0} MiB peak");
     let (wall, mib) = measure(&[
-        "report", "--org", "--store", store, "--format", "json=/dev/null", "--format",
+        "report",
+        "--org",
+        "--store",
+        store,
+        "--format",
+        "json=/dev/null",
+        "--format",
         "html=/dev/null",
     ]);
     eprintln!("{label}: report --org (json + html): {wall:.1} s, {mib:.0} MiB peak");
-    assert!(mib < 2048.0, "the organisation report needs {mib:.0} MiB, more than 2 GB");
+    assert!(
+        mib < 2048.0,
+        "the organisation report needs {mib:.0} MiB, more than 2 GB"
+    );
 }
 
 #[test]
@@ -170,7 +196,11 @@ fn a_hundred_scopes_of_ten_thousand_resources() {
         .query_one("SELECT pg_total_relation_size('plumb_snapshots')", &[])
         .unwrap()
         .get(0);
-    eprintln!("postgres: {} snapshots, {:.0} MB on the server", scopes * 2, size as f64 / 1e6);
+    eprintln!(
+        "postgres: {} snapshots, {:.0} MB on the server",
+        scopes * 2,
+        size as f64 / 1e6
+    );
     org_commands("postgres", &url);
 
     // The same for one scope on SQLite.

@@ -77,7 +77,10 @@ fn behaves_as_a_store(b: &Backend) {
 
     let mut store = Store::open(&b.location).unwrap();
     assert!(store.list().unwrap().is_empty(), "{name}");
-    let (a1, a2) = (inventory("111", &["logs", "data"]), inventory("111", &["logs"]));
+    let (a1, a2) = (
+        inventory("111", &["logs", "data"]),
+        inventory("111", &["logs"]),
+    );
     let b1 = inventory("222", &["x"]);
     assert_eq!(put(&mut store, &a1, Retention::default()), 1, "{name}");
     assert_eq!(put(&mut store, &b1, Retention::default()), 2, "{name}");
@@ -86,7 +89,9 @@ fn behaves_as_a_store(b: &Backend) {
     assert_eq!(store.inventory(3).unwrap(), a2, "{name}");
     let list = store.list().unwrap();
     assert_eq!(
-        list.iter().map(|s| (s.id, s.scope.as_str())).collect::<Vec<_>>(),
+        list.iter()
+            .map(|s| (s.id, s.scope.as_str()))
+            .collect::<Vec<_>>(),
         [
             (1, "aws:111/eu-west-1"),
             (2, "aws:222/eu-west-1"),
@@ -114,7 +119,11 @@ fn behaves_as_a_store(b: &Backend) {
     let scopes = store.scopes().unwrap();
     assert_eq!(scopes.len(), 2, "{name}");
     assert_eq!(
-        (scopes[0].snapshots, scopes[0].latest.id, scopes[0].previous.as_ref().map(|p| p.id)),
+        (
+            scopes[0].snapshots,
+            scopes[0].latest.id,
+            scopes[0].previous.as_ref().map(|p| p.id)
+        ),
         (2, 3, Some(1)),
         "{name}"
     );
@@ -324,7 +333,11 @@ fn a_writer_killed_mid_write_leaves_no_partial_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), "big", 3_000);
     let first = writer(&plan, &url, "big", &[]).wait_with_output().unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let mut probe = server.client("killed");
     let ids = |probe: &mut postgres::Client| -> Vec<i64> {
         probe
@@ -340,8 +353,11 @@ fn a_writer_killed_mid_write_leaves_no_partial_snapshot() {
     // snapshot, which the writer's retention (--keep 1) must delete before it can commit.
     let mut blocker = server.client("killed");
     let mut hold = blocker.transaction().unwrap();
-    hold.query("SELECT id FROM plumb_snapshots WHERE id = 1 FOR UPDATE", &[])
-        .unwrap();
+    hold.query(
+        "SELECT id FROM plumb_snapshots WHERE id = 1 FOR UPDATE",
+        &[],
+    )
+    .unwrap();
     let mut child = writer(&plan, &url, "big", &["--keep", "1"]);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -356,8 +372,14 @@ fn a_writer_killed_mid_write_leaves_no_partial_snapshot() {
         if waiting == 1 {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the writer finished past the lock");
-        assert!(Instant::now() < deadline, "the writer never reached its delete");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the writer finished past the lock"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the writer never reached its delete"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL: the writer cannot commit, roll back or say goodbye
@@ -365,10 +387,17 @@ fn a_writer_killed_mid_write_leaves_no_partial_snapshot() {
     hold.commit().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while writers(&mut probe) > 0 {
-        assert!(Instant::now() < deadline, "the killed writer's session lingers");
+        assert!(
+            Instant::now() < deadline,
+            "the killed writer's session lingers"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(ids(&mut probe), [1], "nothing of the killed writer's snapshot remains");
+    assert_eq!(
+        ids(&mut probe),
+        [1],
+        "nothing of the killed writer's snapshot remains"
+    );
 
     // Killed at times spread over whole runs (reading, evaluating, compressing, writing):
     // all or nothing each time.
@@ -406,7 +435,11 @@ fn history_and_drift_work_on_a_server_and_never_print_the_password() {
     let b = plan(dir.path(), "b", 12);
     for (plan, scope) in [(&a, "team-a"), (&b, "team-b"), (&a, "team-a")] {
         let out = writer(plan, &url, scope, &[]).wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let all = |out: &std::process::Output| format!("{}{}", stdout(out), stderr(out));
     let out = plumb(&["history", "--store", &url]);
@@ -442,7 +475,11 @@ fn history_and_drift_work_on_a_server_and_never_print_the_password() {
     let wrong = url.replace(PASSWORD, "not-the-password");
     let out = plumb(&["history", "--store", &wrong]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("password authentication failed"), "{}", all(&out));
+    assert!(
+        stderr(&out).contains("password authentication failed"),
+        "{}",
+        all(&out)
+    );
     assert!(!all(&out).contains("not-the-password"), "{}", all(&out));
 
     // The password from PGPASSWORD, then from a password file.
@@ -455,7 +492,11 @@ fn history_and_drift_work_on_a_server_and_never_print_the_password() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", all(&out));
     let pgpass = dir.path().join("pgpass");
-    std::fs::write(&pgpass, format!("127.0.0.1:{}:cli:plumb:{PASSWORD}\n", server.port)).unwrap();
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:{}:cli:plumb:{PASSWORD}\n", server.port),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_plumb"))
@@ -479,7 +520,10 @@ fn history_and_drift_work_on_a_server_and_never_print_the_password() {
     let out = plumb(&["history", "--store", &empty]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no store here"), "{}", all(&out));
-    assert!(!Path::new("postgres:").exists(), "no SQLite file under a folder named postgres:");
+    assert!(
+        !Path::new("postgres:").exists(),
+        "no SQLite file under a folder named postgres:"
+    );
 }
 
 /// A CA and a server certificate for 127.0.0.1 signed by it, as PEM: (ca, cert, key).
@@ -502,7 +546,11 @@ fn certificates() -> (String, String, String) {
 fn tls_is_used_and_checked_as_sslmode_says() {
     let (ca, cert, key) = certificates();
     let Some(server) = Server::start_with_files(
-        &["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"],
+        &[
+            "ssl = on",
+            "ssl_cert_file = 'server.crt'",
+            "ssl_key_file = 'server.key'",
+        ],
         &[
             ("server.crt", cert.as_bytes(), 0o644),
             ("server.key", key.as_bytes(), 0o600),
@@ -518,11 +566,23 @@ fn tls_is_used_and_checked_as_sslmode_says() {
     let other_file = dir.path().join("other.pem");
     std::fs::write(&other_file, &other_ca).unwrap();
     for (query, ok) in [
-        (format!("sslmode=verify-full&sslrootcert={}", ca_file.display()), true),
-        (format!("sslmode=verify-ca&sslrootcert={}", ca_file.display()), true),
+        (
+            format!("sslmode=verify-full&sslrootcert={}", ca_file.display()),
+            true,
+        ),
+        (
+            format!("sslmode=verify-ca&sslrootcert={}", ca_file.display()),
+            true,
+        ),
         ("sslmode=require".to_string(), true),
-        (format!("sslmode=verify-full&sslrootcert={}", other_file.display()), false),
-        (format!("sslmode=require&sslrootcert={}", other_file.display()), false),
+        (
+            format!("sslmode=verify-full&sslrootcert={}", other_file.display()),
+            false,
+        ),
+        (
+            format!("sslmode=require&sslrootcert={}", other_file.display()),
+            false,
+        ),
     ] {
         let url = server.url("tls", &query);
         let result = Store::open(Path::new(&url));
@@ -538,7 +598,10 @@ fn tls_is_used_and_checked_as_sslmode_says() {
         }
     }
     // The connection really is encrypted: the server says so.
-    let url = server.url("tls", &format!("sslmode=verify-full&sslrootcert={}", ca_file.display()));
+    let url = server.url(
+        "tls",
+        &format!("sslmode=verify-full&sslrootcert={}", ca_file.display()),
+    );
     let store = Store::open(Path::new(&url)).unwrap();
     let encrypted: i64 = server
         .client("postgres")
@@ -591,7 +654,11 @@ fn the_documented_database_grants_suffice() {
     let out = writer(&p, &url("plumb_owner", "owner-pw"), "acct", &[])
         .wait_with_output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut owner = postgres::Config::new()
         .host("127.0.0.1")
         .port(server.port)
@@ -607,9 +674,14 @@ fn the_documented_database_grants_suffice() {
              GRANT SELECT ON plumb_snapshots TO plumb_reader;",
         )
         .unwrap();
-    let out = writer(&p, &url("plumb_writer", "writer-pw"), "acct", &["--keep", "1"])
-        .wait_with_output()
-        .unwrap();
+    let out = writer(
+        &p,
+        &url("plumb_writer", "writer-pw"),
+        "acct",
+        &["--keep", "1"],
+    )
+    .wait_with_output()
+    .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("retention removed 1 older snapshot"), "{err}");
@@ -623,5 +695,9 @@ fn the_documented_database_grants_suffice() {
     // The reader cannot delete, and is told so.
     let out = plumb(&["history", "--store", &reader, "prune", "--keep", "1"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(stderr(&out).contains("permission denied for table plumb_snapshots"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("permission denied for table plumb_snapshots"),
+        "{}",
+        stderr(&out)
+    );
 }

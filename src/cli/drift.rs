@@ -484,7 +484,12 @@ fn across_scopes(
     })
 }
 
-fn render_org(format: DriftFormat, org: &OrgDrift, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
+fn render_org(
+    format: DriftFormat,
+    org: &OrgDrift,
+    pretty: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == DriftFormat::Json {
         if pretty {
             serde_json::to_writer_pretty(&mut *out, org)?;
@@ -496,8 +501,12 @@ fn render_org(format: DriftFormat, org: &OrgDrift, pretty: bool, out: &mut dyn W
     let md = format == DriftFormat::Markdown;
     let breaking: usize = org.drifted.iter().map(|d| d.report.summary.breaking).sum();
     if md {
-        writeln!(out, "# Drift across the organisation since {}
-", org.since)?;
+        writeln!(
+            out,
+            "# Drift across the organisation since {}
+",
+            org.since
+        )?;
     }
     writeln!(
         out,
@@ -511,16 +520,28 @@ fn render_org(format: DriftFormat, org: &OrgDrift, pretty: bool, out: &mut dyn W
     )?;
     for m in &org.missing {
         if md {
-            writeln!(out, "- missing: `{}` (last snapshot {} at {})", m.scope, m.latest, m.taken_at)?;
+            writeln!(
+                out,
+                "- missing: `{}` (last snapshot {} at {})",
+                m.scope, m.latest, m.taken_at
+            )?;
         } else {
-            writeln!(out, "  missing: {} (last snapshot {} at {})", m.scope, m.latest, m.taken_at)?;
+            writeln!(
+                out,
+                "  missing: {} (last snapshot {} at {})",
+                m.scope, m.latest, m.taken_at
+            )?;
         }
     }
     for d in &org.drifted {
         writeln!(out)?;
         if md {
-            writeln!(out, "## {}
-", d.scope)?;
+            writeln!(
+                out,
+                "## {}
+",
+                d.scope
+            )?;
         } else {
             writeln!(out, "=== {} ===", d.scope)?;
         }

@@ -67,7 +67,11 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// A JSON report written by `plumb scan --format json=FILE` or `plumb check`.
-    #[arg(value_name = "REPORT", required_unless_present = "org", conflicts_with = "org")]
+    #[arg(
+        value_name = "REPORT",
+        required_unless_present = "org",
+        conflicts_with = "org"
+    )]
     source: Option<PathBuf>,
     /// One report over the newest snapshot of every scope in the store: pass rates per scope
     /// and per control, failures new and resolved since the window began, missing and

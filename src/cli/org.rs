@@ -33,8 +33,8 @@ fn format(output: &Output) -> Result<DriftFormat> {
 }
 
 pub(crate) fn run(args: OrgArgs<'_>) -> Result<u8> {
-    let window = crate::org::parse_window(args.since)
-        .map_err(|e| anyhow::anyhow!("--since {e}"))?;
+    let window =
+        crate::org::parse_window(args.since).map_err(|e| anyhow::anyhow!("--since {e}"))?;
     // Checked before reading anything: a large organisation takes a while.
     let outputs: Vec<(DriftFormat, Option<PathBuf>)> = if args.formats.is_empty() {
         vec![(DriftFormat::Console, None)]

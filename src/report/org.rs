@@ -31,11 +31,17 @@ pub fn render(
 }
 
 fn rate(r: &Rate) -> String {
-    r.pass_rate.map_or_else(|| "-".into(), |p| format!("{p:.1}%"))
+    r.pass_rate
+        .map_or_else(|| "-".into(), |p| format!("{p:.1}%"))
 }
 
 fn more(shown: usize, total: usize) -> Option<String> {
-    (total > shown).then(|| format!("… and {} more (the JSON report lists them all)", total - shown))
+    (total > shown).then(|| {
+        format!(
+            "… and {} more (the JSON report lists them all)",
+            total - shown
+        )
+    })
 }
 
 fn console(r: &OrgReport, out: &mut dyn Write) -> io::Result<()> {
@@ -82,7 +88,11 @@ fn console(r: &OrgReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if !r.controls.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{:>7}  {:>6}  {:>6}  CONTROL", "PASS", "FAILED", "SCOPES")?;
+        writeln!(
+            out,
+            "{:>7}  {:>6}  {:>6}  CONTROL",
+            "PASS", "FAILED", "SCOPES"
+        )?;
         for c in &r.controls {
             writeln!(
                 out,
@@ -167,7 +177,10 @@ fn markdown(r: &OrgReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if !r.controls.is_empty() {
         writeln!(out, "\n## Controls\n")?;
-        writeln!(out, "| Framework | Control | Passed | Failed | Pass rate | Scopes failing |")?;
+        writeln!(
+            out,
+            "| Framework | Control | Passed | Failed | Pass rate | Scopes failing |"
+        )?;
         writeln!(out, "|---|---|---:|---:|---:|---:|")?;
         for c in &r.controls {
             writeln!(
@@ -338,7 +351,10 @@ mod tests {
 
     #[test]
     fn html_and_markdown_escape_what_they_show() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(md("a|b<c\nd"), "a\\|b&lt;c d");
     }
 }

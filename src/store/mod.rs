@@ -1,20 +1,28 @@
-//! The store: snapshots (inventory and findings) kept over time in one SQLite file.
+//! The store: snapshots (inventory and findings) kept over time, in one SQLite file or in a
+//! PostgreSQL database that many jobs share.
 //!
-//! No server to run: the store is a file (`.plumb/plumb.db` by default) that nightly jobs,
-//! CI runs and people share. Each snapshot is one row: what was read (inventory, compressed),
-//! what the policies said (the scan report, compressed), and enough metadata to list and
-//! choose snapshots without decompressing anything (times, tool and policy-pack versions, the
-//! inventory's content hash, sources, counts).
+//! SQLite needs no server: the store is a file (`.plumb/plumb.db` by default) that nightly
+//! jobs, CI runs and people share. `--store postgres://…` keeps the same snapshots in
+//! PostgreSQL, for jobs on many machines (the `postgres` module has the details). Each snapshot is one
+//! row: what was read (inventory, compressed), what the policies said (the scan report,
+//! compressed), and enough metadata to list and choose snapshots without decompressing
+//! anything (times, tool and policy-pack versions, the inventory's content hash, scope,
+//! sources, counts). Both backends sit behind one `Engine` trait; compression, hashing and the
+//! retention rules are shared, so they behave the same.
 //!
 //! Guarantees:
 //!
 //! * **Atomic.** A snapshot is written in one transaction, retention included: a process
 //!   killed at any point leaves the store as it was, or with the whole snapshot.
-//! * **Concurrent writers.** WAL journal and a busy timeout: two jobs writing at once both
-//!   succeed, one after the other; readers never block writers.
-//! * **Durable.** `synchronous = FULL`: a committed snapshot survives a power cut.
+//! * **Concurrent writers.** SQLite: WAL journal and a busy timeout, two jobs writing at once
+//!   both succeed, one after the other. PostgreSQL: writers of one scope queue on a lock;
+//!   writers of different scopes do not wait for each other. Readers never block writers.
+//! * **Durable.** SQLite `synchronous = FULL`; PostgreSQL's commit: a committed snapshot
+//!   survives a power cut.
 //! * **Ids are never reused**, even after retention deletes snapshots, so a snapshot id in a
 //!   ticket keeps meaning the same snapshot.
+//! * **Scoped.** Each snapshot names its scope (a nightly job: an account, a cluster);
+//!   retention keeps the newest snapshots of each scope, so one store holds many histories.
 
 mod postgres;
 mod schema;
@@ -273,8 +281,7 @@ trait Engine {
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<i64>), StoreError>;
     /// Applies `retention` to every scope, in one transaction.
-    fn prune(&mut self, retention: &Retention, now: DateTime<Utc>)
-    -> Result<Vec<i64>, StoreError>;
+    fn prune(&mut self, retention: &Retention, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
     /// Metadata of the snapshots `filter` selects, oldest first.
     fn infos(&self, filter: Filter<'_>) -> Result<Vec<InfoRow>, StoreError>;
     /// The id `n` snapshots back from the newest (of `scope`, when given).

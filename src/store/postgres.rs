@@ -158,12 +158,14 @@ pub(crate) fn target(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<
             None => TlsMode::Prefer,
         },
     };
-    let ca = ca.or_else(|| env("PGSSLROOTCERT").map(PathBuf::from)).or_else(|| {
-        // libpq's default CA file, when it exists.
-        env("HOME")
-            .map(|h| Path::new(&h).join(".postgresql/root.crt"))
-            .filter(|p| p.is_file())
-    });
+    let ca = ca
+        .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from))
+        .or_else(|| {
+            // libpq's default CA file, when it exists.
+            env("HOME")
+                .map(|h| Path::new(&h).join(".postgresql/root.crt"))
+                .filter(|p| p.is_file())
+        });
     if config.get_hosts().is_empty() {
         config.host(env("PGHOST").as_deref().unwrap_or("localhost"));
     }
@@ -209,7 +211,11 @@ pub(crate) fn target(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<
     if matches!(tls, TlsMode::VerifyCa | TlsMode::VerifyFull) && ca.is_none() {
         return Err(format!(
             "sslmode={}: give the server's CA certificate with sslrootcert=FILE (or PGSSLROOTCERT, or ~/.postgresql/root.crt)",
-            if tls == TlsMode::VerifyCa { "verify-ca" } else { "verify-full" }
+            if tls == TlsMode::VerifyCa {
+                "verify-ca"
+            } else {
+                "verify-full"
+            }
         ));
     }
     Ok(Target {
@@ -238,7 +244,12 @@ fn pgpass(file: &Path, config: &postgres::Config) -> Option<String> {
         // A socket directory matches `localhost`, as in libpq.
         _ => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let user = config.get_user().unwrap_or_default();
     let db = config.get_dbname().unwrap_or(user);
     let wanted = [host.as_str(), port.as_str(), db, user];
@@ -298,8 +309,9 @@ impl Tls {
             }
             (_, Some(ca)) => {
                 let mut roots = rustls::RootCertStore::empty();
-                let certs = CertificateDer::pem_file_iter(ca)
-                    .map_err(|e| format!("{}: cannot read the CA certificate: {e}", ca.display()))?;
+                let certs = CertificateDer::pem_file_iter(ca).map_err(|e| {
+                    format!("{}: cannot read the CA certificate: {e}", ca.display())
+                })?;
                 for cert in certs {
                     let cert = cert.map_err(|e| {
                         format!("{}: cannot read the CA certificate: {e}", ca.display())
@@ -311,10 +323,12 @@ impl Tls {
                 if roots.is_empty() {
                     return Err(format!("{}: no certificate in this file", ca.display()));
                 }
-                let webpki =
-                    rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                        .build()
-                        .map_err(|e| format!("TLS: {e}"))?;
+                let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .map_err(|e| format!("TLS: {e}"))?;
                 if mode == TlsMode::VerifyFull {
                     webpki
                 } else {
@@ -486,10 +500,7 @@ impl tokio::io::AsyncWrite for TlsSocket {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_flush(cx)
     }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_shutdown(cx)
     }
 }
@@ -706,22 +717,15 @@ impl Engine for Pg {
                 .collect::<Result<Vec<_>, postgres::Error>>()
                 .map_err(pg)?;
             let pruned = doomed(&rows, retention, now);
-            tx.execute(
-                "DELETE FROM plumb_snapshots WHERE id = ANY($1)",
-                &[&pruned],
-            )
-            .map_err(pg)?;
+            tx.execute("DELETE FROM plumb_snapshots WHERE id = ANY($1)", &[&pruned])
+                .map_err(pg)?;
             pruned
         };
         tx.commit().map_err(pg)?;
         Ok((id, pruned))
     }
 
-    fn prune(
-        &mut self,
-        retention: &Retention,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<i64>, StoreError> {
+    fn prune(&mut self, retention: &Retention, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
         let pg = |e: postgres::Error| StoreError::Postgres {
             path: self.path.clone(),
             message: message(&e),
@@ -739,11 +743,8 @@ impl Engine for Pg {
             .collect::<Result<Vec<_>, postgres::Error>>()
             .map_err(pg)?;
         let pruned = doomed_by_scope(rows, retention, now);
-        tx.execute(
-            "DELETE FROM plumb_snapshots WHERE id = ANY($1)",
-            &[&pruned],
-        )
-        .map_err(pg)?;
+        tx.execute("DELETE FROM plumb_snapshots WHERE id = ANY($1)", &[&pruned])
+            .map_err(pg)?;
         tx.commit().map_err(pg)?;
         Ok(pruned)
     }
@@ -893,7 +894,10 @@ mod tests {
         };
         let url = "postgres://plumb@db.internal/plumb";
         assert_eq!(
-            password("postgres://plumb:inurl@db.internal/plumb", &[("PGPASSWORD", "env")]),
+            password(
+                "postgres://plumb:inurl@db.internal/plumb",
+                &[("PGPASSWORD", "env")]
+            ),
             Some("inurl".into())
         );
         assert_eq!(
@@ -904,7 +908,13 @@ mod tests {
             password(url, &[("PGPASSFILE", file)]),
             Some("from:file".into())
         );
-        assert_eq!(password("postgres://plumb@db.internal/other", &[("PGPASSFILE", file)]), None);
+        assert_eq!(
+            password(
+                "postgres://plumb@db.internal/other",
+                &[("PGPASSFILE", file)]
+            ),
+            None
+        );
         // A password file others can read is ignored, as libpq ignores it.
         #[cfg(unix)]
         {
@@ -924,9 +934,15 @@ mod tests {
             ("", Ok(TlsMode::Prefer)),
             ("?sslmode=disable", Ok(TlsMode::Disable)),
             ("?sslmode=require", Ok(TlsMode::Require)),
-            ("?sslmode=verify-full", Err("give the server's CA certificate")),
+            (
+                "?sslmode=verify-full",
+                Err("give the server's CA certificate"),
+            ),
             ("?sslmode=bogus", Err("expected disable, prefer")),
-            ("?sslcert=c.pem", Err("client certificates are not supported")),
+            (
+                "?sslcert=c.pem",
+                Err("client certificates are not supported"),
+            ),
         ];
         for (query, want) in cases {
             let url = format!("postgres://u@h/db{query}");
@@ -937,9 +953,15 @@ mod tests {
                 (Err(e), Ok(_)) => panic!("{url}: {e}"),
             }
         }
-        let t = target(&format!("postgres://u@h/db?sslmode=verify-full&{ca_param}"), &env(&[]))
-            .unwrap();
-        assert_eq!((t.tls, t.ca.as_deref()), (TlsMode::VerifyFull, Some(ca.as_path())));
+        let t = target(
+            &format!("postgres://u@h/db?sslmode=verify-full&{ca_param}"),
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.tls, t.ca.as_deref()),
+            (TlsMode::VerifyFull, Some(ca.as_path()))
+        );
         let t = target("postgres://u@h/db", &env(&[("PGSSLMODE", "require")])).unwrap();
         assert_eq!(t.tls, TlsMode::Require);
         // An empty CA file is refused before connecting.

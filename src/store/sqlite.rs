@@ -217,11 +217,7 @@ impl Engine for Sqlite {
         Ok((id, pruned))
     }
 
-    fn prune(
-        &mut self,
-        retention: &Retention,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<i64>, StoreError> {
+    fn prune(&mut self, retention: &Retention, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
         let path = self.path.clone();
         let sqlite = move |source| StoreError::Sqlite {
             path: path.clone(),
@@ -256,7 +252,9 @@ impl Engine for Sqlite {
         let run = |sql: String, param: Option<rusqlite::types::Value>| {
             let mut stmt = self.conn.prepare(&sql)?;
             let rows = match param {
-                Some(p) => stmt.query_map([p], info_row)?.collect::<Result<Vec<_>, _>>(),
+                Some(p) => stmt
+                    .query_map([p], info_row)?
+                    .collect::<Result<Vec<_>, _>>(),
                 None => stmt.query_map([], info_row)?.collect::<Result<Vec<_>, _>>(),
             };
             rows

@@ -108,7 +108,12 @@ impl Server {
         let out = as_server_user(&mut Command::new(bin.join("initdb")), who)
             .arg("-D")
             .arg(&data)
-            .args(["-U", USER, "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .args([
+                "-U",
+                USER,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .args(["-E", "UTF8", "--no-sync"])
             .output()
@@ -139,8 +144,7 @@ impl Server {
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
         if let Some((uid, gid)) = who {
-            std::os::unix::fs::chown(dir.path().join("server.log"), Some(uid), Some(gid))
-                .unwrap();
+            std::os::unix::fs::chown(dir.path().join("server.log"), Some(uid), Some(gid)).unwrap();
         }
         let child = as_server_user(&mut Command::new(bin.join("postgres")), who)
             .arg("-D")
