@@ -289,10 +289,14 @@ trait Engine {
     /// How many snapshots (of `scope`, when given).
     fn count(&self, scope: Option<&str>) -> Result<i64, StoreError>;
     /// A blob column and the inventory's uncompressed size; `None` when no such snapshot.
-    fn blob(&self, id: i64, column: Column) -> Result<Option<(Option<Vec<u8>>, u64)>, StoreError>;
+    fn blob(&self, id: i64, column: Column) -> Result<Option<Blob>, StoreError>;
     /// The database's own consistency check; problems found.
     fn integrity(&self) -> Result<Vec<String>, StoreError>;
 }
+
+/// A blob column (absent for a snapshot without findings) and the inventory's uncompressed
+/// size.
+type Blob = (Option<Vec<u8>>, u64);
 
 /// Which snapshots [`Engine::infos`] reads.
 #[derive(Clone, Copy)]

@@ -30,12 +30,15 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::{
-    Column, Engine, Filter, INFO_COLUMNS, InfoRow, Retention, Row, StoreError, doomed,
+    Blob, Column, Engine, Filter, INFO_COLUMNS, InfoRow, Retention, Row, StoreError, doomed,
     doomed_by_scope, schema,
 };
 
 /// How long to wait for the server to answer a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a writer waits for a lock (another writer of its scope, a migration).
+const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Advisory lock classes (the first key of `pg_advisory_xact_lock(int, int)`): one for the
 /// schema's migrations, one for the writers of each scope.
@@ -109,7 +112,7 @@ pub(crate) fn redact(url: &str) -> String {
         let params: Vec<String> = query
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if k == "password" => "password=***".to_string(),
+                Some(("password", _)) => "password=***".to_string(),
                 _ => p.to_string(),
             })
             .collect();
@@ -335,7 +338,9 @@ impl Tls {
                     Arc::new(AnyName(webpki))
                 }
             }
-            (_, None) => unreachable!("verify modes without a CA are refused by target()"),
+            (_, None) => {
+                return Err("sslmode=verify-ca and verify-full need a CA certificate".into());
+            }
         };
         let config = builder
             .dangerous()
@@ -587,6 +592,12 @@ impl Pg {
             client: RefCell::new(client),
             path: shown.clone(),
         };
+        // As SQLite's busy timeout: a writer waits a minute for another of its scope, then
+        // gives up with a message rather than hanging the job.
+        pg.client
+            .borrow_mut()
+            .batch_execute(&format!("SET lock_timeout = '{}s'", LOCK_TIMEOUT.as_secs()))
+            .map_err(pg.pg())?;
         pg.prepare(create)?;
         Ok((pg, shown))
     }
@@ -800,7 +811,7 @@ impl Engine for Pg {
         .map_err(self.pg())
     }
 
-    fn blob(&self, id: i64, column: Column) -> Result<Option<(Option<Vec<u8>>, u64)>, StoreError> {
+    fn blob(&self, id: i64, column: Column) -> Result<Option<Blob>, StoreError> {
         let mut client = self.client.borrow_mut();
         let row = client
             .query_opt(

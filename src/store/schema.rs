@@ -24,7 +24,7 @@ pub fn too_new(version: i32) -> String {
 
 /// Version 1. Blobs are zstd-compressed JSON; `sources` and `summary` are plain JSON so that
 /// `plumb history` lists snapshots without decompressing anything.
-const V1: &str = "
+pub(super) const V1: &str = "
 CREATE TABLE IF NOT EXISTS snapshots (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused
     taken_at        TEXT    NOT NULL,  -- when stored, RFC 3339 UTC

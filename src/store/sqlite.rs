@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Column, Engine, Filter, INFO_COLUMNS, InfoRow, Retention, Row, StoreError, doomed,
+    Blob, Column, Engine, Filter, INFO_COLUMNS, InfoRow, Retention, Row, StoreError, doomed,
     doomed_by_scope, schema,
 };
 
@@ -251,13 +251,12 @@ impl Engine for Sqlite {
         );
         let run = |sql: String, param: Option<rusqlite::types::Value>| {
             let mut stmt = self.conn.prepare(&sql)?;
-            let rows = match param {
+            match param {
                 Some(p) => stmt
                     .query_map([p], info_row)?
                     .collect::<Result<Vec<_>, _>>(),
                 None => stmt.query_map([], info_row)?.collect::<Result<Vec<_>, _>>(),
-            };
-            rows
+            }
         };
         match filter {
             Filter::All => run(format!("{select} ORDER BY id"), None),
@@ -301,7 +300,7 @@ impl Engine for Sqlite {
         .map_err(self.sqlite())
     }
 
-    fn blob(&self, id: i64, column: Column) -> Result<Option<(Option<Vec<u8>>, u64)>, StoreError> {
+    fn blob(&self, id: i64, column: Column) -> Result<Option<Blob>, StoreError> {
         self.conn
             .query_row(
                 &format!(
