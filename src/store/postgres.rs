@@ -851,6 +851,7 @@ impl Engine for Pg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
@@ -978,6 +979,23 @@ mod tests {
         // An empty CA file is refused before connecting.
         let err = Tls::new(TlsMode::VerifyFull, Some(&ca)).err().unwrap();
         assert!(err.contains("no certificate"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_url_is_refused_without_echoing_its_password() {
+        for url in [
+            "postgres://u:s3cret@h:notaport/db",
+            "postgres://u:s3cret@h/db?connect_timeout=soon",
+        ] {
+            let err = target(url, &env(&[])).err().unwrap();
+            assert!(err.contains("not a PostgreSQL URL"), "{url}: {err}");
+            assert!(!err.contains("s3cret"), "{err}");
+        }
+        let err = Store::open(Path::new("postgres://u:s3cret@h:notaport/db"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("postgres://u:***@h:notaport/db: "), "{err}");
     }
 
     #[test]
