@@ -215,7 +215,8 @@ impl Config {
             .map_err(ConfigError::Waivers)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for dir in config.policies.iter_mut().chain(&mut config.store.path) {
-            if dir.is_relative() {
+            // A server URL is not a path to resolve.
+            if dir.is_relative() && !crate::store::is_url(dir) {
                 *dir = base.join(&*dir);
             }
         }

@@ -13,7 +13,9 @@
 //! * [`engine`] evaluates them in parallel into [`findings::Finding`]s.
 //! * [`report`] renders a [`findings::ScanReport`] as console text, JSON or SARIF, and a
 //!   [`drift::DriftReport`] as console text, JSON, Markdown or HTML.
-//! * [`store`] keeps snapshots (inventory and findings) over time, in SQLite.
+//! * [`store`] keeps snapshots (inventory and findings) over time, in SQLite or PostgreSQL.
+//! * [`org`] reads the newest snapshot of every scope of a shared store: the organisation
+//!   report.
 //! * [`drift`] compares two inventories: snapshot against snapshot, IaC against live.
 
 pub mod baseline;
@@ -25,6 +27,7 @@ pub mod engine;
 pub mod findings;
 pub mod inventory;
 pub mod normalize;
+pub mod org;
 pub mod policy;
 pub mod redact;
 pub mod report;

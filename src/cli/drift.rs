@@ -19,19 +19,28 @@ use crate::store::{PolicyPack, Selector, Store, StoredInventory};
 pub(crate) struct DriftArgs {
     /// The earlier side: a snapshot id, latest, previous, latest~N, or a file (an inventory,
     /// a plan, a state, manifests). Default: previous.
-    #[arg(long, value_name = "SNAPSHOT|FILE")]
+    #[arg(long, value_name = "SNAPSHOT|FILE", conflicts_with = "since")]
     from: Option<String>,
     /// The later side, in the same forms. Default: latest.
-    #[arg(long, value_name = "SNAPSHOT|FILE")]
+    #[arg(long, value_name = "SNAPSHOT|FILE", conflicts_with = "since")]
     to: Option<String>,
+    /// Across every scope of the store: what changed in the last WINDOW (24h, 7d), each
+    /// scope's newest snapshot against its newest from before the window; scopes whose drift
+    /// breaks a control first, scopes without a snapshot in the window listed.
+    #[arg(long, value_name = "WINDOW", conflicts_with_all = ["iac", "scope"])]
+    since: Option<String>,
+    /// latest, previous and latest~N count back among this scope's snapshots.
+    #[arg(long, value_name = "NAME")]
+    scope: Option<String>,
     /// Terraform to compare with what is live: a state, a plan, or a directory. Repeatable.
     #[arg(long, value_name = "PATH", requires = "live", conflicts_with_all = ["from", "to"])]
     iac: Vec<PathBuf>,
     /// What is live: a snapshot (latest, an id) or an inventory file.
     #[arg(long, value_name = "SNAPSHOT|FILE", requires = "iac")]
     live: Option<String>,
-    /// The store. Default: `store` in plumb.yaml, else .plumb/plumb.db.
-    #[arg(long, value_name = "PATH")]
+    /// The store: a file or a postgres:// URL. Default: PLUMB_STORE, else `store` in
+    /// plumb.yaml, else .plumb/plumb.db.
+    #[arg(long, value_name = "PATH|URL")]
     store: Option<PathBuf>,
     /// Output format, optionally with a file: console, json, markdown, html
     /// (`--format html=drift.html`). Repeatable. Default: console on standard output.
@@ -83,6 +92,8 @@ impl Side {
 struct LazyStore<'a> {
     flag: Option<&'a Path>,
     config: &'a Config,
+    /// `--scope`: selectors count back in it.
+    scope: Option<&'a str>,
     store: Option<Store>,
 }
 
@@ -113,21 +124,27 @@ enum Found<'s> {
 fn find<'s>(spec: &'s str, store: &mut LazyStore<'_>, pack: &PolicyPack) -> Result<Found<'s>> {
     match spec.parse::<Selector>() {
         Ok(selector) if !Path::new(spec).exists() => {
+            let scope = store.scope;
             let db = store.get()?;
-            let id = db.resolve(selector)?;
-            let info = db.info(id)?;
-            let same_judge = info.tool_version == env!("CARGO_PKG_VERSION")
-                && info.policy_hash.as_deref() == Some(pack.hash.as_str());
-            Ok(Found::Stored {
-                id,
-                selector,
-                hash: info.inventory_hash,
-                blob: db.inventory_blob(id)?,
-                failures: if same_judge { db.failures(id)? } else { None },
-            })
+            let id = db.resolve_in(selector, scope)?;
+            stored(db, id, selector, pack)
         }
         _ => Ok(Found::File(spec)),
     }
+}
+
+/// Snapshot `id`, found but not yet decoded.
+fn stored<'s>(db: &Store, id: i64, selector: Selector, pack: &PolicyPack) -> Result<Found<'s>> {
+    let info = db.info(id)?;
+    let same_judge = info.tool_version == env!("CARGO_PKG_VERSION")
+        && info.policy_hash.as_deref() == Some(pack.hash.as_str());
+    Ok(Found::Stored {
+        id,
+        selector,
+        hash: info.inventory_hash,
+        blob: db.inventory_blob(id)?,
+        failures: if same_judge { db.failures(id)? } else { None },
+    })
 }
 
 /// Decodes a side (the slow part: decompressing and parsing).
@@ -234,8 +251,14 @@ pub(crate) fn run(args: DriftArgs) -> Result<u8> {
     let mut store = LazyStore {
         flag: args.store.as_deref(),
         config: &config,
+        scope: args.scope.as_deref(),
         store: None,
     };
+    if let Some(window) = &args.since {
+        let window =
+            crate::org::parse_window(window).map_err(|e| anyhow::anyhow!("--since {e}"))?;
+        return across_scopes(&args, window, &options, &pack, &mut store, &mut timings);
+    }
     let report = if args.iac.is_empty() {
         let (from, to) = load_pair(
             args.from.as_deref().unwrap_or("previous"),
@@ -338,6 +361,226 @@ fn write(output: &DriftOutput, report: &DriftReport) -> Result<()> {
                 render(output.format, report, pretty, &mut out)
             };
             written
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// One scope's drift in the window.
+#[derive(serde::Serialize)]
+struct ScopeDrift {
+    scope: String,
+    report: DriftReport,
+}
+
+/// A scope that could not be compared: no snapshot in the window, or no earlier one.
+#[derive(serde::Serialize)]
+struct Uncompared {
+    scope: String,
+    latest: i64,
+    taken_at: String,
+}
+
+/// `plumb drift --since`: every scope of the store.
+#[derive(serde::Serialize)]
+struct OrgDrift {
+    schema: &'static str,
+    store: String,
+    since: String,
+    /// Scopes that drifted, those whose drift breaks a control first. Each report's
+    /// `findings.open` is left empty (its summary counts them).
+    drifted: Vec<ScopeDrift>,
+    /// Scopes compared that did not drift.
+    unchanged: Vec<String>,
+    /// No snapshot in the window: the job did not run, or failed before storing.
+    missing: Vec<Uncompared>,
+    /// One snapshot only: nothing to compare it with yet.
+    first: Vec<Uncompared>,
+}
+
+fn across_scopes(
+    args: &DriftArgs,
+    window: chrono::Duration,
+    options: &Options<'_>,
+    pack: &PolicyPack,
+    store: &mut LazyStore<'_>,
+    timings: &mut Timings,
+) -> Result<u8> {
+    // Checked before the (long) comparison.
+    for output in &args.formats {
+        if output.format == DriftFormat::Html {
+            bail!(
+                "--since writes console, json or markdown (an HTML page is one comparison: name it with --from/--to and --scope)"
+            );
+        }
+    }
+    let db = store.get()?;
+    let cutoff = chrono::Utc::now() - window;
+    let mut org = OrgDrift {
+        schema: "plumb.dev/org-drift/v1",
+        store: db.path().to_string(),
+        since: cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        drifted: Vec::new(),
+        unchanged: Vec::new(),
+        missing: Vec::new(),
+        first: Vec::new(),
+    };
+    // One scope at a time: two inventories decoded, compared, and dropped before the next.
+    for history in crate::org::ScopeHistory::all(db)? {
+        let latest = history.latest();
+        let uncompared = || Uncompared {
+            scope: history.scope.clone(),
+            latest: latest.id,
+            taken_at: latest.taken_at.clone(),
+        };
+        if !history.fresh(cutoff) {
+            org.missing.push(uncompared());
+            continue;
+        }
+        let Some(base) = history.baseline(cutoff) else {
+            org.first.push(uncompared());
+            continue;
+        };
+        let (a, b) = (
+            stored(db, base.id, Selector::Id(base.id), pack)?,
+            stored(db, latest.id, Selector::Id(latest.id), pack)?,
+        );
+        let (from, to) = rayon::join(|| decode(a), || decode(b));
+        let (from, to) = (from?, to?);
+        let mut report = drift::snapshots(&from.input(), &to.input(), options);
+        drop((from, to));
+        // What changed, not what stayed: the failures open on both sides are counted
+        // (summary.findings_open) but not kept, or a hundred scopes' worth of them would
+        // hold gigabytes. `plumb report --org` and `--scope` list them.
+        report.findings.open = Vec::new();
+        if report.summary.drift {
+            org.drifted.push(ScopeDrift {
+                scope: history.scope.clone(),
+                report,
+            });
+        } else {
+            org.unchanged.push(history.scope.clone());
+        }
+    }
+    org.drifted.sort_by(|a, b| {
+        b.report
+            .summary
+            .breaking
+            .cmp(&a.report.summary.breaking)
+            .then_with(|| a.scope.cmp(&b.scope))
+    });
+    timings.done("compare every scope");
+    let outputs = if args.formats.is_empty() {
+        vec![DriftOutput {
+            format: DriftFormat::Console,
+            path: None,
+        }]
+    } else {
+        args.formats.clone()
+    };
+    for output in &outputs {
+        write_org(output, &org)?;
+        timings.done(&format!("write {}", output.format));
+    }
+    let breaking: usize = org.drifted.iter().map(|d| d.report.summary.breaking).sum();
+    Ok(match args.fail_on {
+        FailOn::Drift if !org.drifted.is_empty() => EXIT_FINDINGS,
+        FailOn::Breaking if breaking > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    })
+}
+
+fn render_org(
+    format: DriftFormat,
+    org: &OrgDrift,
+    pretty: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if format == DriftFormat::Json {
+        if pretty {
+            serde_json::to_writer_pretty(&mut *out, org)?;
+        } else {
+            serde_json::to_writer(&mut *out, org)?;
+        }
+        return writeln!(out);
+    }
+    let md = format == DriftFormat::Markdown;
+    let breaking: usize = org.drifted.iter().map(|d| d.report.summary.breaking).sum();
+    if md {
+        writeln!(
+            out,
+            "# Drift across the organisation since {}
+",
+            org.since
+        )?;
+    }
+    writeln!(
+        out,
+        "{} scopes drifted ({breaking} changes break a control), {} unchanged, {} without a snapshot since {}, {} with a first snapshot only{}",
+        org.drifted.len(),
+        org.unchanged.len(),
+        org.missing.len(),
+        org.since,
+        org.first.len(),
+        if md { "." } else { "" }
+    )?;
+    for m in &org.missing {
+        if md {
+            writeln!(
+                out,
+                "- missing: `{}` (last snapshot {} at {})",
+                m.scope, m.latest, m.taken_at
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  missing: {} (last snapshot {} at {})",
+                m.scope, m.latest, m.taken_at
+            )?;
+        }
+    }
+    for d in &org.drifted {
+        writeln!(out)?;
+        if md {
+            writeln!(
+                out,
+                "## {}
+",
+                d.scope
+            )?;
+        } else {
+            writeln!(out, "=== {} ===", d.scope)?;
+        }
+        render(format, &d.report, pretty, out)?;
+    }
+    Ok(())
+}
+
+fn write_org(output: &DriftOutput, org: &OrgDrift) -> Result<()> {
+    let pretty = output.path.is_none() && io::stdout().is_terminal();
+    let mut text = Vec::new();
+    render_org(output.format, org, pretty, &mut text)?;
+    match &output.path {
+        None if output.format == DriftFormat::Console => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(&text)?;
+            out.flush()?;
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(&text)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let text = if output.format == DriftFormat::Console {
+                anstream::adapter::strip_bytes(&text).into_vec()
+            } else {
+                text
+            };
+            let mut out = BufWriter::new(create(path)?);
+            out.write_all(&text)
                 .and_then(|()| out.flush())
                 .with_context(|| format!("writing {}", path.display()))?;
         }

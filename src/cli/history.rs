@@ -17,9 +17,16 @@ use crate::store::{Selector, SnapshotInfo, Store};
 pub(crate) struct HistoryArgs {
     #[command(subcommand)]
     command: Option<HistoryCommand>,
-    /// The store. Default: `store` in plumb.yaml, else .plumb/plumb.db.
-    #[arg(long, value_name = "PATH", global = true)]
+    /// The store: a file or a postgres:// URL. Default: PLUMB_STORE, else `store` in
+    /// plumb.yaml, else .plumb/plumb.db.
+    #[arg(long, value_name = "PATH|URL", global = true)]
     store: Option<PathBuf>,
+    /// One line per scope (job, account, cluster): its newest snapshot and how many it has.
+    #[arg(long, conflicts_with = "scope")]
+    all_scopes: bool,
+    /// Only this scope's snapshots; `latest`, `previous` and `latest~N` count back in it.
+    #[arg(long, value_name = "NAME", global = true)]
+    scope: Option<String>,
     /// Settings file. Default: ./plumb.yaml when present.
     #[arg(long, value_name = "FILE", global = true)]
     config: Option<PathBuf>,
@@ -72,14 +79,15 @@ pub(crate) fn run(args: HistoryArgs) -> Result<u8> {
     let open = || store::open_existing(args.store.as_deref(), &config);
     let mut out = BufWriter::new(io::stdout().lock());
     match args.command {
-        None => list(&open()?, args.format, &mut out)?,
+        None if args.all_scopes => scopes(&open()?, args.format, &mut out)?,
+        None => list(&open()?, args.scope.as_deref(), args.format, &mut out)?,
         Some(HistoryCommand::Show {
             snapshot,
             inventory,
         }) => {
             let db = open()?;
             let selector: Selector = snapshot.parse().map_err(anyhow::Error::msg)?;
-            let id = db.resolve(selector)?;
+            let id = db.resolve_in(selector, args.scope.as_deref())?;
             if inventory {
                 out.write_all(&db.inventory_json(id)?)?;
                 writeln!(out)?;
@@ -150,8 +158,11 @@ fn size(bytes: u64) -> String {
     }
 }
 
-fn list(db: &Store, format: ListFormat, out: &mut dyn Write) -> Result<()> {
-    let snapshots = db.list()?;
+fn list(db: &Store, scope: Option<&str>, format: ListFormat, out: &mut dyn Write) -> Result<()> {
+    let snapshots = match scope {
+        Some(scope) => db.list_scope(scope)?,
+        None => db.list()?,
+    };
     if format == ListFormat::Json {
         json(&snapshots, out)?;
         return Ok(());
@@ -186,6 +197,40 @@ fn list(db: &Store, format: ListFormat, out: &mut dyn Write) -> Result<()> {
         snapshots.len(),
         size(stored)
     )?;
+    Ok(())
+}
+
+/// `history --all-scopes`: one line per scope, by name.
+fn scopes(db: &Store, format: ListFormat, out: &mut dyn Write) -> Result<()> {
+    let scopes = db.scopes()?;
+    if format == ListFormat::Json {
+        return json(&scopes, out);
+    }
+    if scopes.is_empty() {
+        writeln!(out, "{}: no snapshots", db.path())?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>9}  {:>6}  {:<20}  {:>9}  {:>6}  {:>6}  SCOPE",
+        "SNAPSHOTS", "LATEST", "TAKEN", "RESOURCES", "FAILED", "ERRORS"
+    )?;
+    for s in &scopes {
+        let l = &s.latest;
+        writeln!(
+            out,
+            "{:>9}  {:>6}  {:<20}  {:>9}  {:>6}  {:>6}  {}",
+            s.snapshots,
+            l.id,
+            l.taken_at,
+            l.resources,
+            failed(&l.summary),
+            l.errors,
+            s.scope
+        )?;
+    }
+    let total: usize = scopes.iter().map(|s| s.snapshots).sum();
+    writeln!(out, "{} scopes, {total} snapshots", scopes.len())?;
     Ok(())
 }
 
@@ -231,6 +276,7 @@ fn show(db: &Store, id: i64, format: ListFormat, out: &mut dyn Write) -> Result<
         "  command    plumb {} {}",
         info.command, info.tool_version
     )?;
+    writeln!(out, "  scope      {}", info.scope)?;
     if let Some(pack) = &info.policy_pack {
         writeln!(
             out,

@@ -4,6 +4,7 @@ mod aws;
 mod collect;
 mod drift;
 mod history;
+mod org;
 mod policies;
 mod store;
 
@@ -66,8 +67,28 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// A JSON report written by `plumb scan --format json=FILE` or `plumb check`.
-    #[arg(value_name = "REPORT")]
-    source: PathBuf,
+    #[arg(
+        value_name = "REPORT",
+        required_unless_present = "org",
+        conflicts_with = "org"
+    )]
+    source: Option<PathBuf>,
+    /// One report over the newest snapshot of every scope in the store: pass rates per scope
+    /// and per control, failures new and resolved since the window began, missing and
+    /// incomplete scopes first. Formats: console, json, markdown, html.
+    #[arg(long)]
+    org: bool,
+    /// With --org: the store. Default: PLUMB_STORE, else `store` in plumb.yaml, else
+    /// .plumb/plumb.db.
+    #[arg(long, value_name = "PATH|URL", requires = "org")]
+    store: Option<PathBuf>,
+    /// With --org: a scope without a snapshot in this window (24h, 36h, 7d) is missing, and
+    /// new and resolved failures are counted against the snapshot before it.
+    #[arg(long, value_name = "WINDOW", default_value = "24h", requires = "org")]
+    since: String,
+    /// With --org: settings file. Default: ./plumb.yaml when present.
+    #[arg(long, value_name = "FILE", requires = "org")]
+    config: Option<PathBuf>,
     /// Output format, optionally with a file (see `plumb scan --help`). Repeatable.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
     formats: Vec<Output>,
@@ -451,10 +472,10 @@ impl Keep<'_> {
             return Ok(None);
         };
         let path = store::path(flag.as_deref(), config)?;
-        if !path.exists() {
+        if !crate::store::exists(&path) {
             return Ok(None);
         }
-        let db = crate::store::Store::open_existing(&path)?;
+        let db = store::open_before_write(&path)?;
         let scopes: std::collections::HashSet<(&str, &str)> = collectors
             .iter()
             .map(|r| (r.collector.as_str(), r.scope.as_str()))
@@ -462,10 +483,12 @@ impl Keep<'_> {
         let mut history: Vec<crate::findings::TrendPoint> = db
             .list()?
             .into_iter()
-            .filter(|s| {
-                s.sources
+            .filter(|s| match &self.args.scope {
+                Some(scope) => &s.scope == scope,
+                None => s
+                    .sources
                     .iter()
-                    .any(|r| scopes.contains(&(r.collector.as_str(), r.scope.as_str())))
+                    .any(|r| scopes.contains(&(r.collector.as_str(), r.scope.as_str()))),
             })
             .filter_map(|s| {
                 let c = s.summary?;
@@ -500,13 +523,14 @@ impl Keep<'_> {
         let path = store::path(flag.as_deref(), config)?;
         let retention = store::retention(self.args.keep, self.args.keep_days, config)?;
         let mut db = crate::store::Store::open(&path)?;
-        let stored = db.put(
+        let stored = db.put_in_scope(
             &crate::store::NewSnapshot {
                 command: self.command,
                 inventory,
                 report: Some(report),
                 policies: Some(crate::store::PolicyPack::of(policies, &config.settings)),
             },
+            self.args.scope.as_deref(),
             &retention,
         )?;
         let pruned = match stored.pruned.len() {
@@ -516,10 +540,11 @@ impl Keep<'_> {
                 if n == 1 { "" } else { "s" }
             ),
         };
+        // The store's own name for itself: a server URL without its password.
         eprintln!(
             "plumb: stored snapshot {} in {}{pruned}",
             stored.id,
-            path.display()
+            db.path()
         );
         Ok(())
     }
@@ -630,8 +655,16 @@ fn write_all(
 
 /// `plumb report`: renders a saved report; never re-evaluates.
 fn render_saved(args: ReportArgs) -> Result<u8> {
+    let Some(source) = &args.source else {
+        return org::run(org::OrgArgs {
+            store: args.store.as_deref(),
+            config: args.config.as_deref(),
+            since: &args.since,
+            formats: &args.formats,
+        });
+    };
     let mut timings = Timings::new();
-    let report = ScanReport::read(&args.source)?;
+    let report = ScanReport::read(source)?;
     timings.done("read report");
     let options = RenderOptions {
         show_passed: args.show_passed,

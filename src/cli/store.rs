@@ -13,12 +13,17 @@ use crate::store::{self, Retention, Store};
 /// Options of commands that can keep their result as a snapshot.
 #[derive(Debug, Args, Clone)]
 pub(crate) struct StoreArgs {
-    /// Keep this run (inventory and findings) as a snapshot in the store: PATH, else
-    /// `store` in plumb.yaml, else .plumb/plumb.db. Put it after the paths to scan, or write
-    /// --store=PATH.
-    #[arg(long, value_name = "PATH")]
+    /// Keep this run (inventory and findings) as a snapshot in the store: PATH or a
+    /// postgres:// URL, else PLUMB_STORE, else `store` in plumb.yaml, else .plumb/plumb.db.
+    /// Put it after the paths to scan, or write --store=PATH.
+    #[arg(long, value_name = "PATH|URL")]
     #[allow(clippy::option_option)] // absent / present without a value / present with one
     pub(crate) store: Option<Option<PathBuf>>,
+    /// The scope the snapshot belongs to (one per nightly job: an account, a cluster).
+    /// Retention, `latest` and the organisation views work per scope. Default: what the
+    /// collectors read (`aws:123456789012/eu-west-1`).
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub(crate) scope: Option<String>,
     /// After storing, keep only the newest N snapshots (and any kept by --keep-days).
     #[arg(long, value_name = "N", requires = "store")]
     pub(crate) keep: Option<usize>,
@@ -36,10 +41,14 @@ pub(crate) fn validate(args: &StoreArgs, config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// The store file: the flag's value, else `store` in plumb.yaml, else the default.
+/// The store: the flag's value, else `PLUMB_STORE`, else `store` in plumb.yaml, else the
+/// default. A file path or a `postgres://` URL.
 pub(crate) fn path(flag: Option<&Path>, config: &Config) -> Result<PathBuf> {
-    let path = store::resolve_path(flag, config.store.path.as_deref());
-    if path.is_dir() {
+    let env = std::env::var_os("PLUMB_STORE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let path = store::resolve_path(flag.or(env.as_deref()), config.store.path.as_deref());
+    if !store::is_url(&path) && path.is_dir() {
         bail!(
             "{}: is a directory; the store is a file (write --store=PATH, or put --store after the paths to scan)",
             path.display()
@@ -62,6 +71,17 @@ pub(crate) fn retention(
         bail!("keep must be at least 1: the newest snapshot is always kept");
     }
     Ok(r)
+}
+
+/// Opens the store a command is about to write to, to read its earlier snapshots: a file
+/// must exist already (callers check), a server's tables are created if need be (the write
+/// that follows would create them anyway).
+pub(crate) fn open_before_write(path: &Path) -> Result<Store> {
+    Ok(if store::is_url(path) {
+        Store::open(path)?
+    } else {
+        Store::open_existing(path)?
+    })
 }
 
 /// Opens an existing store for reading.
@@ -123,10 +143,10 @@ pub(crate) fn priors(
         return Ok(Vec::new());
     };
     let path = path(flag.as_deref(), config)?;
-    if !path.exists() {
+    if !store::exists(&path) {
         return Ok(Vec::new());
     }
-    let db = Store::open_existing(&path)?;
+    let db = open_before_write(&path)?;
     Ok(db
         .list()?
         .into_iter()

@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod junit;
 pub mod markdown;
+pub mod org;
 mod sarif;
 
 use std::fmt;

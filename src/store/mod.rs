@@ -1,30 +1,38 @@
-//! The store: snapshots (inventory and findings) kept over time in one SQLite file.
+//! The store: snapshots (inventory and findings) kept over time, in one SQLite file or in a
+//! PostgreSQL database that many jobs share.
 //!
-//! No server to run: the store is a file (`.plumb/plumb.db` by default) that nightly jobs,
-//! CI runs and people share. Each snapshot is one row: what was read (inventory, compressed),
-//! what the policies said (the scan report, compressed), and enough metadata to list and
-//! choose snapshots without decompressing anything (times, tool and policy-pack versions, the
-//! inventory's content hash, sources, counts).
+//! SQLite needs no server: the store is a file (`.plumb/plumb.db` by default) that nightly
+//! jobs, CI runs and people share. `--store postgres://…` keeps the same snapshots in
+//! PostgreSQL, for jobs on many machines (the `postgres` module has the details). Each snapshot is one
+//! row: what was read (inventory, compressed), what the policies said (the scan report,
+//! compressed), and enough metadata to list and choose snapshots without decompressing
+//! anything (times, tool and policy-pack versions, the inventory's content hash, scope,
+//! sources, counts). Both backends sit behind one `Engine` trait; compression, hashing and the
+//! retention rules are shared, so they behave the same.
 //!
 //! Guarantees:
 //!
 //! * **Atomic.** A snapshot is written in one transaction, retention included: a process
 //!   killed at any point leaves the store as it was, or with the whole snapshot.
-//! * **Concurrent writers.** WAL journal and a busy timeout: two jobs writing at once both
-//!   succeed, one after the other; readers never block writers.
-//! * **Durable.** `synchronous = FULL`: a committed snapshot survives a power cut.
+//! * **Concurrent writers.** SQLite: WAL journal and a busy timeout, two jobs writing at once
+//!   both succeed, one after the other. PostgreSQL: writers of one scope queue on a lock;
+//!   writers of different scopes do not wait for each other. Readers never block writers.
+//! * **Durable.** SQLite `synchronous = FULL`; PostgreSQL's commit: a committed snapshot
+//!   survives a power cut.
 //! * **Ids are never reused**, even after retention deletes snapshots, so a snapshot id in a
 //!   ticket keeps meaning the same snapshot.
+//! * **Scoped.** Each snapshot names its scope (a nightly job: an account, a cluster);
+//!   retention keeps the newest snapshots of each scope, so one store holds many histories.
 
+mod postgres;
 mod schema;
+mod sqlite;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -41,9 +49,6 @@ pub const DEFAULT_PATH: &str = ".plumb/plumb.db";
 /// percent for several times the time (`cargo bench --bench drift` measures it).
 const ZSTD_LEVEL: i32 = 3;
 
-/// How long a writer waits for another to finish before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// The store could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -54,6 +59,10 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    /// A PostgreSQL error, its causes spelled out (the client's own message is only "db
+    /// error"). `path` is the URL without its password.
+    #[error("{path}: {message}")]
+    Postgres { path: String, message: String },
     #[error("{path}: {context}: {source}")]
     Io {
         path: String,
@@ -199,6 +208,9 @@ pub struct SnapshotInfo {
     pub policy_hash: Option<String>,
     /// [`Inventory::content_hash`].
     pub inventory_hash: String,
+    /// The job or estate it belongs to: `--scope`, else what its collectors read
+    /// ([`scope_of`]). Retention and the organisation views work per scope.
+    pub scope: String,
     pub sources: Vec<CollectorRun>,
     pub resources: usize,
     /// Parts of the scope that could not be read.
@@ -248,8 +260,88 @@ pub struct Stored {
 
 /// An open store.
 pub struct Store {
-    conn: Connection,
+    engine: Box<dyn Engine>,
+    /// The file path, or the server URL with its password replaced: safe to print.
     path: String,
+    /// A second connection to an SQLite store's file (an empty in-memory database for a
+    /// server): lets unit tests edit what is stored beneath the store.
+    #[cfg(test)]
+    conn: rusqlite::Connection,
+}
+
+/// What a backend does; everything else (compression, hashing, retention rules, errors)
+/// is shared, so both backends behave the same.
+trait Engine {
+    /// Inserts a snapshot and deletes, in the same transaction, the snapshots of its scope
+    /// that `retention` does not keep. Returns the new id and the deleted ones.
+    fn insert(
+        &mut self,
+        row: &Row,
+        retention: &Retention,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, Vec<i64>), StoreError>;
+    /// Applies `retention` to every scope, in one transaction.
+    fn prune(&mut self, retention: &Retention, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+    /// Metadata of the snapshots `filter` selects, oldest first.
+    fn infos(&self, filter: Filter<'_>) -> Result<Vec<InfoRow>, StoreError>;
+    /// The id `n` snapshots back from the newest (of `scope`, when given).
+    fn nth_back(&self, n: usize, scope: Option<&str>) -> Result<Option<i64>, StoreError>;
+    /// How many snapshots (of `scope`, when given).
+    fn count(&self, scope: Option<&str>) -> Result<i64, StoreError>;
+    /// A blob column and the inventory's uncompressed size; `None` when no such snapshot.
+    fn blob(&self, id: i64, column: Column) -> Result<Option<Blob>, StoreError>;
+    /// The database's own consistency check; problems found.
+    fn integrity(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// A blob column (absent for a snapshot without findings) and the inventory's uncompressed
+/// size.
+type Blob = (Option<Vec<u8>>, u64);
+
+/// Which snapshots [`Engine::infos`] reads.
+#[derive(Clone, Copy)]
+enum Filter<'a> {
+    All,
+    Id(i64),
+    Scope(&'a str),
+}
+
+/// The compressed columns.
+#[derive(Clone, Copy)]
+enum Column {
+    Inventory,
+    Report,
+    Failures,
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::Inventory => "inventory",
+            Column::Report => "report",
+            Column::Failures => "failures",
+        }
+    }
+}
+
+/// A snapshot ready to insert: metadata computed, blobs compressed.
+struct Row<'a> {
+    taken_at: String,
+    collected_at: &'a str,
+    command: &'a str,
+    tool_version: &'a str,
+    policy_pack: Option<&'a str>,
+    policy_hash: Option<&'a str>,
+    inventory_hash: String,
+    scope: String,
+    sources: String,
+    resources: i64,
+    errors: i64,
+    summary: Option<String>,
+    inventory_bytes: i64,
+    inventory: Vec<u8>,
+    report: Option<Vec<u8>>,
+    failures: Option<Vec<u8>>,
 }
 
 /// Counts bytes written through it.
@@ -287,31 +379,68 @@ fn decompress(blob: &[u8], size_hint: u64) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The scope a snapshot belongs to when none is given: what its collectors read
+/// (`aws:123456789012/eu-west-1`, `terraform-plan:plan.json`), sorted, joined by ` + `.
+/// Snapshots of one nightly job share it; retention and the organisation views work per scope.
+pub fn scope_of(runs: &[CollectorRun]) -> String {
+    let mut parts: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{}:{}", r.collector, r.scope))
+        .collect();
+    parts.sort();
+    parts.dedup();
+    if parts.is_empty() {
+        "(no sources)".into()
+    } else {
+        parts.join(" + ")
+    }
+}
+
+/// Whether `path` names a PostgreSQL server rather than a file.
+pub fn is_url(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// Whether a store exists at `path` (a server is assumed to: opening it says otherwise).
+pub fn exists(path: &Path) -> bool {
+    is_url(path) || path.exists()
+}
+
 impl Store {
-    /// Opens the store at `path`, creating it (and its folder) when missing.
+    /// Opens the store at `path`, creating it (and its folder, or its tables on a server)
+    /// when missing. A `postgres://` or `postgresql://` URL opens a PostgreSQL store.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let display = path.display().to_string();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-                path: display.clone(),
-                context: format!("cannot create {}", parent.display()),
-                source,
-            })?;
+        if is_url(path) {
+            let (engine, shown) = postgres::Pg::open(&path.to_string_lossy(), true)?;
+            return Ok(Store {
+                engine: Box::new(engine),
+                path: shown,
+                #[cfg(test)]
+                conn: rusqlite::Connection::open_in_memory().expect("an in-memory database"),
+            });
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
-            path: display.clone(),
-            source,
-        })?;
-        let mut store = Store {
-            conn,
+        let display = path.display().to_string();
+        let engine = sqlite::Sqlite::open(path, &display)?;
+        Ok(Store {
+            engine: Box::new(engine),
             path: display,
-        };
-        store.prepare()?;
-        Ok(store)
+            #[cfg(test)]
+            conn: rusqlite::Connection::open(path).expect("the store's file opens twice"),
+        })
     }
 
     /// Opens an existing store; a missing one is an error, not an empty history.
     pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if is_url(path) {
+            let (engine, shown) = postgres::Pg::open(&path.to_string_lossy(), false)?;
+            return Ok(Store {
+                engine: Box::new(engine),
+                path: shown,
+                #[cfg(test)]
+                conn: rusqlite::Connection::open_in_memory().expect("an in-memory database"),
+            });
+        }
         if !path.is_file() {
             return Err(StoreError::Invalid {
                 path: path.display().to_string(),
@@ -321,16 +450,9 @@ impl Store {
         Self::open(path)
     }
 
-    /// The path, as given.
+    /// The path, as given; a server URL without its password.
     pub fn path(&self) -> &str {
         &self.path
-    }
-
-    fn sqlite(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
     }
 
     fn invalid(&self, message: impl Into<String>) -> StoreError {
@@ -340,78 +462,20 @@ impl Store {
         }
     }
 
-    /// Checks the file is a plumb store this build reads, creating the schema in an empty one.
-    fn prepare(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(self.sqlite())?;
-        let header = |conn: &Connection| -> rusqlite::Result<(i32, i32, i64)> {
-            let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-            let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            let tables: i64 =
-                conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-            Ok((app, version, tables))
-        };
-        let (app, version, tables) = header(&self.conn).map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                self.invalid("not a plumb store (not an SQLite database)")
-            }
-            e => self.sqlite()(e),
-        })?;
-        if app != schema::APPLICATION_ID && !(app == 0 && tables == 0) {
-            return Err(self.invalid(
-                "an SQLite database that is not a plumb store; give --store another path",
-            ));
-        }
-        if version > schema::VERSION {
-            return Err(self.invalid(format!(
-                "written by a newer plumb (store schema {version}; this build reads up to {})",
-                schema::VERSION
-            )));
-        }
-        if app == 0 {
-            // Settings that only take effect before the first table exists, or that persist
-            // in the file; harmless when another process got here first.
-            self.conn
-                .pragma_update(None, "auto_vacuum", "INCREMENTAL")
-                .map_err(self.sqlite())?;
-            let mode: String = self
-                .conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-                .map_err(self.sqlite())?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(self.invalid(format!(
-                    "cannot use a write-ahead log here (journal mode stays {mode}); is the store on a network file system?"
-                )));
-            }
-        }
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(self.sqlite())?;
-        if version < schema::VERSION {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|source| StoreError::Sqlite {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            schema::migrate(&tx).map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-            tx.commit().map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Stores a snapshot and applies `retention`, in one transaction.
+    /// Stores a snapshot and applies `retention` to its scope, in one transaction.
     pub fn put(
         &mut self,
         snapshot: &NewSnapshot<'_>,
+        retention: &Retention,
+    ) -> Result<Stored, StoreError> {
+        self.put_in_scope(snapshot, None, retention)
+    }
+
+    /// [`Store::put`], naming the snapshot's scope (by default [`scope_of`] its sources).
+    pub fn put_in_scope(
+        &mut self,
+        snapshot: &NewSnapshot<'_>,
+        scope: Option<&str>,
         retention: &Retention,
     ) -> Result<Stored, StoreError> {
         let io_error = |context: &str| {
@@ -464,52 +528,30 @@ impl Store {
             .iter()
             .filter(|e| !e.is_suppression())
             .count();
-        let taken_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let hash = inv.content_hash();
-
-        let path = self.path.clone();
-        let sqlite = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
+        let now = Utc::now();
+        let row = Row {
+            taken_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            collected_at: &inv.metadata.collected_at,
+            command: snapshot.command,
+            tool_version: &inv.metadata.tool.version,
+            policy_pack: snapshot.policies.as_ref().map(|p| p.version.as_str()),
+            policy_hash: snapshot.policies.as_ref().map(|p| p.hash.as_str()),
+            inventory_hash: inv.content_hash(),
+            scope: scope.map_or_else(|| scope_of(&inv.metadata.collectors), str::to_string),
+            sources,
+            resources: inv.resources.len() as i64,
+            errors: errors as i64,
+            summary,
+            inventory_bytes: inventory_bytes as i64,
+            inventory: inventory_blob,
+            report: report_blob,
+            failures: failures_blob,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sqlite)?;
-        tx.execute(
-            "INSERT INTO snapshots (taken_at, collected_at, command, tool_version, policy_pack,
-                 policy_hash, inventory_hash, sources, resources, errors, summary,
-                 inventory_bytes, inventory, report, failures)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            params![
-                taken_at,
-                inv.metadata.collected_at,
-                snapshot.command,
-                inv.metadata.tool.version,
-                snapshot.policies.as_ref().map(|p| p.version.as_str()),
-                snapshot.policies.as_ref().map(|p| p.hash.as_str()),
-                hash,
-                sources,
-                inv.resources.len() as i64,
-                errors as i64,
-                summary,
-                inventory_bytes as i64,
-                inventory_blob,
-                report_blob,
-                failures_blob,
-            ],
-        )
-        .map_err(&sqlite)?;
-        let id = tx.last_insert_rowid();
-        let pruned = prune_in(&tx, retention, Utc::now()).map_err(&sqlite)?;
-        tx.commit().map_err(&sqlite)?;
-        if !pruned.is_empty() {
-            self.reclaim();
-        }
+        let (id, pruned) = self.engine.insert(&row, retention, now)?;
         Ok(Stored { id, pruned })
     }
 
-    /// Applies `retention` now; returns the deleted snapshot ids.
+    /// Applies `retention` now, to every scope; returns the deleted snapshot ids.
     pub fn prune(&mut self, retention: &Retention) -> Result<Vec<i64>, StoreError> {
         self.prune_at(retention, Utc::now())
     }
@@ -520,72 +562,80 @@ impl Store {
         retention: &Retention,
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>, StoreError> {
-        let path = self.path.clone();
-        let sqlite = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sqlite)?;
-        let pruned = prune_in(&tx, retention, now).map_err(&sqlite)?;
-        tx.commit().map_err(&sqlite)?;
-        if !pruned.is_empty() {
-            self.reclaim();
+        if retention.is_unlimited() {
+            return Ok(Vec::new());
         }
-        Ok(pruned)
-    }
-
-    /// Gives the pages of deleted snapshots back to the file system. Best effort: a store
-    /// that keeps its free pages is still correct.
-    fn reclaim(&self) {
-        let _ = self.conn.execute_batch("PRAGMA incremental_vacuum;");
+        self.engine.prune(retention, now)
     }
 
     /// Every snapshot, oldest first.
     pub fn list(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{INFO_COLUMNS} ORDER BY id"))
-            .map_err(self.sqlite())?;
-        let rows = stmt
-            .query_map([], info_row)
-            .map_err(self.sqlite())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sqlite())?;
+        self.list_filtered(Filter::All)
+    }
+
+    /// The snapshots of one scope, oldest first.
+    pub fn list_scope(&self, scope: &str) -> Result<Vec<SnapshotInfo>, StoreError> {
+        self.list_filtered(Filter::Scope(scope))
+    }
+
+    fn list_filtered(&self, filter: Filter<'_>) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let rows = self.engine.infos(filter)?;
         rows.into_iter().map(|r| self.info_from(r)).collect()
+    }
+
+    /// Every scope with its snapshots' count and newest snapshot, by scope name. Reads
+    /// metadata only.
+    pub fn scopes(&self) -> Result<Vec<ScopeInfo>, StoreError> {
+        let mut scopes: std::collections::BTreeMap<String, ScopeInfo> = Default::default();
+        for info in self.list()? {
+            let entry = scopes
+                .entry(info.scope.clone())
+                .or_insert_with(|| ScopeInfo {
+                    scope: info.scope.clone(),
+                    snapshots: 0,
+                    latest: info.clone(),
+                    previous: None,
+                });
+            entry.snapshots += 1;
+            if info.id >= entry.latest.id {
+                if entry.snapshots > 1 {
+                    entry.previous = Some(entry.latest.clone());
+                }
+                entry.latest = info;
+            }
+        }
+        Ok(scopes.into_values().collect())
     }
 
     /// The id a selector names.
     pub fn resolve(&self, selector: Selector) -> Result<i64, StoreError> {
-        let found: Option<i64> = match selector {
+        self.resolve_in(selector, None)
+    }
+
+    /// The id a selector names, counting back among the snapshots of `scope` when given.
+    pub fn resolve_in(&self, selector: Selector, scope: Option<&str>) -> Result<i64, StoreError> {
+        let found = match selector {
             Selector::Id(id) => self
-                .conn
-                .query_row("SELECT id FROM snapshots WHERE id = ?1", [id], |r| r.get(0))
-                .optional(),
-            Selector::Back(n) => self
-                .conn
-                .query_row(
-                    "SELECT id FROM snapshots ORDER BY id DESC LIMIT 1 OFFSET ?1",
-                    [n as i64],
-                    |r| r.get(0),
-                )
-                .optional(),
-        }
-        .map_err(self.sqlite())?;
+                .engine
+                .infos(Filter::Id(id))?
+                .into_iter()
+                .find(|r| scope.is_none_or(|s| r.scope == s))
+                .map(|r| r.id),
+            Selector::Back(n) => self.engine.nth_back(n, scope)?,
+        };
         found.ok_or_else(|| {
-            let count: i64 = self
-                .conn
-                .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
-                .unwrap_or(0);
+            let count = self.engine.count(scope).unwrap_or(0);
+            let what = match scope {
+                Some(s) => format!("scope {s:?}"),
+                None => "the store".into(),
+            };
             StoreError::NotFound {
                 path: self.path.clone(),
                 selector: selector.to_string(),
                 hint: match (selector, count) {
-                    (_, 0) => " (the store is empty)".into(),
+                    (_, 0) => format!(" ({what} is empty)"),
                     (Selector::Back(_), n) => format!(
-                        " (the store holds {n} snapshot{})",
+                        " ({what} holds {n} snapshot{})",
                         if n == 1 { "" } else { "s" }
                     ),
                     (Selector::Id(_), _) => " (`plumb history` lists them)".into(),
@@ -596,12 +646,7 @@ impl Store {
 
     /// One snapshot's metadata.
     pub fn info(&self, id: i64) -> Result<SnapshotInfo, StoreError> {
-        let row = self
-            .conn
-            .query_row(&format!("{INFO_COLUMNS} WHERE id = ?1"), [id], info_row)
-            .optional()
-            .map_err(self.sqlite())?;
-        match row {
+        match self.engine.infos(Filter::Id(id))?.into_iter().next() {
             Some(r) => self.info_from(r),
             None => Err(StoreError::NotFound {
                 path: self.path.clone(),
@@ -611,27 +656,21 @@ impl Store {
         }
     }
 
-    fn blob(&self, id: i64, column: &str) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {column}, inventory_bytes FROM snapshots WHERE id = ?1"),
-                [id],
-                |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()
-            .map_err(self.sqlite())?
+    fn blob(&self, id: i64, column: Column) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
+        self.engine
+            .blob(id, column)?
             .ok_or_else(|| StoreError::NotFound {
                 path: self.path.clone(),
                 selector: id.to_string(),
                 hint: String::new(),
             })
-            .map(|(blob, size)| blob.map(|b| (b, size as u64)))
+            .map(|(blob, size)| blob.map(|b| (b, size)))
     }
 
     /// The inventory document of a snapshot, as stored (JSON).
     pub fn inventory_json(&self, id: i64) -> Result<Vec<u8>, StoreError> {
         let (blob, size) = self
-            .blob(id, "inventory")?
+            .blob(id, Column::Inventory)?
             .ok_or_else(|| self.invalid(format!("snapshot {id} has no inventory")))?;
         decompress(&blob, size).map_err(|source| StoreError::Io {
             path: self.path.clone(),
@@ -649,7 +688,7 @@ impl Store {
     /// inventory takes most of the time of reading it).
     pub fn inventory_blob(&self, id: i64) -> Result<StoredInventory, StoreError> {
         let (blob, size) = self
-            .blob(id, "inventory")?
+            .blob(id, Column::Inventory)?
             .ok_or_else(|| self.invalid(format!("snapshot {id} has no inventory")))?;
         Ok(StoredInventory {
             path: self.path.clone(),
@@ -661,7 +700,7 @@ impl Store {
 
     /// The scan report stored with a snapshot, when policies were evaluated.
     pub fn report(&self, id: i64) -> Result<Option<ScanReport>, StoreError> {
-        let Some((blob, _)) = self.blob(id, "report")? else {
+        let Some((blob, _)) = self.blob(id, Column::Report)? else {
             return Ok(None);
         };
         let json = decompress(&blob, 0).map_err(|source| StoreError::Io {
@@ -678,7 +717,7 @@ impl Store {
     /// evaluated: valid for drift only when this plumb, with the same policies and settings
     /// ([`PolicyPack::hash`]), took the snapshot.
     pub fn failures(&self, id: i64) -> Result<Option<Vec<Finding>>, StoreError> {
-        let Some((blob, _)) = self.blob(id, "failures")? else {
+        let Some((blob, _)) = self.blob(id, Column::Failures)? else {
             return Ok(None);
         };
         let json = decompress(&blob, 0).map_err(|source| StoreError::Io {
@@ -691,20 +730,11 @@ impl Store {
             .map_err(|e| self.invalid(format!("snapshot {id}: unreadable failures: {e}")))
     }
 
-    /// Checks the database and every snapshot: the SQLite integrity check, then each inventory
-    /// read back and hashed. Returns the problems found (none for a healthy store).
+    /// Checks the database and every snapshot: the database's own check (SQLite's integrity
+    /// check; the schema on a server), then each inventory read back and hashed. Returns the
+    /// problems found (none for a healthy store).
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
-        let mut problems = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(self.sqlite())?;
-        let lines = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(self.sqlite())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.sqlite())?;
-        problems.extend(lines.into_iter().filter(|l| l != "ok"));
+        let mut problems = self.engine.integrity()?;
         for info in self.list()? {
             match self.inventory(info.id) {
                 Ok(inv) if inv.content_hash() != info.inventory_hash => problems.push(format!(
@@ -740,6 +770,7 @@ impl Store {
             policy_pack: row.policy_pack,
             policy_hash: row.policy_hash,
             inventory_hash: row.inventory_hash,
+            scope: row.scope,
             sources: serde_json::from_str(&row.sources).map_err(|e| bad("sources", e))?,
             resources: row.resources as usize,
             errors: row.errors as usize,
@@ -754,9 +785,18 @@ impl Store {
     }
 }
 
-const INFO_COLUMNS: &str = "SELECT id, taken_at, collected_at, command, tool_version, policy_pack,
-    policy_hash, inventory_hash, sources, resources, errors, summary, inventory_bytes,
-    length(inventory) + coalesce(length(report), 0) FROM snapshots";
+/// One scope of the store: how many snapshots it has and its two newest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScopeInfo {
+    pub scope: String,
+    pub snapshots: usize,
+    pub latest: SnapshotInfo,
+    pub previous: Option<SnapshotInfo>,
+}
+
+/// The metadata columns, in [`InfoRow`]'s order (both backends read the same list).
+const INFO_COLUMNS: &str = "id, taken_at, collected_at, command, tool_version, policy_pack,
+    policy_hash, inventory_hash, scope, sources, resources, errors, summary, inventory_bytes";
 
 struct InfoRow {
     id: i64,
@@ -767,6 +807,7 @@ struct InfoRow {
     policy_pack: Option<String>,
     policy_hash: Option<String>,
     inventory_hash: String,
+    scope: String,
     sources: String,
     resources: i64,
     errors: i64,
@@ -775,57 +816,46 @@ struct InfoRow {
     stored_bytes: i64,
 }
 
-fn info_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InfoRow> {
-    Ok(InfoRow {
-        id: r.get(0)?,
-        taken_at: r.get(1)?,
-        collected_at: r.get(2)?,
-        command: r.get(3)?,
-        tool_version: r.get(4)?,
-        policy_pack: r.get(5)?,
-        policy_hash: r.get(6)?,
-        inventory_hash: r.get(7)?,
-        sources: r.get(8)?,
-        resources: r.get(9)?,
-        errors: r.get(10)?,
-        summary: r.get(11)?,
-        inventory_bytes: r.get(12)?,
-        stored_bytes: r.get(13)?,
-    })
-}
-
-/// Deletes the snapshots `retention` does not keep; the newest is always kept.
-fn prune_in(
-    conn: &Connection,
-    retention: &Retention,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<i64>> {
+/// The snapshots of one scope that `retention` does not keep, given newest first as
+/// `(id, taken_at)`; the newest is always kept. Sorted.
+fn doomed(rows: &[(i64, String)], retention: &Retention, now: DateTime<Utc>) -> Vec<i64> {
     if retention.is_unlimited() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    let mut stmt = conn.prepare("SELECT id, taken_at FROM snapshots ORDER BY id DESC")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
     let mut doomed = Vec::new();
-    for (rank, (id, taken_at)) in rows.into_iter().enumerate() {
+    for (rank, (id, taken_at)) in rows.iter().enumerate() {
         let by_count = retention.keep.is_some_and(|k| rank < k);
         let by_age = retention.keep_days.is_some_and(|d| {
-            DateTime::parse_from_rfc3339(&taken_at)
+            DateTime::parse_from_rfc3339(taken_at)
                 // An unreadable time is kept: retention never deletes what it cannot judge.
                 .map_or(true, |t| {
                     now.signed_duration_since(t).num_seconds() <= i64::from(d) * 86_400
                 })
         });
         if rank > 0 && !by_count && !by_age {
-            doomed.push(id);
+            doomed.push(*id);
         }
     }
-    for id in &doomed {
-        conn.execute("DELETE FROM snapshots WHERE id = ?1", [id])?;
-    }
     doomed.sort();
-    Ok(doomed)
+    doomed
+}
+
+/// [`doomed`] over every scope, given `(id, taken_at, scope)` newest first.
+fn doomed_by_scope(
+    rows: Vec<(i64, String, String)>,
+    retention: &Retention,
+    now: DateTime<Utc>,
+) -> Vec<i64> {
+    let mut scopes: std::collections::BTreeMap<String, Vec<(i64, String)>> = Default::default();
+    for (id, taken_at, scope) in rows {
+        scopes.entry(scope).or_default().push((id, taken_at));
+    }
+    let mut all: Vec<i64> = scopes
+        .values()
+        .flat_map(|rows| doomed(rows, retention, now))
+        .collect();
+    all.sort();
+    all
 }
 
 /// The store path to use: the flag, else `store.path` in `plumb.yaml`, else the default.
@@ -833,6 +863,9 @@ pub fn resolve_path(flag: Option<&Path>, configured: Option<&Path>) -> PathBuf {
     flag.or(configured)
         .map_or_else(|| PathBuf::from(DEFAULT_PATH), Path::to_path_buf)
 }
+
+#[cfg(test)]
+use rusqlite::Connection;
 
 #[cfg(test)]
 mod tests;

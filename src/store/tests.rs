@@ -167,3 +167,75 @@ fn selectors_parse() {
     assert!("latest~x".parse::<Selector>().is_err());
     assert!("inv.json".parse::<Selector>().is_err());
 }
+
+#[test]
+fn a_version_1_store_is_migrated_and_its_snapshots_get_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let inv = inventory(&["logs"]);
+    {
+        // A store as plumb wrote it before scopes: schema 1, one snapshot.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::V1).unwrap();
+        conn.pragma_update(None, "application_id", schema::APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let (blob, size) = compress(&inv).unwrap();
+        conn.execute(
+            "INSERT INTO snapshots (taken_at, collected_at, command, tool_version,
+                 inventory_hash, sources, resources, errors, inventory_bytes, inventory)
+             VALUES ('2026-11-27T01:00:00Z', '2026-11-27T01:00:00Z', 'collect', '0.1.0',
+                 ?1, ?2, 1, 0, ?3, ?4)",
+            rusqlite::params![
+                inv.content_hash(),
+                serde_json::to_string(&inv.metadata.collectors).unwrap(),
+                size as i64,
+                blob
+            ],
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let version: i32 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::VERSION);
+    assert_eq!(store.info(1).unwrap().scope, "aws:123456789012/eu-west-1");
+    assert_eq!(store.inventory(1).unwrap(), inv);
+    // The old snapshot and a new one of the same estate share a scope, so retention sees both.
+    let stored = store
+        .put(
+            &NewSnapshot {
+                command: "collect",
+                inventory: &inv,
+                report: None,
+                policies: None,
+            },
+            &Retention {
+                keep: Some(1),
+                keep_days: None,
+            },
+        )
+        .unwrap();
+    assert_eq!((stored.id, stored.pruned), (2, vec![1]));
+}
+
+#[test]
+fn scopes_name_what_was_read_in_a_stable_order() {
+    let run = |collector: &str, scope: &str| CollectorRun {
+        collector: collector.into(),
+        scope: scope.into(),
+        resources: 0,
+        kinds: Default::default(),
+    };
+    assert_eq!(scope_of(&[]), "(no sources)");
+    assert_eq!(
+        scope_of(&[
+            run("aws", "1/us-east-1"),
+            run("aws", "1/eu-west-1"),
+            run("aws", "1/us-east-1")
+        ]),
+        "aws:1/eu-west-1 + aws:1/us-east-1"
+    );
+}

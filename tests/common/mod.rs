@@ -5,6 +5,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod drift;
+pub mod pg_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
