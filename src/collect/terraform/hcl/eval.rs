@@ -281,19 +281,22 @@ impl<'s> Eval<'s> {
                 let mut unknown_key = None;
                 for (key, value) in obj.iter() {
                     let k = match key {
-                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Ident(i) => super::load::original_key(i.as_str()).to_string(),
                         ObjectKey::Expression(e) => match self.eval(e)? {
                             v @ Value::Unknown(_) => {
                                 unknown_key = Some(v);
                                 continue;
                             }
-                            v => v.to_text().ok_or_else(|| {
-                                EvalError::new(format!(
-                                    "an object key must be a string, not {}",
-                                    v.type_name()
-                                ))
-                                .at(e)
-                            })?,
+                            v => v
+                                .to_text()
+                                .map(|k| super::load::original_key(&k).to_string())
+                                .ok_or_else(|| {
+                                    EvalError::new(format!(
+                                        "an object key must be a string, not {}",
+                                        v.type_name()
+                                    ))
+                                    .at(e)
+                                })?,
                         },
                     };
                     let v = self.eval(value.expr())?;

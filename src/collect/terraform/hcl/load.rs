@@ -463,9 +463,64 @@ fn add_file(module: &mut Module, path: String, file_name: &str, text: &str) -> V
     }
 }
 
+/// Marks a repeated object key so that the parser accepts it (see [`parse_with_repeats`]).
+const REPEAT_MARK: &str = "__plumb_repeat_";
+
+/// The key as written, from a key [`parse_with_repeats`] marked.
+pub fn original_key(key: &str) -> &str {
+    match key.find(REPEAT_MARK) {
+        Some(at) => &key[..at],
+        None => key,
+    }
+}
+
+/// Most repeated object keys one file may have before it counts as broken.
+const MAX_REPEATS: usize = 256;
+
+/// Parses a body, accepting objects that repeat a key. Terraform takes the last value of a
+/// repeated key in an object constructor (`{ port = 80, port = 443 }` is `{ port = 443 }`),
+/// while `hcl-edit` refuses the file. Each repeated key is marked where the parser stops (the
+/// mark goes on the later occurrence, on the same line, so every line number holds) and the
+/// evaluator reads it back as the original key, the later occurrence overwriting the earlier.
+fn parse_with_repeats(text: &str) -> Result<hcl_edit::structure::Body, hcl_edit::parser::Error> {
+    let mut owned: Option<String> = None;
+    for n in 0..=MAX_REPEATS {
+        let current = owned.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(current) {
+            Ok(body) => return Ok(body),
+            Err(e) if n < MAX_REPEATS && e.message().contains("redefined object key") => {
+                let loc = e.location();
+                let at = offset_of(current, loc.line(), loc.column());
+                let Some(end) = key_end(current, at) else {
+                    return Err(e);
+                };
+                let mut next = String::with_capacity(current.len() + 24);
+                next.push_str(&current[..end]);
+                next.push_str(&format!("{REPEAT_MARK}{n}"));
+                next.push_str(&current[end..]);
+                owned = Some(next);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns on its last round")
+}
+
+/// Where the object key starting at `at` ends (inside the quotes of a quoted key).
+fn key_end(text: &str, at: usize) -> Option<usize> {
+    let rest = text.get(at..)?;
+    if let Some(quoted) = rest.strip_prefix('"') {
+        return quoted.find('"').map(|i| at + 1 + i);
+    }
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    (len > 0).then_some(at + len)
+}
+
 /// Parses native syntax. Errors carry a byte offset and a message.
 fn parse_native(text: &str, file: usize) -> Result<Vec<TopBlock>, (usize, String)> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
+    let body = parse_with_repeats(text).map_err(|e| {
         let loc = e.location();
         (
             offset_of(text, loc.line(), loc.column()),

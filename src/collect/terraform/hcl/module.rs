@@ -215,6 +215,8 @@ pub struct Run<'a> {
     installed: Option<HashMap<String, PathBuf>>,
     /// Modules `--download-modules` could not install: key -> why.
     not_downloaded: HashMap<String, String>,
+    /// Per static module, its canonical directory.
+    canonical: Vec<PathBuf>,
     tree: Tree,
     state: Instances,
     pub resources: Vec<Resource>,
@@ -369,6 +371,7 @@ impl<'a> Run<'a> {
             allowed: Arc::new(allowed.to_vec()),
             installed: None,
             not_downloaded: HashMap::new(),
+            canonical: Vec::new(),
             tree: Tree {
                 root_dir: dir.to_path_buf(),
                 budget: Arc::new(Budget::default()),
@@ -393,6 +396,7 @@ impl<'a> Run<'a> {
             &canonical,
         );
         run.add_children(0, &mut vec![canonical], &mut vec![dir.to_path_buf()]);
+        run.share_files();
         let graph = graph::analyse(&run.tree.modules);
         run.errors.extend(graph.cycles.iter().cloned());
         run.evaluate(&graph, inputs);
@@ -453,15 +457,52 @@ impl<'a> Run<'a> {
     }
 
     fn add_module(&mut self, sm: StaticModule, canonical: &Path) -> usize {
-        let mut allowed = self.allowed.as_ref().clone();
-        allowed.push(canonical.to_path_buf());
-        self.tree.files.push(Files {
-            base: self.tree.root_dir.clone(),
-            allowed: Arc::new(allowed),
-        });
+        self.canonical.push(canonical.to_path_buf());
         self.tree.modules.push(sm);
         self.state.by_module.push(Vec::new());
         self.tree.modules.len() - 1
+    }
+
+    /// Where `file()` and its kin may read, for every module of the configuration: the
+    /// scanned paths, and the smallest folder holding every module of the configuration, as
+    /// Terraform reads a local module's files relative to the whole configuration
+    /// (`${path.module}/../../templates/x.tpl` in a module called as `../../modules/y`). That
+    /// folder never reaches above the repository (the folder holding `.git`) the root
+    /// module is in, nor is it the filesystem's root: a configuration cannot make a scan read
+    /// the rest of the machine.
+    fn share_files(&mut self) {
+        let mut allowed = self.allowed.as_ref().clone();
+        allowed.extend(self.canonical.iter().cloned());
+        let with_files: Vec<&PathBuf> = self
+            .canonical
+            .iter()
+            .zip(&self.tree.modules)
+            .filter(|(_, sm)| !sm.module().files.is_empty())
+            .map(|(c, _)| c)
+            .collect();
+        if let Some(first) = with_files.first() {
+            let mut common: PathBuf = (*first).clone();
+            for c in &with_files[1..] {
+                while !c.starts_with(&common) {
+                    if !common.pop() {
+                        break;
+                    }
+                }
+            }
+            let repository = first.ancestors().find(|a| a.join(".git").exists());
+            let inside = match repository {
+                Some(repo) => common.starts_with(repo),
+                None => common.components().count() > 1,
+            };
+            if inside && common.parent().is_some() {
+                allowed.push(common);
+            }
+        }
+        let files = Files {
+            base: self.tree.root_dir.clone(),
+            allowed: Arc::new(allowed),
+        };
+        self.tree.files = vec![files; self.tree.modules.len()];
     }
 
     /// Resolves the module calls of static module `m`, recursively. `stack` holds the
