@@ -22,11 +22,107 @@ pub fn read(kind: &str, args: Attrs) -> Value {
     }
 }
 
-fn policy_document(mut args: Attrs) -> Value {
+/// Stands for an unknown value while a partly unknown document is rendered; no real policy
+/// holds it.
+const UNKNOWN: &str = "\u{0}plumb:unknown\u{0}";
+
+/// Unknown parts as [`UNKNOWN`] (JSON text known only in part is kept as it is).
+fn fill(v: &Value) -> Value {
+    match v {
+        Value::Unknown(Some(k)) if k.encoded.is_some() => v.clone(),
+        Value::Unknown(_) | Value::Resource(_) => Value::string(UNKNOWN),
+        Value::List(l) => Value::list(l.items.iter().map(fill).collect()),
+        Value::Map(m) => Value::map(
+            m.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), fill(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// JSON with [`UNKNOWN`] where the value is unknown.
+fn marked_json(v: &Value) -> Json {
+    match v {
+        Value::Unknown(Some(k)) if k.encoded.is_some() => {
+            k.encoded.as_ref().map_or(Json::Null, marked_json)
+        }
+        Value::Unknown(_) | Value::Resource(_) => Json::String(UNKNOWN.into()),
+        Value::List(l) => Json::Array(l.items.iter().map(marked_json).collect()),
+        Value::Map(m) => Json::Object(
+            m.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), marked_json(v)))
+                .collect(),
+        ),
+        other => other.to_json(&mut String::new(), &mut Vec::new()),
+    }
+}
+
+/// The value of a rendered document: [`UNKNOWN`] back to unknown (an object with an unknown
+/// key is unknown as a whole). `None` when nothing was unknown.
+fn unmarked(doc: &Json) -> (Value, bool) {
+    match doc {
+        Json::String(s) if s == UNKNOWN => (Value::unknown(), true),
+        Json::Array(items) => {
+            let mut any = false;
+            let items = items
+                .iter()
+                .map(|i| {
+                    let (v, u) = unmarked(i);
+                    any |= u;
+                    v
+                })
+                .collect();
+            (Value::list(items), any)
+        }
+        Json::Object(map) if map.keys().any(|k| k == UNKNOWN) => (Value::unknown(), true),
+        Json::Object(map) => {
+            let mut any = false;
+            let entries = map
+                .iter()
+                .map(|(k, v)| {
+                    let (v, u) = unmarked(v);
+                    any |= u;
+                    (k.clone(), v)
+                })
+                .collect();
+            (Value::map(entries), any)
+        }
+        other => (Value::from_json(other), false),
+    }
+}
+
+fn policy_document(args: Attrs) -> Value {
     let whole = Value::map(args.clone());
     if !whole.is_wholly_known() {
-        return Value::unknown_of([&whole]);
+        // Which statements there are must be known; what they say may be known in part.
+        let listed = |k: &str| {
+            args.get(k).is_none_or(|v| match v {
+                Value::Null => true,
+                Value::List(l) => l.items.iter().all(|i| match i {
+                    Value::Unknown(Some(k)) => k.encoded.is_some(),
+                    other => !other.is_unknown(),
+                }),
+                _ => false,
+            })
+        };
+        if ![
+            "statement",
+            "source_policy_documents",
+            "override_policy_documents",
+        ]
+        .iter()
+        .all(|k| listed(k))
+        {
+            return Value::unknown_of([&whole]);
+        }
     }
+    let mut args = match fill(&whole) {
+        Value::Map(m) => m.entries.clone(),
+        _ => args,
+    };
     let text = |v: Option<&Value>| v.and_then(Value::to_text).unwrap_or_default();
     let mut statements: Vec<Json> = Vec::new();
     let put = |statements: &mut Vec<Json>, s: Json| {
@@ -43,16 +139,16 @@ fn policy_document(mut args: Attrs) -> Value {
             None => statements.push(s),
         }
     };
-    for doc in strings(args.get("source_policy_documents")) {
-        for s in parsed_statements(&doc) {
+    for doc in documents(args.get("source_policy_documents")) {
+        for s in statements_of(doc) {
             put(&mut statements, s);
         }
     }
     for block in blocks(args.get("statement")) {
         put(&mut statements, statement(block));
     }
-    for doc in strings(args.get("override_policy_documents")) {
-        for s in parsed_statements(&doc) {
+    for doc in documents(args.get("override_policy_documents")) {
+        for s in statements_of(doc) {
             put(&mut statements, s);
         }
     }
@@ -72,6 +168,17 @@ fn policy_document(mut args: Attrs) -> Value {
     }
     doc.insert("Statement".into(), Json::Array(statements));
     let doc = Json::Object(doc);
+    let (value, partly_unknown) = unmarked(&doc);
+    if partly_unknown {
+        let mut refs = Vec::new();
+        whole.collect_refs(&mut refs);
+        args.insert(
+            "json".into(),
+            Value::encoded_from(value.clone(), refs.clone()),
+        );
+        args.insert("minified_json".into(), Value::encoded_from(value, refs));
+        return Value::map(args);
+    }
     let pretty = serde_json::to_string_pretty(&doc).unwrap_or_default();
     let minified = serde_json::to_string(&doc).unwrap_or_default();
     args.insert("json".into(), Value::string(pretty));
@@ -80,11 +187,16 @@ fn policy_document(mut args: Attrs) -> Value {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_list)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(Value::to_text)
-        .collect()
+    match v {
+        // A list known only after apply: one unknown stands for all of it.
+        Some(Value::String(s)) if &**s == UNKNOWN => vec![UNKNOWN.to_string()],
+        _ => v
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Value::to_text)
+            .collect(),
+    }
 }
 
 fn blocks(v: Option<&Value>) -> impl Iterator<Item = &Attrs> {
@@ -94,11 +206,23 @@ fn blocks(v: Option<&Value>) -> impl Iterator<Item = &Attrs> {
         .filter_map(Value::as_map)
 }
 
-fn parsed_statements(doc: &str) -> Vec<Json> {
-    match serde_json::from_str::<Json>(doc)
-        .ok()
-        .and_then(|d| d.get("Statement").cloned())
-    {
+/// The documents of `source_policy_documents` / `override_policy_documents`: JSON text, or
+/// the structure of text known only in part.
+fn documents(v: Option<&Value>) -> Vec<Json> {
+    v.and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|d| match d {
+            Value::Unknown(Some(k)) => k.encoded.as_ref().map(marked_json),
+            other => other
+                .to_text()
+                .and_then(|t| serde_json::from_str::<Json>(&t).ok()),
+        })
+        .collect()
+}
+
+fn statements_of(doc: Json) -> Vec<Json> {
+    match doc.get("Statement").cloned() {
         Some(Json::Array(items)) => items,
         Some(one @ Json::Object(_)) => vec![one],
         _ => Vec::new(),
@@ -218,6 +342,37 @@ mod tests {
                 "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Principal": "*",
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
         );
+    }
+
+    #[test]
+    fn a_statement_known_in_part_keeps_the_document_structure() {
+        let mut known = Attrs::new();
+        known.insert("actions".into(), Value::list(vec![Value::string("s3:*")]));
+        known.insert("resources".into(), Value::list(vec![Value::string("*")]));
+        let mut partial = Attrs::new();
+        partial.insert(
+            "actions".into(),
+            Value::list(vec![Value::string("s3:GetObject")]),
+        );
+        partial.insert(
+            "resources".into(),
+            Value::list(vec![Value::unknown_from(vec!["tf:aws_s3_bucket.b".into()])]),
+        );
+        let mut args = Attrs::new();
+        args.insert(
+            "statement".into(),
+            Value::list(vec![Value::map(known), Value::map(partial)]),
+        );
+        let v = read("aws_iam_policy_document", args);
+        let json = &v.as_map().unwrap()["json"];
+        let mut unknown = Vec::new();
+        let doc = json.to_json(&mut "/policy".to_string(), &mut unknown);
+        assert_eq!(doc["Statement"][0]["Action"], "s3:*");
+        assert_eq!(doc["Statement"][0]["Resource"], "*");
+        assert_eq!(unknown, ["/policy/Statement/1/Resource"]);
+        let mut refs = Vec::new();
+        json.collect_refs(&mut refs);
+        assert_eq!(refs, [std::sync::Arc::<str>::from("tf:aws_s3_bucket.b")]);
     }
 
     #[test]

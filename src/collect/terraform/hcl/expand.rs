@@ -231,6 +231,29 @@ pub fn variables_in(expr: &Expression, f: &mut impl FnMut(&str)) {
     });
 }
 
+/// Whether an expression means the same value wherever it is written in one module
+/// instance: not when it reads `count`, `each` or `self`, or calls a function whose result
+/// changes from call to call.
+fn stable(expr: &Expression) -> bool {
+    let mut stable = true;
+    super::deps::walk(expr, &mut |root, _| {
+        if matches!(root, "count" | "each" | "self") {
+            stable = false;
+        }
+    });
+    let text = expr.to_string();
+    stable
+        && ![
+            "uuid(",
+            "timestamp(",
+            "bcrypt(",
+            "plantimestamp(",
+            "uuidv4(",
+        ]
+        .iter()
+        .any(|f| text.contains(f))
+}
+
 /// What evaluating a body produced besides its values.
 #[derive(Debug, Default)]
 pub struct Evaluated {
@@ -240,6 +263,11 @@ pub struct Evaluated {
     pub lines: BTreeMap<String, u32>,
     /// JSON pointers of attributes computed from sensitive values.
     pub sensitive: Vec<String>,
+    /// Attribute JSON pointer -> its expression's text (whitespace collapsed), for top-level
+    /// attributes that are unknown as a whole and name no managed resource (`var.name`,
+    /// `local.bucket`): two resources of one module instance that write the same such
+    /// expression mean the same value, which links a satellite to its parent.
+    pub expressions: BTreeMap<String, String>,
     pub errors: Vec<EvalError>,
 }
 
@@ -277,6 +305,10 @@ pub fn eval_body(
                 pointer.clone(),
                 refs.iter().map(|r| r.to_string()).collect(),
             );
+        } else if value.is_unknown() && pointer.matches('/').count() == 1 && stable(&attr.expr) {
+            let text = attr.expr.to_string();
+            let words: Vec<&str> = text.split_whitespace().collect();
+            out.expressions.insert(pointer.clone(), words.join(" "));
         }
         if ev.take_sensitive() {
             out.sensitive.push(pointer.clone());

@@ -171,6 +171,9 @@ struct Inst {
 struct Sink<'s> {
     resources: &'s mut Vec<Resource>,
     errors: &'s mut Vec<CollectError>,
+    /// The module instance being evaluated (`module.a["x"].`), named in errors: one module
+    /// is often called many times, and only some calls may give a value that fails.
+    within: String,
 }
 
 impl Sink<'_> {
@@ -183,7 +186,11 @@ impl Sink<'_> {
             file,
             span: fallback..fallback,
         };
-        let err = m.error(&at, e.offset.unwrap_or(fallback), e.message);
+        let message = match self.within.strip_suffix('.') {
+            Some(instance) => format!("{} (in {instance})", e.message),
+            None => e.message,
+        };
+        let err = m.error(&at, e.offset.unwrap_or(fallback), message);
         self.errors.push(err);
     }
 
@@ -467,9 +474,9 @@ impl<'a> Run<'a> {
     /// scanned paths, and the smallest folder holding every module of the configuration, as
     /// Terraform reads a local module's files relative to the whole configuration
     /// (`${path.module}/../../templates/x.tpl` in a module called as `../../modules/y`). That
-    /// folder never reaches above the repository (the folder holding `.git`) the root
-    /// module is in, nor is it the filesystem's root: a configuration cannot make a scan read
-    /// the rest of the machine.
+    /// folder never reaches above the repository (the folder holding `.git`) the root module
+    /// is in, nor is it the filesystem's root: a configuration cannot make a scan read the
+    /// rest of the machine.
     fn share_files(&mut self) {
         let mut allowed = self.allowed.as_ref().clone();
         allowed.extend(self.canonical.iter().cloned());
@@ -492,7 +499,7 @@ impl<'a> Run<'a> {
             let repository = first.ancestors().find(|a| a.join(".git").exists());
             let inside = match repository {
                 Some(repo) => common.starts_with(repo),
-                None => common.components().count() > 1,
+                None => true,
             };
             if inside && common.parent().is_some() {
                 allowed.push(common);
@@ -709,11 +716,16 @@ impl<'a> Run<'a> {
         let modules = &tree.modules;
         let sm = &modules[m];
         let module = sm.module();
-        let mut sink = Sink { resources, errors };
+        let mut sink = Sink {
+            resources,
+            errors,
+            within: String::new(),
+        };
         match node.obj {
             Obj::Var(i) => {
                 let v = &module.variables[i];
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let given = match (state.insts[ii].parent, sm.parent) {
                         (Some(p), Some((pm, ci))) => {
                             let caller = modules[pm].module();
@@ -771,6 +783,7 @@ impl<'a> Run<'a> {
             Obj::Local(i) => {
                 let l = &module.locals[i];
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let mut ev = Eval::new(&state.insts[ii].scope);
                     let value = match ev.eval(&l.expr) {
                         Ok(v) => v,
@@ -789,6 +802,7 @@ impl<'a> Run<'a> {
             Obj::Data(i) => {
                 let d = &module.data[i];
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let value = data(sm, &state.insts[ii].scope, i, &mut sink);
                     state.insts[ii]
                         .scope
@@ -800,6 +814,7 @@ impl<'a> Run<'a> {
             }
             Obj::Provider(i) => {
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let (key, info) = provider(sm, &state.insts[ii], i, &mut sink);
                     state.insts[ii].providers.insert(key, Arc::new(info));
                 }
@@ -809,6 +824,7 @@ impl<'a> Run<'a> {
                 let key = provider_key(&rc.body, &rc.kind);
                 let configured = provider_of(modules, m, &key);
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let info = configured.and_then(|(pm, p)| {
                         let mut at = ii;
                         while state.insts[at].module != pm {
@@ -832,6 +848,7 @@ impl<'a> Run<'a> {
                 };
                 let call = &module.calls[ci];
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let mut ev = Eval::new(&state.insts[ii].scope);
                     let expansion = match expansion(&mut ev, &call.body) {
                         Ok(x) => x,
@@ -874,6 +891,7 @@ impl<'a> Run<'a> {
                 let Some(expr) = &o.expr else { return };
                 let mut parents: Vec<usize> = Vec::new();
                 for ii in instances {
+                    sink.within.clone_from(&state.insts[ii].address);
                     let mut ev = Eval::new(&state.insts[ii].scope);
                     let value = match ev.eval(expr) {
                         Ok(v) => v,
@@ -940,6 +958,7 @@ impl<'a> Run<'a> {
         let mut sink = Sink {
             resources: &mut self.resources,
             errors: &mut self.errors,
+            within: String::new(),
         };
         let (kind, attrs, out, at, written) = match &m.backend {
             Some(b) => {
@@ -1079,7 +1098,7 @@ fn resource(
         }
         let id: Arc<str> = format!("tf:{base}{suffix}").into();
         let address = &id[3..];
-        let r = build_resource(
+        let mut r = build_resource(
             address,
             &rc.kind,
             &attrs,
@@ -1087,6 +1106,10 @@ fn resource(
             source.clone(),
             suppressions.clone(),
         );
+        // Expressions mean the same value only within one module instance.
+        for e in r.expressions.values_mut() {
+            *e = format!("{}|{e}", inst.address);
+        }
         sink.resources.push(r);
         values.push(Value::resource(id, attrs));
     }
@@ -1262,6 +1285,7 @@ fn build_resource(
     r.attrs = Json::Object(json);
     r.unknown = unknown.into_iter().collect();
     r.references = out.refs;
+    r.expressions = out.expressions;
     r.attr_lines = out.lines;
     r.suppressions = suppressions;
     redact_marked(&mut r, &out.sensitive);

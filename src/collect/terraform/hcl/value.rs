@@ -22,8 +22,20 @@ use crate::collect::terraform::escape;
 /// Values nested deeper than this are an evaluation error.
 pub const MAX_DEPTH: u32 = 100;
 
-/// Ids (`tf:...`) of the managed resources an unknown value derives from.
-pub type Refs = Option<Arc<Vec<Arc<str>>>>;
+/// What is known of an unknown value: `None` for nothing at all.
+pub type Refs = Option<Arc<Known>>;
+
+/// What is known of an unknown value.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Ids (`tf:...`) of the managed resources it derives from.
+    pub refs: Vec<Arc<str>>,
+    /// For the JSON text of a partly unknown value (`jsonencode`, a policy document with a
+    /// statement naming `aws_s3_bucket.b.arn`): the value encoded, unknown parts in place. The
+    /// text is unknown, but its structure is not, and an inventory keeps that structure (see
+    /// [`Value::to_json`]), so that a known statement can still be judged.
+    pub encoded: Option<Value>,
+}
 
 /// An object's or map's attributes.
 pub type Attrs = BTreeMap<String, Value>;
@@ -94,7 +106,32 @@ impl Value {
         if refs.is_empty() {
             Value::Unknown(None)
         } else {
-            Value::Unknown(Some(Arc::new(refs)))
+            Value::Unknown(Some(Arc::new(Known {
+                refs,
+                encoded: None,
+            })))
+        }
+    }
+
+    /// The JSON text of `value`, which has unknown parts: unknown, its structure kept.
+    pub fn encoded(value: Value) -> Value {
+        Value::encoded_from(value, Vec::new())
+    }
+
+    /// As [`Value::encoded`], also deriving from the resources `refs`.
+    pub fn encoded_from(value: Value, mut refs: Vec<Arc<str>>) -> Value {
+        value.collect_refs(&mut refs);
+        Value::Unknown(Some(Arc::new(Known {
+            refs,
+            encoded: Some(value),
+        })))
+    }
+
+    /// The structure of JSON text that is known only in part ([`Value::encoded`]).
+    pub fn encoded_value(&self) -> Option<&Value> {
+        match self {
+            Value::Unknown(Some(k)) => k.encoded.as_ref(),
+            _ => None,
         }
     }
 
@@ -129,8 +166,8 @@ impl Value {
     /// The resources every unknown part of the value derives from, in first-seen order.
     pub fn collect_refs(&self, out: &mut Vec<Arc<str>>) {
         match self {
-            Value::Unknown(Some(refs)) => {
-                for r in refs.iter() {
+            Value::Unknown(Some(known)) => {
+                for r in &known.refs {
                     if !out.contains(r) {
                         out.push(r.clone());
                     }
@@ -328,6 +365,10 @@ impl Value {
             Value::Bool(b) => Json::Bool(*b),
             Value::Number(n) => number_json(*n),
             Value::String(s) => Json::String(s.to_string()),
+            Value::Unknown(Some(known)) if known.encoded.is_some() => match &known.encoded {
+                Some(v) => v.to_json(pointer, unknown),
+                None => Json::Null,
+            },
             Value::Unknown(_) | Value::Resource(_) => {
                 unknown.push(pointer.clone());
                 Json::Null

@@ -17,7 +17,8 @@ pub(super) const FUNCTIONS: &[Func] = &[
     Func::new("jsondecode", C, 1, 1, jsondecode),
     Func::new("jsonencode", C, 1, 1, jsonencode)
         .nulls_from(0)
-        .note("object keys sorted and `<`, `>`, `&` escaped, as Terraform writes them; unknown if any part is unknown"),
+        .own_unknowns()
+        .note("object keys sorted and `<`, `>`, `&` escaped, as Terraform writes them; unknown if any part is unknown, the structure kept for the inventory"),
     Func::new("textdecodebase64", C, 2, 2, textdecodebase64)
         .note("UTF-8, UTF-16LE, UTF-16BE and ISO-8859-1; other encodings give unknown"),
     Func::new("textencodebase64", C, 2, 2, textencodebase64)
@@ -49,6 +50,12 @@ fn jsondecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
 }
 
 fn jsonencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+    match &a[0] {
+        // Unknown as a whole: nothing is known of the text.
+        v @ (Value::Unknown(_) | Value::Resource(_)) => return Ok(Value::unknown_of([v])),
+        v if !v.is_wholly_known() => return Ok(Value::encoded(v.clone())),
+        _ => {}
+    }
     let mut out = String::new();
     json_text(&a[0], &mut out);
     Ok(Value::string(out))
