@@ -986,3 +986,81 @@ fn functions_read_module_files_and_give_unknown_for_unknown_arguments() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn values_not_modules_are_ordered_so_real_configurations_have_no_false_cycles() {
+    // A provider configured from a module output, two modules reading each other's unrelated
+    // outputs, a data source reading a module output, a local between them, and a module whose
+    // for_each is known only after apply.
+    let (code, report, inv) = scan_with_inventory(&["fixtures/hcl/graph", "--fail-on", "never"]);
+    assert_eq!(code, 0, "{:?}", report["errors"]);
+    let errors = error_messages(&report);
+    assert!(
+        errors.iter().all(|e| !e.contains("dependency cycle")),
+        "{errors:#?}"
+    );
+    // The one problem listed is the warning for the representative instance.
+    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["summary"]["warnings"], 1, "{errors:#?}");
+    assert!(errors[0].contains("fixtures/hcl/graph/main.tf:58:3: module.zone: for_each"));
+
+    let helm = resource(&inv, "tf:provider.helm");
+    assert_eq!(
+        helm["attrs"]["kubernetes"][0]["host"],
+        "https://cluster.example.internal"
+    );
+    let release = resource(&inv, "tf:helm_release.agent");
+    assert_eq!(release["attrs"]["name"], "agent-blue");
+    // The volume's key comes from the other module, which reads this one's role.
+    assert_eq!(
+        finding(
+            &report,
+            "PLB-EBS-001",
+            "tf:module.cluster.aws_ebs_volume.data"
+        )["status"],
+        "pass"
+    );
+    let scratch = finding(
+        &report,
+        "PLB-EBS-001",
+        "tf:module.zone[*].aws_ebs_volume.scratch",
+    );
+    assert_eq!(scratch["status"], "fail");
+    // The bucket policy's document is known but for the ARNs computed at apply.
+    let policy = resource(&inv, "tf:aws_s3_bucket_policy.logs");
+    assert_eq!(
+        policy["attrs"]["policy"]["Statement"][0]["Action"],
+        "s3:GetObject"
+    );
+    let unknown: Vec<&str> = policy["unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert!(
+        unknown.contains(&"/policy/Statement/0/Resource"),
+        "{unknown:?}"
+    );
+    assert!(!unknown.contains(&"/policy"), "{unknown:?}");
+}
+
+#[test]
+fn repeated_object_keys_resource_references_and_null_arguments_read_as_terraform_reads_them() {
+    let (code, report, inv) =
+        scan_with_inventory(&["fixtures/hcl/constructs", "--fail-on", "never"]);
+    assert_eq!(code, 0, "{:?}", report["errors"]);
+    assert!(report["errors"].as_array().unwrap().is_empty());
+    let tagged = resource(&inv, "tf:aws_ebs_volume.tagged");
+    assert_eq!(tagged["attrs"]["tags"]["Name"], "second");
+    assert!(tagged["attrs"]["tags"]["Group"].is_null());
+    assert!(
+        tagged["unknown"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("/tags/Group"))
+    );
+    // Lines hold although the repeated key was marked for the parser.
+    assert_eq!(tagged["attr_lines"]["/tags"], 13);
+    assert_eq!(tagged["attr_lines"]["/type"], 21);
+}

@@ -159,6 +159,8 @@ pub struct Scope {
     /// `path.module` and `path.root`, relative to the root module's directory.
     pub path_module: String,
     pub path_root: String,
+    /// `path.cwd`: the root module's directory, absolute.
+    pub path_cwd: String,
     pub files: Files,
     pub budget: Arc<Budget>,
     /// Some file of the module did not parse: what it declared is missing, and references to
@@ -441,7 +443,8 @@ impl<'s> Eval<'s> {
             "path" => match attr(0) {
                 Some("module") => Ok((Value::string(scope.path_module.as_str()), 1)),
                 Some("root") => Ok((Value::string(scope.path_root.as_str()), 1)),
-                Some("cwd") => Ok((Value::string(scope.path_root.as_str()), 1)),
+                // Terraform's working directory, as an absolute path: the root module's.
+                Some("cwd") => Ok((Value::string(scope.path_cwd.as_str()), 1)),
                 _ => Err(EvalError::new("`path` has module, root and cwd")),
             },
             "terraform" => match attr(0) {

@@ -233,6 +233,8 @@ pub struct Run<'a> {
 /// The static module tree of a root module, and what its instances share.
 struct Tree {
     root_dir: PathBuf,
+    /// `path.cwd`.
+    cwd: String,
     budget: Arc<Budget>,
     modules: Vec<StaticModule>,
     /// Per static module, where `file()` may read from its instances.
@@ -261,6 +263,7 @@ impl Instances {
         let mut scope = Scope {
             path_module: relative(&m.dir, &tree.root_dir),
             path_root: ".".into(),
+            path_cwd: tree.cwd.clone(),
             files: tree.files[module].clone(),
             budget: tree.budget.clone(),
             incomplete: !m.errors.is_empty(),
@@ -381,6 +384,7 @@ impl<'a> Run<'a> {
             canonical: Vec::new(),
             tree: Tree {
                 root_dir: dir.to_path_buf(),
+                cwd: canonical.display().to_string(),
                 budget: Arc::new(Budget::default()),
                 modules: Vec::new(),
                 files: Vec::new(),
