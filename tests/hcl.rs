@@ -825,7 +825,36 @@ fn hcl_and_plan_of_the_same_configuration_give_identical_verdicts() {
         .into_iter()
         .filter(|((_, id), _)| !kinds[id].starts_with("terraform_"))
         .collect();
-    assert_eq!(from_plan, from_hcl);
+    // Where they differ, the plan cannot tell: it shows a `jsonencode` with an ARN computed at
+    // apply as unknown text, while the HCL scan keeps the document's structure and judges its
+    // known statements. Everything the plan decides, the HCL scan decides the same way.
+    let differ: Vec<(&(String, String), &String, &String)> = from_plan
+        .iter()
+        .filter_map(|(k, v)| {
+            let h = &from_hcl[k];
+            (h != v).then_some((k, v, h))
+        })
+        .collect();
+    let exports = |p: &str| (p.to_string(), "tf:aws_s3_bucket.exports".to_string());
+    assert_eq!(
+        differ,
+        [
+            (
+                &exports("PLB-S3-002"),
+                &"unknown".to_string(),
+                &"pass".to_string()
+            ),
+            (
+                &exports("PLB-S3-004"),
+                &"unknown".to_string(),
+                &"pass".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        from_plan.keys().collect::<Vec<_>>(),
+        from_hcl.keys().collect::<Vec<_>>()
+    );
     let statuses: std::collections::BTreeSet<&str> =
         from_plan.values().map(String::as_str).collect();
     assert_eq!(
@@ -945,10 +974,11 @@ resource "aws_s3_bucket_policy" "later" {{
         finding(&report, "PLB-S3-002", "tf:aws_s3_bucket.known")["status"],
         "pass"
     );
-    // Arguments known only after apply: so is the document.
+    // Resources known only after apply: the text of the document is too, but the statement
+    // denying plain HTTP is known apart from its resources, and decides.
     assert_eq!(
         finding(&report, "PLB-S3-002", "tf:aws_s3_bucket.later")["status"],
-        "unknown"
+        "pass"
     );
 }
 

@@ -446,8 +446,18 @@ fn add_file(module: &mut Module, path: String, file_name: &str, text: &str) -> V
     } else {
         // A byte order mark is not HCL; offsets of the rest stay relative to the file.
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-        module.files[index].base = text.len() - body.len();
-        parse_native(body, index)
+        let bom = text.len() - body.len();
+        module.files[index].base = bom;
+        parse_native(body, index).map(|(blocks, marked)| {
+            // Offsets now refer to the text with repeated keys marked (same lines, longer).
+            if let Some(marked) = marked {
+                let path = module.files[index].path.clone();
+                let mut file = SourceFile::new(path, &format!("{}{marked}", &text[..bom]), false);
+                file.base = bom;
+                module.files[index] = file;
+            }
+            blocks
+        })
     };
     match parsed {
         Ok(blocks) => blocks,
@@ -482,12 +492,16 @@ const MAX_REPEATS: usize = 256;
 /// while `hcl-edit` refuses the file. Each repeated key is marked where the parser stops (the
 /// mark goes on the later occurrence, on the same line, so every line number holds) and the
 /// evaluator reads it back as the original key, the later occurrence overwriting the earlier.
-fn parse_with_repeats(text: &str) -> Result<hcl_edit::structure::Body, hcl_edit::parser::Error> {
+/// Returns the marked text too when it marked a key: the body's offsets are offsets into it.
+#[allow(clippy::type_complexity)]
+fn parse_with_repeats(
+    text: &str,
+) -> Result<(hcl_edit::structure::Body, Option<String>), hcl_edit::parser::Error> {
     let mut owned: Option<String> = None;
     for n in 0..=MAX_REPEATS {
         let current = owned.as_deref().unwrap_or(text);
         match hcl_edit::parser::parse_body(current) {
-            Ok(body) => return Ok(body),
+            Ok(body) => return Ok((body, owned)),
             Err(e) if n < MAX_REPEATS && e.message().contains("redefined object key") => {
                 let loc = e.location();
                 let at = offset_of(current, loc.line(), loc.column());
@@ -518,9 +532,14 @@ fn key_end(text: &str, at: usize) -> Option<usize> {
     (len > 0).then_some(at + len)
 }
 
-/// Parses native syntax. Errors carry a byte offset and a message.
-fn parse_native(text: &str, file: usize) -> Result<Vec<TopBlock>, (usize, String)> {
-    let body = parse_with_repeats(text).map_err(|e| {
+/// Parses native syntax. Errors carry a byte offset and a message. With the blocks comes the
+/// text their offsets refer to, when repeated keys were marked in it.
+#[allow(clippy::type_complexity)]
+fn parse_native(
+    text: &str,
+    file: usize,
+) -> Result<(Vec<TopBlock>, Option<String>), (usize, String)> {
+    let (body, marked) = parse_with_repeats(text).map_err(|e| {
         let loc = e.location();
         (
             offset_of(text, loc.line(), loc.column()),
@@ -553,7 +572,7 @@ fn parse_native(text: &str, file: usize) -> Result<Vec<TopBlock>, (usize, String
             }
         }
     }
-    Ok(out)
+    Ok((out, marked))
 }
 
 fn label_text(label: &BlockLabel) -> String {
