@@ -116,14 +116,14 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
     if let Some(root) = doc.configuration.get("root_module") {
         index_modules(root, String::new(), &mut modules);
     }
-    let config = Config { modules };
+    let config = Config::new(modules);
     let lines = element_lines(text, "resource_changes");
     let addresses: HashSet<String> = changes
         .iter()
         .filter(|c| c.is_kept())
         .map(|c| c.address.clone())
         .collect();
-    let addresses: HashSet<&str> = addresses.iter().map(String::as_str).collect();
+    let addresses = Addresses::new(addresses.iter().map(String::as_str).collect());
 
     changes
         .into_par_iter()
@@ -144,7 +144,7 @@ fn resource(
     (line, end_line): (u32, u32),
     change: Change,
     config: &Config<'_>,
-    addresses: &HashSet<&str>,
+    addresses: &Addresses<'_>,
 ) -> Result<Resource, String> {
     let Change {
         address,
@@ -393,6 +393,85 @@ fn expression_refs(
 /// The plan's configuration, indexed by module path.
 struct Config<'a> {
     modules: HashMap<String, &'a Value>,
+    /// Managed resource blocks by (module path without keys, type, name): found without a
+    /// scan of the module's resources per instance.
+    resources: HashMap<(String, String, String), &'a Value>,
+}
+
+impl<'a> Config<'a> {
+    fn new(modules: HashMap<String, &'a Value>) -> Self {
+        let mut resources = HashMap::new();
+        for (path, module) in &modules {
+            for r in module
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if r.get("mode").and_then(Value::as_str) != Some("managed") {
+                    continue;
+                }
+                let (Some(kind), Some(name)) = (
+                    r.get("type").and_then(Value::as_str),
+                    r.get("name").and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                // The first block of a name wins, as a scan of the list found it.
+                resources
+                    .entry((path.clone(), kind.to_string(), name.to_string()))
+                    .or_insert(r);
+            }
+        }
+        Config { modules, resources }
+    }
+}
+
+/// The addresses of the plan's kept resource instances, and the instances of each resource
+/// by its address without the last instance key (`aws_s3_bucket.b` for
+/// `aws_s3_bucket.b[0]`), so that a reference is resolved without a scan of every address.
+struct Addresses<'b> {
+    all: HashSet<&'b str>,
+    by_base: HashMap<&'b str, Vec<&'b str>>,
+}
+
+impl<'b> Addresses<'b> {
+    fn new(all: HashSet<&'b str>) -> Self {
+        let mut by_base: HashMap<&'b str, Vec<&'b str>> = HashMap::new();
+        for a in &all {
+            if let Some(base) = instance_base(a) {
+                by_base.entry(base).or_default().push(a);
+            }
+        }
+        Addresses { all, by_base }
+    }
+
+    fn contains(&self, address: &str) -> bool {
+        self.all.contains(address)
+    }
+
+    fn instances(&self, base: &str) -> &[&'b str] {
+        self.by_base.get(base).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `aws_s3_bucket.b["a]b"]` -> `aws_s3_bucket.b`: the address without its last instance key.
+fn instance_base(address: &str) -> Option<&str> {
+    if !address.ends_with(']') {
+        return None;
+    }
+    let bytes = address.as_bytes();
+    let mut in_quote = false;
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        match bytes[i] {
+            b'"' if i == 0 || bytes[i - 1] != b'\\' => in_quote = !in_quote,
+            b'[' if !in_quote => return Some(&address[..i]),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Words that start a reference but never name a managed resource.
@@ -413,15 +492,13 @@ impl<'a> Config<'a> {
     }
 
     fn resource(&self, module_address: &str, kind: &str, name: &str) -> Option<&'a Value> {
-        self.module(module_address)?
-            .get("resources")?
-            .as_array()?
-            .iter()
-            .find(|r| {
-                r.get("mode").and_then(Value::as_str) == Some("managed")
-                    && r.get("type").and_then(Value::as_str) == Some(kind)
-                    && r.get("name").and_then(Value::as_str) == Some(name)
-            })
+        self.resources
+            .get(&(
+                strip_keys(module_address),
+                kind.to_string(),
+                name.to_string(),
+            ))
+            .copied()
     }
 
     /// Resolves configuration references made from a resource instance in `module_address`
@@ -431,7 +508,7 @@ impl<'a> Config<'a> {
         refs: &[String],
         module_address: &str,
         own_index: Option<&Value>,
-        addresses: &HashSet<&str>,
+        addresses: &Addresses<'_>,
     ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for reference in refs {
@@ -450,7 +527,7 @@ impl<'a> Config<'a> {
         reference: &str,
         module_address: &str,
         own_index: Option<&Value>,
-        addresses: &HashSet<&str>,
+        addresses: &Addresses<'_>,
         depth: usize,
     ) -> Vec<String> {
         // Module outputs can chain; a cycle is not valid Terraform, but stay bounded anyway.
@@ -539,13 +616,8 @@ impl<'a> Config<'a> {
         }
         // A reference to a multi-instance resource without a matching key: only an
         // unambiguous single instance counts.
-        let instance_prefix = format!("{base}[");
-        let instances: Vec<&&str> = addresses
-            .iter()
-            .filter(|a| a.starts_with(&instance_prefix))
-            .collect();
-        match instances.as_slice() {
-            [one] => vec![(**one).to_string()],
+        match addresses.instances(&base) {
+            [one] => vec![(*one).to_string()],
             _ => Vec::new(),
         }
     }
@@ -613,6 +685,16 @@ fn split_index(segment: &str) -> (&str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_address_without_its_last_key() {
+        assert_eq!(instance_base("aws_s3_bucket.b[0]"), Some("aws_s3_bucket.b"));
+        assert_eq!(
+            instance_base("module.a[\"x\"].aws_s3_bucket.b[\"a]b\"]"),
+            Some("module.a[\"x\"].aws_s3_bucket.b")
+        );
+        assert_eq!(instance_base("aws_s3_bucket.b"), None);
+    }
 
     #[test]
     fn strips_instance_keys_from_module_addresses() {
