@@ -1049,7 +1049,6 @@ fn resource(
 ) -> Value {
     let m = sm.module();
     let rc = &m.resources[i];
-    let file = &m.files[rc.at.file];
     let mut ev = Eval::new(&inst.scope);
     let base = format!("{}{}.{}", inst.address, rc.kind, rc.name);
     let expansion = match expansion(&mut ev, &rc.body) {
@@ -1075,25 +1074,7 @@ fn resource(
             sink.error(m, rc.at.file, e, rc.at.span.start);
             break;
         }
-        let bound = binding.is_some();
-        if let Some((name, v)) = binding {
-            ev.bind(name, v);
-        }
-        let mut out = Evaluated::default();
-        let mut attrs = eval_body(
-            &mut ev,
-            &rc.body,
-            RESOURCE_META,
-            file,
-            &mut String::new(),
-            &mut out,
-        );
-        if bound {
-            ev.unbind();
-        }
-        for e in std::mem::take(&mut out.errors) {
-            sink.error(m, rc.at.file, e, rc.at.span.start);
-        }
+        let (mut attrs, out) = instance_body(&mut ev, binding, m, &rc.body, &rc.at, sink);
         if let Some(default) = &default_tags
             && rc.kind.starts_with("aws_")
             && (attrs.contains_key("tags") || taggable(&rc.kind))
@@ -1125,7 +1106,6 @@ fn resource(
 fn data(sm: &StaticModule, scope: &Scope, i: usize, sink: &mut Sink<'_>) -> Value {
     let m = sm.module();
     let d = &m.data[i];
-    let file = &m.files[d.at.file];
     let mut ev = Eval::new(scope);
     let expansion = match expansion(&mut ev, &d.body) {
         Ok(x) => x,
@@ -1134,28 +1114,42 @@ fn data(sm: &StaticModule, scope: &Scope, i: usize, sink: &mut Sink<'_>) -> Valu
     };
     let mut values = Vec::new();
     for (_, binding) in expansion.instances() {
-        let bound = binding.is_some();
-        if let Some((name, v)) = binding {
-            ev.bind(name, v);
-        }
-        let mut out = Evaluated::default();
-        let args = eval_body(
-            &mut ev,
-            &d.body,
-            RESOURCE_META,
-            file,
-            &mut String::new(),
-            &mut out,
-        );
-        if bound {
-            ev.unbind();
-        }
-        for e in std::mem::take(&mut out.errors) {
-            sink.error(m, d.at.file, e, d.at.span.start);
-        }
+        let (args, _) = instance_body(&mut ev, binding, m, &d.body, &d.at, sink);
         values.push(super::data::read(&d.kind, args));
     }
     expansion.collect(values)
+}
+
+/// The attributes of one `count` / `for_each` instance of a resource or data block, with its
+/// binding in scope; evaluation errors go to `sink` at the block.
+fn instance_body(
+    ev: &mut Eval<'_>,
+    binding: Option<(&'static str, Value)>,
+    m: &Module,
+    body: &Body,
+    at: &At,
+    sink: &mut Sink<'_>,
+) -> (Attrs, Evaluated) {
+    let bound = binding.is_some();
+    if let Some((name, v)) = binding {
+        ev.bind(name, v);
+    }
+    let mut out = Evaluated::default();
+    let attrs = eval_body(
+        ev,
+        body,
+        RESOURCE_META,
+        &m.files[at.file],
+        &mut String::new(),
+        &mut out,
+    );
+    if bound {
+        ev.unbind();
+    }
+    for e in std::mem::take(&mut out.errors) {
+        sink.error(m, at.file, e, at.span.start);
+    }
+    (attrs, out)
 }
 
 /// A provider configuration of one module instance, as a `terraform_provider` resource, and
