@@ -1334,7 +1334,7 @@ pub fn markdown() -> String {
          statements or satellites is decided whenever its known part decides it (one known \
          offending element fails; a known compliant set beside an unknown element stays \
          `null`), and an unknown value the facet does not read changes nothing. Generated \
-         from `src/normalize/facets.rs` (`PLUMB_UPDATE_DOCS=1 cargo test --test docs` \
+         from `src/normalize/facets.rs` (`PLUMB_UPDATE_DOCS=1 cargo test --test it docs::` \
          refreshes it).\n",
     );
     for kind in normalised_kinds() {

@@ -1,6 +1,6 @@
 //! The container image and the nightly job manifest that ship with the repository.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,6 +1,6 @@
 //! Every output format: snapshots of the demo, SARIF validity, and determinism.
 
-mod common;
+use crate::common;
 
 use common::*;
 

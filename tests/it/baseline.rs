@@ -2,7 +2,7 @@
 //! ones, and recognises the same resource after moved lines, reordered files and renamed
 //! `count` / `for_each` keys.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -4,8 +4,8 @@
 
 #![cfg(feature = "kubernetes")]
 
-mod apiserver;
-mod common;
+use crate::apiserver;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -682,7 +682,7 @@ fn naming_no_usable_cluster_is_a_usage_error() {
 ///
 /// ```sh
 /// PLUMB_SERVE_SECONDS=600 PLUMB_SERVE_SCALE=5000 \
-///   cargo test --test live_kubernetes -- --ignored --nocapture serve_the_fixture_cluster
+///   cargo test --test it -- --ignored --nocapture live_kubernetes::serve_the_fixture_cluster
 /// ```
 #[test]
 #[ignore = "a server for manual runs, not a test"]

@@ -7,7 +7,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

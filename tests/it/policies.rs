@@ -1,6 +1,6 @@
 //! The built-in policy pack: its cases, and the same verdict whatever the source.
 
-mod common;
+use crate::common;
 
 use plumb::config::Settings;
 use plumb::policy::cases::run_cases;

@@ -1,7 +1,7 @@
 //! The organisation views over a store many jobs write to (`history --all-scopes`,
 //! `drift --since`, `report --org`), on SQLite and on PostgreSQL alike.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -5,7 +5,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,7 +1,7 @@
 //! The snapshot store under stress: writers killed mid-write, writers racing each other, and
 //! the history commands on what they leave.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

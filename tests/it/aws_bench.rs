@@ -3,7 +3,7 @@
 //! reports wall time and the collector's peak memory. Ignored by default, run with:
 //!
 //! ```sh
-//! cargo test --release --test aws_bench -- --ignored --nocapture
+//! cargo test --release --test it -- --ignored --nocapture aws_bench::
 //! ```
 //!
 //! `PLUMB_BENCH_AWS_RESOURCES` changes the count. The figures include moto's own time to
@@ -11,7 +11,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,7 +28,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 #[test]
-#[ignore = "benchmark: cargo test --release --test aws_bench -- --ignored --nocapture"]
+#[ignore = "benchmark: cargo test --release --test it -- --ignored --nocapture aws_bench::"]
 fn collect_a_thousand_resources_over_two_regions() {
     let count: usize = std::env::var("PLUMB_BENCH_AWS_RESOURCES")
         .ok()

@@ -5,7 +5,7 @@
 //! filter in place, draw something (the screenshot is not blank), and show a hostile
 //! resource name and tag value as text, without running them.
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

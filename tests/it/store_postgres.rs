@@ -2,7 +2,7 @@
 //! behaviour as the SQLite store, checked on both; concurrent writers; writers killed
 //! mid-write; TLS; credentials never printed.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

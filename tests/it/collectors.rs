@@ -1,6 +1,6 @@
 //! Collectors on the demo estate: addresses, unknowns, redaction, linking, lines.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

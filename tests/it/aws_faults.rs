@@ -6,7 +6,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -4,12 +4,12 @@
 //! time and each command's peak memory. Ignored by default, run with:
 //!
 //! ```sh
-//! cargo test --release --no-default-features --test org_bench -- --ignored --nocapture
+//! cargo test --release --no-default-features --test it -- --ignored --nocapture org_bench::
 //! ```
 //!
 //! `PLUMB_BENCH_SCOPES`, `PLUMB_BENCH_RESOURCES` and `PLUMB_BENCH_WRITERS` change the sizes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -171,7 +171,7 @@ fn org_commands(label: &str, store: &str) {
 }
 
 #[test]
-#[ignore = "benchmark: cargo test --release --no-default-features --test org_bench -- --ignored --nocapture"]
+#[ignore = "benchmark: cargo test --release --no-default-features --test it -- --ignored --nocapture org_bench::"]
 fn a_hundred_scopes_of_ten_thousand_resources() {
     let scopes = env_or("PLUMB_BENCH_SCOPES", 100);
     let n = env_or("PLUMB_BENCH_RESOURCES", 10_000);

@@ -1,7 +1,7 @@
 //! Waivers in plumb.yaml and in `--waivers` files: waived findings carry reason, approver and
 //! expiry in every format; expired waivers stop waiving and are reported; stale ones too.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

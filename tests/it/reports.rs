@@ -1,7 +1,7 @@
 //! The report formats for auditors and CI: JUnit, Markdown, CSV and HTML snapshots, the shape
 //! of each, escaping of hostile values, GitHub's comment size limit, and `plumb report`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

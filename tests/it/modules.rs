@@ -1,7 +1,7 @@
 //! `plumb scan --download-modules`: remote Terraform modules fetched from a module registry,
 //! HTTP archives and git repositories that the tests serve themselves on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::fs;

@@ -1,6 +1,6 @@
 //! The Terraform HCL collector through the CLI: one test per behaviour a user relies on.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

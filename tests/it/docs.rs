@@ -1,7 +1,7 @@
 //! Generated documentation stays in sync with the code that it documents.
-//! `PLUMB_UPDATE_DOCS=1 cargo test --test docs` rewrites it.
+//! `PLUMB_UPDATE_DOCS=1 cargo test --test it docs::` rewrites it.
 
-mod common;
+use crate::common;
 
 fn check(path: &str, generated: String) {
     let file = common::root().join(path);
@@ -13,7 +13,7 @@ fn check(path: &str, generated: String) {
     let current = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
         current == generated,
-        "{path} is out of date: run PLUMB_UPDATE_DOCS=1 cargo test --test docs"
+        "{path} is out of date: run PLUMB_UPDATE_DOCS=1 cargo test --test it docs::"
     );
 }
 
@@ -195,7 +195,7 @@ fn policy_reference_is_current() {
         .collect();
     assert!(
         stale.is_empty(),
-        "docs/policies has pages of no policy: {stale:?}; run PLUMB_UPDATE_DOCS=1 cargo test --test docs"
+        "docs/policies has pages of no policy: {stale:?}; run PLUMB_UPDATE_DOCS=1 cargo test --test it docs::"
     );
 }
 

@@ -6,7 +6,7 @@
 //! 0.0.0.0/0, a DynamoDB table was deleted, a bucket was added, and the database's
 //! point-in-time window moved (volatile).
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -11,7 +11,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::aws::{Moto, Proxy, Recording, Trail, assumed_role, iam_user, moto_gaps, plumb_aws};

@@ -8,7 +8,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Real-world samples (fixtures/oss): the built-in policies report exactly the reviewed
 //! findings on them, so a policy change that adds a false positive shows up here.
 
-mod common;
+use crate::common;
 
 const EXPECTED: &str = "fixtures/oss/findings.txt";
 

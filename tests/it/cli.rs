@@ -1,6 +1,6 @@
 //! The command line as a CI job and a user meet it: inputs, exit codes, errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::fs;

@@ -11,7 +11,7 @@
 
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,36 @@
+//! The integration tests, one binary: each module tests one area through the real `plumb`
+//! binary or the library, with the helpers of `common` shared by all.
+
+mod common;
+#[cfg(feature = "kubernetes")]
+mod apiserver;
+
+mod aws_bench;
+mod aws_collect;
+mod aws_config;
+mod aws_drift;
+mod aws_events;
+mod aws_faults;
+mod aws_model;
+mod baseline;
+mod browser;
+mod cli;
+mod collectors;
+mod deploy;
+mod docs;
+mod drift;
+mod drift_properties;
+mod formats;
+mod hcl;
+mod hcl_fuzz;
+mod live_kubernetes;
+mod modules;
+mod org;
+mod org_bench;
+mod oss;
+mod policies;
+mod reports;
+mod robustness;
+mod store;
+mod store_postgres;
+mod waivers;
