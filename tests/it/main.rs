@@ -1,9 +1,9 @@
 //! The integration tests, one binary: each module tests one area through the real `plumb`
 //! binary or the library, with the helpers of `common` shared by all.
 
-mod common;
 #[cfg(feature = "kubernetes")]
 mod apiserver;
+mod common;
 
 mod aws_bench;
 mod aws_collect;
