@@ -28,6 +28,7 @@ pub mod findings;
 pub mod inventory;
 pub mod normalize;
 pub mod org;
+pub mod pipeline;
 pub mod policy;
 pub mod redact;
 pub mod report;

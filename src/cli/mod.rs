@@ -16,13 +16,13 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::baseline::{Baseline, content_digest};
+use crate::baseline::Baseline;
 use crate::collect::terraform::hcl::{Vars, install};
 use crate::collect::{Collected, Options, collect_paths_with};
 use crate::config::Config;
-use crate::engine::evaluate;
-use crate::findings::{PolicyPack, ScanReport, Scanned};
-use crate::inventory::{Inventory, json_digest};
+use crate::findings::ScanReport;
+use crate::inventory::Inventory;
+use crate::pipeline::{self, Pipeline, Verdict};
 use crate::policy::{self, PolicySet, Severity};
 use crate::report::{self, Format, Output, RenderOptions};
 use crate::waivers::{self, WaiverRule};
@@ -550,7 +550,8 @@ impl Keep<'_> {
     }
 }
 
-/// Evaluates, writes every requested format, and decides the exit code.
+/// Judges the inventory through the pipeline, writes every requested format and the
+/// snapshot, and decides the exit code.
 fn evaluate_and_report(
     inventory: &Inventory,
     policies: &PolicySet,
@@ -568,65 +569,46 @@ fn evaluate_and_report(
         })?);
     }
     let baseline = match &args.baseline {
-        Some(path) => Some(Baseline::read(path)?),
+        Some(path) => Some((Baseline::read(path)?, path.display().to_string())),
         None => None,
     };
-    let (findings, mut errors) = evaluate(policies, &config.settings, &inventory.resources);
-    timings.done("evaluate");
-    // Warnings are listed but leave the scan complete.
-    let input_errors = inventory
-        .metadata
-        .errors
-        .iter()
-        .filter(|e| !e.warning)
-        .count();
-    errors.extend(inventory.metadata.errors.iter().cloned());
-    // Hashing serialises the whole inventory: done only for the formats that show it.
-    let inventory_hash = args
-        .formats
-        .iter()
-        .any(|o| matches!(o.format, Format::Json | Format::Html | Format::Markdown))
-        .then(|| inventory.content_hash());
-    timings.done("inventory hash");
-    let mut report = ScanReport::new(
-        Scanned {
-            collected_at: inventory.metadata.collected_at.clone(),
-            collectors: inventory.metadata.collectors.clone(),
-            inventory_hash,
-            policy_pack: Some(policy_pack(policies, !args.policies.no_builtin)),
-        },
-        inventory.resources.len(),
-        policies.iter().map(|p| p.doc.clone()).collect(),
-        findings,
-        errors,
-    );
-    let today = chrono::Utc::now().date_naive();
-    waivers::apply(&mut report, &rules, &inventory.resources, today);
-    timings.done("waivers");
-    let content = |id: &str| inventory.get(id).map(content_digest);
-    if let Some(path) = &args.write_baseline {
-        let written = Baseline::of(&report, &content);
-        write_json(path, &written)?;
-        if baseline.is_none() {
-            written.compare(&mut report, &path.display().to_string(), &content);
-        }
+    let write_baseline = args
+        .write_baseline
+        .as_ref()
+        .map(|p| p.display().to_string());
+    let options = pipeline::Options {
+        waivers: &rules,
+        baseline: baseline.as_ref().map(|(b, name)| (b, name.as_str())),
+        write_baseline: write_baseline.as_deref(),
+        trend: keep.trend(&inventory.metadata.collectors, config)?,
+        // Hashing serialises the whole inventory: done only for the formats that show it.
+        hash_inventory: args
+            .formats
+            .iter()
+            .any(|o| matches!(o.format, Format::Json | Format::Html | Format::Markdown)),
+        builtin: !args.policies.no_builtin,
+        today: None,
+    };
+    let judged = Pipeline::new(policies, &config.settings)
+        .judge(inventory, options, &mut |p| timings.done(p));
+    if let (Some(path), Some(written)) = (&args.write_baseline, &judged.baseline) {
+        write_json(path, written)?;
     }
-    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
-        b.compare(&mut report, &path.display().to_string(), &content);
-    }
-    report.trend = keep.trend(&inventory.metadata.collectors, config)?;
-    timings.done("assemble report");
-    let options = RenderOptions {
+    let render = RenderOptions {
         show_passed: args.show_passed,
         ..RenderOptions::default()
     };
-    write_all(&args.formats, &report, &options, timings)?;
-    keep.store(inventory, &report, policies, config)?;
+    write_all(&args.formats, &judged.report, &render, timings)?;
+    keep.store(inventory, &judged.report, policies, config)?;
     timings.done("store");
-    let code = exit_code(&report, threshold, input_errors);
+    let code = match judged.verdict(threshold) {
+        Verdict::Incomplete => EXIT_ERROR,
+        Verdict::Failed => EXIT_FINDINGS,
+        Verdict::Passed => EXIT_OK,
+    };
     // The process ends here: freeing hundreds of thousands of findings one by one would only
     // delay the exit.
-    std::mem::forget(report);
+    std::mem::forget(judged);
     Ok(code)
 }
 
@@ -672,42 +654,6 @@ fn render_saved(args: ReportArgs) -> Result<u8> {
     };
     write_all(&args.formats, &report, &options, &mut timings)?;
     Ok(EXIT_OK)
-}
-
-/// Which policies a scan evaluated, and a digest of what they check.
-pub(super) fn policy_pack(policies: &PolicySet, builtin: bool) -> PolicyPack {
-    let checked: Vec<_> = policies
-        .iter()
-        .map(|p| {
-            (
-                &p.doc.id,
-                &p.condition_source,
-                &p.when_source,
-                p.doc.severity,
-                &p.doc.kinds,
-                &p.doc.controls,
-            )
-        })
-        .collect();
-    PolicyPack {
-        builtin: builtin.then(|| env!("CARGO_PKG_VERSION").to_string()),
-        custom: policies
-            .iter()
-            .filter(|p| !p.doc.origin.starts_with("builtin:"))
-            .count(),
-        digest: json_digest(&checked),
-    }
-}
-
-/// Input errors (unread sources) outrank findings: an incomplete scan is not a verdict.
-fn exit_code(report: &ScanReport, threshold: Option<Severity>, input_errors: usize) -> u8 {
-    if input_errors > 0 {
-        EXIT_ERROR
-    } else if threshold.is_some_and(|t| report.failures_at_or_above(t) > 0) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
 }
 
 fn fail_threshold(value: Option<&str>) -> Result<Option<Severity>> {

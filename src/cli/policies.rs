@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PolicyArgs};
 use crate::normalize::FACETS;
-use crate::policy::cases::run_cases;
+use crate::pipeline::cases::run_cases;
 use crate::policy::{Category, Policy};
 
 #[derive(Debug, Subcommand)]

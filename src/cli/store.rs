@@ -113,21 +113,20 @@ pub(crate) fn judge_and_keep(
     config: &Config,
     policies: &PolicySet,
 ) -> Result<()> {
-    let (findings, mut problems) =
-        crate::engine::evaluate(policies, &config.settings, &inventory.resources);
-    problems.extend(inventory.metadata.errors.iter().cloned());
-    let report = crate::findings::ScanReport::new(
-        crate::findings::Scanned {
-            collected_at: inventory.metadata.collected_at.clone(),
-            collectors: inventory.metadata.collectors.clone(),
-            inventory_hash: Some(inventory.content_hash()),
-            policy_pack: Some(super::policy_pack(policies, !policy_args.no_builtin)),
-        },
-        inventory.resources.len(),
-        policies.iter().map(|p| p.doc.clone()).collect(),
-        findings,
-        problems,
+    // Judged as a scan judges it (waivers included), so the snapshot keeps the verdicts a
+    // scan of the same inventory reports.
+    let options = crate::pipeline::Options {
+        waivers: &config.waiver_rules,
+        hash_inventory: true,
+        builtin: !policy_args.no_builtin,
+        ..crate::pipeline::Options::default()
+    };
+    let judged = crate::pipeline::Pipeline::new(policies, &config.settings).judge(
+        inventory,
+        options,
+        &mut |_| {},
     );
+    let report = judged.report;
     let keep = super::Keep { command, args };
     keep.store(inventory, &report, policies, config)
 }

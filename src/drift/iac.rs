@@ -20,8 +20,8 @@ use super::{
     Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
     ProviderManaged, sort_changed, sort_entries,
 };
-use crate::engine::evaluate;
 use crate::inventory::{Inventory, Resource, Source, Tool};
+use crate::pipeline::Pipeline;
 
 /// What the live inventory read: kinds and (account, region) scopes.
 struct LiveScope {
@@ -220,8 +220,8 @@ pub fn iac_vs_live(iac: &Input<'_>, live: &Input<'_>, opts: &Options<'_>) -> Dri
 
     // Verdicts: IaC findings carried over to the id of the live resource they describe.
     let iac_owned: Vec<Resource> = iac_rs.iter().map(|r| (*r).clone()).collect();
-    let (iac_findings, _) = evaluate(opts.policies, opts.settings, &iac_owned);
-    let (live_findings, _) = evaluate(opts.policies, opts.settings, &l_inv.resources);
+    let (iac_findings, _) = Pipeline::new(opts.policies, opts.settings).verdicts(&iac_owned);
+    let (live_findings, _) = Pipeline::new(opts.policies, opts.settings).verdicts(&l_inv.resources);
     let to_live: HashMap<&str, &str> = pairs
         .iter()
         .enumerate()

@@ -11,9 +11,9 @@ use super::{
     Changed, DRIFT_SCHEMA, DriftMode, DriftReport, DriftResource, Entry, Hidden, Input, Options,
     sort_changed, sort_entries,
 };
-use crate::engine::evaluate;
 use crate::inventory::{Inventory, Resource, Source, Tool};
 use crate::normalize::facets_with;
+use crate::pipeline::Pipeline;
 use crate::policy::{PathRoot, PolicySet};
 
 /// Whether two versions of a resource are the same in every way a verdict can depend on.
@@ -111,7 +111,8 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
                     .filter(|r| moved.contains(r.id.as_str()))
                     .cloned()
                     .collect();
-                let (mut findings, errors) = evaluate(opts.policies, opts.settings, &moved_now);
+                let (mut findings, errors) =
+                    Pipeline::new(opts.policies, opts.settings).verdicts(&moved_now);
                 findings.extend(
                     failures
                         .iter()
@@ -120,9 +121,9 @@ pub fn snapshots(from: &Input<'_>, to: &Input<'_>, opts: &Options<'_>) -> DriftR
                 );
                 (findings, errors)
             }
-            None => evaluate(opts.policies, opts.settings, &b.resources),
+            None => Pipeline::new(opts.policies, opts.settings).verdicts(&b.resources),
         },
-        || evaluate(opts.policies, opts.settings, &differing),
+        || Pipeline::new(opts.policies, opts.settings).verdicts(&differing),
     );
     let (findings, breaks) = compare_snapshots(&before_findings, &after_findings, &moved);
 

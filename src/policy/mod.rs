@@ -23,7 +23,6 @@
 //! (the settings of `plumb.yaml`).
 
 pub mod baseline;
-pub mod cases;
 pub mod docs;
 mod expr;
 mod load;

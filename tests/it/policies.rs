@@ -3,7 +3,7 @@
 use crate::common;
 
 use plumb::config::Settings;
-use plumb::policy::cases::run_cases;
+use plumb::pipeline::cases::run_cases;
 use plumb::policy::{PolicySet, builtin_files, load_files};
 
 fn builtin() -> PolicySet {

@@ -33,9 +33,9 @@ use serde_json::Value;
 
 use crate::collect::{Collected, collect_paths, terraform};
 use crate::config::Settings;
-use crate::engine::evaluate;
 use crate::findings::Status;
 use crate::inventory::{CollectorRun, Resource, Source};
+use crate::pipeline::Pipeline;
 use crate::policy::PolicySet;
 use crate::yaml;
 
@@ -323,7 +323,7 @@ fn run_case(
         }
     };
     let inventory = collected.into_inventory_as_of(context.as_of.unwrap_or_else(Utc::now));
-    let (findings, _) = evaluate(policies, &settings, &inventory.resources);
+    let (findings, _) = Pipeline::new(policies, &settings).verdicts(&inventory.resources);
     for f in findings.into_iter().filter(|f| &*f.policy_id == id) {
         result.got.insert(f.resource.id.clone(), f.status);
     }
