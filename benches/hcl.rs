@@ -11,6 +11,9 @@
 //! `PLUMB_BENCH_ROOTS=N` changes the number of root modules; `PLUMB_BENCH_KEEP=DIR` keeps the
 //! corpus there (to profile, or to measure with `/usr/bin/time -v plumb scan DIR`).
 
+// Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -238,6 +241,7 @@ fn generate(dir: &Path, roots: usize) -> usize {
 
 /// Peak resident memory of the largest child process waited for, in MB.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn children_max_rss_mb() -> f64 {
     // SAFETY: getrusage only writes into the struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -250,6 +254,7 @@ fn children_max_rss_mb() -> f64 {
 }
 
 #[cfg(not(unix))]
+#[allow(unsafe_code)]
 fn children_max_rss_mb() -> f64 {
     f64::NAN
 }

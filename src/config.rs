@@ -48,6 +48,15 @@ pub struct StoreConfig {
     pub keep_days: Option<u32>,
 }
 
+impl StoreConfig {
+    /// Whether a store "path" is a PostgreSQL server URL (`postgres://` or `postgresql://`)
+    /// rather than a file.
+    pub fn is_server(path: &Path) -> bool {
+        let s = path.to_string_lossy();
+        s.starts_with("postgres://") || s.starts_with("postgresql://")
+    }
+}
+
 impl<'de> Deserialize<'de> for StoreConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -216,7 +225,7 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         for dir in config.policies.iter_mut().chain(&mut config.store.path) {
             // A server URL is not a path to resolve.
-            if dir.is_relative() && !crate::store::is_url(dir) {
+            if dir.is_relative() && !StoreConfig::is_server(dir) {
                 *dir = base.join(&*dir);
             }
         }

@@ -50,6 +50,7 @@ pub fn keep_freed_memory() {
     const DEFAULT_MS: std::ffi::c_long = 10;
     // SAFETY: reading and setting an option is sound at any time; mimalloc asks only that it
     // not race with another option call, and this runs once, before any thread is started.
+    #[allow(unsafe_code)]
     unsafe {
         if libmimalloc_sys::mi_option_get(PURGE_DELAY) == DEFAULT_MS {
             libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);

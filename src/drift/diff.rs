@@ -19,7 +19,7 @@
 
 use serde_json::{Map, Value};
 
-use super::matching::normalise_arn;
+use super::arn::normalise_arn;
 use super::volatile::VolatileFields;
 use crate::inventory::Resource;
 

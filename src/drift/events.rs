@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, FixedOffset};
 
 use super::Attribution;
-use super::matching::{arn_short_id, keys, normalise_arn};
+use super::arn::{arn_short_id, normalise_arn};
+use super::matching::keys;
 use crate::inventory::{ChangeEvent, Inventory, Resource};
 
 fn time(s: &str) -> Option<DateTime<FixedOffset>> {

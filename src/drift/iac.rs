@@ -11,9 +11,10 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::arn::parse_arn;
 use super::diff::{Mode, resource_changes};
 use super::events::{Events, unread_note};
-use super::matching::{canonical_kind, default_vpcs, pair, parse_arn, provider_managed};
+use super::matching::{canonical_kind, default_vpcs, pair, provider_managed};
 use super::snapshot::satellite_breaks;
 use super::verdicts::{Verdicts, compare, index};
 use super::{

@@ -18,6 +18,7 @@
 //! touched a drifted resource in the window between the two are shown next to it
 //! ([`events`]). `.plumbignore` rules ([`ignore`]) hide known drift.
 
+mod arn;
 pub mod diff;
 mod events;
 mod iac;

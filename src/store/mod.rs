@@ -276,7 +276,7 @@ trait Engine {
     /// that `retention` does not keep. Returns the new id and the deleted ones.
     fn insert(
         &mut self,
-        row: &Row,
+        row: &Row<'_>,
         retention: &Retention,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<i64>), StoreError>;
@@ -398,8 +398,7 @@ pub fn scope_of(runs: &[CollectorRun]) -> String {
 
 /// Whether `path` names a PostgreSQL server rather than a file.
 pub fn is_url(path: &Path) -> bool {
-    let s = path.to_string_lossy();
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
+    crate::config::StoreConfig::is_server(path)
 }
 
 /// Whether a store exists at `path` (a server is assumed to: opening it says otherwise).

@@ -671,7 +671,7 @@ impl Pg {
 impl Engine for Pg {
     fn insert(
         &mut self,
-        row: &Row,
+        row: &Row<'_>,
         retention: &Retention,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<i64>), StoreError> {

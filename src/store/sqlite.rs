@@ -155,7 +155,7 @@ fn info_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InfoRow> {
 impl Engine for Sqlite {
     fn insert(
         &mut self,
-        row: &Row,
+        row: &Row<'_>,
         retention: &Retention,
         now: DateTime<Utc>,
     ) -> Result<(i64, Vec<i64>), StoreError> {

@@ -1,6 +1,9 @@
 //! The integration tests, one binary: each module tests one area through the real `plumb`
 //! binary or the library, with the helpers of `common` shared by all.
 
+// Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[cfg(feature = "kubernetes")]
 mod apiserver;
 mod common;

@@ -35,6 +35,7 @@ fn bin_dir() -> Option<PathBuf> {
 }
 
 /// The uid and gid to run the server as: ours, or `postgres`'s when we are root.
+#[allow(unsafe_code)]
 fn identity() -> Option<(u32, u32)> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -231,6 +232,7 @@ impl Server {
 }
 
 impl Drop for Server {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         // SIGINT: PostgreSQL's fast shutdown (roll back, close connections, exit).
         // SAFETY: kill only signals the server process this guard started.

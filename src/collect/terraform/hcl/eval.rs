@@ -12,50 +12,20 @@
 //! read (`aws_s3_bucket.this[0].id` reads that instance): the attribute's `references`.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use hcl_edit::Span;
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, Traversal, TraversalOperator,
     UnaryOperator,
 };
 use hcl_edit::template::{Directive, Element, Strip, Template};
 
+pub use super::error::{EvalError, MAX_ELEMENTS, Result};
+pub use super::files::Files;
 use super::funcs;
 use super::value::{Attrs, MAX_DEPTH, Value};
 use crate::redact::is_secret_name;
-
-/// An evaluation error, at a byte offset of the file the expression came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalError {
-    pub offset: Option<usize>,
-    pub message: String,
-}
-
-impl EvalError {
-    pub fn new(message: impl Into<String>) -> Self {
-        EvalError {
-            offset: None,
-            message: message.into(),
-        }
-    }
-
-    fn at(mut self, expr: &impl Span) -> Self {
-        if self.offset.is_none() {
-            self.offset = expr.span().map(|s| s.start);
-        }
-        self
-    }
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-pub type Result<T> = std::result::Result<T, EvalError>;
 
 /// A named value (variable, local, output) and whether it is sensitive.
 #[derive(Debug, Clone)]
@@ -69,55 +39,6 @@ pub struct Named {
 pub struct ModuleEntry {
     pub value: Value,
     pub sensitive_outputs: HashSet<String>,
-}
-
-/// Where `file()` and friends may read: paths resolve against the root module's directory
-/// (Terraform's working directory) and must stay inside the scanned directories, so a
-/// configuration cannot make a scan read, and report, files elsewhere on the machine.
-#[derive(Debug, Clone, Default)]
-pub struct Files {
-    pub base: PathBuf,
-    pub allowed: Arc<Vec<PathBuf>>,
-}
-
-/// Largest file the file functions read.
-const MAX_READ: u64 = 4 << 20;
-
-impl Files {
-    pub fn read(&self, path: &str) -> std::result::Result<Vec<u8>, String> {
-        let full = self.resolve(path)?;
-        let meta = std::fs::metadata(&full).map_err(|e| format!("cannot read {path}: {e}"))?;
-        if meta.len() > MAX_READ {
-            return Err(format!("{path} is larger than {} MiB", MAX_READ >> 20));
-        }
-        std::fs::read(&full).map_err(|e| format!("cannot read {path}: {e}"))
-    }
-
-    pub fn exists(&self, path: &str) -> std::result::Result<bool, String> {
-        match self.resolve(path) {
-            Ok(p) => Ok(p.is_file()),
-            Err(e) if e.contains("no such file") => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn resolve(&self, path: &str) -> std::result::Result<PathBuf, String> {
-        let joined = self.base.join(path);
-        let canonical = joined.canonicalize().map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                format!("no such file {path}")
-            } else {
-                format!("cannot read {path}: {e}")
-            }
-        })?;
-        if self.allowed.iter().any(|dir| canonical.starts_with(dir)) {
-            Ok(canonical)
-        } else {
-            Err(format!(
-                "{path} is outside the scanned directories; plumb does not read it"
-            ))
-        }
-    }
 }
 
 /// How much evaluation one root module may do: expressions evaluated and elements built.
@@ -184,9 +105,6 @@ pub fn constant(expr: &Expression) -> Result<Value> {
     let scope = Scope::default();
     Eval::new(&scope).eval(expr)
 }
-
-/// Most elements a collection built by an expression may have (`range`, `for`, `count`).
-pub const MAX_ELEMENTS: usize = 1 << 20;
 
 impl<'s> Eval<'s> {
     pub fn new(scope: &'s Scope) -> Self {
@@ -283,7 +201,7 @@ impl<'s> Eval<'s> {
                 let mut unknown_key = None;
                 for (key, value) in obj.iter() {
                     let k = match key {
-                        ObjectKey::Ident(i) => super::load::original_key(i.as_str()).to_string(),
+                        ObjectKey::Ident(i) => super::keys::original_key(i.as_str()).to_string(),
                         ObjectKey::Expression(e) => match self.eval(e)? {
                             v @ Value::Unknown(_) => {
                                 unknown_key = Some(v);
@@ -291,7 +209,7 @@ impl<'s> Eval<'s> {
                             }
                             v => v
                                 .to_text()
-                                .map(|k| super::load::original_key(&k).to_string())
+                                .map(|k| super::keys::original_key(&k).to_string())
                                 .ok_or_else(|| {
                                     EvalError::new(format!(
                                         "an object key must be a string, not {}",
@@ -991,6 +909,28 @@ impl<'s> Eval<'s> {
             inner.bind(k.as_str(), v.clone());
         }
         inner.template(&template, true)
+    }
+}
+
+impl funcs::Context for Eval<'_> {
+    fn charge(&mut self, n: u64) -> Result<()> {
+        Eval::charge(self, n)
+    }
+
+    fn files(&self) -> &Files {
+        Eval::files(self)
+    }
+
+    fn mark_sensitive(&mut self) {
+        Eval::mark_sensitive(self);
+    }
+
+    fn take_sensitive(&mut self) -> bool {
+        Eval::take_sensitive(self)
+    }
+
+    fn template_file(&mut self, text: &str, vars: &Attrs) -> Result<Value> {
+        Eval::template_file(self, text, vars)
     }
 }
 

@@ -19,8 +19,21 @@ use hcl_edit::expr::TraversalOperator;
 
 use super::deps;
 use super::load::{At, Body, Module};
-use super::module::Loaded;
 use crate::inventory::{CollectError, Suppression};
+
+/// A parsed module, with the tables that find its objects by name.
+#[derive(Debug)]
+pub struct Loaded {
+    pub module: Module,
+    pub names: Names,
+}
+
+impl Loaded {
+    pub fn new(module: Module) -> Self {
+        let names = Names::of(&module);
+        Loaded { module, names }
+    }
+}
 
 /// A module as it appears in the configuration: the root, or the module a chain of calls
 /// leads to. A directory called from two places is two static modules.
@@ -161,7 +174,7 @@ pub fn provider_of(modules: &[StaticModule], m: usize, key: &str) -> Option<(usi
         }
         let (parent, call) = sm.parent?;
         let call = &modules[parent].module().calls[call];
-        let passed = super::module::passed_providers(call);
+        let passed = super::load::passed_providers(call);
         match passed.iter().find(|(k, _)| *k == key) {
             Some((_, v)) => key = v.clone(),
             None if !key.contains('.') => {}
@@ -297,7 +310,7 @@ fn depends_on(modules: &[StaticModule], node: Node, out: &mut Vec<Node>) {
             let rc = &m.resources[i];
             let f = add(here);
             walk_values(&rc.body, &mut |r, o| f(out, r, o));
-            let key = super::module::provider_key(&rc.body, &rc.kind);
+            let key = super::load::provider_key(&rc.body, &rc.kind);
             if let Some((pm, p)) = provider_of(modules, here, &key) {
                 out.push(Node {
                     module: pm,

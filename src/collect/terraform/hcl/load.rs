@@ -10,10 +10,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::Span;
-use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{BlockLabel, Structure};
 
 use super::COLLECTOR;
+use super::keys::REPEAT_MARK;
 use super::types::Type;
 use crate::inventory::{CollectError, Suppression};
 
@@ -470,17 +471,6 @@ fn add_file(module: &mut Module, path: String, file_name: &str, text: &str) -> V
             module.errors.push(e);
             Vec::new()
         }
-    }
-}
-
-/// Marks a repeated object key so that the parser accepts it (see [`parse_with_repeats`]).
-const REPEAT_MARK: &str = "__plumb_repeat_";
-
-/// The key as written, from a key [`parse_with_repeats`] marked.
-pub fn original_key(key: &str) -> &str {
-    match key.find(REPEAT_MARK) {
-        Some(at) => &key[..at],
-        None => key,
     }
 }
 
@@ -1024,6 +1014,53 @@ pub fn literal_string(expr: &Expression) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The provider configuration key a resource uses: its `provider` meta-argument
+/// (`aws.west`), else the default configuration of its type's provider (`aws`).
+pub fn provider_key(body: &Body, kind: &str) -> String {
+    match body.attr("provider").map(|a| &a.expr) {
+        Some(expr) => reference_text(expr),
+        None => kind.split('_').next().unwrap_or(kind).to_string(),
+    }
+}
+
+/// `aws.west` from a provider reference expression.
+fn reference_text(expr: &Expression) -> String {
+    match expr {
+        Expression::Variable(v) => v.as_str().to_string(),
+        Expression::Traversal(t) => {
+            let mut s = match &t.expr {
+                Expression::Variable(v) => v.as_str().to_string(),
+                other => other.to_string().trim().to_string(),
+            };
+            for op in t.operators.iter() {
+                if let TraversalOperator::GetAttr(a) = op.value() {
+                    s.push('.');
+                    s.push_str(a.as_str());
+                }
+            }
+            s
+        }
+        Expression::String(s) => s.value().to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// The `providers = { aws = aws.west }` of a module call: (name in the child, configuration
+/// in the caller).
+pub fn passed_providers(call: &ModuleCall) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(Expression::Object(obj)) = call.body.attr("providers").map(|a| &a.expr) {
+        for (key, value) in obj.iter() {
+            let k = match key {
+                ObjectKey::Ident(i) => i.as_str().to_string(),
+                ObjectKey::Expression(e) => reference_text(e),
+            };
+            out.push((k, reference_text(value.expr())));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -18,11 +18,14 @@
 
 mod data;
 mod deps;
+mod error;
 mod eval;
 mod expand;
+mod files;
 pub mod funcs;
 mod graph;
 pub mod install;
+mod keys;
 mod load;
 mod module;
 mod types;
@@ -36,8 +39,9 @@ use rayon::prelude::*;
 
 use crate::collect::Collected;
 use crate::inventory::CollectorRun;
+use graph::Loaded;
 pub use load::is_config_file;
-use module::{Loaded, Loader, Run, clean, is_local_source};
+use module::{Loader, Run, clean, is_local_source};
 pub use vars::Vars;
 
 /// The collector name in runs and errors.

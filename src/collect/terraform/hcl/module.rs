@@ -19,14 +19,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use serde_json::Value as Json;
 
 use super::COLLECTOR;
 use super::eval::{Budget, Eval, EvalError, Files, ModuleEntry, Named, Scope, relative};
 use super::expand::{Evaluated, Expansion, RESOURCE_META, eval_body, expansion};
-use super::graph::{self, Graph, Names, Node, Obj, StaticModule, provider_name, provider_of};
-use super::load::{At, Body, Module, read_module};
+use super::graph::{self, Graph, Loaded, Node, Obj, StaticModule, provider_name, provider_of};
+use super::load::{At, Body, Module, provider_key, read_module};
 use super::types::convert;
 use super::value::{Attrs, Value};
 use super::vars::{Vars, default_value, root_inputs};
@@ -35,67 +34,6 @@ use crate::inventory::{CollectError, Resource, Source, Suppression};
 
 /// Module calls nested deeper than this are reported, not followed.
 const MAX_MODULE_DEPTH: usize = 32;
-
-/// A parsed module, with the tables that find its objects by name.
-#[derive(Debug)]
-pub struct Loaded {
-    pub module: Module,
-    pub names: Names,
-}
-
-impl Loaded {
-    pub fn new(module: Module) -> Self {
-        let names = Names::of(&module);
-        Loaded { module, names }
-    }
-}
-
-/// The provider configuration key a resource uses: its `provider` meta-argument
-/// (`aws.west`), else the default configuration of its type's provider (`aws`).
-pub fn provider_key(body: &Body, kind: &str) -> String {
-    match body.attr("provider").map(|a| &a.expr) {
-        Some(expr) => reference_text(expr),
-        None => kind.split('_').next().unwrap_or(kind).to_string(),
-    }
-}
-
-/// `aws.west` from a provider reference expression.
-fn reference_text(expr: &Expression) -> String {
-    match expr {
-        Expression::Variable(v) => v.as_str().to_string(),
-        Expression::Traversal(t) => {
-            let mut s = match &t.expr {
-                Expression::Variable(v) => v.as_str().to_string(),
-                other => other.to_string().trim().to_string(),
-            };
-            for op in t.operators.iter() {
-                if let TraversalOperator::GetAttr(a) = op.value() {
-                    s.push('.');
-                    s.push_str(a.as_str());
-                }
-            }
-            s
-        }
-        Expression::String(s) => s.value().to_string(),
-        other => other.to_string().trim().to_string(),
-    }
-}
-
-/// The `providers = { aws = aws.west }` of a module call: (name in the child, configuration
-/// in the caller).
-pub fn passed_providers(call: &super::load::ModuleCall) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(Expression::Object(obj)) = call.body.attr("providers").map(|a| &a.expr) {
-        for (key, value) in obj.iter() {
-            let k = match key {
-                ObjectKey::Ident(i) => i.as_str().to_string(),
-                ObjectKey::Expression(e) => reference_text(e),
-            };
-            out.push((k, reference_text(value.expr())));
-        }
-    }
-    out
-}
 
 /// Parsed modules by canonical directory, shared by every root of a scan: a module called a
 /// thousand times is read once.

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::super::eval::{Eval, MAX_ELEMENTS, Result};
+use super::super::error::{MAX_ELEMENTS, Result};
 use super::super::value::{Attrs, Value};
+use super::Context;
 use super::{
     Category::Collection as C, Func, VARIADIC, boolean, entries, err, int, items, num, string_list,
     strings, text,
@@ -65,7 +66,7 @@ pub(super) fn dedup_sorted(mut items: Vec<Value>) -> Vec<Value> {
     items
 }
 
-fn alltrue(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn alltrue(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let bools = items(&a[0])?
         .iter()
         .map(boolean)
@@ -73,7 +74,7 @@ fn alltrue(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::Bool(bools.iter().all(|b| *b)))
 }
 
-fn anytrue(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn anytrue(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     // One known `true` decides it, whatever the unknown elements turn out to be.
     let list = items(&a[0])?;
     let mut unknown = false;
@@ -92,7 +93,7 @@ fn anytrue(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     })
 }
 
-fn chunklist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn chunklist(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     let size = int(&a[1])?;
     if size < 0 {
@@ -108,7 +109,7 @@ fn chunklist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn coalesce(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn coalesce(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     for v in a {
         match v {
             Value::Null => continue,
@@ -121,7 +122,7 @@ fn coalesce(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     err("no non-null, non-empty argument")
 }
 
-fn coalescelist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn coalescelist(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     for v in a {
         if !items(v)?.is_empty() {
             return Ok(v.clone());
@@ -130,7 +131,7 @@ fn coalescelist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(Vec::new()))
 }
 
-fn compact(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn compact(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::list(
         items(&a[0])?
             .iter()
@@ -140,7 +141,7 @@ fn compact(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn concat(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn concat(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut out = Vec::new();
     for v in a {
         out.extend(items(v)?.iter().cloned());
@@ -148,7 +149,7 @@ fn concat(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn contains_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn contains_fn(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     if !a[1].is_wholly_known() {
         return Ok(Value::unknown_of(&a[1..]));
@@ -164,7 +165,7 @@ fn contains_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     })
 }
 
-fn distinct(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn distinct(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut out: Vec<Value> = Vec::new();
     for v in items(&a[0])? {
         if !contains(&out, v) {
@@ -174,7 +175,7 @@ fn distinct(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn element(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn element(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     let i = int(&a[1])?;
     if list.is_empty() {
@@ -186,7 +187,7 @@ fn element(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(list[i as usize % list.len()].clone())
 }
 
-fn flatten(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn flatten(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     fn walk(v: &Value, out: &mut Vec<Value>) -> std::result::Result<(), Value> {
         match v {
             Value::List(l) => {
@@ -212,7 +213,7 @@ fn flatten(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn index(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn index(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match items(&a[0])?
         .iter()
         .position(|x| x.equals(&a[1]) == Some(true))
@@ -222,15 +223,15 @@ fn index(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }
 }
 
-fn keys(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn keys(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(string_list(entries(&a[0])?.keys().cloned()))
 }
 
-fn values(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn values(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::list(entries(&a[0])?.values().cloned().collect()))
 }
 
-fn length(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn length(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Number(match &a[0] {
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.len(),
@@ -239,7 +240,7 @@ fn length(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     } as f64))
 }
 
-fn lookup(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn lookup(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let map = entries(&a[0])?;
     let key = text(&a[1])?;
     match (map.get(&key), a.get(2)) {
@@ -249,7 +250,7 @@ fn lookup(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }
 }
 
-fn matchkeys(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn matchkeys(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (vals, keys, search) = (items(&a[0])?, items(&a[1])?, items(&a[2])?);
     if vals.len() != keys.len() {
         return err("the values and keys lists must have the same length");
@@ -263,7 +264,7 @@ fn matchkeys(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn merge(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn merge(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut out = Attrs::new();
     for v in a {
         match v {
@@ -281,7 +282,7 @@ fn merge(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::map(out))
 }
 
-fn one(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn one(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match items(&a[0])? {
         [] => Ok(Value::Null),
         [x] => Ok(x.clone()),
@@ -292,7 +293,7 @@ fn one(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }
 }
 
-fn range(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn range(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let nums = a.iter().map(num).collect::<Result<Vec<f64>>>()?;
     let (start, end, step) = match nums.as_slice() {
         [end] => (0.0, *end, 1.0),
@@ -314,11 +315,11 @@ fn range(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn reverse(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn reverse(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::list(items(&a[0])?.iter().rev().cloned().collect()))
 }
 
-fn setintersection(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn setintersection(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut acc = items(&a[0])?.to_vec();
     for v in &a[1..] {
         let other = items(v)?;
@@ -327,14 +328,14 @@ fn setintersection(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(dedup_sorted(acc)))
 }
 
-fn setsubtract(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn setsubtract(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut acc = items(&a[0])?.to_vec();
     let other = items(&a[1])?;
     acc.retain(|x| !contains(other, x));
     Ok(Value::list(dedup_sorted(acc)))
 }
 
-fn setunion(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn setunion(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut acc = Vec::new();
     for v in a {
         acc.extend(items(v)?.iter().cloned());
@@ -342,7 +343,7 @@ fn setunion(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(dedup_sorted(acc)))
 }
 
-fn setproduct(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn setproduct(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
     for v in a {
         let list = items(v)?;
@@ -362,7 +363,7 @@ fn setproduct(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(rows.into_iter().map(Value::list).collect()))
 }
 
-fn slice(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn slice(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     let (start, end) = (int(&a[1])?, int(&a[2])?);
     if start < 0 || end < start || end as usize > list.len() {
@@ -374,7 +375,7 @@ fn slice(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(list[start as usize..end as usize].to_vec()))
 }
 
-fn sort(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn sort(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     // The order is unknown, the length is not.
     if list.iter().any(|v| !v.is_wholly_known()) {
@@ -385,7 +386,7 @@ fn sort(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(string_list(list))
 }
 
-fn transpose(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn transpose(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in entries(&a[0])? {
         for x in strings(v)? {
@@ -397,7 +398,7 @@ fn transpose(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn zipmap(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn zipmap(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (keys, vals) = (items(&a[0])?, items(&a[1])?);
     if keys.len() != vals.len() {
         return err("the keys and values lists must have the same length");

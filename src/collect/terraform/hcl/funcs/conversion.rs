@@ -1,8 +1,9 @@
 //! Type conversion functions, `sensitive` and its kin, and the functions Terraform does not
 //! offer in configurations (registered so that their error is Terraform's).
 
-use super::super::eval::{Eval, Result};
+use super::super::error::Result;
 use super::super::value::Value;
+use super::Context;
 use super::collections::dedup_sorted;
 use super::{
     Category::Conversion as C, Category::Unavailable, Func, VARIADIC, boolean, entries, err, items,
@@ -55,79 +56,79 @@ pub(super) const FUNCTIONS: &[Func] = &[
 ];
 
 /// `try` and `can` evaluate their arguments themselves (`Eval::call`); never called.
-fn lazy(_: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn lazy(_: &[Value], _: &mut dyn Context) -> Result<Value> {
     err("is evaluated with its arguments unevaluated")
 }
 
-fn same(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn same(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(a[0].clone())
 }
 
-fn sensitive(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn sensitive(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     ev.mark_sensitive();
     Ok(a[0].clone())
 }
 
 /// The evaluator evaluates the argument with the sensitivity flag cleared and restores it
 /// afterwards, so the flag says whether the argument read something sensitive.
-fn issensitive(_: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn issensitive(_: &[Value], ev: &mut dyn Context) -> Result<Value> {
     Ok(Value::Bool(ev.take_sensitive()))
 }
 
-fn tobool(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn tobool(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     if a[0].is_null() {
         return Ok(Value::Null);
     }
     Ok(Value::Bool(boolean(&a[0])?))
 }
 
-fn tonumber(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn tonumber(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     if a[0].is_null() {
         return Ok(Value::Null);
     }
     Ok(Value::Number(num(&a[0])?))
 }
 
-fn tostring(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn tostring(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     if a[0].is_null() {
         return Ok(Value::Null);
     }
     Ok(Value::string(text(&a[0])?))
 }
 
-fn tolist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn tolist(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match &a[0] {
         Value::Null => Ok(Value::Null),
         v => Ok(Value::list(items(v)?.to_vec())),
     }
 }
 
-fn toset(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn toset(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match &a[0] {
         Value::Null => Ok(Value::Null),
         v => Ok(Value::list(dedup_sorted(items(v)?.to_vec()))),
     }
 }
 
-fn tomap(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn tomap(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match &a[0] {
         Value::Null => Ok(Value::Null),
         v => Ok(Value::map(entries(v)?.clone())),
     }
 }
 
-fn list(_: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn list(_: &[Value], _: &mut dyn Context) -> Result<Value> {
     err(
         "the \"list\" function was deprecated in Terraform v0.12 and is no longer available; use tolist([ ... ]) syntax to write a literal list",
     )
 }
 
-fn map(_: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn map(_: &[Value], _: &mut dyn Context) -> Result<Value> {
     err(
         "the \"map\" function was deprecated in Terraform v0.12 and is no longer available; use tomap({ ... }) syntax to write a literal map",
     )
 }
 
-fn type_fn(_: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn type_fn(_: &[Value], _: &mut dyn Context) -> Result<Value> {
     err("type() is only available in terraform console")
 }

@@ -4,8 +4,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::Digest as _;
 
-use super::super::eval::{Eval, Result};
+use super::super::error::Result;
 use super::super::value::Value;
+use super::Context;
 use super::filesystem::read;
 use super::{Category::Crypto as C, Func, Known, err, hex, text, unknown};
 
@@ -59,60 +60,60 @@ fn of_string(a: &[Value], kind: Digest) -> Result<Value> {
     Ok(digest(kind, text(&a[0])?.as_bytes()))
 }
 
-fn of_file(a: &[Value], ev: &Eval<'_>, kind: Digest) -> Result<Value> {
+fn of_file(a: &[Value], ev: &dyn Context, kind: Digest) -> Result<Value> {
     Ok(digest(kind, &read(&a[0], ev)?))
 }
 
-fn md5(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn md5(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Md5)
 }
 
-fn sha1(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn sha1(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Sha1)
 }
 
-fn sha256(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn sha256(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Sha256)
 }
 
-fn sha512(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn sha512(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Sha512)
 }
 
-fn base64sha256(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn base64sha256(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Base64Sha256)
 }
 
-fn base64sha512(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn base64sha512(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     of_string(a, Digest::Base64Sha512)
 }
 
-fn filemd5(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filemd5(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Md5)
 }
 
-fn filesha1(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filesha1(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Sha1)
 }
 
-fn filesha256(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filesha256(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Sha256)
 }
 
-fn filesha512(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filesha512(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Sha512)
 }
 
-fn filebase64sha256(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filebase64sha256(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Base64Sha256)
 }
 
-fn filebase64sha512(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filebase64sha512(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     of_file(a, ev, Digest::Base64Sha512)
 }
 
 /// `uuidv5(namespace, name)`: RFC 4122's name-based UUID, with SHA-1.
-fn uuidv5(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn uuidv5(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (namespace, name) = (text(&a[0])?, text(&a[1])?);
     let ns = match namespace.as_str() {
         "dns" => "6ba7b810-9dad-11d1-80b4-00c04fd430c8",

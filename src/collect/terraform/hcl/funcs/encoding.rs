@@ -4,8 +4,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::super::eval::{Eval, EvalError, Result};
+use super::super::error::{EvalError, Result};
 use super::super::value::{Attrs, Value, format_number};
+use super::Context;
 use super::{Category::Encoding as C, Func, err, text, unknown};
 
 pub(super) const FUNCTIONS: &[Func] = &[
@@ -30,7 +31,7 @@ pub(super) const FUNCTIONS: &[Func] = &[
         .note("unknown if any part is unknown; keys over 128 characters are written as plain keys"),
 ];
 
-fn base64decode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn base64decode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let bytes = BASE64
         .decode(text(&a[0])?.as_bytes())
         .map_err(|e| EvalError::new(format!("invalid base64: {e}")))?;
@@ -39,17 +40,17 @@ fn base64decode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     })?))
 }
 
-fn base64encode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn base64encode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::string(BASE64.encode(text(&a[0])?)))
 }
 
-fn jsondecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn jsondecode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let j: serde_json::Value = serde_json::from_str(&text(&a[0])?)
         .map_err(|e| EvalError::new(format!("invalid JSON: {e}")))?;
     Ok(Value::from_json(&j))
 }
 
-fn jsonencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn jsonencode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     match &a[0] {
         // Unknown as a whole: nothing is known of the text.
         v @ (Value::Unknown(_) | Value::Resource(_)) => return Ok(Value::unknown_of([v])),
@@ -110,7 +111,7 @@ fn json_string(s: &str, out: &mut String) {
     }
 }
 
-fn urlencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn urlencode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     const QUERY: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
@@ -124,7 +125,7 @@ fn urlencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn yamldecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn yamldecode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let t = text(&a[0])?;
     let j: serde_json::Value = crate::yaml::from_str(&t)
         .map_err(|e| EvalError::new(format!("invalid YAML: {}", e.message)))?;
@@ -132,7 +133,7 @@ fn yamldecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
 }
 
 /// `csvdecode`: RFC 4180 text with a header line, to a list of maps of strings.
-fn csvdecode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn csvdecode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let t = text(&a[0])?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -188,7 +189,7 @@ fn text_encoding(name: &str) -> Option<TextEncoding> {
     }
 }
 
-fn textencodebase64(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn textencodebase64(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (t, name) = (text(&a[0])?, text(&a[1])?);
     let Some(encoding) = text_encoding(&name) else {
         return Ok(Value::unknown());
@@ -208,7 +209,7 @@ fn textencodebase64(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::string(BASE64.encode(bytes)))
 }
 
-fn textdecodebase64(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn textdecodebase64(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (t, name) = (text(&a[0])?, text(&a[1])?);
     let Some(encoding) = text_encoding(&name) else {
         return Ok(Value::unknown());
@@ -243,7 +244,7 @@ fn textdecodebase64(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
 
 // ---------------------------------------------------------------- yamlencode
 
-fn yamlencode(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn yamlencode(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::string(yaml_document(&a[0])))
 }
 

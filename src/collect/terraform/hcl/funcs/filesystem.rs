@@ -1,12 +1,13 @@
 //! Filesystem functions. Paths are relative to the root module's directory (Terraform's
 //! working directory, which is why modules write `"${path.module}/x"`), and only files inside
-//! the scanned directories are read (see [`super::super::eval::Files`]).
+//! the scanned directories are read (see [`super::super::files::Files`]).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::super::eval::{Eval, EvalError, MAX_ELEMENTS, Result};
+use super::super::error::{EvalError, MAX_ELEMENTS, Result};
 use super::super::value::Value;
+use super::Context;
 use super::{Category::Filesystem as C, Func, entries, string_list, text, unknown};
 
 pub(super) const FUNCTIONS: &[Func] = &[
@@ -24,7 +25,7 @@ pub(super) const FUNCTIONS: &[Func] = &[
 ];
 
 /// The bytes of a file a file function names.
-pub(super) fn read(path: &Value, ev: &Eval<'_>) -> Result<Vec<u8>> {
+pub(super) fn read(path: &Value, ev: &dyn Context) -> Result<Vec<u8>> {
     ev.files().read(&text(path)?).map_err(EvalError::new)
 }
 
@@ -71,32 +72,32 @@ fn clean(t: &str) -> String {
     }
 }
 
-fn basename(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn basename(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::string(base(&text(&a[0])?)))
 }
 
-fn dirname(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn dirname(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::string(dir(&text(&a[0])?)))
 }
 
-fn file(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn file(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     let bytes = read(&a[0], ev)?;
     Ok(Value::string(String::from_utf8(bytes).map_err(|_| {
         EvalError::new("the file is not UTF-8 text; use filebase64")
     })?))
 }
 
-fn filebase64(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn filebase64(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     Ok(Value::string(BASE64.encode(read(&a[0], ev)?)))
 }
 
-fn fileexists(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn fileexists(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     Ok(Value::Bool(
         ev.files().exists(&text(&a[0])?).map_err(EvalError::new)?,
     ))
 }
 
-fn templatefile(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn templatefile(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     let path = text(&a[0])?;
     let bytes = read(&a[0], ev)?;
     let t = String::from_utf8(bytes)
@@ -108,7 +109,7 @@ fn templatefile(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
 
 /// `fileset(path, pattern)`: files under `path` (relative to the root module) whose path
 /// relative to it matches `pattern`.
-fn fileset(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn fileset(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     let (path, pattern) = (text(&a[0])?, text(&a[1])?);
     let files = ev.files();
     if !files.exists(&path).unwrap_or(false) && !files.base.join(&path).is_dir() {

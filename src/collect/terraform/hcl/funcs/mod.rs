@@ -19,7 +19,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::eval::{Eval, EvalError, Result};
+use super::error::{EvalError, Result};
+use super::files::Files;
 use super::value::{Attrs, Value};
 
 mod collections;
@@ -34,8 +35,22 @@ mod strings;
 mod tests;
 mod time;
 
+/// What a function may ask of the evaluation that calls it.
+pub trait Context {
+    /// Spends evaluation budget on `n` elements built; an error once it is spent.
+    fn charge(&mut self, n: u64) -> Result<()>;
+    /// Where the file functions may read.
+    fn files(&self) -> &Files;
+    /// Marks the value being computed sensitive (`sensitive()`).
+    fn mark_sensitive(&mut self);
+    /// Whether what was evaluated since the last call read something sensitive.
+    fn take_sensitive(&mut self) -> bool;
+    /// Renders a template's text with only `vars` in scope (`templatefile`).
+    fn template_file(&mut self, text: &str, vars: &Attrs) -> Result<Value>;
+}
+
 /// A function's implementation: its (checked) arguments and the evaluator.
-pub type Imp = fn(&[Value], &mut Eval<'_>) -> Result<Value>;
+pub type Imp = fn(&[Value], &mut dyn Context) -> Result<Value>;
 
 /// Any number of arguments from the minimum on.
 pub const VARIADIC: usize = usize::MAX;
@@ -252,7 +267,7 @@ pub fn resolve(name: &str) -> Result<&'static Func> {
 }
 
 /// Calls a built-in function on evaluated arguments.
-pub fn call(name: &str, args: Vec<Value>, ev: &mut Eval<'_>) -> Result<Value> {
+pub fn call(name: &str, args: Vec<Value>, ev: &mut dyn Context) -> Result<Value> {
     let func = resolve(name)?;
     func.check_arity(args.len())?;
     if func.known != Known::Yes {
@@ -384,6 +399,6 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The result of a function that plumb registers but cannot compute (see its note).
-fn unknown(_: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn unknown(_: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::unknown())
 }

@@ -1,7 +1,8 @@
 //! IP network functions over IPv4 and IPv6 prefixes.
 
-use super::super::eval::{Eval, EvalError, Result};
+use super::super::error::{EvalError, Result};
 use super::super::value::Value;
+use super::Context;
 use super::{Category::Network as C, Func, VARIADIC, err, int, string_list, text};
 
 pub(super) const FUNCTIONS: &[Func] = &[
@@ -11,12 +12,12 @@ pub(super) const FUNCTIONS: &[Func] = &[
     Func::new("cidrsubnets", C, 1, VARIADIC, cidrsubnets),
 ];
 
-fn cidrhost(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn cidrhost(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let net = Cidr::parse(&text(&a[0])?)?;
     Ok(Value::string(net.host(int(&a[1])?)?))
 }
 
-fn cidrnetmask(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn cidrnetmask(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let net = Cidr::parse(&text(&a[0])?)?;
     if net.bits != 32 {
         return err("cidrnetmask only supports IPv4 prefixes");
@@ -24,14 +25,14 @@ fn cidrnetmask(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::string(format_ip(net.mask(), 32)))
 }
 
-fn cidrsubnet(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn cidrsubnet(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let net = Cidr::parse(&text(&a[0])?)?;
     Ok(Value::string(
         net.subnet(int(&a[1])?, int(&a[2])?)?.to_string(),
     ))
 }
 
-fn cidrsubnets(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn cidrsubnets(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let net = Cidr::parse(&text(&a[0])?)?;
     let newbits = a[1..].iter().map(int).collect::<Result<Vec<i64>>>()?;
     Ok(string_list(net.subnets(&newbits)?))

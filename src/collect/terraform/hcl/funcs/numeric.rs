@@ -1,8 +1,9 @@
 //! Numeric functions: `abs`, `ceil`, `floor`, `log`, `max`, `min`, `parseint`, `pow`,
 //! `signum`, `sum`.
 
-use super::super::eval::{Eval, EvalError, Result};
+use super::super::error::{EvalError, Result};
 use super::super::value::Value;
+use super::Context;
 use super::{Category::Numeric as C, Func, VARIADIC, err, int, items, num, text};
 
 pub(super) const FUNCTIONS: &[Func] = &[
@@ -22,27 +23,27 @@ fn one(a: &[Value], f: fn(f64) -> f64) -> Result<Value> {
     Ok(Value::Number(f(num(&a[0])?)))
 }
 
-fn abs(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn abs(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     one(a, f64::abs)
 }
 
-fn ceil(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn ceil(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     one(a, f64::ceil)
 }
 
-fn floor(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn floor(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     one(a, f64::floor)
 }
 
-fn log(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn log(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Number(num(&a[0])?.log(num(&a[1])?)))
 }
 
-fn pow(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn pow(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Number(num(&a[0])?.powf(num(&a[1])?)))
 }
 
-fn signum(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn signum(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let x = num(&a[0])?;
     Ok(Value::Number(if x > 0.0 {
         1.0
@@ -58,15 +59,15 @@ fn pick(a: &[Value], f: fn(f64, f64) -> f64) -> Result<Value> {
     Ok(Value::Number(nums.into_iter().reduce(f).unwrap_or(0.0)))
 }
 
-fn max(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn max(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     pick(a, f64::max)
 }
 
-fn min(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn min(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     pick(a, f64::min)
 }
 
-fn sum(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn sum(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let list = items(&a[0])?;
     if list.is_empty() {
         return err("cannot sum an empty list");
@@ -110,7 +111,7 @@ fn decimal_sum(nums: &[f64]) -> Option<f64> {
     format!("{sign}{int}.{frac}0").parse().ok()
 }
 
-fn parseint(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn parseint(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let base = int(&a[1])?;
     if !(2..=62).contains(&base) {
         return err(format!("base {base} is not between 2 and 62"));

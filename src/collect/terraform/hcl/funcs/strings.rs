@@ -1,7 +1,8 @@
 //! String functions, with `format`'s implementation of Go's `fmt` verbs.
 
-use super::super::eval::{Eval, EvalError, Result};
+use super::super::error::{EvalError, Result};
 use super::super::value::{Value, format_number};
+use super::Context;
 use super::{
     Category::String as C, Func, VARIADIC, boolean, entries, err, hex, int, items, num,
     string_list, text,
@@ -42,23 +43,23 @@ fn s(v: impl Into<std::sync::Arc<str>>) -> Result<Value> {
     Ok(Value::String(v.into()))
 }
 
-fn chomp(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn chomp(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     s(text(&a[0])?.trim_end_matches(['\n', '\r']))
 }
 
-fn startswith(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn startswith(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Bool(text(&a[0])?.starts_with(&text(&a[1])?)))
 }
 
-fn endswith(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn endswith(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Bool(text(&a[0])?.ends_with(&text(&a[1])?)))
 }
 
-fn strcontains(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn strcontains(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::Bool(text(&a[0])?.contains(&text(&a[1])?)))
 }
 
-fn format_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn format_fn(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     // Terraform formats a null argument as unknown rather than failing.
     if a[1..].iter().any(Value::is_null) {
         return Ok(Value::unknown());
@@ -66,7 +67,7 @@ fn format_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     s(format(&text(&a[0])?, &a[1..])?)
 }
 
-fn formatlist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn formatlist(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     if a[1..].iter().any(Value::is_null) {
         return Ok(Value::unknown());
     }
@@ -102,7 +103,7 @@ fn formatlist(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     Ok(Value::list(out))
 }
 
-fn indent(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn indent(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let pad = " ".repeat(int(&a[0])?.clamp(0, 1024) as usize);
     let t = text(&a[1])?;
     let mut out = String::new();
@@ -117,7 +118,7 @@ fn indent(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     s(out)
 }
 
-fn join(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn join(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let sep = text(&a[0])?;
     let mut parts = Vec::new();
     for list in &a[1..] {
@@ -131,15 +132,15 @@ fn join(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     s(parts.join(&sep))
 }
 
-fn lower(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn lower(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     s(text(&a[0])?.to_lowercase())
 }
 
-fn upper(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn upper(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     s(text(&a[0])?.to_uppercase())
 }
 
-fn title(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn title(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let mut out = String::new();
     let mut start = true;
     for c in text(&a[0])?.chars() {
@@ -179,7 +180,7 @@ fn capture(re: &regex::Regex, caps: regex::Captures<'_>) -> Value {
     }
 }
 
-fn regex_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn regex_fn(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let re = regex(&text(&a[0])?)?;
     let subject = text(&a[1])?;
     match re.captures(&subject) {
@@ -188,7 +189,7 @@ fn regex_fn(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }
 }
 
-fn regexall(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn regexall(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let re = regex(&text(&a[0])?)?;
     let subject = text(&a[1])?;
     Ok(Value::list(
@@ -198,7 +199,7 @@ fn regexall(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     ))
 }
 
-fn replace(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn replace(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (subject, search, with) = (text(&a[0])?, text(&a[1])?, text(&a[2])?);
     if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
         let re = regex(&search[1..search.len() - 1])?;
@@ -210,7 +211,7 @@ fn replace(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }
 }
 
-fn split(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn split(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (sep, t) = (text(&a[0])?, text(&a[1])?);
     Ok(if sep.is_empty() {
         string_list(t.chars().map(String::from))
@@ -219,11 +220,11 @@ fn split(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     })
 }
 
-fn strrev(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn strrev(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     s(text(&a[0])?.chars().rev().collect::<String>())
 }
 
-fn substr(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn substr(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let chars: Vec<char> = text(&a[0])?.chars().collect();
     let len = chars.len() as i64;
     let mut offset = int(&a[1])?;
@@ -244,27 +245,27 @@ fn substr(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
         .collect::<String>())
 }
 
-fn templatestring(a: &[Value], ev: &mut Eval<'_>) -> Result<Value> {
+fn templatestring(a: &[Value], ev: &mut dyn Context) -> Result<Value> {
     let vars = entries(&a[1])?.clone();
     ev.template_file(&text(&a[0])?, &vars)
 }
 
-fn trim(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn trim(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let cut: Vec<char> = text(&a[1])?.chars().collect();
     s(text(&a[0])?.trim_matches(|c| cut.contains(&c)))
 }
 
-fn trimprefix(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn trimprefix(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (t, p) = (text(&a[0])?, text(&a[1])?);
     s(t.strip_prefix(p.as_str()).unwrap_or(&t))
 }
 
-fn trimsuffix(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn trimsuffix(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (t, p) = (text(&a[0])?, text(&a[1])?);
     s(t.strip_suffix(p.as_str()).unwrap_or(&t))
 }
 
-fn trimspace(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn trimspace(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     s(text(&a[0])?.trim())
 }
 

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Timelike};
 
-use super::super::eval::{Eval, EvalError, Result};
+use super::super::error::{EvalError, Result};
 use super::super::value::Value;
+use super::Context;
 use super::{Category::DateTime as C, Func, Known, err, text, unknown};
 
 pub(super) const FUNCTIONS: &[Func] = &[
@@ -46,7 +47,7 @@ fn zone_offset(seconds: i32, colon: bool) -> String {
     format!("{sign}{:02}{sep}{:02}", m / 60, m % 60)
 }
 
-fn timecmp(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn timecmp(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (x, y) = (timestamp(&a[0])?, timestamp(&a[1])?);
     Ok(Value::Number(match x.cmp(&y) {
         std::cmp::Ordering::Less => -1.0,
@@ -55,7 +56,7 @@ fn timecmp(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
     }))
 }
 
-fn timeadd(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn timeadd(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let t = timestamp(&a[0])?;
     let d = duration(&text(&a[1])?)?;
     let sum = t
@@ -132,7 +133,7 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 /// `formatdate(spec, timestamp)`, Terraform's own date format language.
-fn formatdate(a: &[Value], _: &mut Eval<'_>) -> Result<Value> {
+fn formatdate(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let spec: Vec<char> = text(&a[0])?.chars().collect();
     let t = timestamp(&a[1])?;
     let mut out = String::new();

@@ -1,0 +1,37 @@
+//! Evaluation errors, and the size limit a collection built by an expression is held to.
+
+use hcl_edit::Span;
+
+/// An evaluation error, at a byte offset of the file the expression came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+impl EvalError {
+    pub fn new(message: impl Into<String>) -> Self {
+        EvalError {
+            offset: None,
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn at(mut self, expr: &impl Span) -> Self {
+        if self.offset.is_none() {
+            self.offset = expr.span().map(|s| s.start);
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, EvalError>;
+
+/// Most elements a collection built by an expression may have (`range`, `for`, `count`).
+pub const MAX_ELEMENTS: usize = 1 << 20;
