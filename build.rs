@@ -1,7 +1,7 @@
 //! Embeds every built-in policy file (`policies/**/*.yaml`) in the binary.
 
 // A build script reports a broken build by panicking: that is what cargo shows the user.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@
 //! there (for profiling `plumb drift`).
 
 // Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)]
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -12,7 +12,7 @@
 //! corpus there (to profile, or to measure with `/usr/bin/time -v plumb scan DIR`).
 
 // Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
 use std::path::Path;

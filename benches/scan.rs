@@ -11,7 +11,7 @@
 //! `PLUMB_BENCH_SIZES=1000,5000` overrides the sizes; `PLUMB_BENCH_KEEP=DIR` keeps the plans.
 
 // Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)]
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -2,7 +2,7 @@
 //! binary or the library, with the helpers of `common` shared by all.
 
 // Tests and benchmarks stop at the first broken expectation: unwrapping is how they say so.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)]
 
 #[cfg(feature = "kubernetes")]
 mod apiserver;
