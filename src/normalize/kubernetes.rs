@@ -4,23 +4,29 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Derive;
 use super::facets::Setter;
-use super::{Derive, Deriver};
+use super::kinds::Kind;
 
-pub(super) fn deriver(kind: &str) -> Option<Deriver> {
-    Some(match kind {
-        "k8s/Pod" | "k8s/Deployment" | "k8s/StatefulSet" | "k8s/DaemonSet" | "k8s/ReplicaSet"
-        | "k8s/Job" | "k8s/CronJob" => workload,
-        "k8s/Namespace" => namespace,
-        "k8s/Role" | "k8s/ClusterRole" => role,
-        "k8s/RoleBinding" | "k8s/ClusterRoleBinding" => binding,
-        "k8s/NetworkPolicy" => network_policy,
-        "k8s/Service" => service,
-        "k8s/HorizontalPodAutoscaler" => autoscaler,
-        "k8s/PeerAuthentication" => peer_authentication,
-        _ => return None,
-    })
-}
+/// Every Kubernetes kind with facets, read alike from manifests and live clusters.
+pub(super) const KINDS: &[Kind] = &[
+    Kind::kubernetes("k8s/Pod", workload),
+    Kind::kubernetes("k8s/Deployment", workload),
+    Kind::kubernetes("k8s/StatefulSet", workload),
+    Kind::kubernetes("k8s/DaemonSet", workload),
+    Kind::kubernetes("k8s/ReplicaSet", workload),
+    Kind::kubernetes("k8s/Job", workload),
+    Kind::kubernetes("k8s/CronJob", workload),
+    Kind::kubernetes("k8s/Namespace", namespace),
+    Kind::kubernetes("k8s/Role", role),
+    Kind::kubernetes("k8s/ClusterRole", role),
+    Kind::kubernetes("k8s/RoleBinding", binding),
+    Kind::kubernetes("k8s/ClusterRoleBinding", binding),
+    Kind::kubernetes("k8s/NetworkPolicy", network_policy),
+    Kind::kubernetes("k8s/Service", service),
+    Kind::kubernetes("k8s/HorizontalPodAutoscaler", autoscaler),
+    Kind::kubernetes("k8s/PeerAuthentication", peer_authentication),
+];
 
 /// The pod spec inside an object of a workload kind.
 pub fn pod_spec<'a>(kind: &str, obj: &'a Value) -> Option<&'a Value> {

@@ -24,6 +24,7 @@ mod aws;
 mod backup;
 mod continuity;
 pub mod facets;
+pub mod kinds;
 mod kubernetes;
 mod links;
 mod policy_document;
@@ -31,6 +32,7 @@ mod terraform;
 pub(crate) mod value;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -113,18 +115,33 @@ pub fn facets_with(r: &Resource, satellites: &[&Resource]) -> Option<facets::Fac
     })
 }
 
-/// The facets of one resource; `None` for kinds without a deriver.
+/// The facets of one resource; `None` for kinds not declared in [`kinds`].
 fn derive(ctx: &Derive<'_>) -> Option<facets::FacetMap> {
     let kind = ctx.r.kind.as_str();
-    let deriver = aws::deriver(kind)
-        .or_else(|| kubernetes::deriver(kind))
-        .or_else(|| terraform::deriver(kind))?;
+    let deriver = self::kind(kind)?.derive;
     let mut map = facets::FacetMap::new();
     for name in facets_of_kind(kind) {
         map.insert((*name).to_string(), Value::Null);
     }
     deriver(ctx, &mut facets::Setter::new(kind, &mut map));
     Some(map)
+}
+
+/// Every declared kind, provider by provider, in declaration order.
+pub fn kinds() -> impl Iterator<Item = &'static kinds::Kind> {
+    aws::KINDS
+        .iter()
+        .chain(kubernetes::KINDS)
+        .chain(terraform::KINDS)
+}
+
+/// The declared kind of this name.
+pub fn kind(name: &str) -> Option<&'static kinds::Kind> {
+    static BY_NAME: OnceLock<HashMap<&'static str, &'static kinds::Kind>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| kinds().map(|k| (k.name, k)).collect())
+        .get(name)
+        .copied()
 }
 
 /// What a facet deriver sees: the resource, the satellites linked to it (and those linked to

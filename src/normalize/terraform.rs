@@ -8,17 +8,14 @@
 //! (`cloud`, `remote`) does both; `consul`, `pg` and `kubernetes` lock, `http` locks when a
 //! `lock_address` is set, `oss` locks with a `tablestore_table`.
 
+use super::Derive;
 use super::facets::Setter;
+use super::kinds::Kind;
 use super::value::{bool_at, str_at};
-use super::{Derive, Deriver};
 use crate::inventory::{Attr, Resource};
 
-pub(super) fn deriver(kind: &str) -> Option<Deriver> {
-    match kind {
-        "terraform_backend" => Some(backend),
-        _ => None,
-    }
-}
+/// Terraform's own kinds with facets.
+pub(super) const KINDS: &[Kind] = &[Kind::terraform("terraform_backend", backend)];
 
 /// Whether an attribute was written (known and not empty), `None` when unknown.
 fn written(r: &Resource, pointer: &str) -> Option<bool> {

@@ -36,4 +36,5 @@ mod reports;
 mod robustness;
 mod store;
 mod store_postgres;
+mod structure;
 mod waivers;

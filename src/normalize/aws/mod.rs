@@ -26,54 +26,132 @@ mod secrets;
 mod vpc;
 mod waf;
 
-use super::Deriver;
+use super::kinds::{Kind, Live};
 
-pub(super) fn deriver(kind: &str) -> Option<Deriver> {
-    Some(match kind {
-        "aws_s3_bucket" => s3::bucket,
-        "aws_security_group" | "aws_default_security_group" => ec2::security_group,
-        "aws_ebs_volume" => ec2::ebs_volume,
-        "aws_ebs_encryption_by_default" => ec2::ebs_encryption_by_default,
-        "aws_instance" => ec2::instance,
-        "aws_launch_template" => ec2::launch_template,
-        "aws_vpc" | "aws_default_vpc" => vpc::vpc,
-        "aws_subnet" => vpc::subnet,
-        "aws_network_acl" | "aws_default_network_acl" => vpc::network_acl,
-        "aws_db_instance" => rds::db_instance,
-        "aws_rds_cluster" => rds::rds_cluster,
-        "aws_dynamodb_table" => dynamodb::dynamodb_table,
-        "aws_efs_file_system" => efs::file_system,
-        "aws_elasticache_replication_group" => elasticache::replication_group,
-        "aws_cloudwatch_log_group" => logs::log_group,
-        "aws_kms_key" => kms::kms_key,
-        "aws_secretsmanager_secret" => secrets::secret,
-        "aws_cloudtrail" => cloudtrail::trail,
-        "aws_lb" | "aws_alb" => elb::load_balancer,
-        "aws_lb_listener" | "aws_alb_listener" => elb::listener,
-        "aws_cloudfront_distribution" => cloudfront::distribution,
-        "aws_wafv2_web_acl" => waf::web_acl,
-        "aws_ecr_repository" => ecr::repository,
-        "aws_eks_cluster" => eks::cluster,
-        "aws_eks_node_group" => eks::node_group,
-        "aws_autoscaling_group" => autoscaling::group,
-        "aws_backup_plan" => backup_plans::plan,
-        "aws_backup_vault" => backup_plans::vault,
-        "aws_iam_policy"
-        | "aws_iam_role_policy"
-        | "aws_iam_user_policy"
-        | "aws_iam_group_policy" => iam::policy,
-        "aws_iam_role" => iam::role,
-        "aws_iam_user" => iam::user,
-        "aws_iam_group" => iam::group,
-        "aws_iam_account_password_policy" => iam::password_policy,
-        "aws_account" => iam::account,
-        "aws_opensearch_domain" | "aws_elasticsearch_domain" => opensearch::domain,
-        "aws_guardduty_detector" => governance::guardduty_detector,
-        "aws_config_configuration_recorder" => governance::config_recorder,
-        "aws_route53_record" => route53::record,
-        _ => return None,
-    })
-}
+/// Why a kind is judged from Terraform only.
+const NO_READER: &str = "the live collector has no reader for it yet";
+const ADOPTED: &str = "Terraform adopts the VPC's default under a type of its own; the live \
+    collector reads it under the plain type";
+const OLDER_NAME: &str = "the provider's older name of a type the live collector produces";
+
+/// Every AWS kind with facets: its deriver, and how a live inventory gets it.
+pub(super) const KINDS: &[Kind] = &[
+    Kind::aws("aws_s3_bucket", s3::bucket, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_security_group",
+        ec2::security_group,
+        Live::ApiAndConfig,
+    ),
+    Kind::aws(
+        "aws_default_security_group",
+        ec2::security_group,
+        Live::IacOnly(ADOPTED),
+    ),
+    Kind::aws("aws_ebs_volume", ec2::ebs_volume, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_ebs_encryption_by_default",
+        ec2::ebs_encryption_by_default,
+        Live::Api,
+    ),
+    Kind::aws("aws_instance", ec2::instance, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_launch_template",
+        ec2::launch_template,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws("aws_vpc", vpc::vpc, Live::ApiAndConfig),
+    Kind::aws("aws_default_vpc", vpc::vpc, Live::IacOnly(ADOPTED)),
+    Kind::aws("aws_subnet", vpc::subnet, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_network_acl",
+        vpc::network_acl,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws(
+        "aws_default_network_acl",
+        vpc::network_acl,
+        Live::IacOnly(ADOPTED),
+    ),
+    Kind::aws("aws_db_instance", rds::db_instance, Live::ApiAndConfig),
+    Kind::aws("aws_rds_cluster", rds::rds_cluster, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_dynamodb_table",
+        dynamodb::dynamodb_table,
+        Live::ApiAndConfig,
+    ),
+    Kind::aws("aws_efs_file_system", efs::file_system, Live::Api),
+    Kind::aws(
+        "aws_elasticache_replication_group",
+        elasticache::replication_group,
+        Live::Api,
+    ),
+    Kind::aws(
+        "aws_cloudwatch_log_group",
+        logs::log_group,
+        Live::ApiAndConfig,
+    ),
+    Kind::aws("aws_kms_key", kms::kms_key, Live::ApiAndConfig),
+    Kind::aws("aws_secretsmanager_secret", secrets::secret, Live::Api),
+    Kind::aws("aws_cloudtrail", cloudtrail::trail, Live::ApiAndConfig),
+    Kind::aws("aws_lb", elb::load_balancer, Live::Api),
+    Kind::aws("aws_alb", elb::load_balancer, Live::IacOnly(OLDER_NAME)),
+    Kind::aws("aws_lb_listener", elb::listener, Live::Api),
+    Kind::aws("aws_alb_listener", elb::listener, Live::IacOnly(OLDER_NAME)),
+    Kind::aws(
+        "aws_cloudfront_distribution",
+        cloudfront::distribution,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws("aws_wafv2_web_acl", waf::web_acl, Live::IacOnly(NO_READER)),
+    Kind::aws("aws_ecr_repository", ecr::repository, Live::Api),
+    Kind::aws("aws_eks_cluster", eks::cluster, Live::Api),
+    Kind::aws(
+        "aws_eks_node_group",
+        eks::node_group,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws("aws_autoscaling_group", autoscaling::group, Live::Api),
+    Kind::aws("aws_backup_plan", backup_plans::plan, Live::Api),
+    Kind::aws("aws_backup_vault", backup_plans::vault, Live::Api),
+    Kind::aws("aws_iam_policy", iam::policy, Live::ApiAndConfig),
+    Kind::aws("aws_iam_role_policy", iam::policy, Live::ApiAndConfig),
+    Kind::aws("aws_iam_user_policy", iam::policy, Live::ApiAndConfig),
+    Kind::aws("aws_iam_group_policy", iam::policy, Live::ApiAndConfig),
+    Kind::aws("aws_iam_role", iam::role, Live::ApiAndConfig),
+    Kind::aws("aws_iam_user", iam::user, Live::ApiAndConfig),
+    Kind::aws("aws_iam_group", iam::group, Live::ApiAndConfig),
+    Kind::aws(
+        "aws_iam_account_password_policy",
+        iam::password_policy,
+        Live::Api,
+    ),
+    Kind::aws("aws_account", iam::account, Live::Api),
+    Kind::aws(
+        "aws_opensearch_domain",
+        opensearch::domain,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws(
+        "aws_elasticsearch_domain",
+        opensearch::domain,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws(
+        "aws_guardduty_detector",
+        governance::guardduty_detector,
+        Live::IacOnly(NO_READER),
+    ),
+    Kind::aws(
+        "aws_config_configuration_recorder",
+        governance::config_recorder,
+        Live::Config,
+    ),
+    Kind::aws(
+        "aws_route53_record",
+        route53::record,
+        Live::IacOnly(NO_READER),
+    ),
+];
 
 /// An empty KMS key id, or an AWS-managed alias (`alias/aws/s3`), means no customer key.
 fn customer_key(key: Option<String>) -> Option<String> {
