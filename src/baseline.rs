@@ -56,26 +56,8 @@ pub struct BaselineEntry {
     pub message: String,
 }
 
-/// A baseline file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum BaselineError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: not a plumb baseline: {message}")]
-    Json {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error(
-        "{path}: baseline schema {found:?} is not supported (this build reads {BASELINE_SCHEMA:?})"
-    )]
-    Schema { path: String, found: String },
-}
+/// A baseline that cannot be used.
+pub type BaselineError = crate::document::DocumentError;
 
 /// SHA-256 of a resource's kind and attributes: what it is, whatever its address.
 pub fn content_digest(r: &Resource) -> String {
@@ -137,29 +119,7 @@ impl Baseline {
 
     /// Reads a baseline written by `--write-baseline`.
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
-            path: display.clone(),
-            source,
-        })?;
-        #[derive(Deserialize)]
-        struct Header {
-            schema: Option<String>,
-        }
-        let json_error = |e: serde_json::Error| BaselineError::Json {
-            path: display.clone(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        };
-        let header: Header = serde_json::from_str(&text).map_err(json_error)?;
-        match header.schema.as_deref() {
-            Some(BASELINE_SCHEMA) => serde_json::from_str(&text).map_err(json_error),
-            other => Err(BaselineError::Schema {
-                path: display.clone(),
-                found: other.unwrap_or("(none)").to_string(),
-            }),
-        }
+        crate::document::read(path)
     }
 
     /// Marks every failure of `report` new or baselined, and records the comparison in its
@@ -284,5 +244,17 @@ mod tests {
             address_stem("k8s:prod:apps/Deployment:a/b"),
             "k8s:prod:apps/Deployment:a/b"
         );
+    }
+}
+
+impl crate::document::Versioned for Baseline {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: BASELINE_SCHEMA,
+        what: "baseline",
+        hint: "",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
     }
 }

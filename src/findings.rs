@@ -160,26 +160,8 @@ fn order_key(f: &Finding) -> (Option<(&str, u32)>, &str, &str) {
     )
 }
 
-/// Reading a JSON report back failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: not a plumb JSON report: {message}")]
-    Json {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error(
-        "{path}: document schema {found:?} is not a report this build reads ({REPORT_SCHEMA:?}; write one with `plumb scan --format json=FILE`)"
-    )]
-    Schema { path: String, found: String },
-}
+/// A JSON report that cannot be used.
+pub type ReportError = crate::document::DocumentError;
 
 /// Counts over all findings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -446,34 +428,12 @@ impl ScanReport {
 
     /// Reads a JSON report written by `plumb scan --format json`.
     pub fn read(path: &std::path::Path) -> Result<ScanReport, ReportError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
-            path: display.clone(),
-            source,
-        })?;
-        Self::from_json(&display, &text)
+        crate::document::read(path)
     }
 
     /// Parses a JSON report; `origin` names it in errors.
     pub fn from_json(origin: &str, text: &str) -> Result<ScanReport, ReportError> {
-        #[derive(Deserialize)]
-        struct Header {
-            schema: Option<String>,
-        }
-        let json_error = |e: serde_json::Error| ReportError::Json {
-            path: origin.to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        };
-        let header: Header = serde_json::from_str(text).map_err(json_error)?;
-        match header.schema.as_deref() {
-            Some(REPORT_SCHEMA) => serde_json::from_str(text).map_err(json_error),
-            other => Err(ReportError::Schema {
-                path: origin.to_string(),
-                found: other.unwrap_or("(none)").to_string(),
-            }),
-        }
+        crate::document::parse(origin, text)
     }
 
     /// The documentation of a policy, by id.
@@ -495,5 +455,17 @@ mod tests {
         assert_eq!(a, fingerprint("PLB-S3-001", "tf:aws_s3_bucket.logs"));
         assert_ne!(a, fingerprint("PLB-S3-002", "tf:aws_s3_bucket.logs"));
         assert_eq!(a.len(), 32);
+    }
+}
+
+impl crate::document::Versioned for ScanReport {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: REPORT_SCHEMA,
+        what: "JSON report",
+        hint: "; write one with `plumb scan --format json=FILE`",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
     }
 }

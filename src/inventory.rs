@@ -475,26 +475,8 @@ pub struct Location {
     pub module_calls: Vec<String>,
 }
 
-/// Reading an inventory document back failed.
-#[derive(Debug, thiserror::Error)]
-pub enum InventoryError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: not a plumb inventory: {message}")]
-    Json {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error(
-        "{path}: inventory schema {found:?} is not supported (this build reads {SCHEMA_VERSION:?})"
-    )]
-    Schema { path: String, found: String },
-}
+/// A inventory that cannot be used.
+pub type InventoryError = crate::document::DocumentError;
 
 impl Inventory {
     /// An inventory holding `resources`, sorted by id, with ids made unique.
@@ -511,42 +493,12 @@ impl Inventory {
 
     /// Reads an inventory document written by `plumb collect`.
     pub fn read(path: &Path) -> Result<Inventory, InventoryError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io {
-            path: display.clone(),
-            source,
-        })?;
-        Self::from_json(&display, &text)
+        crate::document::read(path)
     }
 
     /// Parses an inventory document; `origin` names it in errors.
     pub fn from_json(origin: &str, text: &str) -> Result<Inventory, InventoryError> {
-        #[derive(Deserialize)]
-        struct Header {
-            schema: Option<String>,
-        }
-        let json_error = |e: serde_json::Error| InventoryError::Json {
-            path: origin.to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        };
-        let schema_error = |found: Option<&str>| InventoryError::Schema {
-            path: origin.to_string(),
-            found: found.unwrap_or("(none)").to_string(),
-        };
-        // One pass for a good document (large inventories take a while to parse); the header
-        // is read on its own only to explain a failure.
-        match serde_json::from_str::<Inventory>(text) {
-            Ok(inv) if inv.schema == SCHEMA_VERSION => Ok(inv),
-            Ok(inv) => Err(schema_error(Some(&inv.schema))),
-            Err(e) => match serde_json::from_str::<Header>(text) {
-                Ok(Header { schema }) if schema.as_deref() != Some(SCHEMA_VERSION) => {
-                    Err(schema_error(schema.as_deref()))
-                }
-                _ => Err(json_error(e)),
-            },
-        }
+        crate::document::parse(origin, text)
     }
 
     /// SHA-256 (hex) over the SHA-256 of each resource as JSON (resources are sorted by id),
@@ -751,5 +703,17 @@ mod tests {
                 "tf:aws_s3_bucket.logs@state.json"
             ]
         );
+    }
+}
+
+impl crate::document::Versioned for Inventory {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: SCHEMA_VERSION,
+        what: "inventory",
+        hint: "",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
     }
 }

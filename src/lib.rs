@@ -22,6 +22,7 @@ pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod document;
 pub mod drift;
 pub mod engine;
 pub mod findings;

@@ -195,16 +195,10 @@ fn load_pair(
 /// An inventory document, or any input `plumb scan` reads (collected the same way).
 fn read_inventory(path: &Path) -> Result<Inventory> {
     if path.is_file() {
-        #[derive(serde::Deserialize)]
-        struct Header {
-            schema: Option<String>,
-        }
         let text =
             std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         if let Ok(text) = std::str::from_utf8(&text)
-            && let Ok(Header {
-                schema: Some(schema),
-            }) = serde_json::from_str(text)
+            && let Ok(Some(schema)) = crate::document::declared_schema(text)
             && schema.starts_with("plumb.dev/inventory/")
         {
             return Ok(Inventory::from_json(&path.display().to_string(), text)?);
