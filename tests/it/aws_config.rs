@@ -312,7 +312,10 @@ fn recorded_items() -> Vec<Value> {
 }
 
 fn recorded_aggregator() -> Recorded {
-    let items = recorded_items();
+    recorded_aggregator_with(recorded_items())
+}
+
+fn recorded_aggregator_with(items: Vec<Value>) -> Recorded {
     Recorded::start(move |op, body| {
         let json = |v: Value| (200, "application/x-amz-json-1.1".to_string(), v.to_string());
         match op {
@@ -489,5 +492,83 @@ fn an_aggregator_gives_one_snapshot_across_accounts_and_regions() {
             "aws:111111111111:eu-west-1:aws_kms_key:k1".to_string()
         )],
         "unknown"
+    );
+}
+
+/// Items of every mapped type not in [`recorded_items`], with the fields their mappers read.
+fn every_type_items() -> Vec<Value> {
+    let tags = json!([{"key": "Owner", "value": "payments"}]);
+    let a = "111111111111";
+    let r = "eu-west-1";
+    vec![
+        item(a, r, "AWS::EC2::VPC", "vpc-1", "vpc-1",
+            json!({"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/16", "instanceTenancy": "default", "dhcpOptionsId": "dopt-1", "ownerId": a, "isDefault": false, "tags": tags}),
+            json!({})),
+        item(a, r, "AWS::EC2::Subnet", "subnet-1", "subnet-1",
+            json!({"subnetId": "subnet-1", "vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24", "availabilityZone": "eu-west-1a", "mapPublicIpOnLaunch": true, "ownerId": a, "tags": tags}),
+            json!({})),
+        item(a, r, "AWS::EC2::FlowLog", "fl-1", "fl-1",
+            json!({"flowLogId": "fl-1", "resourceId": "subnet-1", "trafficType": "ALL", "logDestination": "arn:aws:s3:::org-logs", "logDestinationType": "s3", "maxAggregationInterval": 600, "tags": []}),
+            json!({})),
+        item(a, r, "AWS::EC2::Instance", "i-1", "i-1",
+            json!({"instanceId": "i-1", "imageId": "ami-1", "instanceType": "t3.micro", "state": {"name": "running"}, "placement": {"availabilityZone": "eu-west-1a"},
+                   "subnetId": "subnet-1", "securityGroups": [{"groupId": "sg-0a1"}], "publicIpAddress": "203.0.113.7", "privateIpAddress": "10.0.1.5",
+                   "iamInstanceProfile": {"arn": "arn:aws:iam::111111111111:instance-profile/web"}, "keyName": "ops", "monitoring": {"state": "disabled"},
+                   "ebsOptimized": true, "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "optional", "httpPutResponseHopLimit": 1}, "tags": tags}),
+            json!({})),
+        item(a, r, "AWS::RDS::DBInstance", "db-MEM", "member-1",
+            json!({"dBInstanceIdentifier": "member-1", "dBClusterIdentifier": "aurora", "engine": "aurora-postgresql", "storageEncrypted": "true",
+                   "allocatedStorage": "1", "vpcSecurityGroups": [{"vpcSecurityGroupId": "sg-0a1"}], "tagList": []}),
+            json!({})),
+        item(a, r, "AWS::RDS::DBCluster", "cluster-XYZ", "aurora",
+            json!({"dBClusterIdentifier": "aurora", "dBClusterArn": "arn:aws:rds:eu-west-1:111111111111:cluster:aurora", "engine": "aurora-postgresql",
+                   "storageEncrypted": true, "backupRetentionPeriod": 7, "availabilityZones": ["eu-west-1a", "eu-west-1b"],
+                   "dBClusterMembers": [{"dBInstanceIdentifier": "member-1", "isClusterWriter": true}], "tagList": tags}),
+            json!({})),
+        item(a, r, "AWS::CloudTrail::Trail", "full", "full",
+            json!({"name": "full", "trailARN": "arn:aws:cloudtrail:eu-west-1:111111111111:trail/full", "s3BucketName": "org-logs", "kmsKeyId": "k1", "tags": []}),
+            json!({"TrailStatus": {"isLogging": true}, "EventSelectors": [{"readWriteType": "All", "includeManagementEvents": true}]})),
+        item(a, "global", "AWS::IAM::User", "AIDA1", "alice",
+            json!({"userName": "alice", "path": "/", "arn": "arn:aws:iam::111111111111:user/alice", "groupList": ["admins"],
+                   "userPolicyList": [{"policyName": "self", "policyDocument": "%7B%7D"}],
+                   "attachedManagedPolicies": [{"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}], "tags": tags}),
+            json!({})),
+        item(a, "global", "AWS::IAM::Group", "AGPA1", "admins",
+            json!({"groupName": "admins", "path": "/", "arn": "arn:aws:iam::111111111111:group/admins",
+                   "attachedManagedPolicies": [{"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]}),
+            json!({})),
+        item(a, "global", "AWS::IAM::Policy", "ANPA1", "deploy",
+            json!({"policyName": "deploy", "arn": "arn:aws:iam::111111111111:policy/deploy", "path": "/", "policyId": "ANPA1", "defaultVersionId": "v2",
+                   "attachmentCount": 1, "policyVersionList": [{"versionId": "v1", "isDefaultVersion": false, "document": "%7B%7D"},
+                   {"versionId": "v2", "isDefaultVersion": true, "document": "%7B%22Version%22%3A%222012-10-17%22%7D"}], "tags": []}),
+            json!({})),
+        item(a, r, "AWS::S3::Bucket", "full-bucket", "full-bucket",
+            json!({"name": "full-bucket"}),
+            json!({
+                "BucketLoggingConfiguration": {"destinationBucketName": "org-logs", "logFilePrefix": "full/"},
+                "BucketPolicy": {"policyText": "{\"Statement\": []}"},
+                "BucketLifecycleConfiguration": {"rules": [{"id": "age", "status": "Enabled", "expirationInDays": 30, "transitions": [{"days": 7, "storageClass": "GLACIER"}]}]},
+                "BucketReplicationConfiguration": {"roleARN": "arn:aws:iam::111111111111:role/rep", "rules": {"r1": {"status": "Enabled", "destinationConfig": {"bucketARN": "arn:aws:s3:::dr"}}}},
+                "AccessControlList": serde_json::to_string(&json!({"grantList": [{"grantee": "AllUsers", "permission": "Read"}, {"grantee": {"id": "abc"}, "permission": "FullControl"}], "owner": {"id": "abc"}}).to_string()).unwrap(),
+            })),
+    ]
+}
+
+#[test]
+fn configuration_items_of_every_mapped_type_keep_their_shape() {
+    let mut items = recorded_items();
+    items.extend(every_type_items());
+    let server = recorded_aggregator_with(items);
+    let (_, inv, _) = collect(
+        &server.endpoint(),
+        &["--aggregator", "org", "--regions", "eu-west-1"],
+    );
+    let mut resources = inv["resources"].as_array().unwrap().clone();
+    resources.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let mut errors = inv["metadata"]["errors"].as_array().unwrap().clone();
+    errors.sort_by_key(|e| e.to_string());
+    insta::assert_json_snapshot!(
+        "aws_config_every_type",
+        json!({"resources": resources, "errors": errors, "collectors": inv["metadata"]["collectors"]})
     );
 }
