@@ -1,0 +1,199 @@
+//! EC2 items: VPCs, subnets, security groups, flow logs, volumes and instances.
+
+use serde_json::{Value, json};
+
+use super::item::*;
+
+pub(super) fn vpc(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let r = item.resource(
+        "aws_vpc",
+        &item.id,
+        json!({
+            "id": item.id,
+            "cidr_block": sv(c, "cidrBlock"),
+            "instance_tenancy": sv(c, "instanceTenancy"),
+            "dhcp_options_id": sv(c, "dhcpOptionsId"),
+            "owner_id": sv(c, "ownerId"),
+            "default": bv(c, "isDefault"),
+        }),
+        mapped,
+    );
+    mapped.resources.push(r);
+}
+
+pub(super) fn subnet(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let r = item.resource(
+        "aws_subnet",
+        &item.id,
+        json!({
+            "id": item.id,
+            "vpc_id": sv(c, "vpcId"),
+            "cidr_block": sv(c, "cidrBlock"),
+            "availability_zone": sv(c, "availabilityZone"),
+            "map_public_ip_on_launch": bv(c, "mapPublicIpOnLaunch"),
+            "owner_id": sv(c, "ownerId"),
+        }),
+        mapped,
+    );
+    mapped.resources.push(r);
+}
+
+fn sg_rules(permissions: &[Value]) -> Value {
+    Value::Array(
+        permissions
+            .iter()
+            .map(|p| {
+                let protocol = str_of(p, "ipProtocol").unwrap_or_else(|| "-1".into());
+                let (from, to) = if protocol == "-1" {
+                    (json!(0), json!(0))
+                } else {
+                    (nv(p, "fromPort"), nv(p, "toPort"))
+                };
+                // Config lists IPv4 ranges as `ipv4Ranges: [{cidrIp}]` and as `ipRanges: ["..."]`.
+                let mut cidrs: Vec<String> = list(p, "ipv4Ranges")
+                    .iter()
+                    .filter_map(|r| str_of(r, "cidrIp"))
+                    .collect();
+                if cidrs.is_empty() {
+                    cidrs = list(p, "ipRanges")
+                        .iter()
+                        .filter_map(|r| {
+                            r.as_str()
+                                .map(str::to_string)
+                                .or_else(|| str_of(r, "cidrIp"))
+                        })
+                        .collect();
+                }
+                let v6: Vec<String> = list(p, "ipv6Ranges")
+                    .iter()
+                    .filter_map(|r| str_of(r, "cidrIpv6"))
+                    .collect();
+                let groups: Vec<String> = list(p, "userIdGroupPairs")
+                    .iter()
+                    .filter_map(|g| str_of(g, "groupId"))
+                    .collect();
+                let prefixes: Vec<String> = list(p, "prefixListIds")
+                    .iter()
+                    .filter_map(|g| str_of(g, "prefixListId"))
+                    .collect();
+                json!({
+                    "protocol": protocol,
+                    "from_port": from,
+                    "to_port": to,
+                    "cidr_blocks": cidrs,
+                    "ipv6_cidr_blocks": v6,
+                    "prefix_list_ids": prefixes,
+                    "security_groups": groups,
+                    "self": false,
+                    "description": "",
+                })
+            })
+            .collect(),
+    )
+}
+
+pub(super) fn security_group(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let mut r = item.resource(
+        "aws_security_group",
+        &item.id,
+        json!({
+            "id": item.id,
+            "name": sv(c, "groupName"),
+            "description": sv(c, "description"),
+            "vpc_id": sv(c, "vpcId"),
+            "owner_id": sv(c, "ownerId"),
+            "ingress": sg_rules(list(c, "ipPermissions")),
+            "egress": sg_rules(list(c, "ipPermissionsEgress")),
+        }),
+        mapped,
+    );
+    if let Some(name) = str_of(c, "groupName") {
+        r.name = format!("{name} ({})", item.id);
+    }
+    mapped.resources.push(r);
+}
+
+pub(super) fn flow_log(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let target = str_of(c, "resourceId").unwrap_or_default();
+    let field = match target.split('-').next() {
+        Some("subnet") => "subnet_id",
+        Some("eni") => "eni_id",
+        _ => "vpc_id",
+    };
+    let mut attrs = json!({
+        "id": item.id,
+        "traffic_type": sv(c, "trafficType"),
+        "log_destination": sv(c, "logDestination"),
+        "log_destination_type": sv(c, "logDestinationType"),
+        "log_group_name": sv(c, "logGroupName"),
+        "iam_role_arn": sv(c, "deliverLogsPermissionArn"),
+        "max_aggregation_interval": nv(c, "maxAggregationInterval"),
+    });
+    attrs[field] = json!(target);
+    let r = item.resource("aws_flow_log", &item.id, attrs, mapped);
+    mapped.resources.push(r);
+}
+
+pub(super) fn volume(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let r = item.resource(
+        "aws_ebs_volume",
+        &item.id,
+        json!({
+            "id": item.id,
+            "availability_zone": sv(c, "availabilityZone"),
+            "encrypted": bv(c, "encrypted"),
+            "kms_key_id": se(c, "kmsKeyId"),
+            "size": nv(c, "size"),
+            "type": sv(c, "volumeType"),
+            "iops": nv(c, "iops"),
+            "throughput": nv(c, "throughput"),
+            "snapshot_id": se(c, "snapshotId"),
+            "multi_attach_enabled": bv(c, "multiAttachEnabled"),
+        }),
+        mapped,
+    );
+    mapped.resources.push(r);
+}
+
+pub(super) fn instance(item: &Item, mapped: &mut Mapped) {
+    let c = &item.config;
+    let metadata = get(c, "metadataOptions").map(|m| {
+        json!([{
+            "http_endpoint": sv(m, "httpEndpoint"),
+            "http_tokens": sv(m, "httpTokens"),
+            "http_put_response_hop_limit": nv(m, "httpPutResponseHopLimit"),
+        }])
+    });
+    let profile = path(c, &["iamInstanceProfile", "arn"])
+        .and_then(Value::as_str)
+        .and_then(|a| a.rsplit('/').next())
+        .unwrap_or_default();
+    let r = item.resource(
+        "aws_instance",
+        &item.id,
+        json!({
+            "id": item.id,
+            "ami": sv(c, "imageId"),
+            "instance_type": sv(c, "instanceType"),
+            "instance_state": path(c, &["state", "name"]).cloned().unwrap_or(Value::Null),
+            "availability_zone": path(c, &["placement", "availabilityZone"]).cloned().unwrap_or(Value::Null),
+            "subnet_id": sv(c, "subnetId"),
+            "vpc_security_group_ids": list(c, "securityGroups").iter().filter_map(|g| str_of(g, "groupId")).collect::<Vec<_>>(),
+            "associate_public_ip_address": json!(get(c, "publicIpAddress").is_some()),
+            "public_ip": se(c, "publicIpAddress"),
+            "private_ip": sv(c, "privateIpAddress"),
+            "iam_instance_profile": profile,
+            "key_name": se(c, "keyName"),
+            "monitoring": json!(path(c, &["monitoring", "state"]).and_then(Value::as_str) == Some("enabled")),
+            "ebs_optimized": bv(c, "ebsOptimized"),
+            "metadata_options": metadata.unwrap_or(json!([])),
+        }),
+        mapped,
+    );
+    mapped.resources.push(r);
+}
