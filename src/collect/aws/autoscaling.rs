@@ -79,7 +79,7 @@ pub async fn collect(cx: Cx) -> Out {
                 "target_group_arns": strings(std::iter::empty()),
                 "load_balancers": strings(g.load_balancer_names().iter().map(String::as_str)),
                 "tag": tag_blocks,
-                "tags": tag_map(g.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))),
+                "tags": tag_map(g.tags().iter().map(|t| (t.key(), t.value()))),
             }),
         ));
     }

@@ -135,7 +135,7 @@ async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Tr
                 tags.resource_tag_list()
                     .iter()
                     .flat_map(|t| t.tags_list())
-                    .map(|t| (t.key(), t.value().unwrap_or_default())),
+                    .map(|t| (t.key(), t.value())),
             );
         }
         Err(e) => out.unreadable(&mut r, &["/tags"], SERVICE, describe(&e)),

@@ -30,10 +30,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 fn tags(tags: &[Tag]) -> Value {
-    tag_map(
-        tags.iter()
-            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
-    )
+    tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 pub async fn collect(cx: Cx) -> Out {
@@ -154,25 +151,20 @@ pub async fn collect(cx: Cx) -> Out {
                     || scope.arn("ec2", &format!("security-group/{id}")),
                     str::to_string,
                 );
-                let mut r = scope.resource(
-                    SG,
-                    id,
-                    Some(arn.clone()),
-                    json!({
-                        "id": id,
-                        "arn": arn,
-                        "name": s(g.group_name()),
-                        "description": s(g.description()),
-                        "vpc_id": s(g.vpc_id()),
-                        "owner_id": s(g.owner_id()),
-                        "ingress": rules(g.ip_permissions()),
-                        "egress": rules(g.ip_permissions_egress()),
-                        "tags": tags(g.tags()),
-                    }),
-                );
-                if let Some(name) = g.group_name() {
-                    r.name = format!("{name} ({id})");
-                }
+                let facts = SecurityGroupFacts {
+                    id: id.to_string(),
+                    arn: Some(arn.clone()),
+                    name: g.group_name().map(str::to_string),
+                    description: g.description().map(str::to_string),
+                    vpc_id: g.vpc_id().map(str::to_string),
+                    owner_id: g.owner_id().map(str::to_string),
+                    ingress: rules(g.ip_permissions()),
+                    egress: rules(g.ip_permissions_egress()),
+                };
+                let mut attrs = security_group_attrs(&facts);
+                attrs["tags"] = tags(g.tags());
+                let mut r = scope.resource(SG, id, Some(arn.clone()), attrs);
+                r.name = facts.label();
                 out.push(r);
             }
         }
@@ -240,27 +232,25 @@ pub async fn collect(cx: Cx) -> Out {
                         "volume_size": n(v.size().map(i64::from)),
                     }),
                 );
-                out.push(scope.resource(
-                    VOLUME,
-                    id,
-                    Some(arn.clone()),
-                    json!({
-                        "id": id,
-                        "arn": arn,
-                        "availability_zone": s(v.availability_zone()),
-                        "encrypted": b(v.encrypted()),
-                        "kms_key_id": se(v.kms_key_id()),
-                        "size": n(v.size().map(i64::from)),
-                        "type": s(v.volume_type().map(|t| t.as_str())),
-                        "iops": n(v.iops().map(i64::from)),
-                        "throughput": n(v.throughput().map(i64::from)),
-                        "snapshot_id": se(v.snapshot_id()),
-                        "multi_attach_enabled": b(v.multi_attach_enabled()),
-                        "create_time": time(v.create_time()),
-                        "attached_instance_ids": strings(v.attachments().iter().filter_map(|a| a.instance_id())),
-                        "tags": tags(v.tags()),
-                    }),
-                ));
+                let facts = VolumeFacts {
+                    id: id.to_string(),
+                    arn: Some(arn.clone()),
+                    availability_zone: v.availability_zone().map(str::to_string),
+                    encrypted: v.encrypted(),
+                    kms_key_id: v.kms_key_id().map(str::to_string),
+                    size: v.size().map(i64::from),
+                    volume_type: v.volume_type().map(|t| t.as_str().to_string()),
+                    iops: v.iops().map(i64::from),
+                    throughput: v.throughput().map(i64::from),
+                    snapshot_id: v.snapshot_id().map(str::to_string),
+                    multi_attach_enabled: v.multi_attach_enabled(),
+                };
+                let mut attrs = volume_attrs(&facts);
+                attrs["create_time"] = time(v.create_time());
+                attrs["attached_instance_ids"] =
+                    strings(v.attachments().iter().filter_map(|a| a.instance_id()));
+                attrs["tags"] = tags(v.tags());
+                out.push(scope.resource(VOLUME, id, Some(arn.clone()), attrs));
             }
         }
         Err(e) => out.missing(
@@ -375,30 +365,146 @@ pub async fn collect(cx: Cx) -> Out {
     out
 }
 
-/// Security group rules in the provider's inline shape: one entry per permission.
-fn rules(permissions: &[IpPermission]) -> Value {
-    let rules: Vec<Value> = permissions
+/// Security group rules from the EC2 API.
+fn rules(permissions: &[IpPermission]) -> Vec<RuleFacts> {
+    permissions
         .iter()
-        .map(|p| {
-            let protocol = p.ip_protocol().unwrap_or("-1");
-            // The provider writes 0/0 for "all traffic" rules, which carry no ports.
-            let (from, to) = if protocol == "-1" {
-                (0, 0)
-            } else {
-                (p.from_port().unwrap_or(0), p.to_port().unwrap_or(0))
-            };
-            json!({
-                "protocol": protocol,
-                "from_port": from,
-                "to_port": to,
-                "cidr_blocks": strings(p.ip_ranges().iter().filter_map(|r| r.cidr_ip())),
-                "ipv6_cidr_blocks": strings(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6())),
-                "prefix_list_ids": strings(p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id())),
-                "security_groups": strings(p.user_id_group_pairs().iter().filter_map(|g| g.group_id())),
-                "self": false,
-                "description": se(p.ip_ranges().iter().find_map(|r| r.description())),
-            })
+        .map(|p| RuleFacts {
+            protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+            from_port: Some(p.from_port().unwrap_or(0).into()),
+            to_port: Some(p.to_port().unwrap_or(0).into()),
+            cidr_blocks: owned(p.ip_ranges().iter().filter_map(|r| r.cidr_ip())),
+            ipv6_cidr_blocks: owned(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6())),
+            prefix_list_ids: owned(
+                p.prefix_list_ids()
+                    .iter()
+                    .filter_map(|r| r.prefix_list_id()),
+            ),
+            security_groups: owned(p.user_id_group_pairs().iter().filter_map(|g| g.group_id())),
+            description: p
+                .ip_ranges()
+                .iter()
+                .find_map(|r| r.description())
+                .map(str::to_string),
         })
-        .collect();
-    Value::Array(rules)
+        .collect()
+}
+
+fn owned<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+    items.map(str::to_string).collect()
+}
+
+// ---------------------------------------------------------------- shapes
+//
+// The provider's shapes, built once from plain facts: the EC2 API fills them above, AWS
+// Config's items in `config/ec2.rs`. Attributes only one source knows are added by that
+// source.
+
+/// A security group, as both sources describe it.
+pub(super) struct SecurityGroupFacts {
+    pub id: String,
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub ingress: Vec<RuleFacts>,
+    pub egress: Vec<RuleFacts>,
+}
+
+impl SecurityGroupFacts {
+    /// The resource's name: `name (sg-id)`, since group names repeat across VPCs.
+    pub(super) fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} ({})", self.id),
+            None => self.id.clone(),
+        }
+    }
+}
+
+/// One permission of a security group.
+pub(super) struct RuleFacts {
+    pub protocol: String,
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+    pub cidr_blocks: Vec<String>,
+    pub ipv6_cidr_blocks: Vec<String>,
+    pub prefix_list_ids: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// `aws_security_group` without its tags, rules inline as the provider's state has them.
+pub(super) fn security_group_attrs(g: &SecurityGroupFacts) -> Value {
+    json!({
+        "id": g.id,
+        "arn": s(g.arn.as_deref()),
+        "name": s(g.name.as_deref()),
+        "description": s(g.description.as_deref()),
+        "vpc_id": s(g.vpc_id.as_deref()),
+        "owner_id": s(g.owner_id.as_deref()),
+        "ingress": rule_attrs(&g.ingress),
+        "egress": rule_attrs(&g.egress),
+    })
+}
+
+/// Rules in the provider's inline shape: one entry per permission.
+fn rule_attrs(rules: &[RuleFacts]) -> Value {
+    let text = |v: &[String]| strings(v.iter().map(String::as_str));
+    Value::Array(
+        rules
+            .iter()
+            .map(|r| {
+                // The provider writes 0/0 for "all traffic" rules, which carry no ports.
+                let (from, to) = if r.protocol == "-1" {
+                    (json!(0), json!(0))
+                } else {
+                    (n(r.from_port), n(r.to_port))
+                };
+                json!({
+                    "protocol": r.protocol,
+                    "from_port": from,
+                    "to_port": to,
+                    "cidr_blocks": text(&r.cidr_blocks),
+                    "ipv6_cidr_blocks": text(&r.ipv6_cidr_blocks),
+                    "prefix_list_ids": text(&r.prefix_list_ids),
+                    "security_groups": text(&r.security_groups),
+                    "self": false,
+                    "description": se(r.description.as_deref()),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// An EBS volume, as both sources describe it.
+pub(super) struct VolumeFacts {
+    pub id: String,
+    pub arn: Option<String>,
+    pub availability_zone: Option<String>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub size: Option<i64>,
+    pub volume_type: Option<String>,
+    pub iops: Option<i64>,
+    pub throughput: Option<i64>,
+    pub snapshot_id: Option<String>,
+    pub multi_attach_enabled: Option<bool>,
+}
+
+/// `aws_ebs_volume` without its tags and what only the EC2 API tells (attachments, creation).
+pub(super) fn volume_attrs(v: &VolumeFacts) -> Value {
+    json!({
+        "id": v.id,
+        "arn": s(v.arn.as_deref()),
+        "availability_zone": s(v.availability_zone.as_deref()),
+        "encrypted": b(v.encrypted),
+        "kms_key_id": se(v.kms_key_id.as_deref()),
+        "size": n(v.size),
+        "type": s(v.volume_type.as_deref()),
+        "iops": n(v.iops),
+        "throughput": n(v.throughput),
+        "snapshot_id": se(v.snapshot_id.as_deref()),
+        "multi_attach_enabled": b(v.multi_attach_enabled),
+    })
 }

@@ -56,11 +56,7 @@ pub async fn collect(cx: Cx) -> Out {
                     if let Some(arn) = d.resource_arn() {
                         tags.insert(
                             arn.to_string(),
-                            tag_map(
-                                d.tags().iter().filter_map(|t| {
-                                    Some((t.key()?, t.value().unwrap_or_default()))
-                                }),
-                            ),
+                            tag_map(d.tags().iter().map(|t| (t.key(), t.value()))),
                         );
                     }
                 }

@@ -1,10 +1,10 @@
 //! CloudWatch Logs: log groups with retention, KMS key, class and tags.
 
 use aws_sdk_cloudwatchlogs::Client;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Cx;
-use super::shared::{Out, bounded, describe, n, s, se, tag_map};
+use super::shared::{Out, bounded, describe, s, se, tag_map};
 
 const SERVICE: &str = "logs";
 const GROUP: &str = "aws_cloudwatch_log_group";
@@ -64,21 +64,16 @@ pub async fn collect(cx: Cx) -> Out {
         let Some(name) = g.log_group_name() else {
             continue;
         };
-        let mut r = scope.resource(
-            GROUP,
-            name,
-            arn.clone(),
-            json!({
-                "id": name,
-                "name": name,
-                "arn": s(arn.as_deref()),
-                // Absent retention means events never expire, which the provider writes as 0.
-                "retention_in_days": n(Some(g.retention_in_days().map_or(0, i64::from))),
-                "kms_key_id": se(g.kms_key_id()),
-                "log_group_class": s(g.log_group_class().map(|c| c.as_str())),
-                "deletion_protection_enabled": g.deletion_protection_enabled(),
-            }),
-        );
+        let facts = LogGroupFacts {
+            name: name.to_string(),
+            arn: arn.clone(),
+            retention_in_days: g.retention_in_days().map(i64::from),
+            kms_key_id: g.kms_key_id().map(str::to_string),
+            log_group_class: g.log_group_class().map(|c| c.as_str().to_string()),
+        };
+        let mut attrs = log_group_attrs(&facts);
+        attrs["deletion_protection_enabled"] = json!(g.deletion_protection_enabled());
+        let mut r = scope.resource(GROUP, name, arn.clone(), attrs);
         match tags {
             Ok(tags) => {
                 let mut pairs: Vec<(&String, &String)> = tags.iter().collect();
@@ -90,4 +85,26 @@ pub async fn collect(cx: Cx) -> Out {
         out.push(r);
     }
     out
+}
+
+/// A log group, as both the Logs API and AWS Config (`config/logs.rs`) describe it.
+pub(super) struct LogGroupFacts {
+    pub name: String,
+    pub arn: Option<String>,
+    pub retention_in_days: Option<i64>,
+    pub kms_key_id: Option<String>,
+    pub log_group_class: Option<String>,
+}
+
+/// `aws_cloudwatch_log_group` without its tags.
+pub(super) fn log_group_attrs(g: &LogGroupFacts) -> Value {
+    json!({
+        "id": g.name,
+        "name": g.name,
+        "arn": s(g.arn.as_deref()),
+        // Absent retention means events never expire, which the provider writes as 0.
+        "retention_in_days": g.retention_in_days.unwrap_or(0),
+        "kms_key_id": se(g.kms_key_id.as_deref()),
+        "log_group_class": s(g.log_group_class.as_deref()),
+    })
 }

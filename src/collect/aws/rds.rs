@@ -27,10 +27,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 fn tags(tags: &[Tag]) -> Value {
-    tag_map(
-        tags.iter()
-            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
-    )
+    tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 pub async fn collect(cx: Cx) -> Out {

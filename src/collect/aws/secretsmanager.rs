@@ -56,7 +56,7 @@ pub async fn collect(cx: Cx) -> Out {
                 "last_rotated_date": time(sec.last_rotated_date()),
                 "last_accessed_date": time(sec.last_accessed_date()),
                 "rotation_enabled": json!(sec.rotation_enabled() == Some(true)),
-                "tags": tag_map(sec.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))),
+                "tags": tag_map(sec.tags().iter().map(|t| (t.key(), t.value()))),
             }),
         ));
         if sec.rotation_enabled() == Some(true) {

@@ -298,11 +298,23 @@ pub fn time(t: Option<&DateTime>) -> Value {
         .map_or(Value::Null, Value::String)
 }
 
-/// Tags as the provider's `tags` map.
-pub fn tag_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+/// Tags as the provider's `tags` map: the one conversion for every source of tags (SDK tag
+/// lists, whose keys and values may be optional, key/value maps, AWS Config's tag lists and
+/// maps). A tag without a key is dropped; a missing value is `""`.
+pub fn tag_map<'a, K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Value
+where
+    K: Into<Option<&'a str>>,
+    V: Into<Option<&'a str>>,
+{
     let map: Map<String, Value> = pairs
         .into_iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .filter_map(|(k, v)| {
+            let key = k.into()?;
+            Some((
+                key.to_string(),
+                Value::String(v.into().unwrap_or_default().to_string()),
+            ))
+        })
         .collect();
     Value::Object(map)
 }

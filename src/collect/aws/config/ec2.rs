@@ -3,6 +3,9 @@
 use serde_json::{Value, json};
 
 use super::item::*;
+use crate::collect::aws::ec2::{
+    RuleFacts, SecurityGroupFacts, VolumeFacts, security_group_attrs, volume_attrs,
+};
 
 pub(super) fn vpc(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
@@ -40,79 +43,58 @@ pub(super) fn subnet(item: &Item, mapped: &mut Mapped) {
     mapped.resources.push(r);
 }
 
-fn sg_rules(permissions: &[Value]) -> Value {
-    Value::Array(
-        permissions
-            .iter()
-            .map(|p| {
-                let protocol = str_of(p, "ipProtocol").unwrap_or_else(|| "-1".into());
-                let (from, to) = if protocol == "-1" {
-                    (json!(0), json!(0))
-                } else {
-                    (nv(p, "fromPort"), nv(p, "toPort"))
-                };
-                // Config lists IPv4 ranges as `ipv4Ranges: [{cidrIp}]` and as `ipRanges: ["..."]`.
-                let mut cidrs: Vec<String> = list(p, "ipv4Ranges")
+fn sg_rules(permissions: &[Value]) -> Vec<RuleFacts> {
+    let each = |items: &[Value], key: &str| -> Vec<String> {
+        items.iter().filter_map(|i| str_of(i, key)).collect()
+    };
+    permissions
+        .iter()
+        .map(|p| {
+            // Config lists IPv4 ranges as `ipv4Ranges: [{cidrIp}]` and as `ipRanges: ["..."]`.
+            let mut cidrs = each(list(p, "ipv4Ranges"), "cidrIp");
+            if cidrs.is_empty() {
+                cidrs = list(p, "ipRanges")
                     .iter()
-                    .filter_map(|r| str_of(r, "cidrIp"))
+                    .filter_map(|r| {
+                        r.as_str()
+                            .map(str::to_string)
+                            .or_else(|| str_of(r, "cidrIp"))
+                    })
                     .collect();
-                if cidrs.is_empty() {
-                    cidrs = list(p, "ipRanges")
-                        .iter()
-                        .filter_map(|r| {
-                            r.as_str()
-                                .map(str::to_string)
-                                .or_else(|| str_of(r, "cidrIp"))
-                        })
-                        .collect();
-                }
-                let v6: Vec<String> = list(p, "ipv6Ranges")
-                    .iter()
-                    .filter_map(|r| str_of(r, "cidrIpv6"))
-                    .collect();
-                let groups: Vec<String> = list(p, "userIdGroupPairs")
-                    .iter()
-                    .filter_map(|g| str_of(g, "groupId"))
-                    .collect();
-                let prefixes: Vec<String> = list(p, "prefixListIds")
-                    .iter()
-                    .filter_map(|g| str_of(g, "prefixListId"))
-                    .collect();
-                json!({
-                    "protocol": protocol,
-                    "from_port": from,
-                    "to_port": to,
-                    "cidr_blocks": cidrs,
-                    "ipv6_cidr_blocks": v6,
-                    "prefix_list_ids": prefixes,
-                    "security_groups": groups,
-                    "self": false,
-                    "description": "",
-                })
-            })
-            .collect(),
-    )
+            }
+            RuleFacts {
+                protocol: str_of(p, "ipProtocol").unwrap_or_else(|| "-1".into()),
+                from_port: int(p, "fromPort"),
+                to_port: int(p, "toPort"),
+                cidr_blocks: cidrs,
+                ipv6_cidr_blocks: each(list(p, "ipv6Ranges"), "cidrIpv6"),
+                prefix_list_ids: each(list(p, "prefixListIds"), "prefixListId"),
+                security_groups: each(list(p, "userIdGroupPairs"), "groupId"),
+                description: None,
+            }
+        })
+        .collect()
 }
 
 pub(super) fn security_group(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
+    let facts = SecurityGroupFacts {
+        id: item.id.clone(),
+        arn: item.arn.clone(),
+        name: text(c, "groupName"),
+        description: text(c, "description"),
+        vpc_id: text(c, "vpcId"),
+        owner_id: text(c, "ownerId"),
+        ingress: sg_rules(list(c, "ipPermissions")),
+        egress: sg_rules(list(c, "ipPermissionsEgress")),
+    };
     let mut r = item.resource(
         "aws_security_group",
         &item.id,
-        json!({
-            "id": item.id,
-            "name": sv(c, "groupName"),
-            "description": sv(c, "description"),
-            "vpc_id": sv(c, "vpcId"),
-            "owner_id": sv(c, "ownerId"),
-            "ingress": sg_rules(list(c, "ipPermissions")),
-            "egress": sg_rules(list(c, "ipPermissionsEgress")),
-        }),
+        security_group_attrs(&facts),
         mapped,
     );
-    if let Some(name) = str_of(c, "groupName") {
-        r.name = format!("{name} ({})", item.id);
-    }
+    r.name = facts.label();
     mapped.resources.push(r);
 }
 
@@ -140,23 +122,20 @@ pub(super) fn flow_log(item: &Item, mapped: &mut Mapped) {
 
 pub(super) fn volume(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
-    let r = item.resource(
-        "aws_ebs_volume",
-        &item.id,
-        json!({
-            "id": item.id,
-            "availability_zone": sv(c, "availabilityZone"),
-            "encrypted": bv(c, "encrypted"),
-            "kms_key_id": se(c, "kmsKeyId"),
-            "size": nv(c, "size"),
-            "type": sv(c, "volumeType"),
-            "iops": nv(c, "iops"),
-            "throughput": nv(c, "throughput"),
-            "snapshot_id": se(c, "snapshotId"),
-            "multi_attach_enabled": bv(c, "multiAttachEnabled"),
-        }),
-        mapped,
-    );
+    let facts = VolumeFacts {
+        id: item.id.clone(),
+        arn: item.arn.clone(),
+        availability_zone: text(c, "availabilityZone"),
+        encrypted: flag(c, "encrypted"),
+        kms_key_id: text(c, "kmsKeyId"),
+        size: int(c, "size"),
+        volume_type: text(c, "volumeType"),
+        iops: int(c, "iops"),
+        throughput: int(c, "throughput"),
+        snapshot_id: text(c, "snapshotId"),
+        multi_attach_enabled: flag(c, "multiAttachEnabled"),
+    };
+    let r = item.resource("aws_ebs_volume", &item.id, volume_attrs(&facts), mapped);
     mapped.resources.push(r);
 }
 

@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{SERVICE, error};
-use crate::collect::aws::shared::{Out, Scope};
+use crate::collect::aws::shared::{Out, Scope, tag_map};
 use crate::collect::terraform::set_pointer;
 use crate::inventory::{CollectError, Resource};
 
@@ -96,6 +96,21 @@ pub(super) fn sv(v: &Value, key: &str) -> Value {
     })
 }
 
+/// A value as text, as [`sv`] gives it, for the shape builders' facts.
+pub(super) fn text(v: &Value, key: &str) -> Option<String> {
+    sv(v, key).as_str().map(str::to_string)
+}
+
+/// A boolean, as [`bv`] reads it.
+pub(super) fn flag(v: &Value, key: &str) -> Option<bool> {
+    bv(v, key).as_bool()
+}
+
+/// An integer, as [`nv`] reads it.
+pub(super) fn int(v: &Value, key: &str) -> Option<i64> {
+    nv(v, key).as_i64()
+}
+
 pub(super) fn se(v: &Value, key: &str) -> Value {
     match sv(v, key) {
         Value::Null => json!(""),
@@ -140,29 +155,19 @@ pub(super) fn parse_nested(v: Value) -> Value {
 pub(super) fn item_tags(config: &Value) -> Option<Value> {
     let tags = get(config, "tags").or_else(|| get(config, "tagList"))?;
     match tags {
-        Value::Object(map) => Some(Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = v
-                        .as_str()
-                        .map(str::to_string)
-                        .or_else(|| str_of(v, "Value"))
-                        .unwrap_or_default();
-                    (k.clone(), Value::String(v))
-                })
-                .collect(),
-        )),
-        Value::Array(items) => Some(Value::Object(
-            items
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        str_of(t, "key")?,
-                        Value::String(str_of(t, "value").unwrap_or_default()),
-                    ))
-                })
-                .collect::<Map<_, _>>(),
-        )),
+        Value::Object(map) => Some(tag_map(map.iter().map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str()
+                    .or_else(|| get(v, "Value").and_then(Value::as_str)),
+            )
+        }))),
+        Value::Array(items) => Some(tag_map(items.iter().map(|t| {
+            (
+                get(t, "key").and_then(Value::as_str),
+                get(t, "value").and_then(Value::as_str),
+            )
+        }))),
         _ => None,
     }
 }

@@ -1,26 +1,21 @@
-//! CloudWatch log groups.
+//! CloudWatch log groups, through the shape the Logs collector builds.
 
-use serde_json::{Value, json};
-
-use super::item::*;
+use super::item::{Item, Mapped, int, str_of, text};
+use crate::collect::aws::logs::{LogGroupFacts, log_group_attrs};
 
 pub(super) fn log_group(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
-    let name = str_of(c, "logGroupName").unwrap_or_else(|| item.name.clone());
-    let retention = match nv(c, "retentionInDays") {
-        Value::Null => json!(0),
-        days => days,
+    let facts = LogGroupFacts {
+        name: str_of(c, "logGroupName").unwrap_or_else(|| item.name.clone()),
+        arn: item.arn.clone(),
+        retention_in_days: int(c, "retentionInDays"),
+        kms_key_id: text(c, "kmsKeyId"),
+        log_group_class: text(c, "logGroupClass"),
     };
     let r = item.resource(
         "aws_cloudwatch_log_group",
-        &name,
-        json!({
-            "id": name,
-            "name": name,
-            "retention_in_days": retention,
-            "kms_key_id": se(c, "kmsKeyId"),
-            "log_group_class": sv(c, "logGroupClass"),
-        }),
+        &facts.name,
+        log_group_attrs(&facts),
         mapped,
     );
     mapped.resources.push(r);
