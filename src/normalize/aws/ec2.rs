@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::customer_key;
+use super::encryption;
 use crate::inventory::{Attr, Resource};
 use crate::normalize::facets::Setter;
 use crate::normalize::value::{
@@ -137,14 +137,11 @@ pub(super) fn protocol_name(protocol: &str) -> String {
 
 pub(super) fn ebs_volume(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
-    let key = str_or_ref(r, "/kms_key_id");
-    let encrypted = match (bool_at(r, "/encrypted", false), key.as_deref()) {
-        (Some(true), _) => Some(true),
-        (_, Some(k)) if !k.is_empty() => Some(true),
-        (e, _) => e,
-    };
-    f.set("encrypted_at_rest", encrypted);
-    f.set("kms_key", customer_key(key));
+    encryption(
+        f,
+        bool_at(r, "/encrypted", false),
+        str_or_ref(r, "/kms_key_id"),
+    );
     // gp2 was the API default before gp3; the provider still defaults to gp2.
     f.set(
         "volume_type",

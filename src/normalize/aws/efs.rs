@@ -1,6 +1,6 @@
 //! EFS file systems.
 
-use super::customer_key;
+use super::encryption;
 use crate::normalize::facets::Setter;
 use crate::normalize::value::{bool_at, region_of, str_at, str_or_ref};
 use crate::normalize::{Derive, backup, continuity};
@@ -8,14 +8,11 @@ use crate::normalize::{Derive, backup, continuity};
 pub(super) fn file_system(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     // `encrypted` defaults to false; a KMS key implies encryption.
-    let key = str_or_ref(r, "/kms_key_id");
-    let encrypted = match (bool_at(r, "/encrypted", false), key.as_deref()) {
-        (Some(true), _) => Some(true),
-        (_, Some(k)) if !k.is_empty() => Some(true),
-        (e, _) => e,
-    };
-    f.set("encrypted_at_rest", encrypted);
-    f.set("kms_key", customer_key(key));
+    encryption(
+        f,
+        bool_at(r, "/encrypted", false),
+        str_or_ref(r, "/kms_key_id"),
+    );
     // One Zone file systems name their Availability Zone.
     let one_zone = str_at(r, "/availability_zone_name").map(|z| !z.is_empty());
     f.set("one_zone", one_zone);

@@ -3,6 +3,8 @@
 //! Where a setting is left out, the value is the one AWS or the provider applies by default;
 //! each such default is named where it is used.
 
+use crate::normalize::facets::Setter;
+
 mod autoscaling;
 mod backup_plans;
 mod cloudfront;
@@ -152,6 +154,19 @@ pub(super) const KINDS: &[Kind] = &[
         Live::IacOnly(NO_READER),
     ),
 ];
+
+/// The encryption-at-rest facets from a resource's encryption flag and its KMS key: setting a
+/// key implies encryption (the provider encrypts whenever a key is given), and an AWS-managed
+/// key is no customer key. An unknown flag stays unknown unless a key settles it.
+fn encryption(f: &mut Setter<'_>, encrypted: Option<bool>, key: Option<String>) {
+    let encrypted = match (encrypted, key.as_deref()) {
+        (Some(true), _) => Some(true),
+        (_, Some(k)) if !k.is_empty() => Some(true),
+        (e, _) => e,
+    };
+    f.set("encrypted_at_rest", encrypted);
+    f.set("kms_key", customer_key(key));
+}
 
 /// An empty KMS key id, or an AWS-managed alias (`alias/aws/s3`), means no customer key.
 fn customer_key(key: Option<String>) -> Option<String> {

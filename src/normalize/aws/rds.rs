@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::customer_key;
+use super::encryption;
 use crate::inventory::{Attr, Resource};
 use crate::normalize::facets::Setter;
 use crate::normalize::value::{
@@ -12,15 +12,12 @@ use crate::normalize::{Derive, backup, continuity};
 
 pub(super) fn db_instance(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
-    let key = str_or_ref(r, "/kms_key_id");
     // Setting a KMS key implies storage encryption.
-    let encrypted = match (bool_at(r, "/storage_encrypted", false), key.as_deref()) {
-        (Some(true), _) => Some(true),
-        (_, Some(k)) if !k.is_empty() => Some(true),
-        (e, _) => e,
-    };
-    f.set("encrypted_at_rest", encrypted);
-    f.set("kms_key", customer_key(key));
+    encryption(
+        f,
+        bool_at(r, "/storage_encrypted", false),
+        str_or_ref(r, "/kms_key_id"),
+    );
     f.set(
         "publicly_accessible",
         bool_at(r, "/publicly_accessible", false),
@@ -89,17 +86,12 @@ pub(super) fn rds_cluster(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     let key = str_or_ref(r, "/kms_key_id");
     let serverless_v1 = str_at(r, "/engine_mode").map(|m| m == "serverless");
-    let encrypted = match (
-        bool_at(r, "/storage_encrypted", false),
-        key.as_deref(),
-        serverless_v1,
-    ) {
-        (Some(true), _, _) | (_, _, Some(true)) => Some(true),
-        (_, Some(k), _) if !k.is_empty() => Some(true),
-        (e, _, _) => e,
+    // Serverless v1 clusters are always encrypted.
+    let encrypted = match serverless_v1 {
+        Some(true) => Some(true),
+        _ => bool_at(r, "/storage_encrypted", false),
     };
-    f.set("encrypted_at_rest", encrypted);
-    f.set("kms_key", customer_key(key));
+    encryption(f, encrypted, key);
     // Aurora keeps at least one day of continuous backups; point-in-time restore is always on.
     let retention = int_at(r, "/backup_retention_period", 1);
     f.set("backup_retention_days", retention);
