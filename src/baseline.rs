@@ -226,6 +226,18 @@ fn finding_key(rule: usize, f: &Finding, content: Option<&str>) -> Option<Key> {
     }
 }
 
+impl crate::document::Versioned for Baseline {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: BASELINE_SCHEMA,
+        what: "baseline",
+        hint: "",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,17 +256,5 @@ mod tests {
             address_stem("k8s:prod:apps/Deployment:a/b"),
             "k8s:prod:apps/Deployment:a/b"
         );
-    }
-}
-
-impl crate::document::Versioned for Baseline {
-    const SCHEMA: crate::document::Schema = crate::document::Schema {
-        id: BASELINE_SCHEMA,
-        what: "baseline",
-        hint: "",
-    };
-
-    fn schema(&self) -> &str {
-        &self.schema
     }
 }

@@ -445,6 +445,18 @@ impl ScanReport {
     }
 }
 
+impl crate::document::Versioned for ScanReport {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: REPORT_SCHEMA,
+        what: "JSON report",
+        hint: "; write one with `plumb scan --format json=FILE`",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,17 +467,5 @@ mod tests {
         assert_eq!(a, fingerprint("PLB-S3-001", "tf:aws_s3_bucket.logs"));
         assert_ne!(a, fingerprint("PLB-S3-002", "tf:aws_s3_bucket.logs"));
         assert_eq!(a.len(), 32);
-    }
-}
-
-impl crate::document::Versioned for ScanReport {
-    const SCHEMA: crate::document::Schema = crate::document::Schema {
-        id: REPORT_SCHEMA,
-        what: "JSON report",
-        hint: "; write one with `plumb scan --format json=FILE`",
-    };
-
-    fn schema(&self) -> &str {
-        &self.schema
     }
 }

@@ -616,6 +616,18 @@ fn source_key(source: &Source) -> String {
     }
 }
 
+impl crate::document::Versioned for Inventory {
+    const SCHEMA: crate::document::Schema = crate::document::Schema {
+        id: SCHEMA_VERSION,
+        what: "inventory",
+        hint: "",
+    };
+
+    fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,17 +715,5 @@ mod tests {
                 "tf:aws_s3_bucket.logs@state.json"
             ]
         );
-    }
-}
-
-impl crate::document::Versioned for Inventory {
-    const SCHEMA: crate::document::Schema = crate::document::Schema {
-        id: SCHEMA_VERSION,
-        what: "inventory",
-        hint: "",
-    };
-
-    fn schema(&self) -> &str {
-        &self.schema
     }
 }
