@@ -190,10 +190,17 @@ impl Files {
                 .iter()
                 .map(|(r, n)| format!("{n} {r}"))
                 .collect();
-            line.push_str(&format!(", {} skipped ({})", self.skipped.len(), reasons.join("; ")));
+            line.push_str(&format!(
+                ", {} skipped ({})",
+                self.skipped.len(),
+                reasons.join("; ")
+            ));
         }
         if self.other > 0 {
-            line.push_str(&format!(", {} other files not of a format plumb reads", self.other));
+            line.push_str(&format!(
+                ", {} other files not of a format plumb reads",
+                self.other
+            ));
         }
         line
     }

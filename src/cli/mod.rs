@@ -394,7 +394,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
         let mut message = format!(
             "no supported inputs under {}: {}",
             under.join(", "),
-            Files { judged: 0, ..files.clone() }.line()
+            Files {
+                judged: 0,
+                ..files.clone()
+            }
+            .line()
         );
         for s in files.skipped.iter().take(20) {
             message.push_str(&format!("\n  {}: {}", s.path, s.reason));

@@ -29,8 +29,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::inventory::{
-    Activity, CollectError, CollectorRun, Files, Inventory, Metadata, Resource, SkippedFile,
-    Source,
+    Activity, CollectError, CollectorRun, Files, Inventory, Metadata, Resource, SkippedFile, Source,
 };
 use crate::normalize::normalize_as_of;
 
@@ -62,7 +61,11 @@ impl Collected {
         normalize_as_of(&mut self.resources, as_of);
         self.runs.sort();
         self.errors.sort();
-        let judged: BTreeSet<&str> = self.resources.iter().filter_map(|r| r.source.file()).collect();
+        let judged: BTreeSet<&str> = self
+            .resources
+            .iter()
+            .filter_map(|r| r.source.file())
+            .collect();
         self.files.judged = judged.len();
         self.files.skipped.sort();
         let files = (self.files != Files::default()).then_some(self.files);
@@ -160,12 +163,17 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
         .map(|dir| (dir.clone(), kubernetes::kustomize::render(dir)))
         .collect();
     let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let included: BTreeSet<PathBuf> = renderings.iter().flat_map(|(_, r)| r.included.iter().cloned()).collect();
+    let included: BTreeSet<PathBuf> = renderings
+        .iter()
+        .flat_map(|(_, r)| r.included.iter().cloned())
+        .collect();
     let used: BTreeSet<PathBuf> = renderings
         .iter()
         .flat_map(|(_, r)| r.files.iter().map(|f| canonical(f)))
         .collect();
-    found.candidates.retain(|c| !used.contains(&canonical(&c.path)));
+    found
+        .candidates
+        .retain(|c| !used.contains(&canonical(&c.path)));
     collected.files.read += used.len();
     let mut groups: Vec<Collected> = renderings
         .into_iter()
@@ -551,14 +559,13 @@ fn collect_file(c: &Candidate) -> Collected {
                     .map(crate::yaml::Node::to_json)
                     .collect();
                 match values.iter().map(not_an_object).collect::<Option<Vec<_>>>() {
-                    Some(reasons) if !reasons.is_empty() => Outcome::NotRecognised(reasons[0].into()),
-                    _ if kubernetes::looks_like_manifest(&docs) => Outcome::Collected(
-                        "kubernetes-manifest",
-                        kubernetes::collect(&name, &docs),
-                    ),
-                    _ => Outcome::NotRecognised(
-                        values.first().map_or("empty", unsupported).into(),
-                    ),
+                    Some(reasons) if !reasons.is_empty() => {
+                        Outcome::NotRecognised(reasons[0].into())
+                    }
+                    _ if kubernetes::looks_like_manifest(&docs) => {
+                        Outcome::Collected("kubernetes-manifest", kubernetes::collect(&name, &docs))
+                    }
+                    _ => Outcome::NotRecognised(values.first().map_or("empty", unsupported).into()),
                 }
             }
             Err(e) if c.explicit || plausibly_ours(&text) => Outcome::Error(e),
@@ -615,9 +622,9 @@ fn not_an_object(v: &serde_json::Value) -> Option<&'static str> {
 
 fn has_patch_directive(v: &serde_json::Value) -> bool {
     match v {
-        serde_json::Value::Object(m) => m
-            .iter()
-            .any(|(k, v)| k == "$patch" || k.starts_with("$setElementOrder/") || has_patch_directive(v)),
+        serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
+            k == "$patch" || k.starts_with("$setElementOrder/") || has_patch_directive(v)
+        }),
         serde_json::Value::Array(items) => items.iter().any(has_patch_directive),
         _ => false,
     }
@@ -627,13 +634,16 @@ fn has_patch_directive(v: &serde_json::Value) -> bool {
 /// expect plumb to read it.
 fn unsupported(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;
-    let aws_resources = v.get("Resources").and_then(Value::as_object).is_some_and(|r| {
-        r.values().any(|x| {
-            x.get("Type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.starts_with("AWS::"))
-        })
-    });
+    let aws_resources = v
+        .get("Resources")
+        .and_then(Value::as_object)
+        .is_some_and(|r| {
+            r.values().any(|x| {
+                x.get("Type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::"))
+            })
+        });
     if v.get("AWSTemplateFormatVersion").is_some() || aws_resources {
         "CloudFormation template (not supported)"
     } else if v.get("openapi").is_some() || v.get("swagger").is_some() {

@@ -69,7 +69,9 @@ fn arguments(chart: &Path, options: &HelmOptions) -> Vec<String> {
 fn shell_words(args: &[String]) -> String {
     args.iter()
         .map(|a| {
-            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c)) {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', r"'\''"))
@@ -116,8 +118,18 @@ pub fn collect(chart: &Path, options: &HelmOptions) -> Result<Vec<Resource>, Col
             text
         })
     };
-    let stdout = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -138,17 +150,23 @@ pub fn collect(chart: &Path, options: &HelmOptions) -> Result<Vec<Resource>, Col
     let err = stderr.join().unwrap_or_default();
     if !status.success() {
         let text = String::from_utf8_lossy(&err);
-        let first: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(5).collect();
+        let first: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(5)
+            .collect();
         return Err(error(format!(
             "not scanned: `{command}` failed ({status}): {}",
             first.join(" / ")
         )));
     }
-    let text = String::from_utf8(out)
-        .map_err(|_| error(format!("not scanned: `{command}` wrote text that is not UTF-8")))?;
-    objects(chart, &text).map_err(|(line, message)| {
-        error(format!("`{command}` output line {line}: {message}"))
-    })
+    let text = String::from_utf8(out).map_err(|_| {
+        error(format!(
+            "not scanned: `{command}` wrote text that is not UTF-8"
+        ))
+    })?;
+    objects(chart, &text)
+        .map_err(|(line, message)| error(format!("`{command}` output line {line}: {message}")))
 }
 
 /// The objects of a chart's rendering, each pointing at its template.
@@ -159,7 +177,8 @@ fn objects(chart: &Path, text: &str) -> Result<Vec<Resource>, (u32, String)> {
             .lines()
             .find_map(|l| l.trim().strip_prefix("# Source: "))
             .map(|s| template_path(chart, s.trim()));
-        let docs = yaml::documents(chunk).map_err(|e| (start + e.line.unwrap_or(1) - 1, e.message))?;
+        let docs =
+            yaml::documents(chunk).map_err(|e| (start + e.line.unwrap_or(1) - 1, e.message))?;
         for doc in docs {
             if matches!(doc.value, NodeValue::Null) {
                 continue;
@@ -248,7 +267,13 @@ mod tests {
         let loc = rs[1].location().unwrap();
         assert!(loc.file.ends_with("templates/deploy.yaml"), "{}", loc.file);
         assert_eq!(loc.start_line, 3);
-        assert!(rs[0].location().unwrap().file.ends_with("templates/svc.yaml"));
+        assert!(
+            rs[0]
+                .location()
+                .unwrap()
+                .file
+                .ends_with("templates/svc.yaml")
+        );
         let err = objects(chart, "---\napiVersion: v1\nkind: Pod\n").unwrap_err();
         assert_eq!(err, (2, "Pod has no metadata.name".to_string()));
     }

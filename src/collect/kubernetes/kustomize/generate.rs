@@ -112,7 +112,10 @@ pub fn generate(
     }
     for field in ["labels", "annotations"] {
         let mut merged = Map::new();
-        for source in [defaults.and_then(|d| d.get(field)), entry.pointer(&format!("/options/{field}"))] {
+        for source in [
+            defaults.and_then(|d| d.get(field)),
+            entry.pointer(&format!("/options/{field}")),
+        ] {
             if let Some(Value::Object(m)) = source {
                 merged.extend(m.iter().map(|(k, v)| (k.clone(), json!(scalar_text(v)))));
             }
@@ -141,7 +144,10 @@ pub fn generate(
         object.insert("binaryData".into(), Value::Object(binary));
     }
     if kind == "Secret" {
-        let t = entry.get("type").and_then(Value::as_str).unwrap_or("Opaque");
+        let t = entry
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("Opaque");
         object.insert("type".into(), json!(t));
     }
     if option("immutable").and_then(Value::as_bool) == Some(true) {
@@ -294,7 +300,11 @@ mod tests {
     #[test]
     fn literals_files_and_env_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("app.env"), "# comment\nA=1\n\nB=two words\n").unwrap();
+        std::fs::write(
+            dir.path().join("app.env"),
+            "# comment\nA=1\n\nB=two words\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("conf.ini"), "x=1\n").unwrap();
         let entry = json!({"name": "c", "literals": ["L=\"q\""], "files": ["conf.ini", "k=conf.ini"],
             "envs": ["app.env"], "options": {"labels": {"v": 1}}});
@@ -306,8 +316,14 @@ mod tests {
         );
         assert_eq!(g.object["metadata"]["labels"], json!({"v": "1"}));
         assert_eq!(read.len(), 2);
-        let err = generate("Secret", &json!({"name": "s", "literals": ["token"]}), dir.path(), None, &mut read)
-            .unwrap_err();
+        let err = generate(
+            "Secret",
+            &json!({"name": "s", "literals": ["token"]}),
+            dir.path(),
+            None,
+            &mut read,
+        )
+        .unwrap_err();
         assert!(err.contains("`token`"), "{err}");
     }
 }

@@ -53,10 +53,7 @@ const NOT_APPLIED: [&str; 10] = [
 
 /// The kustomization file of a folder, if it has one.
 pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
-    FILE_NAMES
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
 }
 
 /// One rendered object and where it came from.
@@ -119,7 +116,12 @@ pub fn render(dir: &Path) -> Rendering {
     for o in objects.iter_mut().filter(|o| o.hash) {
         let old = o.name().to_string();
         let new = format!("{old}-{}", name_hash(&o.value));
-        renames.push((o.kind().to_string(), o.namespace().to_string(), old, new.clone()));
+        renames.push((
+            o.kind().to_string(),
+            o.namespace().to_string(),
+            old,
+            new.clone(),
+        ));
         o.set_name(new);
     }
     for (kind, ns, old, new) in renames {
@@ -220,7 +222,12 @@ impl Renderer {
         };
         let value = node.to_json();
         if !value.is_object() && !value.is_null() {
-            self.error(&file, Some(node.line), "a kustomization is a mapping".into(), false);
+            self.error(
+                &file,
+                Some(node.line),
+                "a kustomization is a mapping".into(),
+                false,
+            );
             return None;
         }
         Some(Kustomization {
@@ -250,7 +257,12 @@ impl Renderer {
             return;
         }
         if self.stack.len() >= 64 {
-            self.error(dir, None, "kustomizations nested more than 64 deep".into(), false);
+            self.error(
+                dir,
+                None,
+                "kustomizations nested more than 64 deep".into(),
+                false,
+            );
             return;
         }
         let Some(k) = self.load(dir) else {
@@ -415,7 +427,10 @@ impl Renderer {
 
     fn generators(&mut self, k: &Kustomization, objects: &mut Vec<Object>) {
         let defaults = k.field("generatorOptions").cloned();
-        for (field, kind) in [("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")] {
+        for (field, kind) in [
+            ("configMapGenerator", "ConfigMap"),
+            ("secretGenerator", "Secret"),
+        ] {
             for (entry, line) in k.entries(field) {
                 let g = match generate(kind, &entry, &k.dir, defaults.as_ref(), &mut self.files) {
                     Ok(g) => g,
@@ -428,7 +443,10 @@ impl Renderer {
                     .as_str()
                     .unwrap_or("")
                     .to_string();
-                let ns = g.object.pointer("/metadata/namespace").and_then(Value::as_str);
+                let ns = g
+                    .object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str);
                 let existing = objects.iter_mut().find(|o| {
                     o.kind() == kind
                         && o.names.contains(&name)
@@ -448,7 +466,11 @@ impl Renderer {
                         for f in ["data", "binaryData"] {
                             let new = g.object.get(f).cloned();
                             let merged = match (behavior, o.value.get(f).cloned(), new) {
-                                (Behavior::Merge, Some(Value::Object(mut old)), Some(Value::Object(n))) => {
+                                (
+                                    Behavior::Merge,
+                                    Some(Value::Object(mut old)),
+                                    Some(Value::Object(n)),
+                                ) => {
                                     old.extend(n);
                                     Some(Value::Object(old))
                                 }
@@ -463,7 +485,9 @@ impl Renderer {
                             }
                         }
                         for f in ["labels", "annotations"] {
-                            if let Some(Value::Object(add)) = g.object.pointer(&format!("/metadata/{f}")) {
+                            if let Some(Value::Object(add)) =
+                                g.object.pointer(&format!("/metadata/{f}"))
+                            {
                                 add_to_map(&mut o.value, &["metadata", f], add);
                             }
                         }
@@ -472,7 +496,9 @@ impl Renderer {
                     (_, None) => self.error(
                         &k.file,
                         Some(line),
-                        format!("{field}: `{name}` merges into or replaces a {kind} no base generates"),
+                        format!(
+                            "{field}: `{name}` merges into or replaces a {kind} no base generates"
+                        ),
                         false,
                     ),
                 }
@@ -498,17 +524,29 @@ impl Renderer {
                 (Some(path), _) => self.patch_file(k, path, line),
                 (None, Some(inline)) => (k.file.clone(), Some(inline.to_string())),
                 (None, None) => {
-                    self.error(&k.file, Some(line), "a patch needs `path` or `patch`".into(), false);
+                    self.error(
+                        &k.file,
+                        Some(line),
+                        "a patch needs `path` or `patch`".into(),
+                        false,
+                    );
                     continue;
                 }
             };
-            let (origin, Some(content)) = source else { continue };
+            let (origin, Some(content)) = source else {
+                continue;
+            };
             let target = entry.get("target").filter(|t| t.is_object());
             let docs = self.patch_docs(&origin, &content);
             for doc in docs {
                 if doc.is_array() {
                     let Some(target) = target else {
-                        self.error(&origin, Some(line), "a JSON 6902 patch needs a `target`".into(), false);
+                        self.error(
+                            &origin,
+                            Some(line),
+                            "a JSON 6902 patch needs a `target`".into(),
+                            false,
+                        );
                         continue;
                     };
                     self.json_patch(&origin, line, target, &doc, objects);
@@ -517,7 +555,9 @@ impl Renderer {
                     let mut deleted = Vec::new();
                     for i in selected {
                         let kind = objects[i].kind().to_string();
-                        if strategic_merge(&mut objects[i].value, &strip_identity(&doc), &kind) == Merged::Deleted {
+                        if strategic_merge(&mut objects[i].value, &strip_identity(&doc), &kind)
+                            == Merged::Deleted
+                        {
                             deleted.push(i);
                         }
                     }
@@ -550,7 +590,9 @@ impl Renderer {
             }
         }
         for (entry, _) in k.entries("labels") {
-            let Some(Value::Object(pairs)) = entry.get("pairs") else { continue };
+            let Some(Value::Object(pairs)) = entry.get("pairs") else {
+                continue;
+            };
             let flag = |f: &str| entry.get(f).and_then(Value::as_bool).unwrap_or(false);
             let (selectors, templates) = (flag("includeSelectors"), flag("includeTemplates"));
             for o in objects.iter_mut() {
@@ -564,7 +606,12 @@ impl Renderer {
         }
         for (entry, line) in k.entries("patchesJson6902") {
             let Some(target) = entry.get("target").filter(|t| t.is_object()) else {
-                self.error(&k.file, Some(line), "patchesJson6902 needs a `target`".into(), false);
+                self.error(
+                    &k.file,
+                    Some(line),
+                    "patchesJson6902 needs a `target`".into(),
+                    false,
+                );
                 continue;
             };
             let source = match (
@@ -575,7 +622,9 @@ impl Renderer {
                 (None, Some(inline)) => (k.file.clone(), Some(inline.to_string())),
                 (None, None) => continue,
             };
-            let (origin, Some(content)) = source else { continue };
+            let (origin, Some(content)) = source else {
+                continue;
+            };
             for doc in self.patch_docs(&origin, &content) {
                 self.json_patch(&origin, line, target, &doc, objects);
             }
@@ -585,14 +634,26 @@ impl Renderer {
                 entry.get("name").and_then(Value::as_str),
                 entry.get("count").filter(|c| c.is_number()),
             ) else {
-                self.error(&k.file, Some(line), "a replicas entry needs `name` and `count`".into(), false);
+                self.error(
+                    &k.file,
+                    Some(line),
+                    "a replicas entry needs `name` and `count`".into(),
+                    false,
+                );
                 continue;
             };
             for o in objects.iter_mut().filter(|o| {
                 o.names.iter().any(|n| n == name)
-                    && matches!(o.kind(), "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController")
+                    && matches!(
+                        o.kind(),
+                        "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
+                    )
             }) {
-                if let Some(spec) = o.value.as_object_mut().map(|m| m.entry("spec").or_insert_with(|| json!({}))) {
+                if let Some(spec) = o
+                    .value
+                    .as_object_mut()
+                    .map(|m| m.entry("spec").or_insert_with(|| json!({})))
+                {
                     if let Some(spec) = spec.as_object_mut() {
                         spec.insert("replicas".into(), count.clone());
                     }
@@ -607,7 +668,12 @@ impl Renderer {
     }
 
     /// Reads a patch file named in a kustomization.
-    fn patch_file(&mut self, k: &Kustomization, path: &str, line: u32) -> (PathBuf, Option<String>) {
+    fn patch_file(
+        &mut self,
+        k: &Kustomization,
+        path: &str,
+        line: u32,
+    ) -> (PathBuf, Option<String>) {
         let full = k.dir.join(path);
         match std::fs::read_to_string(&full) {
             Ok(t) => {
@@ -622,7 +688,12 @@ impl Renderer {
     }
 
     /// A `patchesStrategicMerge` entry is a file, or the patch itself inline.
-    fn patch_text(&mut self, k: &Kustomization, text: &str, line: u32) -> (PathBuf, Option<String>) {
+    fn patch_text(
+        &mut self,
+        k: &Kustomization,
+        text: &str,
+        line: u32,
+    ) -> (PathBuf, Option<String>) {
         if text.contains('\n') || text.trim_start().starts_with('{') {
             (k.file.clone(), Some(text.to_string()))
         } else {
@@ -638,16 +709,32 @@ impl Renderer {
                 .filter(|v| !v.is_null())
                 .collect(),
             Err(e) => {
-                self.error(origin, e.line, format!("invalid YAML in patch: {}", e.message), false);
+                self.error(
+                    origin,
+                    e.line,
+                    format!("invalid YAML in patch: {}", e.message),
+                    false,
+                );
                 Vec::new()
             }
         }
     }
 
-    fn smp_by_identity(&mut self, origin: &Path, line: u32, doc: &Value, objects: &mut Vec<Object>) {
+    fn smp_by_identity(
+        &mut self,
+        origin: &Path,
+        line: u32,
+        doc: &Value,
+        objects: &mut Vec<Object>,
+    ) {
         let text = |p: &str| doc.pointer(p).and_then(Value::as_str);
         let (Some(kind), Some(name)) = (text("/kind"), text("/metadata/name")) else {
-            self.error(origin, Some(line), "a strategic merge patch names its object's kind and metadata.name".into(), false);
+            self.error(
+                origin,
+                Some(line),
+                "a strategic merge patch names its object's kind and metadata.name".into(),
+                false,
+            );
             return;
         };
         let ns = text("/metadata/namespace");
@@ -657,12 +744,19 @@ impl Renderer {
             .filter(|(_, o)| {
                 o.kind() == kind
                     && o.names.iter().any(|n| n == name)
-                    && ns.is_none_or(|ns| ns == o.namespace() || (ns == "default" && o.namespace().is_empty()))
+                    && ns.is_none_or(|ns| {
+                        ns == o.namespace() || (ns == "default" && o.namespace().is_empty())
+                    })
             })
             .map(|(i, _)| i)
             .collect();
         if found.is_empty() {
-            self.error(origin, Some(line), format!("patch matches no object: {kind} {name}"), false);
+            self.error(
+                origin,
+                Some(line),
+                format!("patch matches no object: {kind} {name}"),
+                false,
+            );
             return;
         }
         let patch = strip_identity(doc);
@@ -673,11 +767,23 @@ impl Renderer {
         }
     }
 
-    fn json_patch(&mut self, origin: &Path, line: u32, target: &Value, ops: &Value, objects: &mut [Object]) {
+    fn json_patch(
+        &mut self,
+        origin: &Path,
+        line: u32,
+        target: &Value,
+        ops: &Value,
+        objects: &mut [Object],
+    ) {
         for i in select(objects, target) {
             if let Err(e) = json6902(&mut objects[i].value, ops) {
                 let who = format!("{} {}", objects[i].kind(), objects[i].name());
-                self.error(origin, Some(line), format!("JSON patch on {who}: {e}"), false);
+                self.error(
+                    origin,
+                    Some(line),
+                    format!("JSON patch on {who}: {e}"),
+                    false,
+                );
             }
         }
     }
@@ -726,14 +832,19 @@ fn select(objects: &[Object], target: &Value) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, o)| {
-            let api = o.value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+            let api = o
+                .value
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
             text("group").is_none_or(|g| g == group)
                 && text("version").is_none_or(|v| v == version)
                 && matches("kind", o.kind())
                 && (text("name").is_none() || o.names.iter().any(|n| matches("name", n)))
                 && matches("namespace", o.namespace())
-                && text("labelSelector").is_none_or(|s| selector_matches(s, o.value.pointer("/metadata/labels")))
+                && text("labelSelector")
+                    .is_none_or(|s| selector_matches(s, o.value.pointer("/metadata/labels")))
                 && text("annotationSelector")
                     .is_none_or(|s| selector_matches(s, o.value.pointer("/metadata/annotations")))
         })
@@ -744,17 +855,21 @@ fn select(objects: &[Object], target: &Value) -> Vec<usize> {
 /// `k=v,k2!=v2,k3`: equality, inequality and existence terms.
 fn selector_matches(selector: &str, labels: Option<&Value>) -> bool {
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-    selector.split(',').map(str::trim).filter(|t| !t.is_empty()).all(|term| {
-        if let Some((k, v)) = term.split_once("!=") {
-            get(k.trim()) != Some(v.trim())
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            get(k.trim()) == Some(v.trim())
-        } else if let Some(k) = term.strip_prefix('!') {
-            get(k.trim()).is_none()
-        } else {
-            get(term).is_some()
-        }
-    })
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .all(|term| {
+            if let Some((k, v)) = term.split_once("!=") {
+                get(k.trim()) != Some(v.trim())
+            } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                get(k.trim()) == Some(v.trim())
+            } else if let Some(k) = term.strip_prefix('!') {
+                get(k.trim()).is_none()
+            } else {
+                get(term).is_some()
+            }
+        })
 }
 
 fn metadata(v: &mut Value) -> Option<&mut Map<String, Value>> {
@@ -797,7 +912,11 @@ const WORKLOADS: [&str; 6] = [
 ];
 
 fn add_labels(v: &mut Value, labels: &Map<String, Value>, selectors: bool, templates: bool) {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     add_to_map(v, &["metadata", "labels"], labels);
     if templates {
         if WORKLOADS.contains(&kind.as_str()) {
@@ -805,7 +924,18 @@ fn add_labels(v: &mut Value, labels: &Map<String, Value>, selectors: bool, templ
         }
         if kind == "CronJob" {
             add_to_map(v, &["spec", "jobTemplate", "metadata", "labels"], labels);
-            add_to_map(v, &["spec", "jobTemplate", "spec", "template", "metadata", "labels"], labels);
+            add_to_map(
+                v,
+                &[
+                    "spec",
+                    "jobTemplate",
+                    "spec",
+                    "template",
+                    "metadata",
+                    "labels",
+                ],
+                labels,
+            );
         }
     }
     if !selectors {
@@ -824,7 +954,11 @@ fn add_labels(v: &mut Value, labels: &Map<String, Value>, selectors: bool, templ
             }
         }
         "Job" => add_if_present(v, &["spec", "selector", "matchLabels"], labels),
-        "CronJob" => add_if_present(v, &["spec", "jobTemplate", "spec", "selector", "matchLabels"], labels),
+        "CronJob" => add_if_present(
+            v,
+            &["spec", "jobTemplate", "spec", "selector", "matchLabels"],
+            labels,
+        ),
         "PodDisruptionBudget" => add_if_present(v, &["spec", "selector", "matchLabels"], labels),
         "NetworkPolicy" => {
             add_if_present(v, &["spec", "podSelector", "matchLabels"], labels);
@@ -845,19 +979,46 @@ fn add_labels(v: &mut Value, labels: &Map<String, Value>, selectors: bool, templ
 }
 
 fn add_annotations(v: &mut Value, annotations: &Map<String, Value>) {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     add_to_map(v, &["metadata", "annotations"], annotations);
     if WORKLOADS.contains(&kind.as_str()) {
-        add_to_map(v, &["spec", "template", "metadata", "annotations"], annotations);
+        add_to_map(
+            v,
+            &["spec", "template", "metadata", "annotations"],
+            annotations,
+        );
     }
     if kind == "CronJob" {
-        add_to_map(v, &["spec", "jobTemplate", "metadata", "annotations"], annotations);
-        add_to_map(v, &["spec", "jobTemplate", "spec", "template", "metadata", "annotations"], annotations);
+        add_to_map(
+            v,
+            &["spec", "jobTemplate", "metadata", "annotations"],
+            annotations,
+        );
+        add_to_map(
+            v,
+            &[
+                "spec",
+                "jobTemplate",
+                "spec",
+                "template",
+                "metadata",
+                "annotations",
+            ],
+            annotations,
+        );
     }
 }
 
 fn set_namespace(v: &mut Value, ns: &str) {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if kind == "Namespace" {
         // Kustomize renames a Namespace object to the namespace it sets.
         if let Some(m) = metadata(v) {
@@ -895,7 +1056,10 @@ fn set_images(v: &mut Value, entry: &Value, in_containers: bool) {
                 *image = new;
             }
             for (k, child) in m.iter_mut() {
-                let containers = matches!(k.as_str(), "containers" | "initContainers" | "ephemeralContainers");
+                let containers = matches!(
+                    k.as_str(),
+                    "containers" | "initContainers" | "ephemeralContainers"
+                );
                 if containers || !in_containers {
                     set_images(child, entry, containers);
                 }
@@ -996,18 +1160,50 @@ fn rename_references(objects: &mut [Object], kind: &str, ns: &str, old: &str, ne
             match kind {
                 "ConfigMap" => {
                     paths.push(vec!["volumes", "[]", "configMap", "name"]);
-                    paths.push(vec!["volumes", "[]", "projected", "sources", "[]", "configMap", "name"]);
+                    paths.push(vec![
+                        "volumes",
+                        "[]",
+                        "projected",
+                        "sources",
+                        "[]",
+                        "configMap",
+                        "name",
+                    ]);
                     for c in CONTAINERS {
-                        paths.push(vec![c, "[]", "env", "[]", "valueFrom", "configMapKeyRef", "name"]);
+                        paths.push(vec![
+                            c,
+                            "[]",
+                            "env",
+                            "[]",
+                            "valueFrom",
+                            "configMapKeyRef",
+                            "name",
+                        ]);
                         paths.push(vec![c, "[]", "envFrom", "[]", "configMapRef", "name"]);
                     }
                 }
                 "Secret" => {
                     paths.push(vec!["volumes", "[]", "secret", "secretName"]);
-                    paths.push(vec!["volumes", "[]", "projected", "sources", "[]", "secret", "name"]);
+                    paths.push(vec![
+                        "volumes",
+                        "[]",
+                        "projected",
+                        "sources",
+                        "[]",
+                        "secret",
+                        "name",
+                    ]);
                     paths.push(vec!["imagePullSecrets", "[]", "name"]);
                     for c in CONTAINERS {
-                        paths.push(vec![c, "[]", "env", "[]", "valueFrom", "secretKeyRef", "name"]);
+                        paths.push(vec![
+                            c,
+                            "[]",
+                            "env",
+                            "[]",
+                            "valueFrom",
+                            "secretKeyRef",
+                            "name",
+                        ]);
                         paths.push(vec![c, "[]", "envFrom", "[]", "secretRef", "name"]);
                     }
                 }
@@ -1032,10 +1228,16 @@ fn rename_references(objects: &mut [Object], kind: &str, ns: &str, old: &str, ne
             }
             ("Secret", "Ingress") => visit(v, &["spec", "tls", "[]", "secretName"], &mut rename),
             ("Service", "Ingress") => {
-                visit(v, &["spec", "defaultBackend", "service", "name"], &mut rename);
                 visit(
                     v,
-                    &["spec", "rules", "[]", "http", "paths", "[]", "backend", "service", "name"],
+                    &["spec", "defaultBackend", "service", "name"],
+                    &mut rename,
+                );
+                visit(
+                    v,
+                    &[
+                        "spec", "rules", "[]", "http", "paths", "[]", "backend", "service", "name",
+                    ],
                     &mut rename,
                 );
             }
@@ -1050,9 +1252,14 @@ fn rename_references(objects: &mut [Object], kind: &str, ns: &str, old: &str, ne
                                 .unwrap_or(&own_ns);
                             if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
                                 && subject_ns == ns
-                                && let Some(name) = s.get_mut("name")
+                                && s.get("name").and_then(Value::as_str) == Some(old)
+                                && let Some(m) = s.as_object_mut()
                             {
-                                rename(name);
+                                // Kustomize writes the namespace of the account it resolved.
+                                m.insert("name".into(), json!(new));
+                                if !ns.is_empty() {
+                                    m.insert("namespace".into(), json!(ns));
+                                }
                             }
                         }
                     }
@@ -1064,7 +1271,9 @@ fn rename_references(objects: &mut [Object], kind: &str, ns: &str, old: &str, ne
                 }
             }
             (_, "HorizontalPodAutoscaler")
-                if v.pointer("/spec/scaleTargetRef/kind").and_then(Value::as_str) == Some(kind) =>
+                if v.pointer("/spec/scaleTargetRef/kind")
+                    .and_then(Value::as_str)
+                    == Some(kind) =>
             {
                 if let Some(name) = v.pointer_mut("/spec/scaleTargetRef/name") {
                     rename(name);

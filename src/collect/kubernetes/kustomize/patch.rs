@@ -100,8 +100,13 @@ fn merge_value(orig: &mut Value, patch: &Value, kind: &str, path: &mut Vec<Strin
 fn merge_key(kind: &str, path: &[String]) -> Option<&'static str> {
     let field = path.last()?.as_str();
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env"
-        | "imagePullSecrets" | "resourceClaims" => "name",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
         "hostAliases" => "ip",
@@ -269,7 +274,10 @@ mod tests {
             {"name": "new", "image": "n"},
             {"name": "api", "env": [{"name": "Y", "value": "2"}]},
             {"name": "side", "$patch": "delete"}]}}}});
-        assert_eq!(strategic_merge(&mut obj, &patch, "Deployment"), Merged::Kept);
+        assert_eq!(
+            strategic_merge(&mut obj, &patch, "Deployment"),
+            Merged::Kept
+        );
         assert_eq!(
             obj["spec"]["template"]["spec"]["containers"],
             json!([{"name": "new", "image": "n"},
@@ -284,7 +292,10 @@ mod tests {
         strategic_merge(&mut obj, &patch, "ConfigMap");
         assert_eq!(obj, json!({"a": {"z": 1}, "b": [3]}));
         let gone = json!({"$patch": "delete", "metadata": {"name": "x"}});
-        assert_eq!(strategic_merge(&mut obj, &gone, "ConfigMap"), Merged::Deleted);
+        assert_eq!(
+            strategic_merge(&mut obj, &gone, "ConfigMap"),
+            Merged::Deleted
+        );
     }
 
     #[test]
