@@ -192,7 +192,13 @@ fn charts_without_helm_are_not_scanned_and_fail_the_scan() {
         .find(|e| e["scope"] == "fixtures/inputs/misc/pod.yaml")
         .unwrap_or_else(|| panic!("{errors:?}"));
     assert_eq!(dup["line"], 6, "{dup}");
-    assert!(dup["message"].as_str().unwrap().contains("duplicate mapping key: labels"), "{dup}");
+    assert!(
+        dup["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate mapping key: labels"),
+        "{dup}"
+    );
 }
 
 #[test]

@@ -653,10 +653,9 @@ impl Renderer {
                     .value
                     .as_object_mut()
                     .map(|m| m.entry("spec").or_insert_with(|| json!({})))
+                    .and_then(Value::as_object_mut)
                 {
-                    if let Some(spec) = spec.as_object_mut() {
-                        spec.insert("replicas".into(), count.clone());
-                    }
+                    spec.insert("replicas".into(), count.clone());
                 }
             }
         }
