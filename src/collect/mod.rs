@@ -157,6 +157,9 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
     collected.files.skipped.append(&mut found.skipped);
 
     // Kustomizations first: the files they read are judged through them only.
+    found
+        .kustomizations
+        .retain(|dir| !kubernetes::kustomize::is_component(dir));
     let renderings: Vec<(PathBuf, kubernetes::kustomize::Rendering)> = found
         .kustomizations
         .par_iter()

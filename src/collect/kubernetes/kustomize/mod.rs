@@ -56,6 +56,35 @@ pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
     FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
 }
 
+/// `a/b/../c` as `a/c`: paths in reports as a user would write them (lexically; symlinks are
+/// not resolved).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Whether the kustomization in `dir` is a `Component`: applied only inside the
+/// kustomizations that list it, never rendered on its own.
+pub fn is_component(dir: &Path) -> bool {
+    kustomization_file(dir)
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|t| yaml::documents(&t).ok())
+        .and_then(|docs| docs.first().map(Node::to_json))
+        .is_some_and(|v| v.get("kind").and_then(Value::as_str) == Some("Component"))
+}
+
 /// One rendered object and where it came from.
 #[derive(Debug, Clone)]
 pub struct Object {
@@ -298,7 +327,7 @@ impl Renderer {
                 self.remote(&k, entry, line);
                 continue;
             }
-            let path = k.dir.join(entry);
+            let path = tidy(&k.dir.join(entry));
             self.included
                 .insert(path.canonicalize().unwrap_or_else(|_| path.clone()));
             self.accumulate(&path, objects);
@@ -343,7 +372,7 @@ impl Renderer {
             self.remote(k, entry, line);
             return;
         }
-        let path = k.dir.join(entry);
+        let path = tidy(&k.dir.join(entry));
         if path.is_dir() {
             if kustomization_file(&path).is_none() {
                 self.error(
@@ -673,7 +702,7 @@ impl Renderer {
         path: &str,
         line: u32,
     ) -> (PathBuf, Option<String>) {
-        let full = k.dir.join(path);
+        let full = tidy(&k.dir.join(path));
         match std::fs::read_to_string(&full) {
             Ok(t) => {
                 self.files.insert(full.clone());
