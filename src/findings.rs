@@ -216,6 +216,9 @@ pub struct Scanned {
     /// The policies the verdicts came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_pack: Option<PolicyPack>,
+    /// For scans of files: files read, judged and skipped (with the reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<crate::inventory::Files>,
 }
 
 /// Which policies were evaluated.

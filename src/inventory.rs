@@ -149,6 +149,70 @@ pub struct Metadata {
     /// Parts of the scope that could not be read. Unread is not compliant: reports show these.
     #[serde(default)]
     pub errors: Vec<CollectError>,
+    /// For scans of files: how many were read and judged, and which were skipped and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Files>,
+}
+
+/// What a scan of files and folders did with the files it found: nothing is silently left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Files {
+    /// Files whose content was read.
+    pub read: usize,
+    /// Files the judged resources came from (a Kustomize base's files, a chart's templates).
+    pub judged: usize,
+    /// Files recognised by name or content and not judged, with the reason; sorted by path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedFile>,
+    /// Files of no format plumb reads (source code, documentation, images): counted only.
+    #[serde(default)]
+    pub other: usize,
+}
+
+impl Files {
+    /// Skipped files counted by reason, most common first (then by reason).
+    pub fn skipped_by_reason(&self) -> Vec<(&str, usize)> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in &self.skipped {
+            *counts.entry(s.reason.as_str()).or_default() += 1;
+        }
+        let mut out: Vec<(&str, usize)> = counts.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        out
+    }
+
+    /// One line: `12 files read, 9 judged, 3 skipped (2 Helm chart metadata, 1 symlink)`.
+    pub fn line(&self) -> String {
+        let mut line = format!("{} files read, {} judged", self.read, self.judged);
+        if !self.skipped.is_empty() {
+            let reasons: Vec<String> = self
+                .skipped_by_reason()
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
+            line.push_str(&format!(
+                ", {} skipped ({})",
+                self.skipped.len(),
+                reasons.join("; ")
+            ));
+        }
+        if self.other > 0 {
+            line.push_str(&format!(
+                ", {} other files not of a format plumb reads",
+                self.other
+            ));
+        }
+        line
+    }
+}
+
+/// A file a scan found and did not judge.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SkippedFile {
+    pub path: String,
+    /// Why: `Docker Compose file`, `CloudFormation template (not supported)`, `symlink (not
+    /// followed)`, `not UTF-8`, `too large`, ...
+    pub reason: String,
 }
 
 /// The producing tool.

@@ -21,7 +21,7 @@ use crate::collect::terraform::hcl::{Vars, install};
 use crate::collect::{Collected, Options, collect_paths_with};
 use crate::config::Config;
 use crate::findings::ScanReport;
-use crate::inventory::Inventory;
+use crate::inventory::{Files, Inventory};
 use crate::pipeline::{self, Pipeline, Verdict};
 use crate::policy::{self, PolicySet, Severity};
 use crate::report::{self, Format, Output, RenderOptions};
@@ -145,6 +145,12 @@ struct ScanArgs {
     /// Longest time one download request or `git` command of --download-modules may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     module_timeout: u64,
+    /// A values file for the Helm charts scanned, as `helm template --values`. Repeatable.
+    #[arg(long = "helm-values", value_name = "FILE")]
+    helm_values: Vec<PathBuf>,
+    /// Set a value for the Helm charts scanned, as `helm template --set`. Repeatable.
+    #[arg(long = "helm-set", value_name = "KEY=VALUE")]
+    helm_set: Vec<String>,
     #[command(flatten)]
     live: aws::LiveArgs,
     #[command(flatten)]
@@ -358,6 +364,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
             env: Vars::from_env(),
         },
         download_modules: download_settings(&args)?,
+        helm: crate::collect::kubernetes::helm::HelmOptions {
+            values: args.helm_values.clone(),
+            set: args.helm_set.clone(),
+            ..Default::default()
+        },
     };
     let paths = if args.paths.is_empty() && !args.live.live_aws {
         vec![PathBuf::from(".")]
@@ -372,6 +383,28 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     let mut collected: Collected = collect_paths_with(&paths, &options);
     timings.done("collect");
+    // A scan that judged nothing (a mistyped path, a folder of unsupported files) is an
+    // error, never a green run; what could not be read is reported as usual instead.
+    if !args.live.live_aws
+        && collected.resources.is_empty()
+        && collected.errors.iter().all(|e| e.warning)
+    {
+        let under: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let files = &collected.files;
+        let mut message = format!(
+            "no supported inputs under {}: {}",
+            under.join(", "),
+            Files {
+                judged: 0,
+                ..files.clone()
+            }
+            .line()
+        );
+        for s in files.skipped.iter().take(20) {
+            message.push_str(&format!("\n  {}: {}", s.path, s.reason));
+        }
+        bail!(message);
+    }
     let _ = args.keep_going;
     let unread: Vec<String> = collected
         .errors

@@ -4,9 +4,18 @@
 //! JSON with their tell-tale keys, a manifest is YAML or JSON whose documents carry
 //! `apiVersion` and `kind`. Terraform configuration is recognised by name (`.tf`, `.tf.json`),
 //! and read per folder: a folder of configuration files is a module
-//! ([`terraform::hcl`]). Directories are walked (hidden folders such as `.git` and
-//! `.terraform` are skipped); a file found there that is none of these is skipped and counted,
-//! while a file named on the command line that is none of these is an error.
+//! ([`terraform::hcl`]). A folder with `kustomization.yaml` is rendered as Kustomize renders
+//! it ([`kubernetes::kustomize`]); a folder with `Chart.yaml` is a Helm chart
+//! ([`kubernetes::helm`]). Directories are walked (hidden folders such as `.git` and
+//! `.terraform` are skipped); each file found is first classified by its path ([`classify`]),
+//! then, for YAML and JSON, by its content. A file found there that is none of these is
+//! skipped and counted with the reason ([`Files`]), while a file named on the command line
+//! that is none of these is an error.
+//!
+//! Which kustomizations are judged: the top-level ones. A kustomization that another one in
+//! the scan includes (a base, a component) is rendered inside each overlay that includes it
+//! and not on its own, since what is applied is the overlay. Every file a kustomization reads
+//! (resources, patches, generator sources) is judged through the rendering only, never raw.
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -19,7 +28,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::inventory::{Activity, CollectError, CollectorRun, Inventory, Metadata, Resource};
+use crate::inventory::{
+    Activity, CollectError, CollectorRun, Files, Inventory, Metadata, Resource, SkippedFile, Source,
+};
 use crate::normalize::normalize_as_of;
 
 /// What collecting some paths produced.
@@ -28,8 +39,9 @@ pub struct Collected {
     pub resources: Vec<Resource>,
     pub runs: Vec<CollectorRun>,
     pub errors: Vec<CollectError>,
-    /// Files in walked directories that are not a recognised source.
-    pub skipped: Vec<String>,
+    /// Files read, and files found and not judged (with the reason). `judged` is counted when
+    /// the inventory is made, from the resources' files.
+    pub files: Files,
     /// Audit-log events gathered by a live collector.
     pub activity: Option<Activity>,
     /// What the user should know about the collection that is not an error (a window cut
@@ -49,10 +61,19 @@ impl Collected {
         normalize_as_of(&mut self.resources, as_of);
         self.runs.sort();
         self.errors.sort();
+        let judged: BTreeSet<&str> = self
+            .resources
+            .iter()
+            .filter_map(|r| r.source.file())
+            .collect();
+        self.files.judged = judged.len();
+        self.files.skipped.sort();
+        let files = (self.files != Files::default()).then_some(self.files);
         let metadata = Metadata {
             collected_at: as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             collectors: self.runs,
             errors: self.errors,
+            files,
             ..Metadata::default()
         };
         let mut inventory = Inventory::new(metadata, self.resources);
@@ -65,7 +86,9 @@ impl Collected {
         self.resources.extend(other.resources);
         self.runs.extend(other.runs);
         self.errors.extend(other.errors);
-        self.skipped.extend(other.skipped);
+        self.files.read += other.files.read;
+        self.files.other += other.files.other;
+        self.files.skipped.extend(other.files.skipped);
         if self.activity.is_none() {
             self.activity = other.activity;
         }
@@ -87,6 +110,8 @@ pub struct Options {
     /// `--download-modules`: fetch remote Terraform modules into this cache; `None` fetches
     /// nothing.
     pub download_modules: Option<terraform::hcl::install::Download>,
+    /// How Helm charts are rendered (`--helm-values`, `--helm-set`).
+    pub helm: kubernetes::helm::HelmOptions,
 }
 
 /// Collects every recognised source under `paths` (files and directories), in parallel.
@@ -97,21 +122,24 @@ pub fn collect_paths(paths: &[PathBuf]) -> Collected {
 /// [`collect_paths`] with options.
 pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
     let mut collected = Collected::default();
-    let mut candidates = Vec::new();
-    let mut modules = BTreeSet::new();
+    let mut found = Found::default();
     let mut config_files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut candidates, &mut modules, &mut collected);
+            walk(path, &mut found, &mut collected);
         } else if path.is_file() {
-            if is_terraform_config(path) {
-                config_files.push(path.clone());
-                continue;
+            match classify(path) {
+                Input::TerraformConfig => config_files.push(path.clone()),
+                Input::Kustomization => {
+                    if let Some(parent) = path.parent() {
+                        found.kustomizations.insert(parent.to_path_buf());
+                    }
+                }
+                _ => found.candidates.push(Candidate {
+                    path: path.clone(),
+                    explicit: true,
+                }),
             }
-            candidates.push(Candidate {
-                path: path.clone(),
-                explicit: true,
-            });
         } else {
             collected.errors.push(CollectError {
                 collector: "scan".into(),
@@ -124,6 +152,47 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
             });
         }
     }
+    collected.files.read += found.terraform_files + config_files.len();
+    collected.files.other += found.other;
+    collected.files.skipped.append(&mut found.skipped);
+
+    // Kustomizations first: the files they read are judged through them only.
+    found
+        .kustomizations
+        .retain(|dir| !kubernetes::kustomize::is_component(dir));
+    let renderings: Vec<(PathBuf, kubernetes::kustomize::Rendering)> = found
+        .kustomizations
+        .par_iter()
+        .map(|dir| (dir.clone(), kubernetes::kustomize::render(dir)))
+        .collect();
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let included: BTreeSet<PathBuf> = renderings
+        .iter()
+        .flat_map(|(_, r)| r.included.iter().cloned())
+        .collect();
+    let used: BTreeSet<PathBuf> = renderings
+        .iter()
+        .flat_map(|(_, r)| r.files.iter().map(|f| canonical(f)))
+        .collect();
+    found
+        .candidates
+        .retain(|c| !used.contains(&canonical(&c.path)));
+    collected.files.read += used.len();
+    let mut groups: Vec<Collected> = renderings
+        .into_iter()
+        .filter(|(dir, _)| !included.contains(&canonical(dir)))
+        .map(|(dir, r)| kustomized(&dir, r))
+        .collect();
+    groups.extend(
+        found
+            .charts
+            .par_iter()
+            .map(|chart| charted(chart, &options.helm))
+            .collect::<Vec<_>>(),
+    );
+
+    let modules = found.modules;
+    let candidates = found.candidates;
     let (mut results, hcl): (Vec<Collected>, Vec<Collected>) = rayon::join(
         || candidates.par_iter().map(collect_file).collect(),
         || {
@@ -141,18 +210,145 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
         },
     );
     results.extend(hcl);
+    results.extend(groups);
     qualify_colliding_ids(&mut results);
     for r in results {
         collected.merge(r);
     }
-    collected.skipped.sort();
     collected
 }
 
-fn is_terraform_config(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(terraform::hcl::is_config_file)
+/// The objects of a top-level kustomization.
+fn kustomized(dir: &Path, rendering: kubernetes::kustomize::Rendering) -> Collected {
+    let mut out = Collected {
+        errors: rendering.errors,
+        ..Collected::default()
+    };
+    for o in rendering.objects {
+        let path = o.file.display().to_string();
+        match kubernetes::Identity::of(&o.value) {
+            Ok(identity) => {
+                let at = format!("{path}:{}", o.line);
+                let source = Source::File {
+                    path,
+                    start_line: o.line,
+                    end_line: o.end_line,
+                    module_calls: Vec::new(),
+                };
+                out.resources.push(kubernetes::resource(
+                    o.value,
+                    &identity,
+                    "manifest",
+                    source,
+                    Some(&at),
+                ));
+            }
+            Err(message) => out.errors.push(CollectError {
+                collector: "kustomize".into(),
+                scope: path,
+                line: Some(o.line),
+                column: None,
+                kinds: Vec::new(),
+                message,
+                warning: false,
+            }),
+        }
+    }
+    out.runs.push(CollectorRun {
+        collector: "kustomize".into(),
+        scope: dir.display().to_string(),
+        resources: out.resources.len(),
+        ..CollectorRun::default()
+    });
+    out
+}
+
+/// The objects of a Helm chart, or why it was not scanned.
+fn charted(chart: &Path, options: &kubernetes::helm::HelmOptions) -> Collected {
+    let mut out = Collected::default();
+    match kubernetes::helm::collect(chart, options) {
+        Ok(resources) => {
+            out.files.read += walkdir::WalkDir::new(chart)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .count();
+            out.runs.push(CollectorRun {
+                collector: "helm".into(),
+                scope: chart.display().to_string(),
+                resources: resources.len(),
+                ..CollectorRun::default()
+            });
+            out.resources = resources;
+        }
+        Err(e) => out.errors.push(e),
+    }
+    out
+}
+
+/// What a walk found.
+#[derive(Default)]
+struct Found {
+    candidates: Vec<Candidate>,
+    /// Folders holding Terraform configuration.
+    modules: BTreeSet<PathBuf>,
+    terraform_files: usize,
+    kustomizations: BTreeSet<PathBuf>,
+    charts: BTreeSet<PathBuf>,
+    skipped: Vec<SkippedFile>,
+    other: usize,
+}
+
+/// What a file is to a scan, told from its path. Files whose name does not say are told
+/// from their content ([`collect_file`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Terraform configuration: read with its folder, as a module.
+    TerraformConfig,
+    /// Terraform variables: read with their root module, not on their own.
+    TerraformVars,
+    /// A kustomization file: its folder is rendered.
+    Kustomization,
+    /// YAML or JSON (or a Terraform state): plan, state, manifest, or something to skip.
+    Document,
+    /// Recognised by its name and not judged, for this reason.
+    Skipped(&'static str),
+    /// No format plumb reads: counted, not listed.
+    Other,
+}
+
+/// Classifies a file by its path.
+pub fn classify(path: &Path) -> Input {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let lower = name.to_ascii_lowercase();
+    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    let in_workflows = path
+        .parent()
+        .is_some_and(|p| p.ends_with(".github/workflows"));
+    if terraform::hcl::is_config_file(name) {
+        Input::TerraformConfig
+    } else if name.ends_with(".tfvars.json") || name.ends_with(".tfvars") {
+        Input::TerraformVars
+    } else if kubernetes::kustomize::FILE_NAMES.contains(&name) {
+        Input::Kustomization
+    } else if yaml && in_workflows {
+        // The workflow collector plugs in here.
+        Input::Skipped("GitHub Actions workflow (not judged)")
+    } else if yaml && (lower.starts_with("skaffold")) {
+        Input::Skipped("Skaffold configuration")
+    } else if yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.")) {
+        Input::Skipped("Docker Compose file (not supported)")
+    } else if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+        Input::Skipped("GitLab CI configuration (not judged)")
+    } else if matches!(name, "Chart.yaml" | "Chart.lock" | "values.schema.json") {
+        Input::Skipped("Helm chart metadata")
+    } else if lower.ends_with(".schema.json") {
+        Input::Skipped("JSON Schema")
+    } else if has_source_extension(path) {
+        Input::Document
+    } else {
+        Input::Other
+    }
 }
 
 /// Two sources may describe the same address (a plan and a state of one root, two root
@@ -209,30 +405,54 @@ fn qualify_colliding_ids(groups: &mut [Collected]) {
     }
 }
 
-fn walk(
-    dir: &Path,
-    out: &mut Vec<Candidate>,
-    modules: &mut BTreeSet<PathBuf>,
-    collected: &mut Collected,
-) {
+/// Files larger than this are not read.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
+    let mut charts = BTreeSet::new();
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            if e.depth() > 0 && is_hidden(e.file_name()) {
+                return false;
+            }
+            // A chart is rendered as a whole; its templates are not YAML.
+            if e.file_type().is_dir() && kubernetes::helm::is_chart(e.path()) {
+                charts.insert(e.path().to_path_buf());
+                return false;
+            }
+            true
+        });
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() => {
-                if is_terraform_config(e.path()) {
-                    if let Some(parent) = e.path().parent() {
-                        modules.insert(parent.to_path_buf());
-                    }
-                } else if has_source_extension(e.path()) && !is_tfvars(e.path()) {
-                    out.push(Candidate {
-                        path: e.path().to_path_buf(),
-                        explicit: false,
-                    });
+            Ok(e) if e.file_type().is_dir() => {
+                if kubernetes::kustomize::kustomization_file(e.path()).is_some() {
+                    found.kustomizations.insert(e.path().to_path_buf());
                 }
             }
+            Ok(e) if e.file_type().is_symlink() => found.skipped.push(SkippedFile {
+                path: e.path().display().to_string(),
+                reason: "symlink (not followed)".into(),
+            }),
+            Ok(e) if e.file_type().is_file() => match classify(e.path()) {
+                Input::TerraformConfig => {
+                    found.terraform_files += 1;
+                    if let Some(parent) = e.path().parent() {
+                        found.modules.insert(parent.to_path_buf());
+                    }
+                }
+                Input::TerraformVars | Input::Kustomization => {}
+                Input::Document => found.candidates.push(Candidate {
+                    path: e.path().to_path_buf(),
+                    explicit: false,
+                }),
+                Input::Skipped(reason) => found.skipped.push(SkippedFile {
+                    path: e.path().display().to_string(),
+                    reason: reason.into(),
+                }),
+                Input::Other => found.other += 1,
+            },
             Ok(_) => {}
             Err(e) => collected.errors.push(CollectError {
                 collector: "scan".into(),
@@ -247,17 +467,11 @@ fn walk(
             }),
         }
     }
+    found.charts.append(&mut charts);
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
-}
-
-/// Variables files are read with their root module, not as sources of their own.
-fn is_tfvars(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".tfvars.json"))
 }
 
 fn has_source_extension(path: &Path) -> bool {
@@ -280,11 +494,29 @@ fn collect_file(c: &Candidate) -> Collected {
         message,
         warning: false,
     };
+    let skip = |out: &mut Collected, reason: &str| {
+        out.files.skipped.push(SkippedFile {
+            path: name.clone(),
+            reason: reason.into(),
+        });
+    };
+    if let Ok(m) = std::fs::metadata(&c.path)
+        && m.len() > MAX_FILE_BYTES
+    {
+        let reason = format!("too large (over {} MiB)", MAX_FILE_BYTES >> 20);
+        if c.explicit {
+            out.errors.push(error("scan", None, None, reason));
+        } else {
+            skip(&mut out, &reason);
+        }
+        return out;
+    }
     let text = match std::fs::read(&c.path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) if !c.explicit => {
-                out.skipped.push(name);
+                out.files.read += 1;
+                skip(&mut out, "not UTF-8");
                 return out;
             }
             Err(_) => {
@@ -298,6 +530,7 @@ fn collect_file(c: &Candidate) -> Collected {
             return out;
         }
     };
+    out.files.read += 1;
     let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let looks_json =
@@ -306,7 +539,7 @@ fn collect_file(c: &Candidate) -> Collected {
     let outcome = if looks_json {
         match sniff(&text) {
             Ok(kind) => collect_json(&name, &text, kind),
-            Err(e) if e.is_data() => Outcome::NotRecognised,
+            Err(e) if e.is_data() => Outcome::NotRecognised(NOT_AN_OBJECT.into()),
             Err(e) => {
                 if c.explicit || plausibly_ours(&text) {
                     Outcome::Error(error(
@@ -316,18 +549,30 @@ fn collect_file(c: &Candidate) -> Collected {
                         format!("invalid JSON: {e}"),
                     ))
                 } else {
-                    Outcome::NotRecognised
+                    Outcome::NotRecognised("invalid JSON".into())
                 }
             }
         }
     } else {
         match kubernetes::parse(&name, &text) {
-            Ok(docs) if kubernetes::looks_like_manifest(&docs) => {
-                Outcome::Collected("kubernetes-manifest", kubernetes::collect(&name, &docs))
+            Ok(docs) => {
+                let values: Vec<serde_json::Value> = docs
+                    .iter()
+                    .filter(|d| !matches!(d.value, crate::yaml::NodeValue::Null))
+                    .map(crate::yaml::Node::to_json)
+                    .collect();
+                match values.iter().map(not_an_object).collect::<Option<Vec<_>>>() {
+                    Some(reasons) if !reasons.is_empty() => {
+                        Outcome::NotRecognised(reasons[0].into())
+                    }
+                    _ if kubernetes::looks_like_manifest(&docs) => {
+                        Outcome::Collected("kubernetes-manifest", kubernetes::collect(&name, &docs))
+                    }
+                    _ => Outcome::NotRecognised(values.first().map_or("empty", unsupported).into()),
+                }
             }
-            Ok(_) => Outcome::NotRecognised,
             Err(e) if c.explicit || plausibly_ours(&text) => Outcome::Error(e),
-            Err(_) => Outcome::NotRecognised,
+            Err(_) => Outcome::NotRecognised("invalid YAML".into()),
         }
     };
     match outcome {
@@ -341,13 +586,13 @@ fn collect_file(c: &Candidate) -> Collected {
             out.resources = resources;
         }
         Outcome::Collected(_, Err(e)) | Outcome::Error(e) => out.errors.push(e),
-        Outcome::NotRecognised if c.explicit => out.errors.push(error(
+        Outcome::NotRecognised(reason) if c.explicit => out.errors.push(error(
             "scan",
             None,
             None,
-            "not a Terraform plan (terraform show -json), a Terraform state or a Kubernetes manifest".into(),
+            format!("not a Terraform plan (terraform show -json), a Terraform state or a Kubernetes manifest: {reason}"),
         )),
-        Outcome::NotRecognised => out.skipped.push(name),
+        Outcome::NotRecognised(reason) => skip(&mut out, &reason),
     }
     out
 }
@@ -355,7 +600,66 @@ fn collect_file(c: &Candidate) -> Collected {
 enum Outcome {
     Collected(&'static str, Result<Vec<Resource>, CollectError>),
     Error(CollectError),
-    NotRecognised,
+    /// Not a source plumb judges, for this reason.
+    NotRecognised(String),
+}
+
+const NOT_AN_OBJECT: &str = "no apiVersion and kind: not a Kubernetes object";
+
+/// Documents that carry `apiVersion` and `kind` without being objects of a cluster's API.
+fn not_an_object(v: &serde_json::Value) -> Option<&'static str> {
+    let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
+    let (api, kind) = (text("apiVersion"), text("kind"));
+    if api.starts_with("skaffold/") {
+        Some("Skaffold configuration")
+    } else if api.starts_with("kustomize.config.k8s.io/") {
+        Some("Kustomize file outside a kustomization folder")
+    } else if kind == "Config" && (v.get("clusters").is_some() || v.get("contexts").is_some()) {
+        Some("kubeconfig (not judged)")
+    } else if has_patch_directive(v) {
+        Some("Kustomize patch")
+    } else {
+        None
+    }
+}
+
+fn has_patch_directive(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
+            k == "$patch" || k.starts_with("$setElementOrder/") || has_patch_directive(v)
+        }),
+        serde_json::Value::Array(items) => items.iter().any(has_patch_directive),
+        _ => false,
+    }
+}
+
+/// Why a YAML or JSON document that is no source of ours is skipped: named when users would
+/// expect plumb to read it.
+fn unsupported(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    let aws_resources = v
+        .get("Resources")
+        .and_then(Value::as_object)
+        .is_some_and(|r| {
+            r.values().any(|x| {
+                x.get("Type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::"))
+            })
+        });
+    if v.get("AWSTemplateFormatVersion").is_some() || aws_resources {
+        "CloudFormation template (not supported)"
+    } else if v.get("openapi").is_some() || v.get("swagger").is_some() {
+        "OpenAPI document"
+    } else if v.get("$schema").is_some() {
+        "JSON Schema"
+    } else if v.get("services").is_some() && v.get("apiVersion").is_none() {
+        "Docker Compose file (not supported)"
+    } else if let Some(r) = not_an_object(v) {
+        r
+    } else {
+        NOT_AN_OBJECT
+    }
 }
 
 /// What a JSON document is, told from its top-level keys.
@@ -419,7 +723,11 @@ fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
             Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),
             Err(e) => Outcome::Error(e),
         },
-        JsonKind::Other => Outcome::NotRecognised,
+        JsonKind::Other => Outcome::NotRecognised(
+            serde_json::from_str::<serde_json::Value>(text)
+                .map_or(NOT_AN_OBJECT, |v| unsupported(&v))
+                .into(),
+        ),
     }
 }
 

@@ -119,6 +119,7 @@ impl<'a> Pipeline<'a> {
                 collectors: inventory.metadata.collectors.clone(),
                 inventory_hash,
                 policy_pack: Some(self.policy_pack(options.builtin)),
+                files: inventory.metadata.files.clone(),
             },
             inventory.resources.len(),
             self.policies.iter().map(|p| p.doc.clone()).collect(),

@@ -293,6 +293,9 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             n => format!("; {n} warnings"),
         }
     )?;
+    if let Some(files) = &report.scanned.files {
+        writeln!(out, "{}", files.line())?;
+    }
     if let Some(b) = &s.baseline {
         writeln!(
             out,

@@ -201,6 +201,9 @@ fn capped_list(title: &str, items: &[String]) -> String {
 fn tail(report: &ScanReport) -> String {
     let sorted = CollectError::sorted_out(&report.errors);
     let mut t = String::new();
+    if let Some(files) = &report.scanned.files {
+        t.push_str(&format!("{}\n\n", md(&files.line())));
+    }
     let unread: Vec<String> = sorted.unread.iter().map(|e| md(&e.to_string())).collect();
     t.push_str(&capped_list(
         "⚠️ Not read: unread is not compliant",

@@ -8,6 +8,8 @@
 //! and the live object it produced therefore share a `cloud_id`. Live objects first lose the
 //! fields the API server sets ([`server_fields`]), so both give the same facets.
 
+pub mod helm;
+pub mod kustomize;
 #[cfg(feature = "kubernetes")]
 pub mod live;
 pub mod manifest;
@@ -44,6 +46,11 @@ const CLUSTER_SCOPED: &[&str] = &[
     "RuntimeClass",
     "CSIDriver",
 ];
+
+/// Whether objects of `kind` live outside namespaces.
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED.contains(&kind)
+}
 
 /// Where an object sits: its API group and kind, namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
