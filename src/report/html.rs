@@ -209,6 +209,8 @@ struct Meta<'a> {
     custom_policies: Option<usize>,
     policy_digest: Option<&'a str>,
     inventory_hash: Option<&'a str>,
+    /// Files read, judged and skipped by reason, when files were scanned.
+    files: Option<String>,
     collectors: Vec<(&'a str, &'a str, usize)>,
 }
 
@@ -571,6 +573,7 @@ fn page<'a>(
             custom_policies: pack.map(|p| p.custom),
             policy_digest: pack.map(|p| p.digest.as_str()),
             inventory_hash: report.scanned.inventory_hash.as_deref(),
+            files: report.scanned.files.as_ref().map(|f| f.line()),
             collectors: report
                 .scanned
                 .collectors

@@ -185,6 +185,40 @@ fn testcase(w: &mut Xml<'_>, report: &ScanReport, f: &Finding, o: &Outcome) -> i
     end(w, "testcase")
 }
 
+/// The files a scan skipped, one skipped case each with its reason, under a suite whose
+/// properties say how many files were read and judged.
+fn skipped_files_suite(w: &mut Xml<'_>, files: &crate::inventory::Files) -> io::Result<()> {
+    let mut suite = element("testsuite", &[("name", "plumb:files")]);
+    let n = files.skipped.len().to_string();
+    for (k, v) in [
+        ("tests", n.as_str()),
+        ("failures", "0"),
+        ("errors", "0"),
+        ("skipped", n.as_str()),
+    ] {
+        suite.push_attribute((k, v));
+    }
+    start(w, suite)?;
+    start(w, BytesStart::new("properties"))?;
+    for (name, value) in [("read", files.read), ("judged", files.judged)] {
+        let value = value.to_string();
+        empty(w, element("property", &[("name", name), ("value", &value)]))?;
+    }
+    end(w, "properties")?;
+    for f in &files.skipped {
+        let attrs = [
+            ("name", f.path.as_str()),
+            ("classname", "plumb:files"),
+            ("time", "0"),
+            ("file", f.path.as_str()),
+        ];
+        start(w, element("testcase", &attrs))?;
+        empty(w, element("skipped", &[("message", f.reason.as_str())]))?;
+        end(w, "testcase")?;
+    }
+    end(w, "testsuite")
+}
+
 /// A suite for problems that are not findings (unread inputs, waiver problems).
 fn problems_suite(
     w: &mut Xml<'_>,
@@ -250,6 +284,9 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     total.tests += unread.len() + warnings.len() + waiver_problems.len();
     total.errors += unread.len();
     total.skipped += warnings.len() + waiver_problems.len();
+    let skipped_files = report.scanned.files.as_ref().map_or(0, |f| f.skipped.len());
+    total.tests += skipped_files;
+    total.skipped += skipped_files;
 
     let mut w: Xml<'_> = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
@@ -295,6 +332,14 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if !unread.is_empty() {
         problems_suite(&mut w, "plumb:inputs", &unread, true)?;
+    }
+    if let Some(files) = report
+        .scanned
+        .files
+        .as_ref()
+        .filter(|f| !f.skipped.is_empty())
+    {
+        skipped_files_suite(&mut w, files)?;
     }
     if !warnings.is_empty() {
         problems_suite(&mut w, "plumb:warnings", &warnings, false)?;

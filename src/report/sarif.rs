@@ -444,6 +444,14 @@ pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Res
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
+    // What was read, judged and skipped: a scan that judged little says so here too.
+    if let Some(files) = &report.scanned.files
+        && let Ok(value) = serde_json::to_value(files)
+    {
+        let mut values = BTreeMap::new();
+        values.insert("files".to_string(), value);
+        invocation.properties = Some(properties(values, None));
+    }
 
     let driver = ToolComponent::builder()
         .name("plumb".to_string())

@@ -263,3 +263,51 @@ fn a_scan_that_judges_nothing_is_an_error() {
     assert!(err.contains("no supported inputs under"), "{err}");
     assert!(err.contains("compose.yaml: Docker Compose file"), "{err}");
 }
+
+#[test]
+fn every_report_says_what_was_read_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |f: &str| dir.path().join(f).display().to_string();
+    let mut args = vec!["scan".to_string(), "fixtures/inputs".to_string()];
+    for (format, file) in [
+        ("console", "c.txt"),
+        ("md", "r.md"),
+        ("html", "r.html"),
+        ("sarif", "r.sarif"),
+        ("junit", "r.xml"),
+    ] {
+        args.push("--format".into());
+        args.push(format!("{format}={}", path(file)));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(&args)
+        .current_dir(common::root())
+        .env("PATH", "/nonexistent")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(common::code(&out), 2, "{}", common::stderr(&out));
+    let read = |f: &str| std::fs::read_to_string(path(f)).unwrap();
+    for file in ["c.txt", "r.md", "r.html"] {
+        let text = read(file);
+        assert!(text.contains("files read,"), "{file}: {text}");
+        assert!(text.contains("CloudFormation template"), "{file}");
+    }
+    let sarif: Value = serde_json::from_str(&read("r.sarif")).unwrap();
+    let files = &sarif["runs"][0]["invocations"][0]["properties"]["files"];
+    assert!(files["read"].as_u64().unwrap() > 0, "{files}");
+    assert!(
+        files["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["reason"] == "CloudFormation template (not supported)"),
+        "{files}"
+    );
+    let junit = read("r.xml");
+    assert!(junit.contains("<testsuite name=\"plumb:files\""), "{junit}");
+    assert!(
+        junit.contains("<skipped message=\"CloudFormation template (not supported)\"/>"),
+        "{junit}"
+    );
+}
