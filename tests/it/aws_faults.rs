@@ -111,6 +111,53 @@ fn transient_faults_are_retried_until_they_succeed() {
     );
 }
 
+/// Two answers that each hold an item without the identifier plumb names resources by: a VPC
+/// without `vpcId`, and a managed policy without `PolicyName` (the shape that once hid four
+/// `*:*` policies). Each such item is an error naming the field, its kind is marked as not
+/// read completely, and the run exits 2; the well-formed items beside it are kept.
+#[test]
+fn answers_without_an_identifier_are_errors_never_silent_drops() {
+    const VPCS: &str = r#"<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>recorded</requestId><vpcSet><item><vpcId>vpc-0kept</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><isDefault>false</isDefault></item><item><cidrBlock>10.1.0.0/16</cidrBlock><isDefault>false</isDefault></item></vpcSet></DescribeVpcsResponse>"#;
+    const DETAILS: &str = r#"<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList/><GroupDetailList/><RoleDetailList/><Policies><member><PolicyName>kept-policy</PolicyName><PolicyId>ANPAKEPT</PolicyId><Arn>arn:aws:iam::123456789012:policy/kept-policy</Arn><DefaultVersionId>v1</DefaultVersionId><PolicyVersionList/></member><member><PolicyId>ANPANONAME</PolicyId><Arn>arn:aws:iam::123456789012:policy/admin</Arn><DefaultVersionId>v1</DefaultVersionId><PolicyVersionList/></member></Policies></GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>recorded</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>"#;
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    let proxy = Proxy::start(
+        moto.port,
+        rules(vec![
+            Rule::new("DescribeVpcs", Fault::Recorded(VPCS), usize::MAX),
+            Rule::new(
+                "GetAccountAuthorizationDetails",
+                Fault::Recorded(DETAILS),
+                usize::MAX,
+            ),
+        ]),
+    );
+    let (exit, inv, err) = collect(&proxy.endpoint(), &[], &[]);
+    assert_eq!(
+        exit, 2,
+        "a dropped answer makes the collection incomplete: {err}"
+    );
+
+    let errors = inv["metadata"]["errors"].as_array().unwrap();
+    for (kind, field) in [("aws_vpc", "VpcId"), ("aws_iam_policy", "PolicyName")] {
+        let e = errors
+            .iter()
+            .find(|e| e["kinds"] == serde_json::json!([kind]))
+            .unwrap_or_else(|| panic!("no error for {kind}: {errors:#?}"));
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains(field), "{message}");
+        let incomplete = inv["metadata"]["collectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kinds"][kind] == false);
+        assert!(incomplete, "{kind} is marked as not read completely");
+    }
+    let ids = ids(&inv);
+    assert!(ids.iter().any(|id| id.ends_with("vpc-0kept")), "{ids:?}");
+    assert!(ids.iter().any(|id| id.contains("kept-policy")), "{ids:?}");
+}
+
 #[test]
 fn persistent_failures_are_recorded_and_everything_else_is_kept() {
     let moto = Moto::start();

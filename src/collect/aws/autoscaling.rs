@@ -4,7 +4,7 @@ use aws_sdk_autoscaling::Client;
 use serde_json::{Value, json};
 
 use super::Cx;
-use super::shared::{Out, b, describe, n, s, se, strings, tag_map};
+use super::shared::{Out, b, n, s, se, strings, tag_map};
 
 const SERVICE: &str = "autoscaling";
 const GROUP: &str = "aws_autoscaling_group";
@@ -15,28 +15,29 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let groups = match client
+    let groups = client
         .describe_auto_scaling_groups()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(g) => g,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("DescribeAutoScalingGroups: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let groups = out.listed(
+        &cx.scope,
+        SERVICE,
+        KINDS,
+        "DescribeAutoScalingGroups",
+        groups,
+    );
     let scope = &cx.scope;
     for g in groups {
-        let Some(name) = g.auto_scaling_group_name() else {
+        let Some(name) = out.required(
+            scope,
+            SERVICE,
+            GROUP,
+            g.auto_scaling_group_name(),
+            "AutoScalingGroupName (DescribeAutoScalingGroups)",
+        ) else {
             continue;
         };
         let arn = g.auto_scaling_group_arn().map(str::to_string);

@@ -45,72 +45,69 @@ pub async fn collect(cx: Cx) -> Out {
             .send()
             .try_collect(),
     );
-    match vaults {
-        Ok(vaults) => {
-            for v in vaults {
-                let Some(name) = v.backup_vault_name() else {
-                    continue;
-                };
-                let arn = v.backup_vault_arn().map(str::to_string);
-                out.push(scope.resource(
-                    VAULT,
-                    name,
-                    arn.clone(),
-                    json!({
-                        "id": name,
-                        "name": name,
-                        "arn": s(arn.as_deref()),
-                        "kms_key_arn": se(v.encryption_key_arn()),
-                        "recovery_points": v.number_of_recovery_points(),
-                        "locked": b(v.locked()),
-                    }),
-                ));
-                if v.locked() == Some(true) || v.min_retention_days().is_some() {
-                    out.push(scope.resource(
-                        LOCK,
-                        name,
-                        None,
-                        json!({
-                            "id": name,
-                            "backup_vault_name": name,
-                            "backup_vault_arn": s(arn.as_deref()),
-                            "min_retention_days": n(v.min_retention_days()),
-                            "max_retention_days": n(v.max_retention_days()),
-                        }),
-                    ));
-                }
-            }
-        }
-        Err(e) => out.missing(
+    let vaults = out.listed(scope, SERVICE, &[VAULT, LOCK], "ListBackupVaults", vaults);
+    for v in vaults {
+        let Some(name) = out.required(
             scope,
             SERVICE,
-            &[VAULT, LOCK],
-            format!("ListBackupVaults: {}", describe(&e)),
-        ),
+            VAULT,
+            v.backup_vault_name(),
+            "BackupVaultName (ListBackupVaults)",
+        ) else {
+            continue;
+        };
+        let arn = v.backup_vault_arn().map(str::to_string);
+        out.push(scope.resource(
+            VAULT,
+            name,
+            arn.clone(),
+            json!({
+                "id": name,
+                "name": name,
+                "arn": s(arn.as_deref()),
+                "kms_key_arn": se(v.encryption_key_arn()),
+                "recovery_points": v.number_of_recovery_points(),
+                "locked": b(v.locked()),
+            }),
+        ));
+        if v.locked() == Some(true) || v.min_retention_days().is_some() {
+            out.push(scope.resource(
+                LOCK,
+                name,
+                None,
+                json!({
+                    "id": name,
+                    "backup_vault_name": name,
+                    "backup_vault_arn": s(arn.as_deref()),
+                    "min_retention_days": n(v.min_retention_days()),
+                    "max_retention_days": n(v.max_retention_days()),
+                }),
+            ));
+        }
     }
-    match plans {
-        Ok(plans) => {
-            let ids: Vec<String> = plans
-                .iter()
-                .filter_map(|p| p.backup_plan_id().map(str::to_string))
-                .collect();
-            let scope = scope.clone();
-            for plan_out in bounded(ids, cx.fanout, |id| {
-                let client = client.clone();
-                let scope = scope.clone();
-                async move { plan(&scope, &client, &id).await }
-            })
-            .await
-            {
-                out.merge(plan_out);
-            }
-        }
-        Err(e) => out.missing(
-            scope,
-            SERVICE,
-            &[PLAN, SELECTION],
-            format!("ListBackupPlans: {}", describe(&e)),
-        ),
+    let plans = out.listed(scope, SERVICE, &[PLAN, SELECTION], "ListBackupPlans", plans);
+    let ids: Vec<String> = plans
+        .iter()
+        .filter_map(|p| {
+            out.required(
+                scope,
+                SERVICE,
+                PLAN,
+                p.backup_plan_id(),
+                "BackupPlanId (ListBackupPlans)",
+            )
+            .map(str::to_string)
+        })
+        .collect();
+    let scope = scope.clone();
+    for plan_out in bounded(ids, cx.fanout, |id| {
+        let client = client.clone();
+        let scope = scope.clone();
+        async move { plan(&scope, &client, &id).await }
+    })
+    .await
+    {
+        out.merge(plan_out);
     }
     out
 }
@@ -129,7 +126,13 @@ async fn plan(scope: &Scope, client: &Client, id: &str) -> Out {
             return out;
         }
     };
-    let Some(p) = got.backup_plan() else {
+    let Some(p) = out.required(
+        scope,
+        SERVICE,
+        PLAN,
+        got.backup_plan(),
+        &format!("BackupPlan (GetBackupPlan {id})"),
+    ) else {
         return out;
     };
     let rules: Vec<Value> = p
@@ -175,7 +178,13 @@ async fn plan(scope: &Scope, client: &Client, id: &str) -> Out {
     {
         Ok(selections) => {
             for sel in selections {
-                let Some(sel_id) = sel.selection_id() else {
+                let Some(sel_id) = out.required(
+                    scope,
+                    SERVICE,
+                    SELECTION,
+                    sel.selection_id(),
+                    "SelectionId (ListBackupSelections)",
+                ) else {
                     continue;
                 };
                 match client
@@ -186,7 +195,13 @@ async fn plan(scope: &Scope, client: &Client, id: &str) -> Out {
                     .await
                 {
                     Ok(got) => {
-                        let Some(b) = got.backup_selection() else {
+                        let Some(b) = out.required(
+                            scope,
+                            SERVICE,
+                            SELECTION,
+                            got.backup_selection(),
+                            &format!("BackupSelection (GetBackupSelection {sel_id})"),
+                        ) else {
                             continue;
                         };
                         out.push(scope.resource(

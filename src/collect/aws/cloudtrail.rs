@@ -43,7 +43,9 @@ pub async fn collect(cx: Cx) -> Out {
 
 async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Trail) -> Out {
     let mut out = Out::default();
-    let Some(name) = t.name() else { return out };
+    let Some(name) = out.required(scope, SERVICE, TRAIL, t.name(), "Name (DescribeTrails)") else {
+        return out;
+    };
     let arn = t.trail_arn().map_or_else(
         || scope.arn("cloudtrail", &format!("trail/{name}")),
         str::to_string,

@@ -16,25 +16,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let names = match client
+    let names = client
         .list_tables()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(names) => names,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("ListTables: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let names = out.listed(&cx.scope, SERVICE, KINDS, "ListTables", names);
     let scope = cx.scope.clone();
     for table_out in bounded(names, cx.fanout, |name| {
         let client = client.clone();
@@ -62,7 +51,13 @@ async fn table(scope: &super::shared::Scope, client: &Client, name: &str) -> Out
             return out;
         }
     };
-    let Some(t) = described.table() else {
+    let Some(t) = out.required(
+        scope,
+        SERVICE,
+        TABLE,
+        described.table(),
+        &format!("Table (DescribeTable {name})"),
+    ) else {
         return out;
     };
     let arn = t.table_arn().map_or_else(

@@ -80,185 +80,174 @@ pub async fn collect(cx: Cx) -> Out {
         client.get_ebs_default_kms_key_id().send(),
     );
 
-    match vpcs {
-        Ok(vpcs) => {
-            for v in vpcs {
-                let Some(id) = v.vpc_id() else { continue };
-                let arn = scope.arn("ec2", &format!("vpc/{id}"));
-                out.push(scope.resource(
-                    VPC,
-                    id,
-                    Some(arn.clone()),
-                    json!({
-                        "id": id,
-                        "arn": arn,
-                        "cidr_block": s(v.cidr_block()),
-                        "instance_tenancy": s(v.instance_tenancy().map(|t| t.as_str())),
-                        "dhcp_options_id": s(v.dhcp_options_id()),
-                        "owner_id": s(v.owner_id()),
-                        "default": b(v.is_default()),
-                        "tags": tags(v.tags()),
-                    }),
-                ));
-            }
-        }
-        Err(e) => out.missing(
-            scope,
-            SERVICE,
-            &[VPC],
-            format!("DescribeVpcs: {}", describe(&e)),
-        ),
+    let vpcs = out.listed(scope, SERVICE, &[VPC], "DescribeVpcs", vpcs);
+    for v in vpcs {
+        let Some(id) = out.required(scope, SERVICE, VPC, v.vpc_id(), "VpcId (DescribeVpcs)") else {
+            continue;
+        };
+        let arn = scope.arn("ec2", &format!("vpc/{id}"));
+        out.push(scope.resource(
+            VPC,
+            id,
+            Some(arn.clone()),
+            json!({
+                "id": id,
+                "arn": arn,
+                "cidr_block": s(v.cidr_block()),
+                "instance_tenancy": s(v.instance_tenancy().map(|t| t.as_str())),
+                "dhcp_options_id": s(v.dhcp_options_id()),
+                "owner_id": s(v.owner_id()),
+                "default": b(v.is_default()),
+                "tags": tags(v.tags()),
+            }),
+        ));
     }
 
-    match subnets {
-        Ok(subnets) => {
-            for sn in subnets {
-                let Some(id) = sn.subnet_id() else { continue };
-                let arn = sn
-                    .subnet_arn()
-                    .map_or_else(|| scope.arn("ec2", &format!("subnet/{id}")), str::to_string);
-                out.push(scope.resource(
-                    SUBNET,
-                    id,
-                    Some(arn.clone()),
-                    json!({
-                        "id": id,
-                        "arn": arn,
-                        "vpc_id": s(sn.vpc_id()),
-                        "cidr_block": s(sn.cidr_block()),
-                        "availability_zone": s(sn.availability_zone()),
-                        "map_public_ip_on_launch": b(sn.map_public_ip_on_launch()),
-                        "assign_ipv6_address_on_creation": b(sn.assign_ipv6_address_on_creation()),
-                        "owner_id": s(sn.owner_id()),
-                        "tags": tags(sn.tags()),
-                    }),
-                ));
-            }
-        }
-        Err(e) => out.missing(
+    let subnets = out.listed(scope, SERVICE, &[SUBNET], "DescribeSubnets", subnets);
+    for sn in subnets {
+        let Some(id) = out.required(
             scope,
             SERVICE,
-            &[SUBNET],
-            format!("DescribeSubnets: {}", describe(&e)),
-        ),
+            SUBNET,
+            sn.subnet_id(),
+            "SubnetId (DescribeSubnets)",
+        ) else {
+            continue;
+        };
+        let arn = sn
+            .subnet_arn()
+            .map_or_else(|| scope.arn("ec2", &format!("subnet/{id}")), str::to_string);
+        out.push(scope.resource(
+            SUBNET,
+            id,
+            Some(arn.clone()),
+            json!({
+                "id": id,
+                "arn": arn,
+                "vpc_id": s(sn.vpc_id()),
+                "cidr_block": s(sn.cidr_block()),
+                "availability_zone": s(sn.availability_zone()),
+                "map_public_ip_on_launch": b(sn.map_public_ip_on_launch()),
+                "assign_ipv6_address_on_creation": b(sn.assign_ipv6_address_on_creation()),
+                "owner_id": s(sn.owner_id()),
+                "tags": tags(sn.tags()),
+            }),
+        ));
     }
 
-    match groups {
-        Ok(groups) => {
-            for g in groups {
-                let Some(id) = g.group_id() else { continue };
-                let arn = g.security_group_arn().map_or_else(
-                    || scope.arn("ec2", &format!("security-group/{id}")),
-                    str::to_string,
-                );
-                let facts = SecurityGroupFacts {
-                    id: id.to_string(),
-                    arn: Some(arn.clone()),
-                    name: g.group_name().map(str::to_string),
-                    description: g.description().map(str::to_string),
-                    vpc_id: g.vpc_id().map(str::to_string),
-                    owner_id: g.owner_id().map(str::to_string),
-                    ingress: rules(g.ip_permissions()),
-                    egress: rules(g.ip_permissions_egress()),
-                };
-                let mut attrs = security_group_attrs(&facts);
-                attrs["tags"] = tags(g.tags());
-                let mut r = scope.resource(SG, id, Some(arn.clone()), attrs);
-                r.name = facts.label();
-                out.push(r);
-            }
-        }
-        Err(e) => out.missing(
+    let groups = out.listed(scope, SERVICE, &[SG], "DescribeSecurityGroups", groups);
+    for g in groups {
+        let Some(id) = out.required(
             scope,
             SERVICE,
-            &[SG],
-            format!("DescribeSecurityGroups: {}", describe(&e)),
-        ),
+            SG,
+            g.group_id(),
+            "GroupId (DescribeSecurityGroups)",
+        ) else {
+            continue;
+        };
+        let arn = g.security_group_arn().map_or_else(
+            || scope.arn("ec2", &format!("security-group/{id}")),
+            str::to_string,
+        );
+        let facts = SecurityGroupFacts {
+            id: id.to_string(),
+            arn: Some(arn.clone()),
+            name: g.group_name().map(str::to_string),
+            description: g.description().map(str::to_string),
+            vpc_id: g.vpc_id().map(str::to_string),
+            owner_id: g.owner_id().map(str::to_string),
+            ingress: rules(g.ip_permissions()),
+            egress: rules(g.ip_permissions_egress()),
+        };
+        let mut attrs = security_group_attrs(&facts);
+        attrs["tags"] = tags(g.tags());
+        let mut r = scope.resource(SG, id, Some(arn.clone()), attrs);
+        r.name = facts.label();
+        out.push(r);
     }
 
-    match flow_logs {
-        Ok(logs) => {
-            for f in logs {
-                let Some(id) = f.flow_log_id() else { continue };
-                let arn = scope.arn("ec2", &format!("vpc-flow-log/{id}"));
-                let target = f.resource_id().unwrap_or_default();
-                let mut attrs = json!({
-                    "id": id,
-                    "arn": arn,
-                    "traffic_type": s(f.traffic_type().map(|t| t.as_str())),
-                    "log_destination": s(f.log_destination()),
-                    "log_destination_type": s(f.log_destination_type().map(|t| t.as_str())),
-                    "log_group_name": s(f.log_group_name()),
-                    "iam_role_arn": s(f.deliver_logs_permission_arn()),
-                    "log_format": s(f.log_format()),
-                    "max_aggregation_interval": n(f.max_aggregation_interval().map(i64::from)),
-                    "tags": tags(f.tags()),
-                });
-                // The provider names the flow log's target by kind.
-                let field = match target.split('-').next() {
-                    Some("vpc") => "vpc_id",
-                    Some("subnet") => "subnet_id",
-                    Some("eni") => "eni_id",
-                    Some("tgw") => "transit_gateway_id",
-                    _ => "vpc_id",
-                };
-                attrs[field] = json!(target);
-                out.push(scope.resource(FLOW_LOG, id, Some(arn), attrs));
-            }
-        }
-        Err(e) => out.missing(
+    let logs = out.listed(scope, SERVICE, &[FLOW_LOG], "DescribeFlowLogs", flow_logs);
+    for f in logs {
+        let Some(id) = out.required(
             scope,
             SERVICE,
-            &[FLOW_LOG],
-            format!("DescribeFlowLogs: {}", describe(&e)),
-        ),
+            FLOW_LOG,
+            f.flow_log_id(),
+            "FlowLogId (DescribeFlowLogs)",
+        ) else {
+            continue;
+        };
+        let arn = scope.arn("ec2", &format!("vpc-flow-log/{id}"));
+        let target = f.resource_id().unwrap_or_default();
+        let mut attrs = json!({
+            "id": id,
+            "arn": arn,
+            "traffic_type": s(f.traffic_type().map(|t| t.as_str())),
+            "log_destination": s(f.log_destination()),
+            "log_destination_type": s(f.log_destination_type().map(|t| t.as_str())),
+            "log_group_name": s(f.log_group_name()),
+            "iam_role_arn": s(f.deliver_logs_permission_arn()),
+            "log_format": s(f.log_format()),
+            "max_aggregation_interval": n(f.max_aggregation_interval().map(i64::from)),
+            "tags": tags(f.tags()),
+        });
+        // The provider names the flow log's target by kind.
+        let field = match target.split('-').next() {
+            Some("vpc") => "vpc_id",
+            Some("subnet") => "subnet_id",
+            Some("eni") => "eni_id",
+            Some("tgw") => "transit_gateway_id",
+            _ => "vpc_id",
+        };
+        attrs[field] = json!(target);
+        out.push(scope.resource(FLOW_LOG, id, Some(arn), attrs));
     }
 
     // What instances' block devices say about their volumes, in the provider's block shape.
     let mut volume_facts: HashMap<String, Value> = HashMap::new();
-    match volumes {
-        Ok(volumes) => {
-            for v in volumes {
-                let Some(id) = v.volume_id() else { continue };
-                let arn = v
-                    .volume_arn()
-                    .map_or_else(|| scope.arn("ec2", &format!("volume/{id}")), str::to_string);
-                volume_facts.insert(
-                    id.to_string(),
-                    json!({
-                        "encrypted": b(v.encrypted()),
-                        "kms_key_id": s(v.kms_key_id()),
-                        "volume_type": s(v.volume_type().map(|t| t.as_str())),
-                        "volume_size": n(v.size().map(i64::from)),
-                    }),
-                );
-                let facts = VolumeFacts {
-                    id: id.to_string(),
-                    arn: Some(arn.clone()),
-                    availability_zone: v.availability_zone().map(str::to_string),
-                    encrypted: v.encrypted(),
-                    kms_key_id: v.kms_key_id().map(str::to_string),
-                    size: v.size().map(i64::from),
-                    volume_type: v.volume_type().map(|t| t.as_str().to_string()),
-                    iops: v.iops().map(i64::from),
-                    throughput: v.throughput().map(i64::from),
-                    snapshot_id: v.snapshot_id().map(str::to_string),
-                    multi_attach_enabled: v.multi_attach_enabled(),
-                };
-                let mut attrs = volume_attrs(&facts);
-                attrs["create_time"] = time(v.create_time());
-                attrs["attached_instance_ids"] =
-                    strings(v.attachments().iter().filter_map(|a| a.instance_id()));
-                attrs["tags"] = tags(v.tags());
-                out.push(scope.resource(VOLUME, id, Some(arn.clone()), attrs));
-            }
-        }
-        Err(e) => out.missing(
+    let volumes = out.listed(scope, SERVICE, &[VOLUME], "DescribeVolumes", volumes);
+    for v in volumes {
+        let Some(id) = out.required(
             scope,
             SERVICE,
-            &[VOLUME],
-            format!("DescribeVolumes: {}", describe(&e)),
-        ),
+            VOLUME,
+            v.volume_id(),
+            "VolumeId (DescribeVolumes)",
+        ) else {
+            continue;
+        };
+        let arn = v
+            .volume_arn()
+            .map_or_else(|| scope.arn("ec2", &format!("volume/{id}")), str::to_string);
+        volume_facts.insert(
+            id.to_string(),
+            json!({
+                "encrypted": b(v.encrypted()),
+                "kms_key_id": s(v.kms_key_id()),
+                "volume_type": s(v.volume_type().map(|t| t.as_str())),
+                "volume_size": n(v.size().map(i64::from)),
+            }),
+        );
+        let facts = VolumeFacts {
+            id: id.to_string(),
+            arn: Some(arn.clone()),
+            availability_zone: v.availability_zone().map(str::to_string),
+            encrypted: v.encrypted(),
+            kms_key_id: v.kms_key_id().map(str::to_string),
+            size: v.size().map(i64::from),
+            volume_type: v.volume_type().map(|t| t.as_str().to_string()),
+            iops: v.iops().map(i64::from),
+            throughput: v.throughput().map(i64::from),
+            snapshot_id: v.snapshot_id().map(str::to_string),
+            multi_attach_enabled: v.multi_attach_enabled(),
+        };
+        let mut attrs = volume_attrs(&facts);
+        attrs["create_time"] = time(v.create_time());
+        attrs["attached_instance_ids"] =
+            strings(v.attachments().iter().filter_map(|a| a.instance_id()));
+        attrs["tags"] = tags(v.tags());
+        out.push(scope.resource(VOLUME, id, Some(arn.clone()), attrs));
     }
 
     // The region's default EBS encryption: one resource per region, as the provider has it.
@@ -276,91 +265,89 @@ pub async fn collect(cx: Cx) -> Out {
         out.push(r);
     }
 
-    match instances {
-        Ok(reservations) => {
-            for i in reservations.iter().flat_map(|r| r.instances()) {
-                let Some(id) = i.instance_id() else { continue };
-                if i.state().and_then(|s| s.name()).map(|s| s.as_str()) == Some("terminated") {
-                    continue;
-                }
-                let arn = scope.arn("ec2", &format!("instance/{id}"));
-                let root_name = i.root_device_name();
-                let devices: Vec<(bool, Value)> = i
-                    .block_device_mappings()
-                    .iter()
-                    .filter_map(|m| {
-                        let ebs = m.ebs()?;
-                        let volume = ebs.volume_id()?;
-                        let mut device = json!({
-                            "device_name": s(m.device_name()),
-                            "volume_id": volume,
-                            "delete_on_termination": b(ebs.delete_on_termination()),
-                            "encrypted": null,
-                            "kms_key_id": null,
-                            "volume_type": null,
-                            "volume_size": null,
-                        });
-                        if let (Some(Value::Object(facts)), Some(d)) =
-                            (volume_facts.get(volume), device.as_object_mut())
-                        {
-                            d.extend(facts.clone());
-                        }
-                        Some((m.device_name() == root_name, device))
-                    })
-                    .collect();
-                let root: Vec<&Value> =
-                    devices.iter().filter(|(r, _)| *r).map(|(_, d)| d).collect();
-                let other: Vec<&Value> = devices
-                    .iter()
-                    .filter(|(r, _)| !*r)
-                    .map(|(_, d)| d)
-                    .collect();
-                let metadata = i.metadata_options().map(|m| {
-                    json!([{
-                        "http_endpoint": s(m.http_endpoint().map(|v| v.as_str())),
-                        "http_tokens": s(m.http_tokens().map(|v| v.as_str())),
-                        "http_put_response_hop_limit": n(m.http_put_response_hop_limit().map(i64::from)),
-                        "instance_metadata_tags": s(m.instance_metadata_tags().map(|v| v.as_str())),
-                    }])
-                });
-                let profile = i
-                    .iam_instance_profile()
-                    .and_then(|p| p.arn())
-                    .and_then(|arn| arn.rsplit('/').next());
-                out.push(scope.resource(
-                    INSTANCE,
-                    id,
-                    Some(arn.clone()),
-                    json!({
-                        "id": id,
-                        "arn": arn,
-                        "ami": s(i.image_id()),
-                        "instance_type": s(i.instance_type().map(|t| t.as_str())),
-                        "instance_state": s(i.state().and_then(|s| s.name()).map(|s| s.as_str())),
-                        "availability_zone": s(i.placement().and_then(|p| p.availability_zone())),
-                        "subnet_id": s(i.subnet_id()),
-                        "vpc_security_group_ids": strings(i.security_groups().iter().filter_map(|g| g.group_id())),
-                        "associate_public_ip_address": json!(i.public_ip_address().is_some()),
-                        "public_ip": se(i.public_ip_address()),
-                        "private_ip": s(i.private_ip_address()),
-                        "iam_instance_profile": se(profile),
-                        "key_name": se(i.key_name()),
-                        "monitoring": json!(i.monitoring().and_then(|m| m.state()).map(|s| s.as_str()) == Some("enabled")),
-                        "ebs_optimized": b(i.ebs_optimized()),
-                        "metadata_options": metadata.unwrap_or(json!([])),
-                        "root_block_device": root,
-                        "ebs_block_device": other,
-                        "tags": tags(i.tags()),
-                    }),
-                ));
-            }
-        }
-        Err(e) => out.missing(
+    let reservations = out.listed(scope, SERVICE, &[INSTANCE], "DescribeInstances", instances);
+    for i in reservations.iter().flat_map(|r| r.instances()) {
+        let Some(id) = out.required(
             scope,
             SERVICE,
-            &[INSTANCE],
-            format!("DescribeInstances: {}", describe(&e)),
-        ),
+            INSTANCE,
+            i.instance_id(),
+            "InstanceId (DescribeInstances)",
+        ) else {
+            continue;
+        };
+        if i.state().and_then(|s| s.name()).map(|s| s.as_str()) == Some("terminated") {
+            continue;
+        }
+        let arn = scope.arn("ec2", &format!("instance/{id}"));
+        let root_name = i.root_device_name();
+        let devices: Vec<(bool, Value)> = i
+            .block_device_mappings()
+            .iter()
+            .filter_map(|m| {
+                let ebs = m.ebs()?;
+                let volume = ebs.volume_id()?;
+                let mut device = json!({
+                    "device_name": s(m.device_name()),
+                    "volume_id": volume,
+                    "delete_on_termination": b(ebs.delete_on_termination()),
+                    "encrypted": null,
+                    "kms_key_id": null,
+                    "volume_type": null,
+                    "volume_size": null,
+                });
+                if let (Some(Value::Object(facts)), Some(d)) =
+                    (volume_facts.get(volume), device.as_object_mut())
+                {
+                    d.extend(facts.clone());
+                }
+                Some((m.device_name() == root_name, device))
+            })
+            .collect();
+        let root: Vec<&Value> = devices.iter().filter(|(r, _)| *r).map(|(_, d)| d).collect();
+        let other: Vec<&Value> = devices
+            .iter()
+            .filter(|(r, _)| !*r)
+            .map(|(_, d)| d)
+            .collect();
+        let metadata = i.metadata_options().map(|m| {
+            json!([{
+                "http_endpoint": s(m.http_endpoint().map(|v| v.as_str())),
+                "http_tokens": s(m.http_tokens().map(|v| v.as_str())),
+                "http_put_response_hop_limit": n(m.http_put_response_hop_limit().map(i64::from)),
+                "instance_metadata_tags": s(m.instance_metadata_tags().map(|v| v.as_str())),
+            }])
+        });
+        let profile = i
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .and_then(|arn| arn.rsplit('/').next());
+        out.push(scope.resource(
+            INSTANCE,
+            id,
+            Some(arn.clone()),
+            json!({
+                "id": id,
+                "arn": arn,
+                "ami": s(i.image_id()),
+                "instance_type": s(i.instance_type().map(|t| t.as_str())),
+                "instance_state": s(i.state().and_then(|s| s.name()).map(|s| s.as_str())),
+                "availability_zone": s(i.placement().and_then(|p| p.availability_zone())),
+                "subnet_id": s(i.subnet_id()),
+                "vpc_security_group_ids": strings(i.security_groups().iter().filter_map(|g| g.group_id())),
+                "associate_public_ip_address": json!(i.public_ip_address().is_some()),
+                "public_ip": se(i.public_ip_address()),
+                "private_ip": s(i.private_ip_address()),
+                "iam_instance_profile": se(profile),
+                "key_name": se(i.key_name()),
+                "monitoring": json!(i.monitoring().and_then(|m| m.state()).map(|s| s.as_str()) == Some("enabled")),
+                "ebs_optimized": b(i.ebs_optimized()),
+                "metadata_options": metadata.unwrap_or(json!([])),
+                "root_block_device": root,
+                "ebs_block_device": other,
+                "tags": tags(i.tags()),
+            }),
+        ));
     }
     out
 }

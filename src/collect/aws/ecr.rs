@@ -18,25 +18,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let repos = match client
+    let repos = client
         .describe_repositories()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("DescribeRepositories: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let repos = out.listed(&cx.scope, SERVICE, KINDS, "DescribeRepositories", repos);
     let scope = cx.scope.clone();
     for repo_out in bounded(repos, cx.fanout, |repo| {
         let client = client.clone();
@@ -52,7 +41,13 @@ pub async fn collect(cx: Cx) -> Out {
 
 async fn repository(scope: &Scope, client: &Client, repo: &aws_sdk_ecr::types::Repository) -> Out {
     let mut out = Out::default();
-    let Some(name) = repo.repository_name() else {
+    let Some(name) = out.required(
+        scope,
+        SERVICE,
+        REPOSITORY,
+        repo.repository_name(),
+        "repositoryName (DescribeRepositories)",
+    ) else {
         return out;
     };
     let arn = repo.repository_arn().map(str::to_string);

@@ -17,25 +17,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let systems = match client
+    let systems = client
         .describe_file_systems()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(f) => f,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("DescribeFileSystems: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let systems = out.listed(&cx.scope, SERVICE, KINDS, "DescribeFileSystems", systems);
     let scope = cx.scope.clone();
     for fs_out in bounded(systems, cx.fanout, |fs| {
         let client = client.clone();

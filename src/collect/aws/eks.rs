@@ -15,25 +15,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let names = match client
+    let names = client
         .list_clusters()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("ListClusters: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let names = out.listed(&cx.scope, SERVICE, KINDS, "ListClusters", names);
     let described = bounded(names, cx.fanout, |name| {
         let client = client.clone();
         async move {

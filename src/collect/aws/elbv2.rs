@@ -18,25 +18,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let lbs = match client
+    let lbs = client
         .describe_load_balancers()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("DescribeLoadBalancers: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let lbs = out.listed(&cx.scope, SERVICE, KINDS, "DescribeLoadBalancers", lbs);
     // Tags come 20 load balancers at a time.
     let arns: Vec<String> = lbs
         .iter()
@@ -161,7 +150,13 @@ async fn load_balancer(
     {
         Ok(listeners) => {
             for l in listeners {
-                let Some(listener_arn) = l.listener_arn() else {
+                let Some(listener_arn) = out.required(
+                    scope,
+                    SERVICE,
+                    LISTENER,
+                    l.listener_arn(),
+                    "ListenerArn (DescribeListeners)",
+                ) else {
                     continue;
                 };
                 let id = listener_arn.rsplit('/').next().unwrap_or(listener_arn);

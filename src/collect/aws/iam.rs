@@ -146,7 +146,15 @@ pub async fn collect(cx: Cx) -> Out {
 }
 
 fn user(scope: &Scope, u: &aws_sdk_iam::types::UserDetail, out: &mut Out) {
-    let Some(name) = u.user_name() else { return };
+    let Some(name) = out.required(
+        scope,
+        SERVICE,
+        USER,
+        u.user_name(),
+        "UserName (GetAccountAuthorizationDetails)",
+    ) else {
+        return;
+    };
     let arn = u.arn().map(str::to_string);
     out.push(scope.resource(
         USER,
@@ -178,7 +186,15 @@ fn user(scope: &Scope, u: &aws_sdk_iam::types::UserDetail, out: &mut Out) {
 }
 
 fn role(scope: &Scope, r: &aws_sdk_iam::types::RoleDetail, out: &mut Out) {
-    let Some(name) = r.role_name() else { return };
+    let Some(name) = out.required(
+        scope,
+        SERVICE,
+        ROLE,
+        r.role_name(),
+        "RoleName (GetAccountAuthorizationDetails)",
+    ) else {
+        return;
+    };
     let arn = r.arn().map(str::to_string);
     out.push(scope.resource(
         ROLE,
@@ -207,7 +223,15 @@ fn role(scope: &Scope, r: &aws_sdk_iam::types::RoleDetail, out: &mut Out) {
 }
 
 fn group(scope: &Scope, g: &aws_sdk_iam::types::GroupDetail, out: &mut Out) {
-    let Some(name) = g.group_name() else { return };
+    let Some(name) = out.required(
+        scope,
+        SERVICE,
+        GROUP,
+        g.group_name(),
+        "GroupName (GetAccountAuthorizationDetails)",
+    ) else {
+        return;
+    };
     let arn = g.arn().map(str::to_string);
     out.push(scope.resource(
         GROUP,
@@ -235,7 +259,15 @@ fn group(scope: &Scope, g: &aws_sdk_iam::types::GroupDetail, out: &mut Out) {
 }
 
 fn managed_policy(scope: &Scope, m: &aws_sdk_iam::types::ManagedPolicyDetail, out: &mut Out) {
-    let Some(name) = m.policy_name() else { return };
+    let Some(name) = out.required(
+        scope,
+        SERVICE,
+        POLICY,
+        m.policy_name(),
+        "PolicyName (a managed policy in GetAccountAuthorizationDetails)",
+    ) else {
+        return;
+    };
     let arn = m.arn().map(str::to_string);
     let document = m
         .policy_version_list()
@@ -275,7 +307,13 @@ fn inline(
     out: &mut Out,
 ) {
     for p in policies {
-        let Some(name) = p.policy_name() else {
+        let Some(name) = out.required(
+            scope,
+            SERVICE,
+            kind,
+            p.policy_name(),
+            &format!("PolicyName (an inline policy of {owner})"),
+        ) else {
             continue;
         };
         let id = format!("{owner}:{name}");
@@ -301,7 +339,15 @@ fn attachment(
     policy_arn: Option<&str>,
     out: &mut Out,
 ) {
-    let Some(policy_arn) = policy_arn else { return };
+    let Some(policy_arn) = out.required(
+        scope,
+        SERVICE,
+        kind,
+        policy_arn,
+        &format!("PolicyArn (a policy attached to {owner})"),
+    ) else {
+        return;
+    };
     let policy_name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
     let id = format!("{owner}/{policy_name}");
     out.push(scope.resource(
@@ -334,6 +380,7 @@ async fn user_facts(client: &Client, name: &str) -> UserFacts {
             let mut failed = None;
             for k in keys {
                 let Some(id) = k.access_key_id() else {
+                    failed = Some("ListAccessKeys: an access key without AccessKeyId".into());
                     continue;
                 };
                 match client

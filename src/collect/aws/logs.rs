@@ -15,25 +15,14 @@ pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);
-    let groups = match client
+    let groups = client
         .describe_log_groups()
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-    {
-        Ok(groups) => groups,
-        Err(e) => {
-            out.missing(
-                &cx.scope,
-                SERVICE,
-                KINDS,
-                format!("DescribeLogGroups: {}", describe(&e)),
-            );
-            return out;
-        }
-    };
+        .await;
+    let groups = out.listed(&cx.scope, SERVICE, KINDS, "DescribeLogGroups", groups);
     let scope = &cx.scope;
     // Tags need one call per group, addressed by the ARN without the `:*` suffix.
     let arns: Vec<Option<String>> = groups
@@ -61,7 +50,13 @@ pub async fn collect(cx: Cx) -> Out {
     })
     .await;
     for ((g, arn), tags) in groups.iter().zip(arns).zip(tags) {
-        let Some(name) = g.log_group_name() else {
+        let Some(name) = out.required(
+            scope,
+            SERVICE,
+            GROUP,
+            g.log_group_name(),
+            "logGroupName (DescribeLogGroups)",
+        ) else {
             continue;
         };
         let facts = LogGroupFacts {

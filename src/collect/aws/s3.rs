@@ -85,7 +85,10 @@ pub async fn collect(cx: Cx, regions: Vec<String>) -> Out {
     let buckets: Vec<(String, Option<String>)> = pages
         .iter()
         .flat_map(|p| p.buckets())
-        .filter_map(|b| Some((b.name()?.to_string(), b.bucket_region().map(str::to_string))))
+        .filter_map(|b| {
+            let name = out.required(&cx.scope, SERVICE, BUCKET, b.name(), "Name (ListBuckets)")?;
+            Some((name.to_string(), b.bucket_region().map(str::to_string)))
+        })
         .collect();
 
     // Where each bucket lives (ListBuckets may not say).

@@ -40,7 +40,10 @@ pub async fn collect(cx: Cx) -> Out {
     };
     let scope = &cx.scope;
     for sec in secrets {
-        let Some(name) = sec.name() else { continue };
+        let Some(name) = out.required(scope, SERVICE, SECRET, sec.name(), "Name (ListSecrets)")
+        else {
+            continue;
+        };
         let arn = sec.arn().map(str::to_string);
         out.push(scope.resource(
             SECRET,

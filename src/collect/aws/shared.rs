@@ -119,6 +119,61 @@ impl Out {
         });
     }
 
+    /// The items of a listing, or none: when the listing failed, the kinds it feeds are
+    /// recorded as missing, with the operation and the service's answer. Every listing goes
+    /// through here, so no failed page is mistaken for an empty account.
+    pub fn listed<T, E, R>(
+        &mut self,
+        scope: &Scope,
+        service: &str,
+        kinds: &[&str],
+        operation: &str,
+        listing: Result<Vec<T>, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    ) -> Vec<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: Debug,
+    {
+        match listing {
+            Ok(items) => items,
+            Err(e) => {
+                self.missing(
+                    scope,
+                    service,
+                    kinds,
+                    format!("{operation}: {}", describe(&e)),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// The identifier an answer must carry to become a resource. An answer without it cannot
+    /// be used: that is recorded as an error naming the operation and the missing field, and
+    /// the kind is marked as not read completely, so the item is never dropped silently.
+    pub fn required<T>(
+        &mut self,
+        scope: &Scope,
+        service: &str,
+        kind: &str,
+        value: Option<T>,
+        what: &str,
+    ) -> Option<T> {
+        if value.is_none() {
+            self.kinds.insert(kind.to_string(), false);
+            self.errors.push(CollectError {
+                collector: COLLECTOR.into(),
+                scope: format!("{}/{service}", scope.label()),
+                line: None,
+                column: None,
+                kinds: vec![kind.to_string()],
+                message: format!("{kind}: an answer without {what} was not read"),
+                warning: false,
+            });
+        }
+        value
+    }
+
     /// Attributes of a resource could not be read: each becomes `null` and unknown, and the
     /// failure is recorded once. The resource itself is kept.
     pub fn unreadable(
@@ -381,6 +436,34 @@ mod tests {
             policy_document("not json %zz"),
             Value::String("not json %zz".into())
         );
+    }
+
+    #[test]
+    fn an_answer_without_its_identifier_is_recorded_and_its_kind_incomplete() {
+        let scope = Scope::new("123456789012", "eu-west-1");
+        let mut out = Out::default();
+        out.covers(&["aws_vpc", "aws_subnet"]);
+        assert_eq!(
+            out.required(&scope, "ec2", "aws_vpc", Some("vpc-1"), "VpcId"),
+            Some("vpc-1")
+        );
+        assert!(out.errors.is_empty());
+        assert_eq!(
+            out.required(
+                &scope,
+                "ec2",
+                "aws_vpc",
+                None::<&str>,
+                "VpcId (DescribeVpcs)"
+            ),
+            None
+        );
+        assert!(!out.kinds["aws_vpc"]);
+        assert!(out.kinds["aws_subnet"]);
+        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors[0].scope, "123456789012/eu-west-1/ec2");
+        assert_eq!(out.errors[0].kinds, ["aws_vpc"]);
+        assert!(out.errors[0].message.contains("VpcId (DescribeVpcs)"));
     }
 
     #[test]
