@@ -68,44 +68,44 @@ async fn table(scope: &super::shared::Scope, client: &Client, name: &str) -> Out
         t.key_schema()
             .iter()
             .find(|k| k.key_type().as_str() == kind)
-            .map(|k| k.attribute_name())
+            .map(|k| k.attribute_name().to_string())
     };
-    // Without an SSE description the table uses an AWS-owned key: the provider's state then
-    // has no server_side_encryption block.
-    let sse: Vec<Value> = t
-        .sse_description()
-        .filter(|d| d.status().map(|s| s.as_str()) == Some("ENABLED"))
-        .map(|d| json!({"enabled": true, "kms_key_arn": s(d.kms_master_key_arn())}))
-        .into_iter()
-        .collect();
-    let replicas: Vec<Value> = t
-        .replicas()
-        .iter()
-        .map(
-            |r| json!({"region_name": s(r.region_name()), "kms_key_arn": s(r.kms_master_key_id())}),
-        )
-        .collect();
     let stream = t.stream_specification();
-    let mut r = scope.resource(
-        TABLE,
-        name,
-        Some(arn.clone()),
-        json!({
-            "id": name,
-            "name": name,
-            "arn": arn,
-            "billing_mode": t.billing_mode_summary().and_then(|b| b.billing_mode()).map_or("PROVISIONED", |m| m.as_str()),
-            "hash_key": s(key("HASH")),
-            "range_key": s(key("RANGE")),
-            "deletion_protection_enabled": b(t.deletion_protection_enabled()),
-            "server_side_encryption": sse,
-            "replica": replicas,
-            "stream_enabled": json!(stream.is_some_and(|s| s.stream_enabled())),
-            "stream_view_type": s(stream.and_then(|s| s.stream_view_type()).map(|v| v.as_str())),
-            "table_class": t.table_class_summary().and_then(|c| c.table_class()).map_or("STANDARD", |c| c.as_str()),
-            "item_count": n(t.item_count()),
-        }),
-    );
+    let facts = TableFacts {
+        name: name.to_string(),
+        arn: arn.clone(),
+        billing_mode: t
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|m| m.as_str().to_string()),
+        hash_key: key("HASH"),
+        range_key: key("RANGE"),
+        deletion_protection_enabled: t.deletion_protection_enabled(),
+        sse: t
+            .sse_description()
+            .filter(|d| d.status().map(|s| s.as_str()) == Some("ENABLED"))
+            .map(|d| d.kms_master_key_arn().map(str::to_string)),
+        replicas: t
+            .replicas()
+            .iter()
+            .map(|r| {
+                (
+                    r.region_name().map(str::to_string),
+                    r.kms_master_key_id().map(str::to_string),
+                )
+            })
+            .collect(),
+        stream_enabled: stream.map(|s| s.stream_enabled()),
+        stream_view_type: stream
+            .and_then(|s| s.stream_view_type())
+            .map(|v| v.as_str().to_string()),
+        table_class: t
+            .table_class_summary()
+            .and_then(|c| c.table_class())
+            .map(|c| c.as_str().to_string()),
+        item_count: t.item_count(),
+    };
+    let mut r = scope.resource(TABLE, name, Some(arn.clone()), table_attrs(&facts));
 
     match client
         .describe_continuous_backups()
@@ -159,4 +159,53 @@ async fn table(scope: &super::shared::Scope, client: &Client, name: &str) -> Out
     }
     out.push(r);
     out
+}
+
+/// A DynamoDB table, as both sources describe it.
+pub(super) struct TableFacts {
+    pub name: String,
+    pub arn: String,
+    pub billing_mode: Option<String>,
+    pub hash_key: Option<String>,
+    pub range_key: Option<String>,
+    pub deletion_protection_enabled: Option<bool>,
+    /// Encryption with a KMS key (its ARN when the answer names it); `None` when the table
+    /// uses an AWS-owned key, for which the provider's state has no
+    /// `server_side_encryption` block.
+    pub sse: Option<Option<String>>,
+    /// Each replica's region and KMS key.
+    pub replicas: Vec<(Option<String>, Option<String>)>,
+    pub stream_enabled: Option<bool>,
+    pub stream_view_type: Option<String>,
+    pub table_class: Option<String>,
+    pub item_count: Option<i64>,
+}
+
+/// `aws_dynamodb_table` without its point-in-time recovery and tags.
+pub(super) fn table_attrs(t: &TableFacts) -> Value {
+    let sse: Vec<Value> = t
+        .sse
+        .iter()
+        .map(|key| json!({"enabled": true, "kms_key_arn": s(key.as_deref())}))
+        .collect();
+    let replicas: Vec<Value> = t
+        .replicas
+        .iter()
+        .map(|(region, key)| json!({"region_name": s(region.as_deref()), "kms_key_arn": s(key.as_deref())}))
+        .collect();
+    json!({
+        "id": t.name,
+        "name": t.name,
+        "arn": t.arn,
+        "billing_mode": t.billing_mode.as_deref().unwrap_or("PROVISIONED"),
+        "hash_key": s(t.hash_key.as_deref()),
+        "range_key": s(t.range_key.as_deref()),
+        "deletion_protection_enabled": b(t.deletion_protection_enabled),
+        "server_side_encryption": sse,
+        "replica": replicas,
+        "stream_enabled": t.stream_enabled.unwrap_or(false),
+        "stream_view_type": s(t.stream_view_type.as_deref()),
+        "table_class": t.table_class.as_deref().unwrap_or("STANDARD"),
+        "item_count": n(t.item_count),
+    })
 }

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::item::*;
+use crate::collect::aws::dynamodb::{TableFacts, table_attrs};
 
 pub(super) fn dynamodb_table(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
@@ -11,40 +12,46 @@ pub(super) fn dynamodb_table(item: &Item, mapped: &mut Mapped) {
         list(c, "keySchema")
             .iter()
             .find(|k| str_of(k, "keyType").as_deref() == Some(kind))
-            .map_or(Value::Null, |k| sv(k, "attributeName"))
+            .and_then(|k| text(k, "attributeName"))
     };
-    let sse: Vec<Value> = get(c, "sSEDescription")
-        .filter(|d| str_of(d, "status").as_deref() == Some("ENABLED"))
-        .map(|d| json!({"enabled": true, "kms_key_arn": sv(d, "kMSMasterKeyArn")}))
-        .into_iter()
-        .collect();
+    let stream = get(c, "streamSpecification");
+    let facts = TableFacts {
+        arn: text(c, "tableArn")
+            .or_else(|| item.arn.clone())
+            .unwrap_or_else(|| item.scope.arn("dynamodb", &format!("table/{name}"))),
+        name,
+        billing_mode: path(c, &["billingModeSummary", "billingMode"])
+            .and_then(|m| m.as_str().map(str::to_string)),
+        hash_key: key("HASH"),
+        range_key: key("RANGE"),
+        deletion_protection_enabled: flag(c, "deletionProtectionEnabled"),
+        sse: get(c, "sSEDescription")
+            .filter(|d| str_of(d, "status").as_deref() == Some("ENABLED"))
+            .map(|d| text(d, "kMSMasterKeyArn")),
+        replicas: list(c, "replicas")
+            .iter()
+            .map(|r| (text(r, "regionName"), text(r, "kMSMasterKeyId")))
+            .collect(),
+        stream_enabled: stream.and_then(|s| flag(s, "streamEnabled")),
+        stream_view_type: stream.and_then(|s| text(s, "streamViewType")),
+        table_class: path(c, &["tableClassSummary", "tableClass"])
+            .and_then(|m| m.as_str().map(str::to_string)),
+        item_count: int(c, "itemCount"),
+    };
     let mut r = item.resource(
         "aws_dynamodb_table",
-        &name,
-        json!({
-            "id": name,
-            "name": name,
-            "arn": sv(c, "tableArn"),
-            "billing_mode": path(c, &["billingModeSummary", "billingMode"]).cloned().unwrap_or(json!("PROVISIONED")),
-            "hash_key": key("HASH"),
-            "range_key": key("RANGE"),
-            "deletion_protection_enabled": bv(c, "deletionProtectionEnabled"),
-            "server_side_encryption": sse,
-            "replica": list(c, "replicas").iter().map(|r| json!({"region_name": sv(r, "regionName")})).collect::<Vec<_>>(),
-        }),
+        &facts.name,
+        table_attrs(&facts),
         mapped,
     );
     match item.sup("ContinuousBackupsDescription") {
         Some(d) => {
-            let status = path(
-                d,
-                &[
-                    "pointInTimeRecoveryDescription",
-                    "pointInTimeRecoveryStatus",
-                ],
-            )
-            .and_then(Value::as_str);
-            r.attrs["point_in_time_recovery"] = json!([{"enabled": status == Some("ENABLED")}]);
+            let pitr = get(d, "pointInTimeRecoveryDescription");
+            let status = pitr.and_then(|p| text(p, "pointInTimeRecoveryStatus"));
+            r.attrs["point_in_time_recovery"] = json!([{
+                "enabled": status.as_deref() == Some("ENABLED"),
+                "recovery_period_in_days": pitr.map_or(Value::Null, |p| nv(p, "recoveryPeriodInDays")),
+            }]);
         }
         None => mapped.gap(&mut r, "/point_in_time_recovery"),
     }
