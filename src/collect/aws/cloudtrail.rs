@@ -50,27 +50,22 @@ async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Tr
         || scope.arn("cloudtrail", &format!("trail/{name}")),
         str::to_string,
     );
-    let mut r = scope.resource(
-        TRAIL,
-        name,
-        Some(arn.clone()),
-        json!({
-            "id": arn,
-            "name": name,
-            "arn": arn,
-            "home_region": s(t.home_region()),
-            "s3_bucket_name": s(t.s3_bucket_name()),
-            "s3_key_prefix": se(t.s3_key_prefix()),
-            "is_multi_region_trail": b(t.is_multi_region_trail()),
-            "is_organization_trail": b(t.is_organization_trail()),
-            "include_global_service_events": b(t.include_global_service_events()),
-            "enable_log_file_validation": b(t.log_file_validation_enabled()),
-            "kms_key_id": se(t.kms_key_id()),
-            "cloud_watch_logs_group_arn": se(t.cloud_watch_logs_log_group_arn()),
-            "cloud_watch_logs_role_arn": se(t.cloud_watch_logs_role_arn()),
-            "sns_topic_arn": se(t.sns_topic_arn()),
-        }),
-    );
+    let facts = TrailFacts {
+        name: name.to_string(),
+        arn: arn.clone(),
+        home_region: t.home_region().map(str::to_string),
+        s3_bucket_name: t.s3_bucket_name().map(str::to_string),
+        s3_key_prefix: t.s3_key_prefix().map(str::to_string),
+        is_multi_region_trail: t.is_multi_region_trail(),
+        is_organization_trail: t.is_organization_trail(),
+        include_global_service_events: t.include_global_service_events(),
+        log_file_validation_enabled: t.log_file_validation_enabled(),
+        kms_key_id: t.kms_key_id().map(str::to_string),
+        cloud_watch_logs_group_arn: t.cloud_watch_logs_log_group_arn().map(str::to_string),
+        cloud_watch_logs_role_arn: t.cloud_watch_logs_role_arn().map(str::to_string),
+        sns_topic_arn: t.sns_topic_arn().map(str::to_string),
+    };
+    let mut r = scope.resource(TRAIL, name, Some(arn.clone()), trail_attrs(&facts));
 
     match client.get_trail_status().name(&arn).send().await {
         Ok(status) => {
@@ -144,4 +139,41 @@ async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Tr
     }
     out.push(r);
     out
+}
+
+/// A trail, as both sources describe it.
+pub(super) struct TrailFacts {
+    pub name: String,
+    pub arn: String,
+    pub home_region: Option<String>,
+    pub s3_bucket_name: Option<String>,
+    pub s3_key_prefix: Option<String>,
+    pub is_multi_region_trail: Option<bool>,
+    pub is_organization_trail: Option<bool>,
+    pub include_global_service_events: Option<bool>,
+    pub log_file_validation_enabled: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub cloud_watch_logs_group_arn: Option<String>,
+    pub cloud_watch_logs_role_arn: Option<String>,
+    pub sns_topic_arn: Option<String>,
+}
+
+/// `aws_cloudtrail` without its logging status and event selectors.
+pub(super) fn trail_attrs(t: &TrailFacts) -> Value {
+    json!({
+        "id": t.arn,
+        "name": t.name,
+        "arn": t.arn,
+        "home_region": s(t.home_region.as_deref()),
+        "s3_bucket_name": s(t.s3_bucket_name.as_deref()),
+        "s3_key_prefix": se(t.s3_key_prefix.as_deref()),
+        "is_multi_region_trail": b(t.is_multi_region_trail),
+        "is_organization_trail": b(t.is_organization_trail),
+        "include_global_service_events": b(t.include_global_service_events),
+        "enable_log_file_validation": b(t.log_file_validation_enabled),
+        "kms_key_id": se(t.kms_key_id.as_deref()),
+        "cloud_watch_logs_group_arn": se(t.cloud_watch_logs_group_arn.as_deref()),
+        "cloud_watch_logs_role_arn": se(t.cloud_watch_logs_role_arn.as_deref()),
+        "sns_topic_arn": se(t.sns_topic_arn.as_deref()),
+    })
 }

@@ -3,29 +3,29 @@
 use serde_json::{Value, json};
 
 use super::item::*;
+use crate::collect::aws::cloudtrail::{TrailFacts, trail_attrs};
 
 pub(super) fn trail(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
     let name = str_of(c, "name").unwrap_or_else(|| item.name.clone());
-    let mut r = item.resource(
-        "aws_cloudtrail",
-        &name,
-        json!({
-            "id": sv(c, "trailARN"),
-            "name": name,
-            "arn": sv(c, "trailARN"),
-            "home_region": sv(c, "homeRegion"),
-            "s3_bucket_name": sv(c, "s3BucketName"),
-            "s3_key_prefix": se(c, "s3KeyPrefix"),
-            "is_multi_region_trail": bv(c, "isMultiRegionTrail"),
-            "is_organization_trail": bv(c, "isOrganizationTrail"),
-            "include_global_service_events": bv(c, "includeGlobalServiceEvents"),
-            "enable_log_file_validation": bv(c, "logFileValidationEnabled"),
-            "kms_key_id": se(c, "kmsKeyId"),
-            "cloud_watch_logs_group_arn": se(c, "cloudWatchLogsLogGroupArn"),
-        }),
-        mapped,
-    );
+    let facts = TrailFacts {
+        arn: text(c, "trailARN")
+            .or_else(|| item.arn.clone())
+            .unwrap_or_else(|| item.scope.arn("cloudtrail", &format!("trail/{name}"))),
+        name,
+        home_region: text(c, "homeRegion"),
+        s3_bucket_name: text(c, "s3BucketName"),
+        s3_key_prefix: text(c, "s3KeyPrefix"),
+        is_multi_region_trail: flag(c, "isMultiRegionTrail"),
+        is_organization_trail: flag(c, "isOrganizationTrail"),
+        include_global_service_events: flag(c, "includeGlobalServiceEvents"),
+        log_file_validation_enabled: flag(c, "logFileValidationEnabled"),
+        kms_key_id: text(c, "kmsKeyId"),
+        cloud_watch_logs_group_arn: text(c, "cloudWatchLogsLogGroupArn"),
+        cloud_watch_logs_role_arn: text(c, "cloudWatchLogsRoleArn"),
+        sns_topic_arn: text(c, "snsTopicARN").or_else(|| text(c, "snsTopicArn")),
+    };
+    let mut r = item.resource("aws_cloudtrail", &facts.name, trail_attrs(&facts), mapped);
     match item.sup("TrailStatus").and_then(|s| get(s, "isLogging")) {
         Some(v) => {
             let on = v.as_bool() == Some(true) || v.as_str() == Some("true");
