@@ -12,8 +12,8 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use common::aws::{Moto, Proxy, moto_gaps, plumb_aws};
-use common::{code, stderr};
+use common::aws::{Moto, Proxy, collect_aws, moto_gaps, plumb_aws};
+use common::{by_id, code, stderr};
 use serde_json::Value;
 
 const ACCOUNT: &str = "123456789012";
@@ -38,27 +38,8 @@ fn estate() -> Estate {
 
 /// Runs `plumb collect aws ARGS -o FILE`; (exit code, inventory, stderr).
 fn collect(endpoint: &str, args: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.json");
-    let mut all = vec!["collect", "aws", "-o", path.to_str().unwrap()];
-    all.extend_from_slice(args);
-    let out = plumb_aws(endpoint, &all);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no inventory ({e}); stderr: {}", stderr(&out)));
-    (
-        code(&out),
-        serde_json::from_str(&text).unwrap(),
-        stderr(&out),
-    )
-}
-
-fn resources(inv: &Value) -> BTreeMap<String, Value> {
-    inv["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
+    let c = collect_aws(endpoint, &[], args);
+    (c.code, c.inventory, c.stderr)
 }
 
 fn id(region: &str, kind: &str, name: &str) -> String {
@@ -77,7 +58,7 @@ fn the_estate_is_read_in_the_providers_shape_with_its_live_facts() {
     let (code, inv, err) = collect(&e.proxy.endpoint(), &["--regions", "eu-west-1,us-east-1"]);
     assert_eq!(inv["metadata"]["errors"], serde_json::json!([]), "{err}");
     assert_eq!(code, 0, "a complete collection exits 0; stderr: {err}");
-    let all = resources(&inv);
+    let all = by_id(&inv);
 
     // S3: the bucket and its settings as the provider's separate resources, linked.
     let data = get(
@@ -379,7 +360,7 @@ fn secrets_in_answers_never_reach_the_inventory() {
     ] {
         assert!(!text.contains(secret), "{secret} leaked into the inventory");
     }
-    let all = resources(&inv);
+    let all = by_id(&inv);
     let public = get(
         &all,
         &id("eu-west-1", "aws_s3_bucket", "plumb-public-assets"),

@@ -15,32 +15,15 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use common::aws::{Moto, Proxy, Recorded, plumb_aws};
-use common::{code, stderr};
+use common::aws::{Moto, Proxy, Recorded, collect_aws, plumb_aws};
+use common::by_id;
 use serde_json::{Value, json};
 
 fn collect(endpoint: &str, args: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.json");
-    let mut all = vec!["collect", "aws", "-q", "-o", path.to_str().unwrap()];
+    let mut all = vec!["-q"];
     all.extend_from_slice(args);
-    let out = plumb_aws(endpoint, &all);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no inventory ({e}): {}", stderr(&out)));
-    (
-        code(&out),
-        serde_json::from_str(&text).unwrap(),
-        stderr(&out),
-    )
-}
-
-fn by_id(inv: &Value) -> BTreeMap<String, Value> {
-    inv["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
+    let c = collect_aws(endpoint, &[], &all);
+    (c.code, c.inventory, c.stderr)
 }
 
 fn error_for<'a>(inv: &'a Value, scope: &str, kind: &str) -> &'a Value {

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::aws::{
-    Fault, Moto, Proxy, Recording, Rule, Trail, assumed_role, iam_user, moto_gaps, plumb_aws,
+    Fault, Moto, Proxy, Recording, Rule, Trail, assumed_role, collect_aws, iam_user, moto_gaps,
+    plumb_aws,
 };
 use common::{code, stderr};
 use serde_json::{Value, json};
@@ -151,19 +152,10 @@ fn history() -> Vec<(String, Value)> {
 
 /// `plumb collect aws ARGS` through `proxy`; (exit code, inventory, its text, stderr).
 fn collect(proxy: &Proxy, args: &[&str]) -> (i32, Value, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.json");
-    let mut all = vec!["collect", "aws", "-q", "-o", path.to_str().unwrap()];
+    let mut all = vec!["-q"];
     all.extend_from_slice(args);
-    let out = plumb_aws(&proxy.endpoint(), &all);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no inventory ({e}): {}", stderr(&out)));
-    (
-        code(&out),
-        serde_json::from_str(&text).unwrap(),
-        text,
-        stderr(&out),
-    )
+    let c = collect_aws(&proxy.endpoint(), &[], &all);
+    (c.code, c.inventory, c.text, c.stderr)
 }
 
 fn event<'a>(inv: &'a Value, id: &str) -> &'a Value {

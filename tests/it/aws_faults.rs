@@ -11,8 +11,8 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::aws::{Fault, Moto, Proxy, Rule, moto_gaps, plumb_aws, plumb_aws_env};
-use common::{code, stderr};
+use common::aws::{Fault, Moto, Proxy, Rule, collect_aws, moto_gaps, plumb_aws};
+use common::code;
 use serde_json::Value;
 
 /// The recorded answers for what moto lacks, then `rules`.
@@ -23,26 +23,10 @@ fn rules(extra: Vec<Rule>) -> Vec<Rule> {
 }
 
 fn collect(endpoint: &str, env: &[(&str, &str)], extra: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.json");
-    let mut args = vec![
-        "collect",
-        "aws",
-        "--regions",
-        "eu-west-1",
-        "-q",
-        "-o",
-        path.to_str().unwrap(),
-    ];
+    let mut args = vec!["--regions", "eu-west-1", "-q"];
     args.extend_from_slice(extra);
-    let out = plumb_aws_env(endpoint, env, &args);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no inventory ({e}): {}", stderr(&out)));
-    (
-        code(&out),
-        serde_json::from_str(&text).unwrap(),
-        stderr(&out),
-    )
+    let c = collect_aws(endpoint, env, &args);
+    (c.code, c.inventory, c.stderr)
 }
 
 /// Resources without volatile values (timestamps the emulator moves).

@@ -10,7 +10,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::aws::{Moto, Proxy, moto_gaps, plumb_aws};
-use common::{code, stderr};
+use common::{by_id, code, stderr};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
@@ -32,15 +32,6 @@ const LIVE_ONLY_FACETS: &[(&str, &[&str])] = &[(
         "unused_credential_days",
     ],
 )];
-
-fn by_id(report: &Value) -> BTreeMap<String, Value> {
-    report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
-}
 
 #[test]
 fn live_resources_and_their_terraform_twins_have_identical_facets_and_verdicts() {

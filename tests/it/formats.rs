@@ -4,21 +4,15 @@ use crate::common;
 
 use common::*;
 
-fn scan(format: &str, path: &str) -> String {
-    let out = plumb(&["scan", path, "--format", format, "--fail-on", "never"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    stdout(&out)
-}
-
 #[test]
 fn console_snapshot() {
-    insta::assert_snapshot!(scan("console", "fixtures/demo"));
+    insta::assert_snapshot!(scan_stdout("console", "fixtures/demo"));
 }
 
 #[test]
 fn json_snapshot() {
     let report: serde_json::Value =
-        serde_json::from_str(&scan("json", "fixtures/demo/kubernetes")).unwrap();
+        serde_json::from_str(&scan_stdout("json", "fixtures/demo/kubernetes")).unwrap();
     insta::assert_json_snapshot!(report, {
         ".scanned.collected_at" => "[time]",
         ".scanned.inventory_hash" => "[sha256]",
@@ -32,7 +26,7 @@ fn json_snapshot() {
 #[test]
 fn sarif_snapshot() {
     let sarif: serde_json::Value =
-        serde_json::from_str(&scan("sarif", "fixtures/demo/kubernetes")).unwrap();
+        serde_json::from_str(&scan_stdout("sarif", "fixtures/demo/kubernetes")).unwrap();
     insta::assert_json_snapshot!(sarif, {
         ".runs[].tool.driver.version" => "[version]",
         ".runs[].tool.driver.semanticVersion" => "[version]",
@@ -185,8 +179,8 @@ fn output_is_deterministic() {
             .join("\n")
     };
     for format in ["json", "sarif", "console"] {
-        let a = strip(scan(format, "fixtures/demo"));
-        let b = strip(scan(format, "fixtures/demo"));
+        let a = strip(scan_stdout(format, "fixtures/demo"));
+        let b = strip(scan_stdout(format, "fixtures/demo"));
         assert_eq!(a, b, "{format} differs between runs");
     }
 }

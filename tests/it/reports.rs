@@ -11,12 +11,6 @@ use common::*;
 use quick_xml::events::Event;
 use serde_json::json;
 
-fn scan(format: &str, path: &str) -> String {
-    let out = plumb(&["scan", path, "--format", format, "--fail-on", "never"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    stdout(&out)
-}
-
 /// Volatile fields (time, tool version) replaced, so snapshots hold across runs and releases.
 fn stable(text: &str) -> String {
     let version = env!("CARGO_PKG_VERSION");
@@ -55,17 +49,17 @@ fn stable(text: &str) -> String {
 
 #[test]
 fn junit_snapshot() {
-    insta::assert_snapshot!(stable(&scan("junit", "fixtures/demo/kubernetes")));
+    insta::assert_snapshot!(stable(&scan_stdout("junit", "fixtures/demo/kubernetes")));
 }
 
 #[test]
 fn markdown_snapshot() {
-    insta::assert_snapshot!(stable(&scan("markdown", "fixtures/demo")));
+    insta::assert_snapshot!(stable(&scan_stdout("markdown", "fixtures/demo")));
 }
 
 #[test]
 fn csv_snapshot() {
-    insta::assert_snapshot!(stable(&scan("csv", "fixtures/demo/kubernetes")));
+    insta::assert_snapshot!(stable(&scan_stdout("csv", "fixtures/demo/kubernetes")));
 }
 
 /// The page's structure and data: its inline style and script (and their hashes in the
@@ -83,7 +77,7 @@ fn without_assets(html: &str) -> String {
 
 #[test]
 fn html_snapshot() {
-    insta::assert_snapshot!(without_assets(&stable(&scan(
+    insta::assert_snapshot!(without_assets(&stable(&scan_stdout(
         "html",
         "fixtures/demo/kubernetes"
     ))));
@@ -92,8 +86,8 @@ fn html_snapshot() {
 #[test]
 fn new_formats_are_deterministic() {
     for format in ["junit", "markdown", "csv", "html"] {
-        let a = stable(&scan(format, "fixtures/demo"));
-        let b = stable(&scan(format, "fixtures/demo"));
+        let a = stable(&scan_stdout(format, "fixtures/demo"));
+        let b = stable(&scan_stdout(format, "fixtures/demo"));
         assert_eq!(a, b, "{format} differs between runs");
     }
 }
@@ -250,7 +244,7 @@ fn check_junit(xml: &str) -> Counts {
 #[test]
 fn junit_has_a_suite_per_policy_and_a_case_per_resource() {
     let (_, report) = scan_json(&["fixtures/demo", "--fail-on", "never"]);
-    let xml = scan("junit", "fixtures/demo");
+    let xml = scan_stdout("junit", "fixtures/demo");
     let totals = check_junit(&xml);
     let s = &report["summary"];
     assert_eq!(totals.tests, s["evaluations"].as_u64().unwrap());
@@ -304,7 +298,7 @@ fn big_state(dir: &Path, n: usize) -> String {
 fn markdown_fits_in_a_github_comment() {
     let dir = tempfile::tempdir().unwrap();
     let state = big_state(dir.path(), 1500);
-    let md = scan("markdown", &state);
+    let md = scan_stdout("markdown", &state);
     let chars = md.chars().count();
     assert!(chars <= 65_536, "{chars} characters");
     assert!(chars > 50_000, "the space is used: {chars} characters");
@@ -321,7 +315,7 @@ fn markdown_fits_in_a_github_comment() {
 
 #[test]
 fn markdown_of_a_small_scan_lists_every_failure() {
-    let md = scan("markdown", "fixtures/demo");
+    let md = scan_stdout("markdown", "fixtures/demo");
     let (_, report) = scan_json(&["fixtures/demo", "--fail-on", "never"]);
     let rows = md
         .lines()
@@ -362,20 +356,20 @@ fn hostile(dir: &Path) -> String {
 fn hostile_values_are_escaped_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let path = hostile(dir.path());
-    let html = scan("html", &path);
+    let html = scan_stdout("html", &path);
     assert!(!html.contains("<script>alert"), "HTML runs nothing");
     assert!(html.contains("evil&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
-    let md = scan("markdown", &path);
+    let md = scan_stdout("markdown", &path);
     assert!(
         !md.contains("<script>") && md.contains("&lt;script&gt;"),
         "{md}"
     );
     assert!(!md.contains("@org"), "no mention: {md}");
-    let xml = scan("junit", &path);
+    let xml = scan_stdout("junit", &path);
     check_junit(&xml);
     assert!(xml.contains("evil&lt;script&gt;"));
 
-    let csv = scan("csv", &path);
+    let csv = scan_stdout("csv", &path);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header = reader.headers().unwrap().clone();
     let resource = header.iter().position(|h| h == "resource_id").unwrap();
@@ -398,7 +392,7 @@ fn hostile_values_are_escaped_in_every_format() {
 #[test]
 fn csv_has_one_row_per_finding() {
     let (_, report) = scan_json(&["fixtures/demo", "--fail-on", "never"]);
-    let csv = scan("csv", "fixtures/demo");
+    let csv = scan_stdout("csv", "fixtures/demo");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(&reader.headers().unwrap()[0], "status");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -494,5 +488,5 @@ fn html_shows_the_trend_when_the_report_has_history() {
     let out = plumb(&["report", saved.to_str().unwrap(), "--format", "markdown"]);
     assert!(stdout(&out).contains("failures ") && stdout(&out).contains("(−2)"));
     // Without history there is no trend section.
-    assert!(!scan("html", "fixtures/demo").contains("Since the previous scan"));
+    assert!(!scan_stdout("html", "fixtures/demo").contains("Since the previous scan"));
 }

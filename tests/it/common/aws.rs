@@ -132,6 +132,34 @@ pub fn plumb_aws(endpoint: &str, args: &[&str]) -> Output {
     plumb_aws_env(endpoint, &[], args)
 }
 
+/// What one `plumb collect aws` run wrote and said.
+pub struct Collected {
+    pub code: i32,
+    pub inventory: Value,
+    /// The inventory file as written.
+    pub text: String,
+    pub stderr: String,
+}
+
+/// `plumb collect aws ARGS -o FILE` against `endpoint`, with extra environment variables;
+/// panics when no inventory was written.
+pub fn collect_aws(endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> Collected {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("inventory.json");
+    let path = path.to_str().expect("a UTF-8 path");
+    let mut all = vec!["collect", "aws", "-o", path];
+    all.extend_from_slice(args);
+    let out = plumb_aws_env(endpoint, env, &all);
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("no inventory ({e}); stderr: {}", super::stderr(&out)));
+    Collected {
+        code: super::code(&out),
+        inventory: serde_json::from_str(&text).expect("the inventory is JSON"),
+        text,
+        stderr: super::stderr(&out),
+    }
+}
+
 /// [`plumb_aws`] with extra environment variables.
 pub fn plumb_aws_env(endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("a temporary HOME");

@@ -44,6 +44,24 @@ pub fn code(o: &Output) -> i32 {
         .expect("plumb exits normally, not by a signal")
 }
 
+/// `plumb scan PATH --format FORMAT --fail-on never`: its standard output, after asserting
+/// exit 0.
+pub fn scan_stdout(format: &str, path: &str) -> String {
+    let out = plumb(&["scan", path, "--format", format, "--fail-on", "never"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// The `resources` of an inventory or a report, by id.
+pub fn by_id(doc: &serde_json::Value) -> std::collections::BTreeMap<String, serde_json::Value> {
+    doc["resources"]
+        .as_array()
+        .expect("a resources list")
+        .iter()
+        .map(|r| (r["id"].as_str().expect("an id").to_string(), r.clone()))
+        .collect()
+}
+
 /// Runs a scan and parses its JSON report.
 pub fn scan_json(args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = vec!["scan", "--format", "json"];
