@@ -134,6 +134,37 @@ pub fn redact_line(line: &str, previous: Option<&str>) -> String {
     }
 }
 
+/// Well-known credential shapes, found anywhere in a text: AWS access key ids, GitHub,
+/// GitLab, npm, Slack and Stripe tokens, Google API keys, PEM private keys. A value of such a
+/// shape is a secret whatever it is named.
+fn token_shapes() -> &'static regex::Regex {
+    static SHAPES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        regex::Regex::new(concat!(
+            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+            r"|\bgh[pousr]_[A-Za-z0-9]{36,}",
+            r"|\bgithub_pat_[A-Za-z0-9_]{22,}",
+            r"|\bglpat-[A-Za-z0-9_-]{20,}",
+            r"|\bnpm_[A-Za-z0-9]{36}\b",
+            r"|\bxox[abprs]-[A-Za-z0-9-]{10,}",
+            r"|\b[sr]k_live_[A-Za-z0-9]{16,}",
+            r"|\bAIza[0-9A-Za-z_-]{35}",
+            r"|-----BEGIN [A-Z ]*PRIVATE KEY-----",
+        ))
+        .expect("the token shapes are valid regular expressions")
+    })
+}
+
+/// Whether a text holds a value of a well-known credential shape.
+pub fn has_token(text: &str) -> bool {
+    token_shapes().is_match(text)
+}
+
+/// `text` with every value of a well-known credential shape replaced by [`REDACTED`].
+pub fn mask_tokens(text: &str) -> String {
+    token_shapes().replace_all(text, REDACTED).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +202,12 @@ mod tests {
             redact_line("      value: s3cret", Some("    - name: DB_PASSWORD")),
             "      value: [redacted]"
         );
+        assert_eq!(
+            mask_tokens("curl -H 'Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345' x"),
+            "curl -H 'Authorization: token [redacted]' x"
+        );
+        assert!(has_token("AKIAIOSFODNN7EXAMPLE"));
+        assert!(!has_token("AKIA-not-a-key"));
         assert_eq!(
             redact_line("  bucket = \"logs\"", None),
             "  bucket = \"logs\""
