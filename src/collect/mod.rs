@@ -459,10 +459,12 @@ fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
                     }
                 }
                 Input::TerraformVars | Input::Kustomization => {}
-                Input::Document | Input::Dockerfile | Input::Workflow => found.candidates.push(Candidate {
-                    path: e.path().to_path_buf(),
-                    explicit: false,
-                }),
+                Input::Document | Input::Dockerfile | Input::Workflow => {
+                    found.candidates.push(Candidate {
+                        path: e.path().to_path_buf(),
+                        explicit: false,
+                    })
+                }
                 Input::Skipped(reason) => found.skipped.push(SkippedFile {
                     path: e.path().display().to_string(),
                     reason: reason.into(),
@@ -554,9 +556,15 @@ fn collect_file(c: &Candidate) -> Collected {
         matches!(ext, "json" | "tfstate") || trimmed.starts_with('{') || trimmed.starts_with('[');
 
     let outcome = if by_name == Input::Dockerfile {
-        Outcome::Collected("dockerfile", dockerfile::collect(&name, &text).map(|r| vec![r]))
+        Outcome::Collected(
+            "dockerfile",
+            dockerfile::collect(&name, &text).map(|r| vec![r]),
+        )
     } else if by_name == Input::Workflow {
-        Outcome::Collected(workflow::COLLECTOR, workflow::collect(&name, &text).map(|r| vec![r]))
+        Outcome::Collected(
+            workflow::COLLECTOR,
+            workflow::collect(&name, &text).map(|r| vec![r]),
+        )
     } else if looks_json {
         match sniff(&text) {
             Ok(kind) => collect_json(&name, &text, kind),

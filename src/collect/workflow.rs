@@ -60,7 +60,11 @@ pub fn collect(path: &str, text: &str) -> Result<Resource, CollectError> {
         ));
     }
     if doc.get("jobs").is_none() {
-        return Err(error(Some(doc.line), None, "no `jobs:` in this workflow".into()));
+        return Err(error(
+            Some(doc.line),
+            None,
+            "no `jobs:` in this workflow".into(),
+        ));
     }
     if let Some(jobs) = doc.get("jobs")
         && !matches!(jobs.value, NodeValue::Map(_))

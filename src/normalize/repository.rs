@@ -94,22 +94,22 @@ const COMPILERS: &[&str] = &[
     "go install",
     "cargo build",
     "cargo install",
-    "mvn ",
-    "mvnw ",
-    "gradle ",
-    "gradlew ",
-    "javac ",
-    "gcc ",
-    "g++ ",
+    "mvn",
+    "mvnw",
+    "gradle",
+    "gradlew",
+    "javac",
+    "gcc",
+    "g++",
     "make",
-    "cmake ",
+    "cmake",
     "dotnet publish",
     "dotnet build",
     "npm run build",
     "yarn build",
     "pnpm build",
     "tsc",
-    "rustc ",
+    "rustc",
 ];
 
 fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -146,7 +146,9 @@ fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
                 let image = substitute(raw, &global_args);
                 let from_stage = image.as_deref().and_then(|img| {
                     let lower = img.to_lowercase();
-                    stages.iter().position(|s| s.name == lower && !s.name.is_empty())
+                    stages
+                        .iter()
+                        .position(|s| s.name == lower && !s.name.is_empty())
                 });
                 let mut s = Stage {
                     name: text(i, "name").to_string(),
@@ -221,10 +223,12 @@ fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
                     command.push('\n');
                     command.push_str(h.as_str().unwrap_or(""));
                 }
-                let padded = format!(" {command} ");
-                compiles |= COMPILERS
-                    .iter()
-                    .any(|c| padded.contains(&format!(" {c}")) || padded.contains(&format!("&&{c}")));
+                let words: Vec<&str> = command
+                    .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')'))
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let padded = format!(" {} ", words.join(" "));
+                compiles |= COMPILERS.iter().any(|c| padded.contains(&format!(" {c} ")));
                 for (manager, package) in unpinned_packages(&command) {
                     unpinned.push(json!({"manager": manager, "package": package, "line": line(i)}));
                 }
@@ -279,7 +283,21 @@ pub fn unpinned_packages(command: &str) -> Vec<(&'static str, String)> {
                 (
                     "pip",
                     p,
-                    &["-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-t", "--target", "-f", "--find-links"],
+                    &[
+                        "-r",
+                        "--requirement",
+                        "-c",
+                        "--constraint",
+                        "-e",
+                        "--editable",
+                        "-i",
+                        "--index-url",
+                        "--extra-index-url",
+                        "-t",
+                        "--target",
+                        "-f",
+                        "--find-links",
+                    ],
                 )
             } else if let Some(p) = find(&["npm", "install"])
                 .or_else(|| find(&["npm", "i"]))
@@ -302,12 +320,21 @@ pub fn unpinned_packages(command: &str) -> Vec<(&'static str, String)> {
                 continue;
             }
             let w = w.trim_matches(['"', '\'']);
-            if w.is_empty() || w.contains('$') || w.starts_with(['.', '/', '~']) || w.contains("://") {
+            if w.is_empty()
+                || w.contains('$')
+                || w.starts_with(['.', '/', '~'])
+                || w.contains("://")
+            {
                 continue;
             }
             let pinned = match manager {
                 "apt" | "apk" => w.contains('='),
-                "pip" => w.contains("==") || w.contains('@') || w.ends_with(".whl") || w.ends_with(".tar.gz"),
+                "pip" => {
+                    w.contains("==")
+                        || w.contains('@')
+                        || w.ends_with(".whl")
+                        || w.ends_with(".tar.gz")
+                }
                 _ => w.rfind('@').is_some_and(|at| at > 0),
             };
             if !pinned {
@@ -400,7 +427,8 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
         let job_pointer = format!("/jobs/{esc}");
         let permissions = job.get("permissions").filter(|v| !v.is_null());
         if is_write_all(permissions) {
-            write_all.push(json!({"job": id, "line": line_of(&format!("{job_pointer}/permissions"))}));
+            write_all
+                .push(json!({"job": id, "line": line_of(&format!("{job_pointer}/permissions"))}));
         }
         if top_permissions.is_none() && permissions.is_none() {
             unset.push(json!({"job": id, "line": line_of(&job_pointer)}));
@@ -410,9 +438,18 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
         // A reusable workflow called as a job.
         let mut uses_list: Vec<(String, String, Option<&Value>, String)> = Vec::new();
         if let Some(uses) = job.get("uses").and_then(Value::as_str) {
-            uses_list.push((String::new(), uses.to_string(), job.get("secrets"), format!("{job_pointer}/uses")));
+            uses_list.push((
+                String::new(),
+                uses.to_string(),
+                job.get("secrets"),
+                format!("{job_pointer}/uses"),
+            ));
         }
-        let steps = job.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
+        let steps = job
+            .get("steps")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (n, step) in steps.iter().enumerate() {
             let step_pointer = format!("{job_pointer}/steps/{n}");
             let step_name = match step.get("name").and_then(Value::as_str) {
@@ -420,7 +457,10 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
                 None => format!("step {}", n + 1),
             };
             if let Some(uses) = step.get("uses").and_then(Value::as_str) {
-                if DEPLOY_ACTIONS.iter().any(|p| uses.to_lowercase().starts_with(p)) {
+                if DEPLOY_ACTIONS
+                    .iter()
+                    .any(|p| uses.to_lowercase().starts_with(p))
+                {
                     deploys = true;
                 }
                 if uses.to_lowercase().starts_with("actions/checkout@") && target {
@@ -428,15 +468,26 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
                         .pointer("/with/ref")
                         .and_then(Value::as_str)
                         .is_some_and(|r| {
-                            r.contains("github.event.pull_request.head") || r.contains("github.head_ref")
+                            r.contains("github.event.pull_request.head")
+                                || r.contains("github.head_ref")
                         });
                     if head {
                         pr_head.push(json!({"job": id, "step": step_name, "line": line_of(&format!("{step_pointer}/with/ref"))}));
                     }
                 }
-                uses_list.push((step_name.clone(), uses.to_string(), step.get("with"), format!("{step_pointer}/uses")));
+                uses_list.push((
+                    step_name.clone(),
+                    uses.to_string(),
+                    step.get("with"),
+                    format!("{step_pointer}/uses"),
+                ));
                 if let Some(env) = step.get("env") {
-                    uses_list.push((step_name.clone(), uses.to_string(), Some(env), format!("{step_pointer}/uses")));
+                    uses_list.push((
+                        step_name.clone(),
+                        uses.to_string(),
+                        Some(env),
+                        format!("{step_pointer}/uses"),
+                    ));
                 }
             }
             if let Some(run) = step.get("run").and_then(Value::as_str) {
@@ -456,11 +507,13 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
                     .unwrap_or_default();
                 for (k, l) in run.lines().enumerate() {
                     let words: Vec<&str> = l.split_whitespace().collect();
-                    let prints = words.iter().any(|w| matches!(*w, "echo" | "printf" | "cat" | "print"));
+                    let prints = words
+                        .iter()
+                        .any(|w| matches!(*w, "echo" | "printf" | "cat" | "print"));
                     let reads_secret = l.contains("secrets.")
-                        || secret_vars
-                            .iter()
-                            .any(|v| l.contains(&format!("${v}")) || l.contains(&format!("${{{v}}}")));
+                        || secret_vars.iter().any(|v| {
+                            l.contains(&format!("${v}")) || l.contains(&format!("${{{v}}}"))
+                        });
                     // `echo "::add-mask::..."` hides a value; writing to a file or
                     // GITHUB_ENV/GITHUB_OUTPUT does not print it.
                     let masked = l.contains("::add-mask::") || l.contains('>');
@@ -484,7 +537,8 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
                 let passes_secret = inputs.is_some_and(|v| {
                     v.as_str() == Some("inherit")
                         || v.as_object().is_some_and(|m| {
-                            m.values().any(|x| x.as_str().is_some_and(|s| s.contains("secrets.")))
+                            m.values()
+                                .any(|x| x.as_str().is_some_and(|s| s.contains("secrets.")))
                         })
                 });
                 if passes_secret {
@@ -510,7 +564,10 @@ fn workflow(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("unpinned_actions", Some(Value::Array(unpinned)));
     f.set("pr_head_checkouts", Some(Value::Array(pr_head)));
     f.set("secrets_echoed", Some(Value::Array(echoed)));
-    f.set("secrets_to_unpinned_actions", Some(Value::Array(to_unpinned)));
+    f.set(
+        "secrets_to_unpinned_actions",
+        Some(Value::Array(to_unpinned)),
+    );
     f.set("deploy_jobs", Some(Value::Array(deploy_jobs)));
     f.set("ungated_deploy_jobs", Some(Value::Array(ungated)));
 }
@@ -527,19 +584,30 @@ mod tests {
              && npm install -g @angular/cli@17.1.0 typescript && npm ci",
         );
         let names: Vec<String> = got.iter().map(|(m, p)| format!("{m}:{p}")).collect();
-        assert_eq!(names, ["apt:git", "apk:tini", "pip:requests", "npm:typescript"]);
+        assert_eq!(
+            names,
+            ["apt:git", "apk:tini", "pip:requests", "npm:typescript"]
+        );
     }
 
     #[test]
     fn pins_and_substitution() {
-        assert!(pinned("actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab"));
+        assert!(pinned(
+            "actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab"
+        ));
         assert!(!pinned("actions/checkout@v4"));
         assert!(pinned("./.github/actions/build"));
         assert!(!pinned("docker://alpine:3.20"));
         assert!(pinned("docker://alpine@sha256:abcd"));
         let args = BTreeMap::from([("GO".to_string(), "1.22".to_string())]);
-        assert_eq!(substitute("golang:${GO}-alpine", &args).as_deref(), Some("golang:1.22-alpine"));
-        assert_eq!(substitute("node:${NODE:-20}", &args).as_deref(), Some("node:20"));
+        assert_eq!(
+            substitute("golang:${GO}-alpine", &args).as_deref(),
+            Some("golang:1.22-alpine")
+        );
+        assert_eq!(
+            substitute("node:${NODE:-20}", &args).as_deref(),
+            Some("node:20")
+        );
         assert_eq!(substitute("$BASE", &args), None);
     }
 }

@@ -76,8 +76,8 @@ pub fn collect(path: &str, text: &str) -> Result<Resource, CollectError> {
                 let vars: Vec<Value> = parse::pairs(&i.args, i.keyword == "ENV")
                     .into_iter()
                     .map(|(name, value)| {
-                        let secret = is_secret_name(&name)
-                            || value.as_deref().is_some_and(has_token);
+                        let secret =
+                            is_secret_name(&name) || value.as_deref().is_some_and(has_token);
                         let value = match value {
                             Some(v) if secret && !v.is_empty() => json!(REDACTED),
                             Some(v) => json!(v),
@@ -147,7 +147,11 @@ mod tests {
         ] {
             assert!(is_dockerfile(yes), "{yes}");
         }
-        for no in ["Dockerfile.md", "docker-compose.yml", "dockerfile-notes.txt"] {
+        for no in [
+            "Dockerfile.md",
+            "docker-compose.yml",
+            "dockerfile-notes.txt",
+        ] {
             assert!(!is_dockerfile(no), "{no}");
         }
     }

@@ -186,8 +186,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             }
             instruction.end_line = i as u32;
         }
-        if out.instructions.is_empty() && !matches!(instruction.keyword.as_str(), "FROM" | "ARG")
-        {
+        if out.instructions.is_empty() && !matches!(instruction.keyword.as_str(), "FROM" | "ARG") {
             return Err(ParseError {
                 line: instruction.line,
                 message: format!(
@@ -319,7 +318,10 @@ mod tests {
 
     #[test]
     fn the_escape_directive_changes_the_continuation_character() {
-        let d = parse("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir `\n  c:\\\n").expect("parses");
+        let d = parse(
+            "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir `\n  c:\\\n",
+        )
+        .expect("parses");
         assert_eq!(d.instructions[1].args, "dir    c:\\");
         assert_eq!(d.instructions[1].end_line, 4);
     }
@@ -327,14 +329,20 @@ mod tests {
     #[test]
     fn bad_input_names_the_line() {
         let e = parse("FROM alpine\nRUNN echo\n").expect_err("unknown");
-        assert_eq!((e.line, e.message.as_str()), (2, "unknown instruction \"RUNN\""));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "unknown instruction \"RUNN\"")
+        );
         let e = parse("FROM alpine\nRUN <<EOF\necho\n").expect_err("open heredoc");
         assert_eq!(e.line, 2);
         let e = parse("RUN echo\nFROM alpine\n").expect_err("RUN first");
         assert_eq!(e.line, 1);
         let e = parse("# escape=x\nFROM alpine\n").expect_err("escape");
         assert_eq!(e.line, 1);
-        assert_eq!(parse("\n# only a comment\n").expect_err("empty").message, "no FROM instruction");
+        assert_eq!(
+            parse("\n# only a comment\n").expect_err("empty").message,
+            "no FROM instruction"
+        );
     }
 
     #[test]
