@@ -239,7 +239,7 @@ fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
     let final_stage = stages.last().cloned().unwrap_or_default();
     f.set("stages", Some(stages.len() as i64));
     f.set("multi_stage", Some(stages.len() > 1));
-    f.set("base_images", bases_known.then(|| Value::Array(bases)));
+    f.set("base_images", bases_known.then_some(Value::Array(bases)));
     let user = final_stage.user.clone().unwrap_or_default();
     f.set("final_user", Some(user.clone()));
     let root = if user.contains('$') {
