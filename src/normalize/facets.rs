@@ -1269,6 +1269,18 @@ pub const FACETS: &[FacetDef] = &[
         doc: "The external images stages are built `FROM` (not `scratch`, not an earlier stage), each `{image, registry, tag, digest, stage, line}`: `registry` is `docker.io` for Docker Hub names, `tag` and `digest` are empty when not written. `ARG`s declared before the first `FROM` are substituted; `null` when a `FROM` names a variable without a default.",
     },
     FacetDef {
+        name: "undigested_base_images",
+        ty: "list<base_image>",
+        kinds: &[DOCKERFILE],
+        doc: "The `base_images` not pinned by digest (`@sha256:...`); `null` when a base image is unknown.",
+    },
+    FacetDef {
+        name: "unversioned_base_images",
+        ty: "list<base_image>",
+        kinds: &[DOCKERFILE],
+        doc: "The `base_images` with neither a digest nor a tag other than `latest` (`FROM node`, `FROM node:latest`); `null` when a base image is unknown.",
+    },
+    FacetDef {
         name: "final_user",
         ty: "string",
         kinds: &[DOCKERFILE],

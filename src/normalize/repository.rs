@@ -239,7 +239,25 @@ fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
     let final_stage = stages.last().cloned().unwrap_or_default();
     f.set("stages", Some(stages.len() as i64));
     f.set("multi_stage", Some(stages.len() > 1));
+    let undigested: Vec<Value> = bases
+        .iter()
+        .filter(|b| b["digest"] == "")
+        .cloned()
+        .collect();
+    let unversioned: Vec<Value> = undigested
+        .iter()
+        .filter(|b| b["tag"] == "" || b["tag"] == "latest")
+        .cloned()
+        .collect();
     f.set("base_images", bases_known.then_some(Value::Array(bases)));
+    f.set(
+        "undigested_base_images",
+        bases_known.then_some(Value::Array(undigested)),
+    );
+    f.set(
+        "unversioned_base_images",
+        bases_known.then_some(Value::Array(unversioned)),
+    );
     let user = final_stage.user.clone().unwrap_or_default();
     f.set("final_user", Some(user.clone()));
     let root = if user.contains('$') {
