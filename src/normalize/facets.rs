@@ -1394,6 +1394,10 @@ pub const FACETS: &[FacetDef] = &[
 /// facet, JSON pointer of the attribute). A finding that rests on such a facet points at the
 /// attribute's line when the source recorded it.
 const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
+    (DOCKERFILE, "runs_as_root", "/final_stage/user"),
+    (DOCKERFILE, "final_user", "/final_stage/user"),
+    (DOCKERFILE, "healthcheck", "/final_stage"),
+    (DOCKERFILE, "multi_stage", "/final_stage"),
     (DB, "encrypted_at_rest", "/storage_encrypted"),
     (DB, "kms_key", "/kms_key_id"),
     (DB, "publicly_accessible", "/publicly_accessible"),

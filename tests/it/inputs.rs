@@ -74,7 +74,7 @@ fn dockerfiles_are_judged_at_the_offending_line() {
         ("PLB-DKR-001", format!("{api}:4")),
         ("PLB-DKR-001", format!("{worker}:1")),
         ("PLB-DKR-003", format!("{worker}:1")),
-        ("PLB-DKR-005", format!("{api}:2")),
+        ("PLB-DKR-005", format!("{api}:9")),
         ("PLB-DKR-006", format!("{api}:11")),
         ("PLB-DKR-006", format!("{worker}:2")),
         ("PLB-DKR-007", format!("{worker}:5")),

@@ -125,10 +125,26 @@ pub fn collect(path: &str, text: &str) -> Result<Resource, CollectError> {
         r.attr_lines.insert(format!("/instructions/{n}"), i.line);
         instructions.push(Value::Object(o));
     }
+    // Where the final stage starts, and where its user is set: what findings about the
+    // final image point at.
+    let last_from = file
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == "FROM")
+        .unwrap_or(0);
+    let from_line = file.instructions.get(last_from).map_or(first, |i| i.line);
+    let user_line = file.instructions[last_from..]
+        .iter()
+        .rev()
+        .find(|i| i.keyword == "USER")
+        .map_or(from_line, |i| i.line);
+    r.attr_lines.insert("/final_stage".into(), from_line);
+    r.attr_lines.insert("/final_stage/user".into(), user_line);
     r.attrs = json!({
         "syntax": file.syntax,
         "escape": file.escape.to_string(),
         "instructions": instructions,
+        "final_stage": {"index": stage, "line": from_line},
     });
     Ok(r)
 }
