@@ -148,6 +148,10 @@ pub struct Settings {
     /// (`ghcr.io/acme`); empty allows any (baseline: "Amazon ECR for container image
     /// storage", "Base image standardization").
     pub allowed_registries: Vec<String>,
+    /// GitHub Actions owners trusted to use by tag (`actions`, `github`, your organisation);
+    /// empty requires every action to be pinned to a commit SHA (baseline: "AWS CodeBuild or
+    /// GitHub Actions"; GitHub's security hardening guide).
+    pub trusted_action_owners: Vec<String>,
     /// Anything else, for custom policies.
     #[serde(flatten)]
     pub custom: BTreeMap<String, Value>,
@@ -176,6 +180,7 @@ impl Default for Settings {
             target_cpu_utilization: 70,
             target_memory_utilization: 75,
             allowed_registries: Vec::new(),
+            trusted_action_owners: Vec::new(),
             custom: BTreeMap::new(),
         }
     }

@@ -267,8 +267,8 @@ fn judge(
 
 /// A verdict that rests on one attribute points at that attribute's line, when the source
 /// recorded where attributes were written: the one resource path the condition reads (for an
-/// unknown, the one path read that is unknown), as an `attrs.*` path, `tags`, or a facet that
-/// is one attribute ([`facet_attribute`]).
+/// unknown, the one path read that is unknown), as an `attrs.*` path, `tags`, a facet that
+/// is one attribute ([`facet_attribute`]), or a facet listing items with their lines.
 fn attribute_location(
     p: &Policy,
     r: &Resource,
@@ -301,17 +301,34 @@ fn attribute_location(
         return None;
     };
     let segs = &path.segments;
-    let pointer = match segs[0].as_str() {
-        "attrs" => pointer(&segs[1..]),
-        "tags" => "/tags".to_string(),
-        _ => facet_attribute(&r.kind, segs.get(1)?)?.to_string(),
+    let line = match segs[0].as_str() {
+        "attrs" => r.attr_line(&pointer(&segs[1..]))?,
+        "tags" => r.attr_line("/tags")?,
+        _ => {
+            let facet = segs.get(1)?;
+            match facet_attribute(&r.kind, facet) {
+                Some(pointer) => r.attr_line(pointer)?,
+                None => first_item_line(r.facets.get(facet.as_str())?)?,
+            }
+        }
     };
-    let line = r.attr_line(&pointer)?;
     Some(Arc::new(Location {
         start_line: line,
         end_line: line,
         ..block.clone()
     }))
+}
+
+/// A facet listing located items (`[{..., line}]`, such as the offending instructions of a
+/// Dockerfile): the first item's line.
+fn first_item_line(facet: &serde_json::Value) -> Option<u32> {
+    facet
+        .as_array()?
+        .iter()
+        .filter_map(|item| item.get("line")?.as_u64())
+        .filter(|l| *l > 0)
+        .min()
+        .and_then(|l| u32::try_from(l).ok())
 }
 
 fn fail_message(p: &Policy, scope: &Context<'_, '_>) -> String {

@@ -109,6 +109,42 @@ pub fn redact_all(value: &mut Value) {
 /// `"password": "x"`, `password: x`). Used where source lines are shown. `previous` is the
 /// line before, so a `value:` line after a `name: DB_PASSWORD` line is masked too.
 pub fn redact_line(line: &str, previous: Option<&str>) -> String {
+    mask_tokens(&redact_assignment(line, previous))
+}
+
+/// A Dockerfile `ENV` / `ARG` line: every `NAME=value` pair (or the legacy `ENV NAME value`)
+/// whose name is a secret's, masked.
+fn redact_docker_vars(line: &str) -> Option<String> {
+    let trimmed = line.trim_start();
+    let (word, rest) = trimmed.split_once(char::is_whitespace)?;
+    if !(word.eq_ignore_ascii_case("env") || word.eq_ignore_ascii_case("arg")) {
+        return None;
+    }
+    let indent = &line[..line.len() - trimmed.len()];
+    let rest = rest.trim();
+    if !rest.contains('=') {
+        let (name, value) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if is_secret_name(name) && !value.trim().is_empty() {
+            return Some(format!("{indent}{word} {name} {REDACTED}"));
+        }
+        return None;
+    }
+    let masked: Vec<String> = rest
+        .split_whitespace()
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if is_secret_name(name) && !value.is_empty() => {
+                format!("{name}={REDACTED}")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    Some(format!("{indent}{word} {}", masked.join(" ")))
+}
+
+fn redact_assignment(line: &str, previous: Option<&str>) -> String {
+    if let Some(masked) = redact_docker_vars(line) {
+        return masked;
+    }
     let assigned = |l: &str| -> Option<(usize, String)> {
         let trimmed = l.trim_start().trim_start_matches("- ");
         let (key, _) = trimmed.split_once([':', '='])?;
@@ -132,6 +168,37 @@ pub fn redact_line(line: &str, previous: Option<&str>) -> String {
         }
         _ => line.to_string(),
     }
+}
+
+/// Well-known credential shapes, found anywhere in a text: AWS access key ids, GitHub,
+/// GitLab, npm, Slack and Stripe tokens, Google API keys, PEM private keys. A value of such a
+/// shape is a secret whatever it is named.
+fn token_shapes() -> &'static regex::Regex {
+    static SHAPES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        regex::Regex::new(concat!(
+            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+            r"|\bgh[pousr]_[A-Za-z0-9]{36,}",
+            r"|\bgithub_pat_[A-Za-z0-9_]{22,}",
+            r"|\bglpat-[A-Za-z0-9_-]{20,}",
+            r"|\bnpm_[A-Za-z0-9]{36}\b",
+            r"|\bxox[abprs]-[A-Za-z0-9-]{10,}",
+            r"|\b[sr]k_live_[A-Za-z0-9]{16,}",
+            r"|\bAIza[0-9A-Za-z_-]{35}",
+            r"|-----BEGIN [A-Z ]*PRIVATE KEY-----",
+        ))
+        .expect("the token shapes are valid regular expressions")
+    })
+}
+
+/// Whether a text holds a value of a well-known credential shape.
+pub fn has_token(text: &str) -> bool {
+    token_shapes().is_match(text)
+}
+
+/// `text` with every value of a well-known credential shape replaced by [`REDACTED`].
+pub fn mask_tokens(text: &str) -> String {
+    token_shapes().replace_all(text, REDACTED).into_owned()
 }
 
 #[cfg(test)]
@@ -171,6 +238,23 @@ mod tests {
             redact_line("      value: s3cret", Some("    - name: DB_PASSWORD")),
             "      value: [redacted]"
         );
+        assert_eq!(
+            mask_tokens(
+                "curl -H 'Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345' x"
+            ),
+            "curl -H 'Authorization: token [redacted]' x"
+        );
+        assert!(has_token("AKIAIOSFODNN7EXAMPLE"));
+        assert_eq!(
+            redact_line("ENV MODE=prod DB_PASSWORD=hunter2", None),
+            "ENV MODE=prod DB_PASSWORD=[redacted]"
+        );
+        assert_eq!(
+            redact_line("ENV API_TOKEN abc def", None),
+            "ENV API_TOKEN [redacted]"
+        );
+        assert_eq!(redact_line("ENV PORT=8080", None), "ENV PORT=8080");
+        assert!(!has_token("AKIA-not-a-key"));
         assert_eq!(
             redact_line("  bucket = \"logs\"", None),
             "  bucket = \"logs\""

@@ -19,9 +19,11 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod dockerfile;
 pub mod json_lines;
 pub mod kubernetes;
 pub mod terraform;
+pub mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -311,6 +313,10 @@ pub enum Input {
     Kustomization,
     /// YAML or JSON (or a Terraform state): plan, state, manifest, or something to skip.
     Document,
+    /// A Dockerfile ([`dockerfile`]).
+    Dockerfile,
+    /// A GitHub Actions workflow ([`workflow`]).
+    Workflow,
     /// Recognised by its name and not judged, for this reason.
     Skipped(&'static str),
     /// No format plumb reads: counted, not listed.
@@ -332,8 +338,9 @@ pub fn classify(path: &Path) -> Input {
     } else if kubernetes::kustomize::FILE_NAMES.contains(&name) {
         Input::Kustomization
     } else if yaml && in_workflows {
-        // The workflow collector plugs in here.
-        Input::Skipped("GitHub Actions workflow (not judged)")
+        Input::Workflow
+    } else if dockerfile::is_dockerfile(name) {
+        Input::Dockerfile
     } else if yaml && (lower.starts_with("skaffold")) {
         Input::Skipped("Skaffold configuration")
     } else if yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.")) {
@@ -414,7 +421,16 @@ fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            if e.depth() > 0 && is_hidden(e.file_name()) {
+            // Of `.github`, only the workflows folder holds something plumb judges.
+            let in_github = e
+                .path()
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|p| p == ".github");
+            if in_github {
+                return e.file_name() == "workflows" && e.file_type().is_dir();
+            }
+            if e.depth() > 0 && is_hidden(e.file_name()) && e.file_name() != ".github" {
                 return false;
             }
             // A chart is rendered as a whole; its templates are not YAML.
@@ -443,10 +459,12 @@ fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
                     }
                 }
                 Input::TerraformVars | Input::Kustomization => {}
-                Input::Document => found.candidates.push(Candidate {
-                    path: e.path().to_path_buf(),
-                    explicit: false,
-                }),
+                Input::Document | Input::Dockerfile | Input::Workflow => {
+                    found.candidates.push(Candidate {
+                        path: e.path().to_path_buf(),
+                        explicit: false,
+                    })
+                }
                 Input::Skipped(reason) => found.skipped.push(SkippedFile {
                     path: e.path().display().to_string(),
                     reason: reason.into(),
@@ -531,12 +549,23 @@ fn collect_file(c: &Candidate) -> Collected {
         }
     };
     out.files.read += 1;
+    let by_name = classify(&c.path);
     let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let looks_json =
         matches!(ext, "json" | "tfstate") || trimmed.starts_with('{') || trimmed.starts_with('[');
 
-    let outcome = if looks_json {
+    let outcome = if by_name == Input::Dockerfile {
+        Outcome::Collected(
+            "dockerfile",
+            dockerfile::collect(&name, &text).map(|r| vec![r]),
+        )
+    } else if by_name == Input::Workflow {
+        Outcome::Collected(
+            workflow::COLLECTOR,
+            workflow::collect(&name, &text).map(|r| vec![r]),
+        )
+    } else if looks_json {
         match sniff(&text) {
             Ok(kind) => collect_json(&name, &text, kind),
             Err(e) if e.is_data() => Outcome::NotRecognised(NOT_AN_OBJECT.into()),
@@ -561,12 +590,30 @@ fn collect_file(c: &Candidate) -> Collected {
                     .filter(|d| !matches!(d.value, crate::yaml::NodeValue::Null))
                     .map(crate::yaml::Node::to_json)
                     .collect();
+                let docs_only: Vec<&crate::yaml::Node> = docs
+                    .iter()
+                    .filter(|d| !matches!(d.value, crate::yaml::NodeValue::Null))
+                    .collect();
                 match values.iter().map(not_an_object).collect::<Option<Vec<_>>>() {
                     Some(reasons) if !reasons.is_empty() => {
                         Outcome::NotRecognised(reasons[0].into())
                     }
                     _ if kubernetes::looks_like_manifest(&docs) => {
                         Outcome::Collected("kubernetes-manifest", kubernetes::collect(&name, &docs))
+                    }
+                    // A workflow named on the command line, wherever it is; found elsewhere
+                    // than `.github/workflows`, GitHub does not run it.
+                    _ if docs_only.len() == 1 && workflow::looks_like_workflow(docs_only[0]) => {
+                        if c.explicit {
+                            Outcome::Collected(
+                                workflow::COLLECTOR,
+                                workflow::collect(&name, &text).map(|r| vec![r]),
+                            )
+                        } else {
+                            Outcome::NotRecognised(
+                                "GitHub Actions workflow outside .github/workflows (not run by GitHub)".into(),
+                            )
+                        }
                     }
                     _ => Outcome::NotRecognised(values.first().map_or("empty", unsupported).into()),
                 }

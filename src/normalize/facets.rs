@@ -45,6 +45,8 @@ const DDB: &str = "aws_dynamodb_table";
 const LOGS: &str = "aws_cloudwatch_log_group";
 const KMS: &str = "aws_kms_key";
 const BACKEND: &str = "terraform_backend";
+const DOCKERFILE: &str = "dockerfile";
+const WORKFLOW: &str = "github_workflow";
 const EFS: &str = "aws_efs_file_system";
 const CACHE: &str = "aws_elasticache_replication_group";
 const SECRET: &str = "aws_secretsmanager_secret";
@@ -1247,12 +1249,155 @@ pub const FACETS: &[FacetDef] = &[
               `lock_address`; `oss` with a `tablestore_table`. False for `local` state, whose \
               lock holds on one machine only.",
     },
+    // --- repository: Dockerfiles and GitHub Actions workflows
+    FacetDef {
+        name: "stages",
+        ty: "int",
+        kinds: &[DOCKERFILE],
+        doc: "The number of build stages (`FROM` instructions).",
+    },
+    FacetDef {
+        name: "multi_stage",
+        ty: "bool",
+        kinds: &[DOCKERFILE],
+        doc: "The image is built in more than one stage, so build tools and sources stay out of the final image.",
+    },
+    FacetDef {
+        name: "base_images",
+        ty: "list<base_image>",
+        kinds: &[DOCKERFILE],
+        doc: "The external images stages are built `FROM` (not `scratch`, not an earlier stage), each `{image, registry, tag, digest, stage, line}`: `registry` is `docker.io` for Docker Hub names, `tag` and `digest` are empty when not written. `ARG`s declared before the first `FROM` are substituted; `null` when a `FROM` names a variable without a default.",
+    },
+    FacetDef {
+        name: "undigested_base_images",
+        ty: "list<base_image>",
+        kinds: &[DOCKERFILE],
+        doc: "The `base_images` not pinned by digest (`@sha256:...`); `null` when a base image is unknown.",
+    },
+    FacetDef {
+        name: "unversioned_base_images",
+        ty: "list<base_image>",
+        kinds: &[DOCKERFILE],
+        doc: "The `base_images` with neither a digest nor a tag other than `latest` (`FROM node`, `FROM node:latest`); `null` when a base image is unknown.",
+    },
+    FacetDef {
+        name: "final_user",
+        ty: "string",
+        kinds: &[DOCKERFILE],
+        doc: "The `USER` in effect at the end of the final stage (inherited from an earlier stage it is built from); empty when no `USER` is written, which leaves the base image's default, root for most images.",
+    },
+    FacetDef {
+        name: "runs_as_root",
+        ty: "bool",
+        kinds: &[DOCKERFILE],
+        doc: "The final image runs as root: no `USER`, or `root` / `0`. Unknown when the user is a variable.",
+    },
+    FacetDef {
+        name: "compiles",
+        ty: "bool",
+        kinds: &[DOCKERFILE],
+        doc: "A `RUN` instruction compiles (`go build`, `cargo build`, `mvn`, `gradle`, `gcc`, `make`, `dotnet publish`, `npm run build`, `tsc`, ...).",
+    },
+    FacetDef {
+        name: "healthcheck",
+        ty: "bool",
+        kinds: &[DOCKERFILE],
+        doc: "The final stage declares a `HEALTHCHECK` (not `HEALTHCHECK NONE`), itself or through the stage it is built from.",
+    },
+    FacetDef {
+        name: "exposed_ports",
+        ty: "list<string>",
+        kinds: &[DOCKERFILE],
+        doc: "The ports the final stage `EXPOSE`s: a service that listens.",
+    },
+    FacetDef {
+        name: "secret_vars",
+        ty: "list<var>",
+        kinds: &[DOCKERFILE],
+        doc: "`ENV` and `ARG` variables that hold secrets, each `{name, instruction, line}`: named like a password, token or key (the names `redact` knows), or with a value of a well-known token shape (AWS access key, GitHub, GitLab, npm, Slack, Stripe token, private key). Their values are redacted when the file is read.",
+    },
+    FacetDef {
+        name: "remote_adds",
+        ty: "list<source>",
+        kinds: &[DOCKERFILE],
+        doc: "`ADD` sources that are URLs or git remotes, each `{source, line}`.",
+    },
+    FacetDef {
+        name: "unpinned_packages",
+        ty: "list<package>",
+        kinds: &[DOCKERFILE],
+        doc: "Packages `RUN` installs without a version, each `{manager, package, line}`: `apt-get`/`apt install x` (pinned: `x=1.2`), `apk add x` (`x=1.2`), `pip install x` (`x==1.2`), `npm install`/`yarn add`/`pnpm add x` (`x@1.2`). Requirement files, lockfile installs (`npm ci`, `npm install` without names) and words holding a variable are not listed.",
+    },
+    FacetDef {
+        name: "triggers",
+        ty: "list<string>",
+        kinds: &[WORKFLOW],
+        doc: "The events that run the workflow (`on:`).",
+    },
+    FacetDef {
+        name: "permissions_declared",
+        ty: "bool",
+        kinds: &[WORKFLOW],
+        doc: "The workflow sets `permissions:` at the top, so every job's `GITHUB_TOKEN` starts from it rather than from the repository default.",
+    },
+    FacetDef {
+        name: "jobs_without_permissions",
+        ty: "list<job>",
+        kinds: &[WORKFLOW],
+        doc: "Jobs whose token has the repository's default permissions: neither the workflow nor the job sets `permissions:`. Each `{job, line}`.",
+    },
+    FacetDef {
+        name: "write_all",
+        ty: "list<job>",
+        kinds: &[WORKFLOW],
+        doc: "Where `permissions: write-all` is set, each `{job, line}` (`job` empty for the workflow's top level).",
+    },
+    FacetDef {
+        name: "unpinned_actions",
+        ty: "list<action>",
+        kinds: &[WORKFLOW],
+        doc: "Actions and reusable workflows used by a reference other than a full 40-hex commit SHA, each `{job, step, uses, owner, line}`. Local actions (`./`) and `docker://` images by digest are pinned.",
+    },
+    FacetDef {
+        name: "pr_head_checkouts",
+        ty: "list<step>",
+        kinds: &[WORKFLOW],
+        doc: "In a workflow run by `pull_request_target`: `actions/checkout` steps that check out the pull request's head (`ref:` from `github.event.pull_request.head.*` or `github.head_ref`), each `{job, step, line}`.",
+    },
+    FacetDef {
+        name: "secrets_echoed",
+        ty: "list<step>",
+        kinds: &[WORKFLOW],
+        doc: "`run:` lines that print (`echo`, `printf`, `cat`) a secret, directly (`${{ secrets.X }}`) or through a step environment variable set from one, and neither mask it (`::add-mask::`) nor redirect it; each `{job, step, line}`.",
+    },
+    FacetDef {
+        name: "secrets_to_unpinned_actions",
+        ty: "list<action>",
+        kinds: &[WORKFLOW],
+        doc: "Unpinned actions or reusable workflows given a secret (`with:`, `env:` or `secrets:` reading `secrets.*`, or `secrets: inherit`), each `{job, step, uses, owner, line}`.",
+    },
+    FacetDef {
+        name: "deploy_jobs",
+        ty: "list<string>",
+        kinds: &[WORKFLOW],
+        doc: "Jobs that deploy: named `deploy`, or running `kubectl apply`, `helm upgrade`, `terraform apply`, `aws ecs update-service`, `cdk deploy`, ... or a deployment action.",
+    },
+    FacetDef {
+        name: "ungated_deploy_jobs",
+        ty: "list<job>",
+        kinds: &[WORKFLOW],
+        doc: "Deploy jobs without an `environment:`, whose protection rules (reviewers, branch restrictions) would gate them; each `{job, line}`.",
+    },
 ];
 
 /// Facets that are one attribute of the resource itself, as written in Terraform: (kind,
 /// facet, JSON pointer of the attribute). A finding that rests on such a facet points at the
 /// attribute's line when the source recorded it.
 const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
+    (DOCKERFILE, "runs_as_root", "/final_stage/user"),
+    (DOCKERFILE, "final_user", "/final_stage/user"),
+    (DOCKERFILE, "healthcheck", "/final_stage"),
+    (DOCKERFILE, "multi_stage", "/final_stage"),
     (DB, "encrypted_at_rest", "/storage_encrypted"),
     (DB, "kms_key", "/kms_key_id"),
     (DB, "publicly_accessible", "/publicly_accessible"),

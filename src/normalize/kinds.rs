@@ -17,6 +17,8 @@ pub enum Provider {
     Aws,
     Kubernetes,
     Terraform,
+    /// What an application repository holds besides infrastructure: Dockerfiles, CI workflows.
+    Repository,
 }
 
 /// How a live inventory gets a kind.
@@ -75,6 +77,19 @@ impl Kind {
         }
     }
 
+    pub(super) const fn repository(
+        name: &'static str,
+        derive: Deriver,
+        reason: &'static str,
+    ) -> Kind {
+        Kind {
+            name,
+            provider: Provider::Repository,
+            derive,
+            live: Live::IacOnly(reason),
+        }
+    }
+
     pub(super) const fn terraform(name: &'static str, derive: Deriver) -> Kind {
         Kind {
             name,
@@ -130,6 +145,7 @@ mod tests {
                 Provider::Aws => k.name.starts_with("aws_"),
                 Provider::Kubernetes => k.name.starts_with("k8s/"),
                 Provider::Terraform => k.name.starts_with("terraform_"),
+                Provider::Repository => k.name == "dockerfile" || k.name.starts_with("github_"),
             };
             assert!(ok, "{} is declared under {:?}", k.name, k.provider);
         }

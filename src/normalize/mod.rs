@@ -28,6 +28,7 @@ pub mod kinds;
 mod kubernetes;
 mod links;
 mod policy_document;
+mod repository;
 mod terraform;
 pub(crate) mod value;
 
@@ -133,6 +134,7 @@ pub fn kinds() -> impl Iterator<Item = &'static kinds::Kind> {
         .iter()
         .chain(kubernetes::KINDS)
         .chain(terraform::KINDS)
+        .chain(repository::KINDS)
 }
 
 /// The declared kind of this name.

@@ -21,6 +21,7 @@ pub const FRAMEWORKS: &[(&str, &str)] = &[
     ("baseline", "Requirements baseline"),
     ("cis-aws-3.0", "CIS AWS Foundations Benchmark v3.0.0"),
     ("cis-k8s-1.9", "CIS Kubernetes Benchmark v1.9"),
+    ("cis-docker-1.6", "CIS Docker Benchmark v1.6.0"),
     ("nist-800-53", "NIST SP 800-53 Rev. 5"),
     ("soc2", "SOC 2 (Trust Services Criteria 2017)"),
     ("pci-dss-4.0", "PCI DSS v4.0"),

@@ -6,7 +6,7 @@
 //! id: PLB-S3-001                 # stable; never reused for another meaning
 //! title: S3 buckets encrypt data at rest with a KMS key
 //! severity: high                 # critical | high | medium | low | info
-//! category: encryption           # encryption | network | retention | tagging | backup | audit | iam | kubernetes
+//! category: encryption           # encryption | network | retention | tagging | backup | audit | iam | kubernetes | container | cicd
 //! kinds: [aws_s3_bucket]
 //! when: resource.facets.x != ""  # optional CEL: the policy applies only where this is true
 //! condition: resource.facets.sse_algorithm.startsWith("aws:kms")   # CEL; true = compliant
@@ -96,10 +96,14 @@ pub enum Category {
     Audit,
     Iam,
     Kubernetes,
+    /// Container images: how Dockerfiles build them.
+    Container,
+    /// CI/CD pipelines: how workflows build and deploy.
+    Cicd,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 10] = [
         Category::Encryption,
         Category::Network,
         Category::Retention,
@@ -108,6 +112,8 @@ impl Category {
         Category::Audit,
         Category::Iam,
         Category::Kubernetes,
+        Category::Container,
+        Category::Cicd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +126,8 @@ impl Category {
             Category::Audit => "audit",
             Category::Iam => "iam",
             Category::Kubernetes => "kubernetes",
+            Category::Container => "container",
+            Category::Cicd => "cicd",
         }
     }
 }
