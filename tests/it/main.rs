@@ -26,6 +26,7 @@ mod drift_properties;
 mod formats;
 mod hcl;
 mod hcl_fuzz;
+mod install;
 mod kustomize;
 mod live_kubernetes;
 mod modules;
