@@ -703,7 +703,7 @@ fn the_action_script_scans_the_workspace_and_leaves_reports_and_outputs() {
         "{console}"
     );
     assert!(console.contains("fixtures/demo/terraform/"), "{console}");
-    assert!(console.contains("PASS"), "{console}");
+    assert!(console.contains("\nPassed ("), "{console}");
     assert!(std::fs::read_to_string(&summary).unwrap().contains("plumb"));
     let written = std::fs::read_to_string(&outputs).unwrap();
     assert!(written.contains("exit-code=1\n"), "{written}");

@@ -187,14 +187,13 @@ fn the_manual_page_is_roff_with_every_command() {
         .trim_end_matches([')', '\n'])
         .to_string();
     assert!(
-        page.starts_with(&format!(
-            ".TH plumb 1  \"{date}\" \"plumb {}\"",
-            env!("CARGO_PKG_VERSION")
-        )) || page.starts_with(".TH plumb 1 "),
+        page.starts_with(".TH plumb 1 "),
         "{}",
         &page[..page.len().min(200)]
     );
-    assert!(page.contains(&date), "the page is dated");
+    let title = page.lines().next().unwrap();
+    assert!(title.contains(&date), "the page is dated: {title}");
+    assert!(title.contains(env!("CARGO_PKG_VERSION")), "{title}");
     for section in [".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"] {
         assert!(page.contains(section), "{section}");
     }
