@@ -2,6 +2,7 @@
 
 mod aws;
 mod collect;
+mod completions;
 mod drift;
 mod history;
 mod org;
@@ -36,7 +37,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// plumb: policy-as-code compliance for Terraform, Kubernetes and live AWS.
 #[derive(Debug, Parser)]
-#[command(name = "plumb", version, about, long_about = None)]
+#[command(name = "plumb", version = completions::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,6 +63,10 @@ enum Command {
     History(history::HistoryArgs),
     /// What changed between two snapshots, or where live differs from Terraform.
     Drift(drift::DriftArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(completions::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +299,8 @@ pub fn run() -> ExitCode {
         Command::Policies(cmd) => policies::run(cmd),
         Command::History(args) => history::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

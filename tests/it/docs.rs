@@ -72,7 +72,8 @@ fn pre_commit_hook_runs() {
 }
 
 /// The GitHub Actions job in the README is valid YAML, uploads SARIF, posts the Markdown
-/// summary, and only uses formats and flags plumb has.
+/// summary, and only uses formats and flags plumb has (the action passes them to
+/// `plumb scan`; tests/it/deploy.rs checks the job against action.yml).
 #[test]
 fn readme_github_actions_job_is_consistent() {
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
@@ -88,19 +89,26 @@ fn readme_github_actions_job_is_consistent() {
             .as_str()
             .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
     }));
-    assert!(job.contains("GITHUB_STEP_SUMMARY") && job.contains("gh pr comment"));
-    let scan = steps.iter().find(|s| s["id"] == "scan").unwrap()["run"]
+    assert!(job.contains("gh pr comment"));
+    let scan = &steps.iter().find(|s| s["id"] == "scan").unwrap()["with"];
+    let formats: Vec<&str> = scan["formats"]
         .as_str()
         .unwrap()
-        .to_string();
-    let formats: Vec<&str> = scan
-        .split("--format ")
-        .skip(1)
-        .map(|f| f.split(['=', ' ', '\\', '\n']).next().unwrap())
+        .split_whitespace()
+        .map(|f| f.split('=').next().unwrap())
         .collect();
-    assert_eq!(formats, ["console", "sarif", "markdown", "junit", "html"]);
+    assert_eq!(formats, ["markdown", "junit", "html"]);
     let help = common::stdout(&common::plumb(&["scan", "--help"]));
-    for flag in ["--baseline", "--format"] {
+    for format in formats.iter().chain(&["sarif", "console"]) {
+        assert!(help.contains(format), "plumb scan has no format {format}");
+    }
+    for flag in scan["args"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .filter(|a| a.starts_with("--"))
+        .chain(["--fail-on", "--format"])
+    {
         assert!(help.contains(flag), "plumb scan has no {flag}");
     }
 }

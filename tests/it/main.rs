@@ -27,6 +27,7 @@ mod formats;
 mod hcl;
 mod hcl_fuzz;
 mod inputs;
+mod install;
 mod kustomize;
 mod live_kubernetes;
 mod modules;
