@@ -115,7 +115,10 @@ pub(crate) fn run(cmd: PoliciesCommand) -> Result<u8> {
                         writeln!(
                             out,
                             "{:<16} {:<9} {:<11} {}",
-                            p.doc.id, p.doc.severity, p.doc.category, p.doc.title
+                            p.doc.id,
+                            p.doc.severity.as_str(),
+                            p.doc.category.as_str(),
+                            p.doc.title
                         )?;
                     }
                     writeln!(out, "{} policies", selected.len())?;
