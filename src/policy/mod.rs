@@ -169,7 +169,7 @@ impl PolicyDoc {
         let prose = self.remediation.trim().split("\n\n").find(|para| {
             !para
                 .lines()
-                .any(|l| l.starts_with(' ') || l.contains(" = ") || l.trim_end().ends_with('{'))
+                .any(|l| l.starts_with(' ') || l.trim_end().ends_with('{') || l.trim() == "}")
         });
         let Some(prose) = prose else {
             return if self.remediation.trim().is_empty() {
