@@ -21,10 +21,29 @@ pub struct Config {
     pub settings: Settings,
     /// Extra policy directories, relative to the config file.
     pub policies: Vec<PathBuf>,
-    /// Policy ids not to evaluate.
+    /// Policies not to evaluate: ids, id patterns (`PLB-S3-*`), categories or frameworks, as
+    /// `--skip-check` takes them. An entry that names no policy is reported.
     pub disable: Vec<String>,
     /// Lowest severity that fails the run (`--fail-on` overrides).
     pub fail_on: Option<String>,
+    /// Checks that could not be decided fail the run too (`--fail-on-unknown`).
+    pub fail_on_unknown: Option<bool>,
+    /// Only policies of these severities are judged and reported (`--severity` overrides).
+    pub severity: Vec<String>,
+    /// Only these policies: ids, id patterns, categories, frameworks (`--check` overrides).
+    pub check: Vec<String>,
+    /// Not these policies, beside `disable` (`--skip-check` overrides).
+    pub skip_check: Vec<String>,
+    /// Files and folders a scan does not read: globs over their path (`--skip-path`
+    /// overrides).
+    pub skip_path: Vec<String>,
+    /// No notes on standard error (`--quiet`).
+    pub quiet: Option<bool>,
+    /// Where the one report format goes (`--output`).
+    pub output: Option<PathBuf>,
+    /// Console: a line of remediation and the docs link under each failure (default true;
+    /// `--no-remediation`).
+    pub remediation: Option<bool>,
     /// Accepted failures: policy, resource pattern, reason, approver, expiry
     /// ([`crate::waivers`]).
     #[serde(skip_serializing)]
@@ -277,6 +296,23 @@ mod tests {
         assert_eq!((c.store.keep, c.store.keep_days), (Some(30), Some(90)));
         let err = yaml::from_str::<Config>("store:\n  path: s.db\n  keep_for: 3\n").unwrap_err();
         assert!(err.message.contains("keep_for"), "{err}");
+    }
+
+    #[test]
+    fn reads_the_flags_settings() {
+        let c: Config = yaml::from_str(
+            "severity: [HIGH, critical]\ncheck: [PLB-S3-*]\nskip_check: [tagging]\nskip_path: [\"**/test/**\"]\nfail_on_unknown: true\nquiet: true\noutput: out.sarif\nremediation: false\n",
+        )
+        .unwrap();
+        assert_eq!(c.severity, ["HIGH", "critical"]);
+        assert_eq!(c.check, ["PLB-S3-*"]);
+        assert_eq!(c.skip_check, ["tagging"]);
+        assert_eq!(c.skip_path, ["**/test/**"]);
+        assert_eq!(
+            (c.fail_on_unknown, c.quiet, c.remediation),
+            (Some(true), Some(true), Some(false))
+        );
+        assert_eq!(c.output, Some(PathBuf::from("out.sarif")));
     }
 
     #[test]

@@ -181,19 +181,18 @@ struct Subject<'a> {
 }
 
 /// One policy on one resource; `None` when its `when` says it does not apply.
-fn judge(
-    p: &Policy,
+fn judge<'p>(
+    p: &'p Policy,
     check_when: bool,
     scope: &Context<'_, '_>,
     settings: &Value,
     subject: &Subject<'_>,
 ) -> Option<Finding> {
     let r = subject.r;
-    let unknown_among = |paths: &[Path]| -> Vec<String> {
+    let unknown_among = |paths: &'p [Path]| -> Vec<&'p Path> {
         paths
             .iter()
             .filter(|path| path.root == PathRoot::Resource && reads_unknown(r, path))
-            .map(|path| path.to_string())
             .collect()
     };
     let unknown_reads = || unknown_among(&p.reads);
@@ -215,7 +214,7 @@ fn judge(
                     subject,
                     settings,
                     Status::Unknown,
-                    unknown_message(&unknown).into(),
+                    unknown_message(r, &unknown).into(),
                 ));
             }
         }
@@ -226,7 +225,7 @@ fn judge(
         outcome => {
             let unknown = unknown_reads();
             if !unknown.is_empty() {
-                (Status::Unknown, unknown_message(&unknown).into())
+                (Status::Unknown, unknown_message(r, &unknown).into())
             } else {
                 match outcome {
                     Ok(Cel::Bool(false)) => (Status::Fail, fail_message(p, scope).into()),
@@ -339,12 +338,84 @@ fn fail_message(p: &Policy, scope: &Context<'_, '_>) -> String {
     }
 }
 
-fn unknown_message(unknown: &[String]) -> String {
-    format!(
-        "cannot tell: {} {} not known (a value computed at apply time, an unresolved variable or an unreadable field)",
-        unknown.join(", "),
-        if unknown.len() == 1 { "is" } else { "are" }
-    )
+/// Why a verdict is unknown, naming what to set where the source says: a Terraform variable
+/// without a value (`var.volume_encrypted has no value: --var volume_encrypted=VALUE or a
+/// .tfvars file`), else what kinds of value are not known before apply or not readable.
+fn unknown_message(r: &Resource, unknown: &[&Path]) -> String {
+    let names: Vec<String> = unknown.iter().map(|p| p.to_string()).collect();
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    let mut inputs: Vec<String> = Vec::new();
+    for path in unknown {
+        for hint in unknown_inputs(r, path) {
+            if !inputs.contains(&hint) {
+                inputs.push(hint);
+            }
+        }
+    }
+    if inputs.is_empty() {
+        format!(
+            "cannot tell: {} {verb} not known (a value computed at apply time, an unresolved variable or an unreadable field)",
+            names.join(", ")
+        )
+    } else {
+        format!(
+            "cannot tell: {} {verb} not known: {}",
+            names.join(", "),
+            inputs.join("; ")
+        )
+    }
+}
+
+/// Most unknown inputs one message names.
+const UNKNOWN_INPUTS: usize = 3;
+
+/// The unset Terraform inputs an unknown read rests on: the expression of the attribute
+/// the path reads (an `attrs` path, or a facet that is one attribute), else of every unknown
+/// attribute of the resource that was computed from an expression.
+fn unknown_inputs(r: &Resource, path: &Path) -> Vec<String> {
+    if r.expressions.is_empty() {
+        return Vec::new();
+    }
+    let segs = &path.segments;
+    let attribute = match segs.first().map(String::as_str) {
+        Some("attrs") if segs.len() > 1 => Some(pointer(&segs[1..2])),
+        Some("facets") => segs
+            .get(1)
+            .and_then(|f| facet_attribute(&r.kind, f))
+            .map(str::to_string),
+        _ => None,
+    };
+    let expressions: Vec<&String> = match attribute.as_deref().map(|a| r.expressions.get(a)) {
+        Some(Some(e)) => vec![e],
+        Some(None) => Vec::new(),
+        None => r
+            .expressions
+            .iter()
+            .filter(|(pointer, _)| r.is_unknown(pointer))
+            .map(|(_, e)| e)
+            .collect(),
+    };
+    expressions
+        .into_iter()
+        .take(UNKNOWN_INPUTS)
+        .map(|key| {
+            // `module instance|expression`, the root module's instance being empty.
+            let (module, expr) = key.split_once('|').unwrap_or(("", key));
+            match expr.strip_prefix("var.").filter(|v| {
+                v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            }) {
+                Some(name) if module.is_empty() => {
+                    format!("var.{name} has no value: --var {name}=VALUE or a .tfvars file")
+                }
+                Some(name) => {
+                    format!("var.{name} of {module} has no value: set {name} in the module call")
+                }
+                None if module.is_empty() => format!("{expr} is not known before apply"),
+                None => format!("{expr} (in {module}) is not known before apply"),
+            }
+        })
+        .collect()
 }
 
 fn finding(

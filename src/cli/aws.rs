@@ -23,7 +23,7 @@ pub(crate) struct CollectAwsArgs {
         required_unless_present = "store"
     )]
     output: Option<PathBuf>,
-    /// No progress output.
+    /// No progress output and no summary notes; what could not be read is still printed.
     #[arg(short = 'q', long)]
     quiet: bool,
     #[command(flatten)]
@@ -251,22 +251,24 @@ pub(crate) fn run(args: CollectAwsArgs) -> Result<u8> {
                 a.until
             )?;
         }
-        if !errors.is_empty() {
+    }
+    // What could not be read is not progress: `-q` silences the notes above, never this.
+    if !errors.is_empty() {
+        let mut err = anstream::stderr().lock();
+        writeln!(
+            err,
+            "plumb: incomplete: {} parts could not be read:",
+            errors.len()
+        )?;
+        for e in errors.iter().take(20) {
+            writeln!(err, "  {e}")?;
+        }
+        if errors.len() > 20 {
             writeln!(
                 err,
-                "plumb: incomplete: {} parts could not be read:",
-                errors.len()
+                "  ... and {} more (see `errors` in the inventory)",
+                errors.len() - 20
             )?;
-            for e in errors.iter().take(20) {
-                writeln!(err, "  {e}")?;
-            }
-            if errors.len() > 20 {
-                writeln!(
-                    err,
-                    "  ... and {} more (see `errors` in the inventory)",
-                    errors.len() - 20
-                )?;
-            }
         }
     }
     Ok(if errors.is_empty() {

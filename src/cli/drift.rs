@@ -175,7 +175,7 @@ fn decode(found: Found<'_>) -> Result<Side> {
     // snapshots does not show as drift. Files are normalised always: they may have been
     // written by hand or by another tool.
     if side.snapshot.is_none() || side.inventory.metadata.tool != Tool::default() {
-        crate::normalize::normalize(&mut side.inventory.resources);
+        crate::normalize::normalize_inventory(&mut side.inventory);
     }
     Ok(side)
 }

@@ -7,6 +7,7 @@ mod drift;
 mod history;
 mod org;
 mod policies;
+mod select;
 mod store;
 
 use std::fs::File;
@@ -157,6 +158,8 @@ struct ScanArgs {
     #[arg(long = "helm-set", value_name = "KEY=VALUE")]
     helm_set: Vec<String>,
     #[command(flatten)]
+    skip_path: select::SkipPathArgs,
+    #[command(flatten)]
     live: aws::LiveArgs,
     #[command(flatten)]
     eval: EvalArgs,
@@ -198,7 +201,8 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// An inventory document.
+    /// An inventory document (JSON, from `plumb collect -o`, `plumb scan --save-inventory`
+    /// or written by hand). Facets are derived again as collection derives them.
     inventory: PathBuf,
     #[command(flatten)]
     eval: EvalArgs,
@@ -209,14 +213,24 @@ struct CheckArgs {
 /// Options shared by every command that evaluates policies.
 #[derive(Debug, Args)]
 pub(crate) struct EvalArgs {
-    /// Output format, optionally with a file: console, json, sarif, junit, markdown, csv, html
-    /// (`--format sarif=out.sarif`). Repeatable. Default: console on standard output.
-    #[arg(long = "format", short = 'f', value_name = "FORMAT[=PATH]")]
+    /// Output format, optionally with a file: console, json, sarif, junit, markdown (or md),
+    /// csv, html (`--format sarif=out.sarif`). Repeatable. Default: console on standard
+    /// output.
+    #[arg(
+        long = "format",
+        short = 'f',
+        value_name = "FORMAT[=PATH]",
+        env = "PLUMB_FORMAT",
+        value_delimiter = ','
+    )]
     formats: Vec<Output>,
-    /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info,
-    /// or never. Default: low, or `fail_on` in plumb.yaml.
-    #[arg(long, value_name = "SEVERITY")]
+    /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info
+    /// (any case), or never. Default: low, or `fail_on` in plumb.yaml. Independently of it,
+    /// a finding with status error, or an input not read, exits 2.
+    #[arg(long, value_name = "SEVERITY", env = "PLUMB_FAIL_ON")]
     fail_on: Option<String>,
+    #[command(flatten)]
+    select: select::SelectArgs,
     #[command(flatten)]
     pub(crate) policies: PolicyArgs,
     /// Console: list passing checks too.
@@ -257,8 +271,20 @@ impl PolicyArgs {
         }
     }
 
-    /// Loads and compiles every policy; all load errors are reported together.
+    /// Loads and compiles every policy but those `disable:` in plumb.yaml names; all load
+    /// errors are reported together.
     pub(crate) fn load(&self, config: &Config) -> Result<PolicySet> {
+        let selection = select::SelectArgs::default().resolve(config)?.selection;
+        self.load_selected(config, &selection)
+    }
+
+    /// [`Self::load`], keeping only what `selection` selects. A selector that names no
+    /// policy is a warning on standard error.
+    pub(crate) fn load_selected(
+        &self,
+        config: &Config,
+        selection: &crate::policy::select::Selection,
+    ) -> Result<PolicySet> {
         let mut files = if self.no_builtin {
             Vec::new()
         } else {
@@ -268,7 +294,13 @@ impl PolicyArgs {
             files.extend(policy::load_dir(dir).map_err(|e| anyhow::anyhow!("{e}"))?);
         }
         match policy::load_files(&files, &config.settings.to_json()) {
-            Ok(policies) => Ok(PolicySet::new(policies).without(&config.disable)),
+            Ok(policies) => {
+                let (set, warnings) = selection.apply(PolicySet::new(policies));
+                for w in warnings {
+                    eprintln!("plumb: warning: {w}");
+                }
+                Ok(set)
+            }
             Err(errors) => {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 bail!(
@@ -357,7 +389,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let mut timings = Timings::new();
     let config = args.eval.policies.config()?;
     store::validate(&args.store, &config)?;
-    let policies = args.eval.policies.load(&config)?;
+    let flags = args.eval.select.resolve(&config)?;
+    let policies = args
+        .eval
+        .policies
+        .load_selected(&config, &flags.selection)?;
     timings.done("load policies");
     for file in &args.var_files {
         if !file.is_file() {
@@ -376,6 +412,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
             set: args.helm_set.clone(),
             ..Default::default()
         },
+        skip_paths: crate::collect::SkipPaths::new(&args.skip_path.globs(&config))
+            .map_err(|e| anyhow::anyhow!("--skip-path: {e}"))?,
     };
     let paths = if args.paths.is_empty() && !args.live.live_aws {
         vec![PathBuf::from(".")]
@@ -432,8 +470,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
     if args.live.live_aws {
         let priors = aws_priors(&args.store, &config)?;
         let live = args.live.aws.collect(false, priors)?;
-        for note in &live.notes {
-            eprintln!("plumb: note: {note}");
+        if !flags.quiet {
+            for note in &live.notes {
+                eprintln!("plumb: note: {note}");
+            }
         }
         collected.merge(live);
         timings.done("collect live AWS");
@@ -453,6 +493,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         &policies,
         &config,
         &args.eval,
+        &flags,
         &keep,
         &mut timings,
     );
@@ -463,10 +504,18 @@ fn scan(args: ScanArgs) -> Result<u8> {
 fn check(args: CheckArgs) -> Result<u8> {
     let config = args.eval.policies.config()?;
     store::validate(&args.store, &config)?;
-    let policies = args.eval.policies.load(&config)?;
+    let flags = args.eval.select.resolve(&config)?;
+    let policies = args
+        .eval
+        .policies
+        .load_selected(&config, &flags.selection)?;
     let mut timings = Timings::new();
-    let inventory = Inventory::read(&args.inventory)?;
+    let mut inventory = Inventory::read(&args.inventory)?;
     timings.done("read inventory");
+    // Facets as collection derives them: the file may come from another tool, an older
+    // plumb, or a hand (fixtures/drift), and may carry none.
+    crate::normalize::normalize_inventory(&mut inventory);
+    timings.done("normalise");
     let keep = Keep {
         command: "check",
         args: &args.store,
@@ -476,6 +525,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         &policies,
         &config,
         &args.eval,
+        &flags,
         &keep,
         &mut timings,
     )
@@ -556,6 +606,7 @@ impl Keep<'_> {
         report: &ScanReport,
         policies: &PolicySet,
         config: &Config,
+        quiet: bool,
     ) -> Result<()> {
         let Some(flag) = &self.args.store else {
             return Ok(());
@@ -581,6 +632,9 @@ impl Keep<'_> {
             ),
         };
         // The store's own name for itself: a server URL without its password.
+        if quiet {
+            return Ok(());
+        }
         eprintln!(
             "plumb: stored snapshot {} in {}{pruned}",
             stored.id,
@@ -597,10 +651,15 @@ fn evaluate_and_report(
     policies: &PolicySet,
     config: &Config,
     args: &EvalArgs,
+    flags: &select::Resolved,
     keep: &Keep<'_>,
     timings: &mut Timings,
 ) -> Result<u8> {
-    let threshold = fail_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()))?;
+    let gate = pipeline::Gate {
+        threshold: fail_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()))?,
+        fail_on_unknown: flags.fail_on_unknown,
+    };
+    let outputs = select::outputs(&args.formats, flags.output.as_deref())?;
     let mut rules: Vec<WaiverRule> = config.waiver_rules.clone();
     if let Some(path) = &args.waivers {
         rules.extend(waivers::read_file(path).map_err(|errors| {
@@ -622,8 +681,7 @@ fn evaluate_and_report(
         write_baseline: write_baseline.as_deref(),
         trend: keep.trend(&inventory.metadata.collectors, config)?,
         // Hashing serialises the whole inventory: done only for the formats that show it.
-        hash_inventory: args
-            .formats
+        hash_inventory: outputs
             .iter()
             .any(|o| matches!(o.format, Format::Json | Format::Html | Format::Markdown)),
         builtin: !args.policies.no_builtin,
@@ -636,12 +694,14 @@ fn evaluate_and_report(
     }
     let render = RenderOptions {
         show_passed: args.show_passed,
+        quiet: flags.quiet,
+        hide_remediation: !flags.remediation,
         ..RenderOptions::default()
     };
-    write_all(&args.formats, &judged.report, &render, timings)?;
-    keep.store(inventory, &judged.report, policies, config)?;
+    write_all(&outputs, &judged.report, &render, timings)?;
+    keep.store(inventory, &judged.report, policies, config, flags.quiet)?;
     timings.done("store");
-    let code = match judged.verdict(threshold) {
+    let code = match judged.verdict(gate) {
         Verdict::Incomplete => EXIT_ERROR,
         Verdict::Failed => EXIT_FINDINGS,
         Verdict::Passed => EXIT_OK,
@@ -699,7 +759,7 @@ fn render_saved(args: ReportArgs) -> Result<u8> {
 fn fail_threshold(value: Option<&str>) -> Result<Option<Severity>> {
     match value {
         None => Ok(Some(Severity::Low)),
-        Some("never") => Ok(None),
+        Some(s) if s.trim().eq_ignore_ascii_case("never") => Ok(None),
         Some(s) => s
             .parse::<Severity>()
             .map(Some)

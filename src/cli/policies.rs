@@ -111,11 +111,16 @@ pub(crate) fn run(cmd: PoliciesCommand) -> Result<u8> {
                     writeln!(out)?;
                 }
                 ListFormat::Table => {
+                    // Columns as wide as their widest value (custom ids may be long).
+                    let width = selected.iter().map(|p| p.doc.id.len()).max().unwrap_or(0);
                     for p in &selected {
                         writeln!(
                             out,
-                            "{:<16} {:<9} {:<11} {}",
-                            p.doc.id, p.doc.severity, p.doc.category, p.doc.title
+                            "{:<width$}  {:<8}  {:<10}  {}",
+                            p.doc.id,
+                            p.doc.severity.as_str(),
+                            p.doc.category.as_str(),
+                            p.doc.title
                         )?;
                     }
                     writeln!(out, "{} policies", selected.len())?;

@@ -15,7 +15,8 @@ use crate::store::{self, Retention, Store};
 pub(crate) struct StoreArgs {
     /// Keep this run (inventory and findings) as a snapshot in the store: PATH or a
     /// postgres:// URL, else PLUMB_STORE, else `store` in plumb.yaml, else .plumb/plumb.db.
-    /// Put it after the paths to scan, or write --store=PATH.
+    /// Write --store=PATH: a bare --store followed by another argument would take that
+    /// argument as its path.
     #[arg(long, value_name = "PATH|URL")]
     #[allow(clippy::option_option)] // absent / present without a value / present with one
     pub(crate) store: Option<Option<PathBuf>>,
@@ -50,7 +51,7 @@ pub(crate) fn path(flag: Option<&Path>, config: &Config) -> Result<PathBuf> {
     let path = store::resolve_path(flag.or(env.as_deref()), config.store.path.as_deref());
     if !store::is_url(&path) && path.is_dir() {
         bail!(
-            "{}: is a directory; the store is a file (write --store=PATH, or put --store after the paths to scan)",
+            "{}: is a directory; the store is a file (write --store=PATH, or put a bare --store last)",
             path.display()
         );
     }
@@ -128,7 +129,7 @@ pub(crate) fn judge_and_keep(
     );
     let report = judged.report;
     let keep = super::Keep { command, args };
-    keep.store(inventory, &report, policies, config)
+    keep.store(inventory, &report, policies, config, false)
 }
 
 /// The earlier snapshots of the store named by `--store`, as the CloudTrail event window needs

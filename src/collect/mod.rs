@@ -114,6 +114,60 @@ pub struct Options {
     pub download_modules: Option<terraform::hcl::install::Download>,
     /// How Helm charts are rendered (`--helm-values`, `--helm-set`).
     pub helm: kubernetes::helm::HelmOptions,
+    /// Paths not to read (`--skip-path`).
+    pub skip_paths: SkipPaths,
+}
+
+/// `--skip-path`: globs over the paths a scan does not read. Each skipped file or folder is
+/// listed with the pattern that skipped it, as every other skipped file is.
+#[derive(Debug, Clone, Default)]
+pub struct SkipPaths {
+    set: Option<globset::GlobSet>,
+    patterns: Vec<String>,
+}
+
+impl SkipPaths {
+    /// Compiles the globs; a malformed one is an error naming it.
+    pub fn new(globs: &[String]) -> Result<SkipPaths, String> {
+        if globs.is_empty() {
+            return Ok(SkipPaths::default());
+        }
+        let mut set = globset::GlobSetBuilder::new();
+        let mut patterns = Vec::new();
+        for g in globs.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            let pattern = g.trim_start_matches("./").trim_end_matches('/');
+            set.add(
+                globset::Glob::new(pattern)
+                    .map_err(|e| format!("{g:?} is not a valid pattern: {e}"))?,
+            );
+            patterns.push(g.to_string());
+        }
+        let set = set.build().map_err(|e| e.to_string())?;
+        Ok(SkipPaths {
+            set: Some(set),
+            patterns,
+        })
+    }
+
+    /// The pattern that skips `path`, found walking `root`: matched against the path, the
+    /// path under `root`, and the file name.
+    pub fn matching(&self, path: &Path, root: &Path) -> Option<&str> {
+        let set = self.set.as_ref()?;
+        let plain = |p: &Path| p.strip_prefix(".").unwrap_or(p).to_path_buf();
+        let mut candidates = vec![plain(path)];
+        if let Ok(under) = path.strip_prefix(root)
+            && !under.as_os_str().is_empty()
+        {
+            candidates.push(under.to_path_buf());
+        }
+        if let Some(name) = path.file_name() {
+            candidates.push(PathBuf::from(name));
+        }
+        candidates
+            .iter()
+            .find_map(|c| set.matches(c).first().copied())
+            .map(|i| self.patterns[i].as_str())
+    }
 }
 
 /// Collects every recognised source under `paths` (files and directories), in parallel.
@@ -127,8 +181,13 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
     let mut found = Found::default();
     let mut config_files = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            walk(path, &mut found, &mut collected);
+        if let Some(pattern) = options.skip_paths.matching(path, path) {
+            found.skipped.push(SkippedFile {
+                path: path.display().to_string(),
+                reason: format!("--skip-path {pattern}"),
+            });
+        } else if path.is_dir() {
+            walk(path, &options.skip_paths, &mut found, &mut collected);
         } else if path.is_file() {
             match classify(path) {
                 Input::TerraformConfig => config_files.push(path.clone()),
@@ -415,8 +474,9 @@ fn qualify_colliding_ids(groups: &mut [Collected]) {
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
-fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
+fn walk(dir: &Path, skip: &SkipPaths, found: &mut Found, collected: &mut Collected) {
     let mut charts = BTreeSet::new();
+    let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -431,6 +491,15 @@ fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
                 return e.file_name() == "workflows" && e.file_type().is_dir();
             }
             if e.depth() > 0 && is_hidden(e.file_name()) && e.file_name() != ".github" {
+                return false;
+            }
+            if e.depth() > 0
+                && let Some(pattern) = skip.matching(e.path(), dir)
+            {
+                skipped.push(SkippedFile {
+                    path: e.path().display().to_string(),
+                    reason: format!("--skip-path {pattern}"),
+                });
                 return false;
             }
             // A chart is rendered as a whole; its templates are not YAML.
@@ -486,6 +555,7 @@ fn walk(dir: &Path, found: &mut Found, collected: &mut Collected) {
         }
     }
     found.charts.append(&mut charts);
+    found.skipped.append(&mut skipped);
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -48,6 +48,17 @@ pub fn normalize(resources: &mut [Resource]) {
     normalize_as_of(resources, Utc::now());
 }
 
+/// Links and facets for a saved inventory, derived by the running plumb exactly as collection
+/// derives them, as of the instant it was collected: an inventory written by hand, by another
+/// tool or by an older plumb (without facets, or with facets of another catalogue) is judged
+/// as the scan that wrote it would have judged it. Deriving again is harmless: facets come
+/// from attributes only.
+pub fn normalize_inventory(inventory: &mut crate::inventory::Inventory) {
+    let as_of = DateTime::parse_from_rfc3339(&inventory.metadata.collected_at)
+        .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
+    normalize_as_of(&mut inventory.resources, as_of);
+}
+
 /// As [`normalize`], with time-dependent facets (credential ages) computed as of `as_of`.
 pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
     links::link(resources);

@@ -62,20 +62,46 @@ pub struct Judged {
 /// What a judged scan comes to, for an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Everything was read and nothing failed at or above the threshold.
+    /// Everything was read and judged, and nothing failed at or above the threshold.
     Passed,
-    /// Some failure is at or above the threshold.
+    /// Some failure is at or above the threshold (or, with [`Gate::fail_on_unknown`], some
+    /// check could not be decided).
     Failed,
-    /// Part of the input was not read: no verdict can be trusted as complete.
+    /// Part of the input was not read, or a policy could not be evaluated (a finding with
+    /// status `error`): no verdict can be trusted as complete.
     Incomplete,
 }
 
+/// What makes a judged scan fail: `--fail-on`, `--fail-on-unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    /// Failures from this severity up fail the run; `None`: failures never do.
+    pub threshold: Option<Severity>,
+    /// Checks that could not be decided (`unknown`) fail the run too.
+    pub fail_on_unknown: bool,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            threshold: Some(Severity::Low),
+            fail_on_unknown: false,
+        }
+    }
+}
+
 impl Judged {
-    /// The verdict with failures counted from `threshold` up (`None`: failures never fail).
-    pub fn verdict(&self, threshold: Option<Severity>) -> Verdict {
-        if self.incomplete > 0 {
+    /// The verdict under `gate`. A broken policy or an unreadable input is never a pass: a
+    /// finding with status `error` makes the run incomplete, like an input not read.
+    pub fn verdict(&self, gate: Gate) -> Verdict {
+        let summary = &self.report.summary;
+        if self.incomplete > 0 || summary.error > 0 {
             Verdict::Incomplete
-        } else if threshold.is_some_and(|t| self.report.failures_at_or_above(t) > 0) {
+        } else if gate
+            .threshold
+            .is_some_and(|t| self.report.failures_at_or_above(t) > 0)
+            || (gate.fail_on_unknown && summary.unknown > 0)
+        {
             Verdict::Failed
         } else {
             Verdict::Passed

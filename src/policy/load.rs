@@ -246,14 +246,8 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
         );
     }
     for kind in &spec.kinds {
-        if !known_kind(kind) {
-            error(
-                id_line,
-                format!(
-                    "unknown kind {kind:?}: no collector produces it (AWS kinds are Terraform \
-                     type names like aws_s3_bucket, Kubernetes kinds are k8s/<Kind>)"
-                ),
-            );
+        if let Err(why) = check_kind(kind) {
+            error(id_line, why);
         }
     }
 
@@ -391,6 +385,65 @@ fn valid_id(id: &str) -> bool {
     first_ok && rest_ok && rest > 0
 }
 
+/// A kind a collector produces, or why not: a name one or two letters away from a declared
+/// kind (`aws_s3_bukket`) is that kind mistyped, since a policy on it would judge nothing.
+fn check_kind(kind: &str) -> Result<(), String> {
+    if crate::normalize::kind(kind).is_some() || normalised_kinds().contains(&kind) {
+        return Ok(());
+    }
+    if let Some(near) = nearest_kind(kind) {
+        return Err(format!(
+            "unknown kind {kind:?}: no collector produces it; did you mean {near}?"
+        ));
+    }
+    if known_kind(kind) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown kind {kind:?}: no collector produces it (AWS kinds are Terraform type \
+             names like aws_s3_bucket, Kubernetes kinds are k8s/<Kind>)"
+        ))
+    }
+}
+
+/// The declared kind of the same provider and service within two edits of `kind`, if one
+/// is.
+fn nearest_kind(kind: &str) -> Option<&'static str> {
+    if kind.len() < 6 {
+        return None;
+    }
+    // Within one service only: `aws_ecs_cluster` is not `aws_eks_cluster` mistyped.
+    let family = |k: &str| -> String {
+        match k.strip_prefix("k8s/") {
+            Some(_) => "k8s/".to_string(),
+            None => k.split('_').take(2).collect::<Vec<_>>().join("_"),
+        }
+    };
+    let own = family(kind);
+    crate::normalize::kinds()
+        .filter(|k| family(k.name) == own)
+        .map(|k| (edit_distance(kind, k.name), k.name))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// Kinds a collector can produce: every kind with facets, every satellite, and, for policies
 /// on raw attributes, any Terraform provider type or Kubernetes kind by shape.
 fn known_kind(kind: &str) -> bool {
@@ -501,6 +554,14 @@ mod tests {
         assert!(e.contains("config.nope"), "{e}");
         let e = first_error(&GOOD.replace("aws_s3_bucket]", "aws_s3_bucket, S3Bucket]"));
         assert!(e.contains("unknown kind \"S3Bucket\""), "{e}");
+        let e = first_error(&GOOD.replace("aws_s3_bucket]", "aws_s3_bukket]"));
+        assert!(
+            e.contains("unknown kind \"aws_s3_bukket\"")
+                && e.contains("did you mean aws_s3_bucket?"),
+            "{e}"
+        );
+        let e = first_error(&GOOD.replace("kinds: [aws_s3_bucket]", "kinds: [k8s/Deploymnet]"));
+        assert!(e.contains("did you mean k8s/Deployment?"), "{e}");
         let e =
             first_error(&GOOD.replace("resource.facets.versioning", "resourse.facets.versioning"));
         assert!(e.contains("unknown variable `resourse`"), "{e}");

@@ -26,6 +26,7 @@ pub mod baseline;
 pub mod docs;
 mod expr;
 mod load;
+pub mod select;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -76,10 +77,12 @@ impl fmt::Display for Severity {
 
 impl FromStr for Severity {
     type Err = String;
+    /// Case-insensitive: `high`, `HIGH` and `High` are one severity (peers print them upper
+    /// case, and users type what they read).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Severity::ALL
             .into_iter()
-            .find(|sev| sev.as_str() == s)
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| format!("unknown severity {s:?} (critical, high, medium, low, info)"))
     }
 }
@@ -158,6 +161,53 @@ pub struct PolicyDoc {
     pub controls: BTreeMap<String, Vec<String>>,
     /// Where the policy was defined: `file:line` (`builtin:` prefix for embedded ones).
     pub origin: String,
+}
+
+/// Longest [`PolicyDoc::remediation_line`], in characters.
+const REMEDIATION_LINE: usize = 200;
+
+impl PolicyDoc {
+    /// The remediation in one line, for lists: its first paragraph (later ones are usually a
+    /// configuration snippet), whitespace collapsed, cut to [`REMEDIATION_LINE`] characters.
+    /// Empty when the policy has none.
+    pub fn remediation_line(&self) -> String {
+        // A configuration snippet is not a line of prose: the first paragraph that is prose,
+        // and a pointer to the full text where it introduces a snippet.
+        let show = format!("plumb policies show {}", self.id);
+        let prose = self.remediation.trim().split("\n\n").find(|para| {
+            !para
+                .lines()
+                .any(|l| l.starts_with(' ') || l.trim_end().ends_with('{') || l.trim() == "}")
+        });
+        let Some(prose) = prose else {
+            return if self.remediation.trim().is_empty() {
+                String::new()
+            } else {
+                format!("see `{show}`")
+            };
+        };
+        let words: Vec<&str> = prose.split_whitespace().collect();
+        let mut line = words.join(" ");
+        if line.ends_with(':') {
+            line.pop();
+            line.push_str(&format!(" (as `{show}` shows)"));
+        }
+        if line.chars().count() > REMEDIATION_LINE {
+            let cut: String = line.chars().take(REMEDIATION_LINE - 1).collect();
+            format!("{}…", cut.trim_end())
+        } else {
+            line
+        }
+    }
+
+    /// Where to read more: the first reference, else the command that prints the policy's
+    /// documentation.
+    pub fn docs_link(&self) -> String {
+        self.references
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("plumb policies show {}", self.id))
+    }
 }
 
 /// A loaded, compiled policy. `Send + Sync`: compiled once, shared by every evaluating thread.
@@ -276,12 +326,12 @@ impl PolicySet {
             .map(|i| &self.policies[i])
     }
 
-    /// Drops the policies whose id is listed.
-    pub fn without(self, ids: &[String]) -> Self {
+    /// The policies `keep` accepts, as a new set.
+    pub fn retain(self, keep: impl Fn(&Policy) -> bool) -> Self {
         let kept = self
             .policies
             .into_iter()
-            .filter(|p| !ids.contains(&p.doc.id))
+            .filter(|p| keep(p))
             .map(|p| Arc::try_unwrap(p).expect("a fresh set owns its policies"))
             .collect();
         PolicySet::new(kept)
@@ -304,6 +354,8 @@ mod tests {
         assert!(Severity::Critical > Severity::High);
         assert!(Severity::Low > Severity::Info);
         assert_eq!("medium".parse::<Severity>(), Ok(Severity::Medium));
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert_eq!("Critical".parse::<Severity>(), Ok(Severity::Critical));
         assert!("severe".parse::<Severity>().is_err());
     }
 }

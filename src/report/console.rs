@@ -127,13 +127,16 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         }
         writeln!(out)?;
     }
+    if !options.hide_remediation {
+        how_to_fix(report, out)?;
+    }
 
     let unknown: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.status == Status::Unknown)
         .collect();
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && !options.quiet {
         writeln!(
             out,
             "{}",
@@ -171,7 +174,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         .iter()
         .filter(|f| f.status == Status::Waived)
         .collect();
-    if !waived.is_empty() {
+    if !waived.is_empty() && !options.quiet {
         writeln!(
             out,
             "{}",
@@ -199,7 +202,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         }
         writeln!(out)?;
     }
-    if options.show_passed {
+    if options.show_passed && !options.quiet {
         let passed: Vec<&Finding> = report
             .findings
             .iter()
@@ -234,7 +237,7 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         }
         writeln!(out)?;
     }
-    if !problems.warnings.is_empty() {
+    if !problems.warnings.is_empty() && !options.quiet {
         let heading = format!("Warnings ({})", problems.warnings.len());
         writeln!(out, "{}", paint(BOLD, &heading))?;
         for e in problems.warnings {
@@ -251,6 +254,39 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
         writeln!(out)?;
     }
     summary(report, out)
+}
+
+/// One line per failing policy, most severe first: what to do, and where to read more.
+fn how_to_fix(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut failing: Vec<(Severity, &str)> = Vec::new();
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+        if !failing.iter().any(|(_, id)| *id == &*f.policy_id) {
+            failing.push((f.severity, &f.policy_id));
+        }
+    }
+    if failing.is_empty() {
+        return Ok(());
+    }
+    failing.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    writeln!(
+        out,
+        "{}",
+        paint(BOLD, &format!("How to fix ({} policies)", failing.len()))
+    )?;
+    for (_, id) in failing {
+        let Some(doc) = report.policy(id) else {
+            continue;
+        };
+        let fix = doc.remediation_line();
+        writeln!(
+            out,
+            "  {}  {}{}",
+            paint(BOLD, id),
+            if fix.is_empty() { &doc.title } else { &fix },
+            paint(DIM, &format!("  → {}", doc.docs_link()))
+        )?;
+    }
+    writeln!(out)
 }
 
 fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {

@@ -242,6 +242,62 @@ struct Page<'a> {
     row_limit: usize,
     categories_present: Vec<&'static str>,
     resources_marker: &'static str,
+    /// Every policy that fails somewhere, most severe first: why, how to fix, references.
+    fixes: Vec<FixView<'a>>,
+}
+
+/// A failing policy's guidance, once per page (findings link to it).
+#[derive(Serialize)]
+struct FixView<'a> {
+    anchor: String,
+    id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    failures: usize,
+    rationale: &'a str,
+    remediation: &'a str,
+    references: &'a [String],
+}
+
+/// The anchor of a policy's guidance: its id, with anything but letters, digits and `-`
+/// replaced (custom ids may hold anything).
+fn fix_anchor(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("fix-{safe}")
+}
+
+fn fixes(report: &ScanReport) -> Vec<FixView<'_>> {
+    let mut failures: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+        *failures.entry(&f.policy_id).or_default() += 1;
+    }
+    let mut fixes: Vec<FixView<'_>> = failures
+        .into_iter()
+        .filter_map(|(id, n)| {
+            let doc = report.policy(id)?;
+            Some(FixView {
+                anchor: fix_anchor(id),
+                id: &doc.id,
+                title: &doc.title,
+                severity: doc.severity,
+                failures: n,
+                rationale: &doc.rationale,
+                remediation: &doc.remediation,
+                references: &doc.references,
+            })
+        })
+        .collect();
+    fixes.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(b.id)));
+    fixes
 }
 
 /// One resource and every verdict on it.
@@ -268,10 +324,13 @@ struct FindingView<'a> {
     evidence: Vec<(&'a str, String, bool)>,
     waiver: Option<&'a Waiver>,
     baseline: Option<BaselineState>,
+    /// For a failure: the anchor of its policy's guidance.
+    fix: Option<String>,
 }
 
 fn finding_view(f: &Finding) -> FindingView<'_> {
     FindingView {
+        fix: (f.status == Status::Fail).then(|| fix_anchor(&f.policy_id)),
         status: f.status,
         severity: f.severity,
         category: f.category,
@@ -343,6 +402,24 @@ fn by_resource(report: &ScanReport, limit: usize) -> Vec<Group<'_>> {
         }
     }
     groups.retain(|g| !g.findings.is_empty());
+    // Within a resource, what needs attention first: failures, then errors, unknowns,
+    // waived and passed checks, each most severe first.
+    let rank = |s: Status| match s {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Unknown => 2,
+        Status::Waived => 3,
+        Status::Pass => 4,
+    };
+    for g in &mut groups {
+        g.findings.sort_by(|a, b| {
+            (rank(a.status), std::cmp::Reverse(a.severity), &a.policy_id).cmp(&(
+                rank(b.status),
+                std::cmp::Reverse(b.severity),
+                &b.policy_id,
+            ))
+        });
+    }
     groups
 }
 
@@ -592,6 +669,7 @@ fn page<'a>(
             .map(|c| c.as_str())
             .collect(),
         resources_marker: RESOURCES_MARKER,
+        fixes: fixes(report),
     }
 }
 

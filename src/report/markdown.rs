@@ -26,6 +26,60 @@ const CELL: usize = 240;
 /// Lines listed at most for unread inputs, waiver problems and waived findings.
 const LIST: usize = 25;
 
+/// Failing policies listed at most under "How to fix".
+const FIXES: usize = 50;
+
+/// One line per failing policy, most severe first: its remediation and where to read more.
+/// At most [`FIXES`] lines, so the failures table keeps most of the budget.
+fn how_to_fix(report: &ScanReport, failures: &[&Finding]) -> String {
+    let mut ids: Vec<(Severity, &str)> = Vec::new();
+    for f in failures {
+        if !ids.iter().any(|(_, id)| *id == &*f.policy_id) {
+            ids.push((f.severity, &f.policy_id));
+        }
+    }
+    if ids.is_empty() {
+        return String::new();
+    }
+    ids.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut t = format!(
+        "#### How to fix ({})\n\n",
+        plural(ids.len(), "policy", "policies")
+    );
+    for (_, id) in ids.iter().take(FIXES) {
+        let Some(doc) = report.policy(id) else {
+            continue;
+        };
+        let fix = doc.remediation_line();
+        let link = doc.docs_link();
+        let link = if link.starts_with("https://") && !link.contains([')', ' ', '<', '>']) {
+            format!("[docs]({link})")
+        } else {
+            format!("`{}`", link.replace('`', "'"))
+        };
+        let _ = writeln!(
+            t,
+            "- **{}** {}: {} {link}",
+            md(id),
+            md(&doc.title),
+            md(if fix.is_empty() {
+                "see the policy"
+            } else {
+                &fix
+            })
+        );
+    }
+    if ids.len() > FIXES {
+        let _ = writeln!(
+            t,
+            "- … and {} more: `plumb policies show ID` prints each one's remediation",
+            ids.len() - FIXES
+        );
+    }
+    t.push('\n');
+    t
+}
+
 /// Text from the scanned infrastructure, safe in a table cell: markup, table pipes and
 /// `@mentions` are neutralised, newlines become spaces, long values are cut.
 fn md(s: &str) -> String {
@@ -294,9 +348,10 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             "| Severity | Policy | Resource | Where | Message |\n|---|---|---|---|---|\n"
         });
     }
+    let fixes = how_to_fix(report, &failures);
     // Room for the rows: the limit, less everything else and the note on what was cut.
     const NOTE: usize = 200;
-    let budget = LIMIT.saturating_sub(head.len() + tail.len() + body.len() + NOTE);
+    let budget = LIMIT.saturating_sub(head.len() + tail.len() + body.len() + fixes.len() + NOTE);
     let mut used = 0;
     let mut shown = 0;
     for f in &failures {
@@ -320,6 +375,7 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     }
     out.write_all(head.as_bytes())?;
     out.write_all(body.as_bytes())?;
+    out.write_all(fixes.as_bytes())?;
     out.write_all(tail.as_bytes())
 }
 

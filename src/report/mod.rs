@@ -121,6 +121,10 @@ pub struct RenderOptions {
     /// JSON and SARIF: indent for reading (on a terminal); compact otherwise, which is half
     /// the size and time on a large estate.
     pub pretty: bool,
+    /// Console: list only failures, what was not read, and the summary (`--quiet`).
+    pub quiet: bool,
+    /// Console: no remediation and docs link under each failing policy (`--no-remediation`).
+    pub hide_remediation: bool,
 }
 
 /// Writes `report` in `format`. Console output carries ANSI styles; the caller strips them

@@ -332,3 +332,170 @@ fn suppressions_without_reason_are_reported_and_not_honoured() {
         "{errors:?}"
     );
 }
+
+/// The fenced block of `lang` in the README section headed `heading` whose first line is
+/// `first`, without that line; or the first block of the section when `first` is empty.
+fn readme_block(heading: &str, lang: &str, first: &str) -> String {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let at = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading}"));
+    let section = &readme[at..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let fence = format!("```{lang}\n");
+    for block in section.split(&fence).skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        // Indented blocks (in a list item) lose their indentation.
+        let indent = block.len() - block.trim_start_matches(' ').len();
+        let lines: Vec<&str> = block
+            .lines()
+            .map(|l| {
+                l.get(indent.min(l.len() - l.trim_start().len())..)
+                    .unwrap_or(l)
+            })
+            .collect();
+        if first.is_empty() || lines.first().is_some_and(|l| l.trim() == first) {
+            return lines
+                .iter()
+                .skip(usize::from(!first.is_empty()))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
+    }
+    panic!("no ```{lang} block starting {first:?} under {heading}");
+}
+
+#[test]
+fn the_readme_plumb_yaml_example_works_as_written() {
+    let yaml = readme_block("## Configuration: `plumb.yaml`", "yaml", "");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("plumb.yaml"), &yaml).unwrap();
+    let demo = root().join("fixtures/demo");
+    let out = plumb_in(dir.path(), &["scan", demo.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "fails on high findings: {}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("77 resources"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_readme_tutorial_works_verbatim() {
+    let heading = "## Write your first policy";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for file in [
+        "my-policies/ACME-LOG-001.yaml",
+        "my-tests/ACME-LOG-001/fail/thirty-days.case.yaml",
+        "my-tests/ACME-LOG-001/pass/a-year.case.yaml",
+    ] {
+        let text = readme_block(heading, "yaml", &format!("# {file}"));
+        fs::create_dir_all(d.join(file).parent().unwrap()).unwrap();
+        fs::write(d.join(file), text).unwrap();
+    }
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let demo = root().join("fixtures/demo");
+    let demo = demo.to_str().unwrap();
+    let steps: [(&str, i32); 3] = [
+        ("plumb policies lint --policies my-policies", 0),
+        (
+            "plumb scan fixtures/demo --policies my-policies --no-builtin",
+            1,
+        ),
+        (
+            "plumb policies test --policies my-policies --no-builtin --fixtures my-tests",
+            0,
+        ),
+    ];
+    for (command, expected) in steps {
+        assert!(
+            readme.contains(&format!("`{command}`")),
+            "the README no longer says {command}"
+        );
+        let args: Vec<String> = command
+            .split_whitespace()
+            .skip(1)
+            .map(|a| {
+                if a == "fixtures/demo" {
+                    demo.to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = plumb_in(d, &args);
+        assert_eq!(
+            code(&out),
+            expected,
+            "{command}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        if command.contains(" scan ") {
+            assert!(stdout(&out).contains("/payments/app"), "{}", stdout(&out));
+        }
+    }
+}
+
+#[test]
+fn policies_list_columns_line_up() {
+    let text = stdout(&plumb(&["policies", "list"]));
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("PLB-")).collect();
+    assert!(rows.len() > 100, "{text}");
+    let starts: std::collections::BTreeSet<Vec<usize>> = rows
+        .iter()
+        .map(|l| {
+            // Where each of the first three columns ends: two spaces after it.
+            let mut ends = Vec::new();
+            let mut from = 0;
+            for _ in 0..3 {
+                let word_end = from + l[from..].find(' ').unwrap();
+                let next = word_end + l[word_end..].find(|c: char| c != ' ').unwrap();
+                ends.push(next);
+                from = next;
+            }
+            ends
+        })
+        .collect();
+    assert_eq!(
+        starts.len(),
+        1,
+        "columns start at different places: {starts:?}"
+    );
+}
+
+#[test]
+fn help_lists_md_and_speaks_only_of_what_each_command_takes() {
+    let scan = stdout(&plumb(&["scan", "--help"]));
+    assert!(scan.contains("markdown (or md)"), "{scan}");
+    for command in [&["check", "--help"][..], &["collect", "k8s", "--help"]] {
+        let help = stdout(&plumb(command));
+        assert!(!help.is_empty(), "{command:?}");
+        assert!(!help.contains("paths to scan"), "{command:?}: {help}");
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn collect_aws_quiet_still_says_what_could_not_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.json");
+    // Nothing listens there: every call fails.
+    let out = common::aws::plumb_aws(
+        "http://127.0.0.1:9",
+        &[
+            "collect",
+            "aws",
+            "-q",
+            "-o",
+            inv.to_str().unwrap(),
+            "--regions",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not be read"),
+        "-q printed nothing: {err}"
+    );
+}

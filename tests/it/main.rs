@@ -23,6 +23,7 @@ mod deploy;
 mod docs;
 mod drift;
 mod drift_properties;
+mod flags;
 mod formats;
 mod hcl;
 mod hcl_fuzz;

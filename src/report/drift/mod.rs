@@ -158,11 +158,45 @@ pub(crate) fn show(v: &Value) -> String {
     }
 }
 
+/// Characters kept before the first difference when [`show_pair`] cuts.
+const CONTEXT: usize = 40;
+
+/// Before and after for people. Two long values (a list that gained an element) cut at the
+/// same width would read as two identical prefixes: both are shown from a little before
+/// where they first differ.
+pub(crate) fn show_pair(before: &Value, after: &Value) -> (String, String) {
+    let (b, a) = (show(before), show(after));
+    if b != a || before == after || before.is_null() || after.is_null() {
+        return (b, a);
+    }
+    let (bt, at): (Vec<char>, Vec<char>) = (
+        before.to_string().chars().collect(),
+        after.to_string().chars().collect(),
+    );
+    let first = bt.iter().zip(&at).take_while(|(x, y)| x == y).count();
+    let start = first.saturating_sub(CONTEXT);
+    let window = |t: &[char]| -> String {
+        let end = (start + VALUE_WIDTH).min(t.len());
+        let mut out: String = if start > 0 {
+            "…".into()
+        } else {
+            String::new()
+        };
+        out.extend(&t[start..end]);
+        if end < t.len() {
+            out.push('…');
+        }
+        out
+    };
+    (window(&bt), window(&at))
+}
+
 fn change_row(c: &Change) -> ChangeRow {
+    let (before, after) = show_pair(&c.before, &c.after);
     ChangeRow {
         path: c.path.clone(),
-        before: show(&c.before),
-        after: show(&c.after),
+        before,
+        after,
     }
 }
 
@@ -386,5 +420,12 @@ mod tests {
         assert_eq!(show(&serde_json::json!("x")), "\"x\"");
         let long = Value::String("a".repeat(500));
         assert!(show(&long).ends_with('…'));
+        // A long list that gained an element: the two sides differ where they are shown.
+        let items: Vec<String> = (0..40).map(|i| format!("subnet-{i:04}")).collect();
+        let mut more = items.clone();
+        more.push("subnet-new".into());
+        let (b, a) = show_pair(&serde_json::json!(items), &serde_json::json!(more));
+        assert_ne!(b, a);
+        assert!(a.contains("subnet-new") && a.starts_with('…'), "{a}");
     }
 }
