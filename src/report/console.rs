@@ -1,5 +1,6 @@
 //! Console: failures grouped by resource, with the source lines for file-based resources,
-//! then what could not be decided or read, then one summary line. Styles are ANSI; the caller
+//! then one line per failing policy on how to fix it, then what could not be decided or read,
+//! then one summary line. Styles are ANSI; the caller
 //! strips them when the output is not a colour terminal.
 
 use std::collections::HashMap;

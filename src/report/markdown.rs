@@ -1,7 +1,8 @@
 //! Markdown: a summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 //!
 //! The verdict and counts first (with the baseline comparison and the trend when there are
-//! any), then the failures (new ones first, then by severity), what could not be read, waiver
+//! any), then the failures (new ones first, then by severity), how to fix each failing policy
+//! (its remediation and a link), what could not be read, waiver
 //! problems, and the waived findings. GitHub rejects a comment over 65,536 characters, so the
 //! document is cut to fit [`LIMIT`] bytes (bytes are never fewer than characters), with a note
 //! saying how much was left out. Every value from the scanned infrastructure is escaped: it
