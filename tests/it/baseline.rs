@@ -57,18 +57,9 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
 
 /// (policy, resource) -> baseline state of every failure.
 fn states(report: &Value) -> Vec<(String, String, String)> {
-    let mut v: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "fail")
-        .map(|f| {
-            (
-                f["policy_id"].as_str().unwrap().to_string(),
-                f["resource"]["id"].as_str().unwrap().to_string(),
-                f["baseline"].as_str().unwrap_or("none").to_string(),
-            )
-        })
+    let mut v: Vec<_> = common::failed(report, ["/policy_id", "/resource/id", "/baseline"])
+        .into_iter()
+        .map(|[p, r, b]| (p, r, b))
         .collect();
     v.sort();
     v

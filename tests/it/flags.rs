@@ -29,18 +29,9 @@ fn json_of(out: &Output) -> Value {
 }
 
 fn failing(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "fail")
-        .map(|f| {
-            (
-                f["policy_id"].as_str().unwrap().to_string(),
-                f["resource"]["id"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-            )
-        })
+    common::failed(report, ["/policy_id", "/resource/id", "/severity"])
+        .into_iter()
+        .map(|[p, r, s]| (p, r, s))
         .collect()
 }
 

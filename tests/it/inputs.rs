@@ -41,21 +41,9 @@ fn scan(args: &[&str]) -> (i32, Value) {
 
 /// Failed findings as (policy, file:line).
 fn failures(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "fail")
-        .map(|f| {
-            (
-                f["policy_id"].as_str().unwrap().to_string(),
-                format!(
-                    "{}:{}",
-                    f["location"]["file"].as_str().unwrap_or("?"),
-                    f["location"]["start_line"]
-                ),
-            )
-        })
+    common::failed(report, ["/policy_id", "/location/file", "/location/start_line"])
+        .into_iter()
+        .map(|[p, file, line]| (p, format!("{file}:{line}")))
         .collect()
 }
 

@@ -92,6 +92,25 @@ pub fn verdicts(
         .collect()
 }
 
+/// The failing findings of a JSON report, each projected by `fields`: JSON pointers into the
+/// finding (`/policy_id`, `/resource/id`); a missing or null value reads as `-`, a non-string
+/// one as its JSON.
+pub fn failed<const N: usize>(report: &serde_json::Value, fields: [&str; N]) -> Vec<[String; N]> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| {
+            fields.map(|p| match f.pointer(p) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => "-".to_string(),
+                Some(other) => other.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// Secrets planted in the demo estate; none may ever appear in output.
 pub const PLANTED_SECRETS: &[&str] = &[
     "hunter2-demo-password",
