@@ -239,7 +239,8 @@ fn release_builds_the_sdk_crates_at_a_low_opt_level_and_without_debug_info() {
         .collect();
     assert!(sdk.len() >= 20, "{sdk:?}");
     for name in sdk {
-        let section = format!("[profile.release.package.{name}]\nopt-level = 1\n");
+        let level = if name == "k8s-openapi" { 1 } else { 0 };
+        let section = format!("[profile.release.package.{name}]\nopt-level = {level}\n");
         assert!(manifest.contains(&section), "no {section}");
     }
     let release = manifest
@@ -250,5 +251,5 @@ fn release_builds_the_sdk_crates_at_a_low_opt_level_and_without_debug_info() {
         .next()
         .unwrap();
     assert!(release.contains("debug = false"), "{release}");
-    assert!(release.contains("strip = \"debuginfo\""), "{release}");
+    assert!(release.contains("strip = \"symbols\""), "{release}");
 }
