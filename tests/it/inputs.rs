@@ -41,10 +41,13 @@ fn scan(args: &[&str]) -> (i32, Value) {
 
 /// Failed findings as (policy, file:line).
 fn failures(report: &Value) -> Vec<(String, String)> {
-    common::failed(report, ["/policy_id", "/location/file", "/location/start_line"])
-        .into_iter()
-        .map(|[p, file, line]| (p, format!("{file}:{line}")))
-        .collect()
+    common::failed(
+        report,
+        ["/policy_id", "/location/file", "/location/start_line"],
+    )
+    .into_iter()
+    .map(|[p, file, line]| (p, format!("{file}:{line}")))
+    .collect()
 }
 
 #[test]
