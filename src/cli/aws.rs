@@ -73,6 +73,33 @@ pub(crate) struct AwsArgs {
     /// jitter between them).
     #[arg(long, value_name = "N", default_value_t = 8)]
     max_attempts: u32,
+    /// Seconds one region (and each global service) may take; what is unread then is
+    /// recorded as not read, and the rest is kept. 0: no limit.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        env = "PLUMB_REGION_TIMEOUT"
+    )]
+    region_timeout: u64,
+    /// Seconds the whole collection may take; then what was read is written and the rest is
+    /// recorded as not read. 0 (the default): no limit.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        env = "PLUMB_TIMEOUT"
+    )]
+    timeout: u64,
+    /// Retries one service may spend in one region over the run, beyond which failed calls
+    /// are not retried.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        env = "PLUMB_RETRY_BUDGET"
+    )]
+    retry_budget: usize,
     /// Gather the CloudTrail write events (who changed what) since this time: a duration ago
     /// (`30m`, `24h`, `7d`, `2w`) or an RFC 3339 time. Default: since the previous snapshot
     /// of the same account and regions in the store (with --store), else the last 24 hours.
@@ -82,6 +109,12 @@ pub(crate) struct AwsArgs {
     /// Do not gather CloudTrail events (and need no cloudtrail:LookupEvents permission).
     #[arg(long, conflicts_with = "events_since")]
     no_events: bool,
+}
+
+/// A limit in seconds; 0 is none.
+#[cfg(feature = "aws")]
+fn seconds(limit: u64) -> Option<std::time::Duration> {
+    (limit > 0).then(|| std::time::Duration::from_secs(limit))
 }
 
 /// `--events-since`: `N` followed by m, h, d or w, counted back from now; or an RFC 3339 time.
@@ -149,6 +182,9 @@ impl AwsArgs {
             call_timeout: call,
             attempt_timeout: defaults.attempt_timeout.min(call),
             max_attempts: self.max_attempts.max(1),
+            region_timeout: seconds(self.region_timeout),
+            run_timeout: seconds(self.timeout),
+            retry_budget: self.retry_budget,
             events: (!self.no_events).then(|| {
                 let defaults = EventOptions::default();
                 EventOptions {

@@ -297,3 +297,171 @@ fn an_endpoint_that_does_not_answer_ends_in_an_error_not_a_hang() {
             .any(|r| r["kind"] == "aws_security_group")
     );
 }
+
+/// Errors of one scope (`account/region/service`), by prefix.
+fn errors_in<'a>(inv: &'a Value, prefix: &str) -> Vec<&'a Value> {
+    inv["metadata"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["scope"].as_str().unwrap_or("").starts_with(prefix))
+        .collect()
+}
+
+fn regions_of(inv: &Value) -> BTreeSet<String> {
+    inv["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["source"]["region"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Everything signed for us-east-1 waits forever: the region accepts connections and never
+/// answers.
+fn black_hole(moto: &Moto) -> Proxy {
+    Proxy::start(
+        moto.port,
+        rules(vec![Rule::new(
+            "region:us-east-1",
+            Fault::Slow(Duration::from_secs(3600)),
+            usize::MAX,
+        )]),
+    )
+}
+
+#[test]
+fn a_region_that_never_answers_trips_its_breakers_and_the_good_region_is_kept() {
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    let proxy = black_hole(&moto);
+    let started = Instant::now();
+    let c = collect_aws(
+        &proxy.endpoint(),
+        &[],
+        &[
+            "--regions",
+            "eu-west-1,us-east-1",
+            "-q",
+            "--call-timeout",
+            "3",
+        ],
+    );
+    let took = started.elapsed();
+    // Three attempts of 3 s per service, then every call of that service in that region is
+    // refused at once: not 8 attempts of every call.
+    assert!(took < Duration::from_secs(45), "took {took:?}");
+    assert_eq!(c.code, 2, "{}", c.stderr);
+    assert!(regions_of(&c.inventory).contains("eu-west-1"));
+    assert!(errors_in(&c.inventory, "123456789012/eu-west-1/").is_empty());
+    let dead = errors_in(&c.inventory, "123456789012/us-east-1/");
+    assert!(
+        dead.iter()
+            .any(|e| e["scope"] == "123456789012/us-east-1/ec2"
+                && e["kinds"]
+                    .as_array()
+                    .is_some_and(|k| k.contains(&"aws_security_group".into()))),
+        "{dead:#?}"
+    );
+    // Some call met the open breaker and says why it was not made.
+    assert!(
+        dead.iter().any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("failed 3 times in a row")),
+        "{dead:#?}"
+    );
+    let runs = c.inventory["metadata"]["collectors"].as_array().unwrap();
+    let east = runs
+        .iter()
+        .find(|r| r["scope"] == "123456789012/us-east-1")
+        .unwrap();
+    assert_eq!(east["kinds"]["aws_security_group"], false, "{east}");
+}
+
+#[test]
+fn the_region_deadline_ends_a_silent_region_and_names_the_limit() {
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    let proxy = black_hole(&moto);
+    let started = Instant::now();
+    let c = collect_aws(
+        &proxy.endpoint(),
+        &[],
+        &[
+            "--regions",
+            "eu-west-1,us-east-1",
+            "-q",
+            "--no-events",
+            "--region-timeout",
+            "4",
+        ],
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_eq!(c.code, 2, "{}", c.stderr);
+    assert!(regions_of(&c.inventory).contains("eu-west-1"));
+    let dead = errors_in(&c.inventory, "123456789012/us-east-1/");
+    assert!(!dead.is_empty());
+    assert!(
+        dead.iter().all(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("the region's deadline passed (--region-timeout 4 s)")),
+        "{dead:#?}"
+    );
+}
+
+#[test]
+fn an_interrupted_run_writes_what_it_read_and_exits_2() {
+    let moto = Moto::start();
+    moto.seed("estate", &[]);
+    let proxy = black_hole(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.json");
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["collect", "aws", "-q", "--no-events", "-o"])
+        .arg(&path)
+        .args(["--regions", "eu-west-1,us-east-1"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .envs(common::aws::test_credentials())
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Long enough for eu-west-1 to be read; us-east-1 never answers, so the run is still on.
+    std::thread::sleep(Duration::from_secs(10));
+    assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no exit after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(2));
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(regions_of(&inv).contains("eu-west-1"), "{inv:#}");
+    assert!(errors_in(&inv, "123456789012/eu-west-1/").is_empty());
+    let dead = errors_in(&inv, "123456789012/us-east-1/");
+    assert!(
+        dead.iter().any(|e| e["message"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted (SIGINT)")),
+        "{dead:#?}"
+    );
+}

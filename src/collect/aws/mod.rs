@@ -15,7 +15,10 @@
 //!
 //! Whatever fails (a denied call, a throttled call that never succeeded, a region that does
 //! not answer) is recorded in the inventory's errors, with the kinds it leaves missing; the
-//! rest of the collection goes on. Every collector run records, per account/region, which
+//! rest of the collection goes on. Time is bounded ([`deadline`]): each region has a
+//! deadline, so has the run, and SIGINT/SIGTERM end it the same way, keeping every service
+//! that finished; a circuit breaker and a retry budget per service and region ([`guard`])
+//! stop a silent region or a broken API from costing every call its full timeout and backoff. Every collector run records, per account/region, which
 //! kinds were read completely. Nothing here writes to an account: only `List*`, `Describe*`,
 //! `Get*`, `Select*`/`BatchGet*` (Config), IAM's credential report and CloudTrail's
 //! `LookupEvents` ([`events`]: who changed what, for drift) are called.
@@ -24,6 +27,7 @@ mod autoscaling;
 mod backup;
 mod cloudtrail;
 pub mod config;
+mod deadline;
 mod dynamodb;
 mod ec2;
 mod ecr;
@@ -32,6 +36,7 @@ mod eks;
 mod elasticache;
 mod elbv2;
 pub mod events;
+mod guard;
 mod iam;
 mod kms;
 mod logs;
@@ -95,6 +100,16 @@ pub struct AwsOptions {
     /// Deadline of one attempt.
     pub attempt_timeout: Duration,
     pub connect_timeout: Duration,
+    /// How long one region (or a global service) may take; what is still unread then is
+    /// recorded as not read (`None`: no limit).
+    pub region_timeout: Option<Duration>,
+    /// How long the whole collection may take (`None`: no limit).
+    pub run_timeout: Option<Duration>,
+    /// Consecutive failed attempts (no answer, 5xx) that stop calls to a service in a region
+    /// for the rest of the run (0: never).
+    pub breaker_threshold: u32,
+    /// Retries one service may spend in one region over the run.
+    pub retry_budget: usize,
     /// Attempts per call (the first included) on throttling, 5xx and connection errors.
     pub max_attempts: u32,
     /// First retry delay; later ones grow exponentially, with full jitter.
@@ -115,7 +130,11 @@ impl Default for AwsOptions {
             fanout: 8,
             call_timeout: Duration::from_secs(120),
             attempt_timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            region_timeout: Some(Duration::from_secs(300)),
+            run_timeout: None,
+            breaker_threshold: 3,
+            retry_budget: 100,
             max_attempts: 8,
             initial_backoff: Duration::from_millis(500),
             events: Some(events::EventOptions::default()),
@@ -149,24 +168,38 @@ pub(crate) struct Cx {
 }
 
 type ServiceFuture = Pin<Box<dyn Future<Output = Out> + Send>>;
-type Service = (&'static str, fn(Cx) -> ServiceFuture);
+type Service = (
+    &'static str,
+    &'static [&'static str],
+    fn(Cx) -> ServiceFuture,
+);
 
 /// The regional services, in the order progress lists them.
 const REGIONAL: &[Service] = &[
-    ("ec2", |cx| Box::pin(ec2::collect(cx))),
-    ("rds", |cx| Box::pin(rds::collect(cx))),
-    ("dynamodb", |cx| Box::pin(dynamodb::collect(cx))),
-    ("kms", |cx| Box::pin(kms::collect(cx))),
-    ("logs", |cx| Box::pin(logs::collect(cx))),
-    ("cloudtrail", |cx| Box::pin(cloudtrail::collect(cx))),
-    ("elasticache", |cx| Box::pin(elasticache::collect(cx))),
-    ("ecr", |cx| Box::pin(ecr::collect(cx))),
-    ("eks", |cx| Box::pin(eks::collect(cx))),
-    ("elbv2", |cx| Box::pin(elbv2::collect(cx))),
-    ("autoscaling", |cx| Box::pin(autoscaling::collect(cx))),
-    ("backup", |cx| Box::pin(backup::collect(cx))),
-    ("secretsmanager", |cx| Box::pin(secretsmanager::collect(cx))),
-    ("efs", |cx| Box::pin(efs::collect(cx))),
+    ("ec2", ec2::KINDS, |cx| Box::pin(ec2::collect(cx))),
+    ("rds", rds::KINDS, |cx| Box::pin(rds::collect(cx))),
+    ("dynamodb", dynamodb::KINDS, |cx| {
+        Box::pin(dynamodb::collect(cx))
+    }),
+    ("kms", kms::KINDS, |cx| Box::pin(kms::collect(cx))),
+    ("logs", logs::KINDS, |cx| Box::pin(logs::collect(cx))),
+    ("cloudtrail", cloudtrail::KINDS, |cx| {
+        Box::pin(cloudtrail::collect(cx))
+    }),
+    ("elasticache", elasticache::KINDS, |cx| {
+        Box::pin(elasticache::collect(cx))
+    }),
+    ("ecr", ecr::KINDS, |cx| Box::pin(ecr::collect(cx))),
+    ("eks", eks::KINDS, |cx| Box::pin(eks::collect(cx))),
+    ("elbv2", elbv2::KINDS, |cx| Box::pin(elbv2::collect(cx))),
+    ("autoscaling", autoscaling::KINDS, |cx| {
+        Box::pin(autoscaling::collect(cx))
+    }),
+    ("backup", backup::KINDS, |cx| Box::pin(backup::collect(cx))),
+    ("secretsmanager", secretsmanager::KINDS, |cx| {
+        Box::pin(secretsmanager::collect(cx))
+    }),
+    ("efs", efs::KINDS, |cx| Box::pin(efs::collect(cx))),
 ];
 
 /// Every kind the service-API source can produce, for errors that leave all of them missing.
@@ -228,6 +261,7 @@ fn whole_scope_error(scope: &str, message: String, kinds: &[&str]) -> CollectErr
 
 async fn run(options: &AwsOptions, progress: Arc<dyn Progress>) -> Collected {
     let mut collected = Collected::default();
+    let stop = deadline::Stop::start(options.run_timeout);
     let base = sdk::load(options).await;
     let all_kinds = match &options.mode {
         Mode::Api => api_kinds(),
@@ -298,35 +332,66 @@ async fn run(options: &AwsOptions, progress: Arc<dyn Progress>) -> Collected {
                 &base,
                 &account,
                 &regions,
+                &stop,
                 progress.clone(),
                 &mut collected,
             )
             .await
         }
+        // AWS Config answers are added to the collection as they arrive, so a stopped run
+        // keeps what was read before it stopped.
         Mode::Config => {
-            config::account(&base, &account, &regions, progress.clone(), &mut collected).await
+            let read = config::account(&base, &account, &regions, progress.clone(), &mut collected);
+            let cut = stop.clone().during(read).await;
+            not_all_read(&mut collected, &account, &all_kinds, cut);
         }
         Mode::Aggregator(name) => {
             let region = home
                 .or_else(|| regions.first().cloned())
                 .unwrap_or_default();
-            config::aggregator(&base, &region, name, progress.clone(), &mut collected).await
+            let read = config::aggregator(&base, &region, name, progress.clone(), &mut collected);
+            let cut = stop.clone().during(read).await;
+            not_all_read(&mut collected, &account, &all_kinds, cut);
         }
     }
     // After the resources, so that the window ends as close to the snapshot's time as it can.
     if let (Some(events), Mode::Api | Mode::Config) = (&options.events, &options.mode) {
-        events::gather(
-            &base,
-            &account,
-            &regions,
-            events,
-            options.concurrency,
-            progress,
-            &mut collected,
-        )
-        .await;
+        let cut = match stop.reason() {
+            Some(reason) => Some(reason.describe()),
+            None => {
+                let read = events::gather(
+                    &base,
+                    &account,
+                    &regions,
+                    events,
+                    options.concurrency,
+                    progress,
+                    &mut collected,
+                );
+                stop.clone().during(read).await
+            }
+        };
+        if let Some(why) = cut {
+            collected.errors.push(whole_scope_error(
+                &account,
+                format!("CloudTrail events not all gathered: {why}"),
+                &[],
+            ));
+        }
     }
     collected
+}
+
+/// A part of the run that was stopped before its end (`cut`: why) may have left `kinds`
+/// missing: that is recorded.
+fn not_all_read(collected: &mut Collected, scope: &str, kinds: &[&str], cut: Option<String>) {
+    if let Some(why) = cut {
+        collected.errors.push(whole_scope_error(
+            scope,
+            format!("not all read: {why}"),
+            kinds,
+        ));
+    }
 }
 
 /// Regions enabled for the account: those not opted out.
@@ -351,9 +416,15 @@ async fn api(
     base: &SdkConfig,
     account: &str,
     regions: &[String],
+    stop: &deadline::Stop,
     progress: Arc<dyn Progress>,
     collected: &mut Collected,
 ) {
+    let region_deadline = || {
+        options
+            .region_timeout
+            .map(|limit| (tokio::time::Instant::now() + limit, limit))
+    };
     // Global: IAM and the account, once.
     let global = Scope::new(account, GLOBAL);
     let global_cx = Cx {
@@ -364,14 +435,32 @@ async fn api(
     let iam_task = {
         let progress = progress.clone();
         let cx = global_cx.clone();
-        tokio::spawn(async move { timed(&*progress, "iam", iam::collect(cx)).await })
+        let (deadline, stop) = (region_deadline(), stop.clone());
+        tokio::spawn(async move {
+            let scope = cx.scope.clone();
+            let read =
+                deadline::within("iam", iam::KINDS, &scope, deadline, stop, iam::collect(cx));
+            timed(&*progress, "iam", read).await
+        })
     };
     // S3 lists buckets once and reads each in its own region.
     let s3_task = {
         let progress = progress.clone();
         let cx = global_cx.clone();
         let regions = regions.to_vec();
-        tokio::spawn(async move { timed(&*progress, "s3", s3::collect(cx, regions)).await })
+        let (deadline, stop) = (region_deadline(), stop.clone());
+        tokio::spawn(async move {
+            let scope = cx.scope.clone();
+            let read = deadline::within(
+                "s3",
+                s3::KINDS,
+                &scope,
+                deadline,
+                stop,
+                s3::collect(cx, regions),
+            );
+            timed(&*progress, "s3", read).await
+        })
     };
 
     let per_region = bounded(regions.to_vec(), options.concurrency, |region| {
@@ -381,14 +470,18 @@ async fn api(
             fanout: options.fanout,
         };
         let progress = progress.clone();
+        // From when the region's turn comes, not from the start of the run.
+        let deadline = region_deadline();
+        let stop = stop.clone();
         async move {
-            let services = REGIONAL.iter().map(|(name, run)| {
+            let services = REGIONAL.iter().map(|(name, kinds, run)| {
                 let progress = progress.clone();
                 let fut = run(cx.clone());
-                let label = cx.scope.label();
+                let (scope, stop) = (cx.scope.clone(), stop.clone());
                 async move {
+                    let label = scope.label();
                     progress.begin(&label, name);
-                    let out = fut.await;
+                    let out = deadline::within(name, kinds, &scope, deadline, stop, fut).await;
                     progress.end(&label, name, out.resources.len(), out.errors.len());
                     out
                 }

@@ -13,18 +13,25 @@ use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-use super::AwsOptions;
+use super::{AwsOptions, guard};
 
 /// Loads the base configuration: profile, region, credentials, retries, timeouts.
 ///
 /// Retries use the SDK's standard mode, set explicitly: exponential backoff with full jitter
 /// on throttling errors, 5xx answers, timeouts and broken connections. Every call has a
 /// deadline (`call_timeout`) and so has each attempt, and connecting has its own short limit,
-/// so an unreachable region ends in a recorded error rather than a hang.
+/// so an unreachable region ends in a recorded error rather than a hang. Every attempt goes
+/// through [`guard`]: a circuit breaker and a retry budget per service and region.
 pub async fn load(options: &AwsOptions) -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    let http = guard::guarded(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https(),
+        guard::Limits {
+            threshold: options.breaker_threshold,
+            retry_budget: options.retry_budget,
+        },
+    );
     let retry = RetryConfig::standard()
         .with_max_attempts(options.max_attempts.max(1))
         .with_initial_backoff(options.initial_backoff)

@@ -232,8 +232,8 @@ pub enum Fault {
 
 /// A fault on requests whose operation name (`X-Amz-Target` suffix, `Action=` of a query
 /// request, or `s3:METHOD:sub-resource`) equals `operation`, or, when `operation` starts with
-/// `/`, whose path contains it (REST APIs); for the first `times` of them (`usize::MAX`:
-/// always).
+/// `/`, whose path contains it (REST APIs), or, written `region:NAME`, that are signed for that
+/// region (every service of it); for the first `times` of them (`usize::MAX`: always).
 #[derive(Debug)]
 pub struct Rule {
     pub operation: String,
@@ -464,8 +464,11 @@ fn serve(
             .unwrap_or_else(|e| e.into_inner())
             .push(op.clone());
         let fault = rules.iter().find_map(|r| {
-            let matches =
-                r.operation == op || (r.operation.starts_with('/') && path.contains(&r.operation));
+            let matches = r.operation == op
+                || (r.operation.starts_with('/') && path.contains(&r.operation))
+                || r.operation
+                    .strip_prefix("region:")
+                    .is_some_and(|region| signed_region(&req) == region);
             if !matches {
                 return None;
             }
