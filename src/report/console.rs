@@ -311,13 +311,17 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{} resources, {} policies, {} checks: {} passed, {failed}, {} unknown, {} errors, {} waived{}{}",
+        "{} resources, {} policies, {} checks: {} passed, {failed}, {} unknown, {}, {} waived{}{}",
         s.resources,
         s.policies,
         s.evaluations,
         s.pass,
         s.unknown,
-        s.error,
+        // Checks that could not be evaluated; distinct from the inputs not read below.
+        match s.error {
+            1 => "1 check error".to_string(),
+            n => format!("{n} check errors"),
+        },
         s.waived,
         if s.errors > 0 {
             format!("; {} inputs not read", s.errors)

@@ -286,14 +286,14 @@ fn error_findings_exit_2_and_unknowns_fail_only_when_asked() {
         2,
         "a policy that cannot be evaluated is no pass: {text}"
     );
-    assert!(text.contains("1 errors"), "{text}");
+    assert!(text.contains("1 check error,"), "{text}");
     assert!(text.contains("Evaluation errors (1)"), "{text}");
 
     // The demo has unknowns: they are counted, and fail the run only with --fail-on-unknown.
     let out = plumb(&["scan", DEMO, "--fail-on", "never"]);
     assert_eq!(code(&out), 0);
     assert!(
-        stdout(&out).contains(" unknown, 0 errors"),
+        stdout(&out).contains(" unknown, 0 check errors"),
         "{}",
         stdout(&out)
     );
