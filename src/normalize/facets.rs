@@ -94,6 +94,7 @@ pub const FACETS: &[FacetDef] = &[
         name: "encrypted_at_rest",
         ty: "bool",
         kinds: &[
+            "aws_ebs_snapshot",
             S3,
             DB,
             CLUSTER,
@@ -117,6 +118,7 @@ pub const FACETS: &[FacetDef] = &[
         name: "kms_key",
         ty: "string",
         kinds: &[
+            "aws_ebs_snapshot",
             S3,
             DB,
             CLUSTER,
@@ -252,10 +254,11 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "publicly_accessible",
         ty: "bool",
-        kinds: &[S3, DB],
+        kinds: &[S3, DB, "aws_ebs_snapshot"],
         doc: "Reachable from the internet. S3: the bucket's ACL or policy grants public access \
               that its public access block does not stop. RDS: the instance has a public \
-              address.",
+              address. EBS snapshot: anyone may create a volume from it (its live \
+              create-volume permissions include the group `all`).",
     },
     FacetDef {
         name: "public_access_block",
@@ -431,6 +434,27 @@ pub const FACETS: &[FacetDef] = &[
         ty: "int",
         kinds: &[LOGS],
         doc: "Subscription filters streaming the log group elsewhere (an archive, a SIEM).",
+    },
+    FacetDef {
+        name: "cloudtrail_delivers",
+        ty: "bool",
+        kinds: &["aws_cloudwatch_log_group"],
+        doc: "A CloudTrail trail of the estate delivers its events to this log group \
+              (`cloud_watch_logs_group_arn`).",
+    },
+    FacetDef {
+        name: "alarmed_events",
+        ty: "list<string>",
+        kinds: &["aws_cloudwatch_log_group"],
+        doc: "The classes of CloudTrail event the CIS AWS monitoring controls name that a \
+              metric filter of this group matches and a metric alarm with an action watches: \
+              `unauthorized_api_calls`, `console_sign_in_without_mfa`, `root_usage`, \
+              `iam_policy_changes`, `cloudtrail_changes`, `console_authentication_failures`, \
+              `cmk_disabled_or_deleted`, `s3_bucket_policy_changes`, `config_changes`, \
+              `security_group_changes`, `nacl_changes`, `network_gateway_changes`, \
+              `route_table_changes`, `vpc_changes`, `organizations_changes`. A pattern counts \
+              for a class when it holds every term of the benchmark's pattern for it \
+              (whitespace and quotes aside).",
     },
     FacetDef {
         name: "lifecycle_policy",
@@ -850,9 +874,11 @@ pub const FACETS: &[FacetDef] = &[
             USER,
             "aws_iam_group",
         ],
-        doc: "Full administrative access: a statement allowing `*` on `*`, or the AWS managed \
-              `AdministratorAccess` policy attached (also through an \
-              `aws_iam_policy_attachment` listing the role, user or group).",
+        doc: "Full administrative access: a statement allowing `*` on `*`, or a policy granting \
+              it attached to the role, user or group: the AWS managed `AdministratorAccess`, or \
+              a customer-managed `aws_iam_policy` of the estate whose document allows `*` on \
+              `*`, attached by reference or ARN (also through an `aws_iam_policy_attachment` \
+              listing the principal, or `managed_policy_arns`).",
     },
     FacetDef {
         name: "service_wildcards",
@@ -976,6 +1002,41 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: &["aws_account"],
         doc: "The root user has MFA (live inventories only).",
+    },
+    FacetDef {
+        name: "security_contact",
+        ty: "bool",
+        kinds: &["aws_account"],
+        doc: "The account registers a security alternate contact (an email address or phone \
+              number) for AWS to reach about security events (live inventories only).",
+    },
+    // --- the live region summary
+    FacetDef {
+        name: "guardduty_enabled",
+        ty: "bool",
+        kinds: &["aws_region"],
+        doc: "A GuardDuty detector of the region is enabled (live inventories only).",
+    },
+    FacetDef {
+        name: "securityhub_enabled",
+        ty: "bool",
+        kinds: &["aws_region"],
+        doc: "Security Hub is enabled in the region (`DescribeHub` answers; live inventories \
+              only).",
+    },
+    FacetDef {
+        name: "access_analyzer_enabled",
+        ty: "bool",
+        kinds: &["aws_region"],
+        doc: "An IAM Access Analyzer of the account's or the organisation's external access \
+              is active in the region (live inventories only).",
+    },
+    FacetDef {
+        name: "config_recording",
+        ty: "bool",
+        kinds: &["aws_region"],
+        doc: "An AWS Config configuration recorder of the region is recording (live \
+              inventories only).",
     },
     // --- kubernetes workloads
     FacetDef {

@@ -231,6 +231,12 @@ pub const LINKS: &[Link] = &[
         &["/name", "/id"],
     ),
     rel(
+        "aws_cloudwatch_log_metric_filter",
+        "/log_group_name",
+        "aws_cloudwatch_log_group",
+        &["/name", "/id"],
+    ),
+    rel(
         "aws_autoscaling_attachment",
         "/autoscaling_group_name",
         "aws_autoscaling_group",
@@ -438,6 +444,157 @@ pub fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
             found.sort_unstable();
             found.dedup();
             out.extend(found.into_iter().map(|p| (i, p)));
+        }
+    }
+    out
+}
+
+/// Where a managed policy is attached by ARN: the attachment satellites' `policy_arn` and the
+/// principals' `managed_policy_arns` list.
+const ATTACHES: &[(&str, &str)] = &[
+    ("aws_iam_role_policy_attachment", "/policy_arn"),
+    ("aws_iam_user_policy_attachment", "/policy_arn"),
+    ("aws_iam_group_policy_attachment", "/policy_arn"),
+    ("aws_iam_policy_attachment", "/policy_arn"),
+    ("aws_iam_role", "/managed_policy_arns"),
+    ("aws_iam_user", "/managed_policy_arns"),
+    ("aws_iam_group", "/managed_policy_arns"),
+];
+
+/// Relations a resource has beside its one parent, as (child, parent) index pairs: each
+/// parent's deriver sees the child among its satellites (and the child's own in turn).
+///
+/// * A customer-managed policy hangs under every attachment (or principal) naming it in
+///   [`ATTACHES`], so the principal sees the documents attached to it.
+/// * A trail hangs under the log group it delivers to (`cloud_watch_logs_group_arn`, which
+///   ends in `:*`), besides its bucket: the log group learns that it receives CloudTrail.
+/// * A metric alarm hangs under the log metric filters that publish the metric it watches
+///   (same namespace and metric name), so a log group sees which of its filters alarm.
+pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (holder, via) in ATTACHES {
+        out.extend(
+            naming(resources, holder, via, "aws_iam_policy", "")
+                .into_iter()
+                .map(|(attachment, policy)| (policy, attachment)),
+        );
+    }
+    out.extend(naming(
+        resources,
+        "aws_cloudtrail",
+        "/cloud_watch_logs_group_arn",
+        "aws_cloudwatch_log_group",
+        ":*",
+    ));
+    out.extend(metric_alarms(resources));
+    out
+}
+
+/// (holder, target) pairs where a `holder_kind` resource's attribute `via` (a string or a list
+/// of them, `suffix` removed) is a `target_kind` resource's ARN, or refers to it.
+fn naming(
+    resources: &[Resource],
+    holder_kind: &str,
+    via: &str,
+    target_kind: &str,
+    suffix: &str,
+) -> Vec<(usize, usize)> {
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut by_arn: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        if r.kind != target_kind {
+            continue;
+        }
+        ids.insert(r.id.as_str(), i);
+        let arn = match r.attr("/arn") {
+            Attr::Known(Value::String(arn)) => Some(arn.as_str()),
+            _ => r.cloud_id.as_deref(),
+        };
+        if let Some(arn) = arn {
+            by_arn.entry(arn).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    if ids.is_empty() {
+        return out;
+    }
+    for (i, r) in resources.iter().enumerate() {
+        if r.kind != holder_kind {
+            continue;
+        }
+        let mut found: Vec<usize> = r
+            .references
+            .get(via)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| ids.get(id.as_str()).copied())
+            .collect();
+        let values: Vec<&str> = match r.attr(via) {
+            Attr::Known(Value::String(v)) => vec![v.as_str()],
+            Attr::Known(Value::Array(vs)) => vs.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for v in values {
+            let arn = v.strip_suffix(suffix).unwrap_or(v);
+            found.extend(
+                by_arn
+                    .get(arn)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&t| same_estate(&resources[t].source, &r.source)),
+            );
+        }
+        found.sort_unstable();
+        found.dedup();
+        out.extend(found.into_iter().map(|t| (i, t)));
+    }
+    out
+}
+
+/// (alarm, filter) pairs: an `aws_cloudwatch_metric_alarm` watching the metric (namespace and
+/// name) an `aws_cloudwatch_log_metric_filter` of the same estate publishes.
+fn metric_alarms(resources: &[Resource]) -> Vec<(usize, usize)> {
+    fn text<'r>(r: &'r Resource, pointer: &str) -> Option<&'r str> {
+        match r.attr(pointer) {
+            Attr::Known(Value::String(v)) => Some(v.as_str()),
+            _ => None,
+        }
+    }
+    let mut filters: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        if r.kind != "aws_cloudwatch_log_metric_filter" {
+            continue;
+        }
+        let transformations = match r.attr("/metric_transformation") {
+            Attr::Known(Value::Array(ts)) => ts.len(),
+            _ => 0,
+        };
+        for t in 0..transformations {
+            let namespace = text(r, &format!("/metric_transformation/{t}/namespace"));
+            let name = text(r, &format!("/metric_transformation/{t}/name"));
+            if let (Some(namespace), Some(name)) = (namespace, name) {
+                filters.entry((namespace, name)).or_default().push(i);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if filters.is_empty() {
+        return out;
+    }
+    for (i, r) in resources.iter().enumerate() {
+        if r.kind != "aws_cloudwatch_metric_alarm" {
+            continue;
+        }
+        if let (Some(namespace), Some(name)) = (text(r, "/namespace"), text(r, "/metric_name")) {
+            out.extend(
+                filters
+                    .get(&(namespace, name))
+                    .into_iter()
+                    .flatten()
+                    .filter(|&&f| same_estate(&resources[f].source, &r.source))
+                    .map(|&f| (i, f)),
+            );
         }
     }
     out

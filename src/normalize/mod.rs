@@ -10,6 +10,9 @@
 //!    is unknown until apply), which take precedence over matching values. A few satellites
 //!    name several parents (an `aws_iam_policy_attachment` lists users, roles and groups):
 //!    [`links::many`] finds them, and each parent's deriver sees them among its satellites.
+//!    A few relations hang one resource under others the same way ([`links::related`]): a
+//!    customer-managed policy under every attachment naming it, a trail under the log group
+//!    it delivers to, a metric alarm under the log metric filters publishing its metric.
 //! 2. **Coverage.** AWS Backup selections pick data stores by ARN or by tag, not by naming one
 //!    parent; [`backup::coverage`] works out which plans protect which resource, so the
 //!    recovery estimates of [`continuity`] can count them.
@@ -69,7 +72,10 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
             children.entry(parent.as_str()).or_default().push(i);
         }
     }
-    for (satellite, parent) in links::many(resources) {
+    for (satellite, parent) in links::many(resources)
+        .into_iter()
+        .chain(links::related(resources))
+    {
         children
             .entry(resources[parent].id.as_str())
             .or_default()

@@ -166,8 +166,23 @@ def estate():
         SecurityGroupIds=[web], UserData="#!/bin/sh\nexport DB_PASSWORD=hunter2-userdata\n",
         MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
     )["Instances"][0]["InstanceId"]
+    # Network ACLs: one admitting SSH from anywhere, one HTTPS only; and the VPC's defaults (the
+    # group with its self rule, the ACL allowing everything), which AWS creates.
+    ssh_acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    https_acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for acl, port in ((ssh_acl, 22), (https_acl, 443)):
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+            CidrBlock="0.0.0.0/0", PortRange={"From": port, "To": port},
+        )
+    in_vpc = {"Name": "vpc-id", "Values": [vpc]}
+    default_sg = ec2.describe_security_groups(Filters=[in_vpc, {"Name": "group-name", "Values": ["default"]}])
+    default_acl = ec2.describe_network_acls(Filters=[in_vpc, {"Name": "default", "Values": ["true"]}])
     out.update(vpc=vpc, subnet=subnet_a, subnet_b=subnet_b, flow_log=flow, web_sg=web, admin_sg=admin,
-               encrypted_volume=encrypted, plain_volume=plain, instance=instance)
+               encrypted_volume=encrypted, plain_volume=plain, instance=instance,
+               ssh_acl=ssh_acl, https_acl=https_acl,
+               default_sg=default_sg["SecurityGroups"][0]["GroupId"],
+               default_acl=default_acl["NetworkAcls"][0]["NetworkAclId"])
     other_ec2 = client("ec2", OTHER)
     other_vpc = other_ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     out["other_sg"] = other_ec2.create_security_group(GroupName="db", Description="db", VpcId=other_vpc)["GroupId"]
@@ -306,6 +321,42 @@ def estate():
     # moto does not implement EFS backup policies; the tests answer DescribeBackupPolicy from
     # a recorded response instead.
     out["file_system"] = fs
+
+    # The region's posture: GuardDuty and Security Hub on in the main region only (IAM Access
+    # Analyzer, which moto lacks, is answered from a recorded response). A security contact.
+    out["detector"] = client("guardduty").create_detector(Enable=True)["DetectorId"]
+    client("securityhub").enable_security_hub()
+    client("account", "us-east-1").put_alternate_contact(
+        AlternateContactType="SECURITY", EmailAddress="security-team@plumb.example", Name="Security team",
+        PhoneNumber="+15555550100", Title="Security",
+    )
+    # EBS snapshots: the plain volume's, made public; the encrypted volume's, private.
+    public_snapshot = ec2.create_snapshot(VolumeId=plain)["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=public_snapshot, Attribute="createVolumePermission", OperationType="add", GroupNames=["all"],
+    )
+    out.update(public_snapshot=public_snapshot, encrypted_snapshot=ec2.create_snapshot(VolumeId=encrypted)["SnapshotId"])
+    # CIS monitoring: a trail delivering to a log group with two metric filters, root use (its
+    # alarm notifies a topic) and trail changes (its alarm notifies no one). moto cannot answer
+    # CloudWatch in the protocol the SDK speaks (RPC v2 CBOR): the tests answer DescribeAlarms
+    # with these two alarms from a recorded response, so only the filters are made here.
+    logs.create_log_group(logGroupName="/plumb/cloudtrail")
+    trail.create_trail(
+        Name="monitored-trail", S3BucketName="plumb-access-logs", IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{MAIN}:123456789012:log-group:/plumb/cloudtrail:*",
+        CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/cloudtrail-logs",
+    )
+    for name, metric, pattern in (
+        ("root-usage", "RootUsage",
+         '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'),
+        ("trail-changes", "TrailChanges",
+         "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || "
+         "($.eventName = StartLogging) || ($.eventName = StopLogging) }"),
+    ):
+        logs.put_metric_filter(
+            logGroupName="/plumb/cloudtrail", filterName=name, filterPattern=pattern,
+            metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark", "metricValue": "1"}],
+        )
     return out
 
 

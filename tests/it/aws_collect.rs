@@ -2,7 +2,7 @@
 //! estate in two regions: the inventory's shape, the verdicts, redaction, progress output.
 //!
 //! The few read calls moto lacks (EFS `DescribeBackupPolicy`, Backup `ListBackupSelections`,
-//! EC2 `GetEbsDefaultKmsKeyId`) are answered from recorded responses in the services' wire
+//! EC2 `GetEbsDefaultKmsKeyId`, IAM Access Analyzer `ListAnalyzers`) are answered from recorded responses in the services' wire
 //! formats (`common::aws::moto_gaps`); every other call is answered by moto, through the
 //! correcting proxy of `common::aws`.
 
@@ -135,6 +135,50 @@ fn the_estate_is_read_in_the_providers_shape_with_its_live_facts() {
             s["other_sg"].as_str().unwrap(),
         ),
     );
+    // Network ACLs in the provider's shape: entries inline, without AWS's catch-all deny.
+    let ssh = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_network_acl",
+            s["ssh_acl"].as_str().unwrap(),
+        ),
+    );
+    assert_eq!(
+        ssh["attrs"]["ingress"],
+        serde_json::json!([{
+            "rule_no": 100, "action": "allow", "protocol": "6", "cidr_block": "0.0.0.0/0",
+            "ipv6_cidr_block": "", "from_port": 22, "to_port": 22, "icmp_type": 0, "icmp_code": 0,
+        }])
+    );
+    assert_eq!(ssh["attrs"]["vpc_id"], s["vpc"]);
+    let default_acl = get(
+        &all,
+        &id(
+            "eu-west-1",
+            "aws_default_network_acl",
+            s["default_acl"].as_str().unwrap(),
+        ),
+    );
+    assert_eq!(
+        default_acl["attrs"]["default_network_acl_id"],
+        s["default_acl"]
+    );
+    // The region summary: GuardDuty and Security Hub on in eu-west-1, never turned on in
+    // us-east-1.
+    let eu = get(&all, &id("eu-west-1", "aws_region", "eu-west-1"));
+    assert_eq!(eu["facets"]["guardduty_enabled"], true);
+    assert_eq!(eu["facets"]["securityhub_enabled"], true);
+    assert_eq!(eu["facets"]["access_analyzer_enabled"], true);
+    assert_eq!(eu["facets"]["config_recording"], false);
+    let us = get(&all, &id("us-east-1", "aws_region", "us-east-1"));
+    assert_eq!(us["facets"]["guardduty_enabled"], false);
+    assert_eq!(us["facets"]["securityhub_enabled"], false);
+    // Only that a security contact exists is kept, never who it is.
+    let account = get(&all, &id("global", "aws_account", ACCOUNT));
+    assert_eq!(account["facets"]["security_contact"], true);
+    assert!(!inv.to_string().contains("security-team@plumb.example"));
+    assert!(!inv.to_string().contains("5555550100"));
     let flow = get(
         &all,
         &id("eu-west-1", "aws_flow_log", s["flow_log"].as_str().unwrap()),
@@ -542,6 +586,73 @@ fn verdicts_on_the_live_estate_follow_the_policies() {
         ),
         "pass"
     );
+
+    // The policies on the defaults AWS creates, and on network ACLs, judge them live.
+    let seeded = |k: &str| s[k].as_str().unwrap();
+    let default_sg = id(
+        "eu-west-1",
+        "aws_default_security_group",
+        seeded("default_sg"),
+    );
+    assert_eq!(
+        v("PLB-SG-004", default_sg.clone()),
+        "fail",
+        "AWS's default rules"
+    );
+    assert_eq!(v("PLB-SG-001", default_sg), "pass");
+    let acl = |kind: &str, key: &str| id("eu-west-1", kind, seeded(key));
+    assert_eq!(v("PLB-VPC-003", acl("aws_network_acl", "ssh_acl")), "fail");
+    assert_eq!(
+        v("PLB-VPC-003", acl("aws_network_acl", "https_acl")),
+        "pass"
+    );
+    assert_eq!(
+        v("PLB-VPC-003", acl("aws_default_network_acl", "default_acl")),
+        "fail",
+        "the default ACL admits everything"
+    );
+    // The account and the region: posture services, the security contact.
+    let region = id("eu-west-1", "aws_region", "eu-west-1");
+    assert_eq!(v("PLB-GD-002", region.clone()), "pass");
+    assert_eq!(v("PLB-SH-001", region.clone()), "pass");
+    assert_eq!(v("PLB-IAM-015", region.clone()), "pass");
+    assert_eq!(
+        v("PLB-CFG-003", region),
+        "fail",
+        "no recorder in this estate"
+    );
+    assert_eq!(
+        v("PLB-ACC-001", id("global", "aws_account", ACCOUNT)),
+        "pass"
+    );
+    // Snapshots: public and unencrypted, private and encrypted.
+    let public = id("eu-west-1", "aws_ebs_snapshot", seeded("public_snapshot"));
+    let private = id(
+        "eu-west-1",
+        "aws_ebs_snapshot",
+        seeded("encrypted_snapshot"),
+    );
+    assert_eq!(v("PLB-EBS-006", public.clone()), "fail");
+    assert_eq!(v("PLB-EBS-005", public), "fail");
+    assert_eq!(v("PLB-EBS-006", private.clone()), "pass");
+    assert_eq!(v("PLB-EBS-005", private), "pass");
+    // CIS monitoring on the log group the trail delivers to: root use alarms a topic, trail
+    // changes alarm no one, unauthorised calls have no filter. Other groups are not judged.
+    let trail_group = id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/cloudtrail");
+    assert_eq!(v("PLB-MON-003", trail_group.clone()), "pass");
+    assert_eq!(v("PLB-MON-005", trail_group.clone()), "fail");
+    assert_eq!(v("PLB-MON-001", trail_group), "fail");
+    let app = id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/app");
+    assert_eq!(verdicts.get(&("PLB-MON-003".to_string(), app)), None);
+    // A customer-managed policy granting `*` on `*`, attached by ARN, is full access for the
+    // role and the group holding it, as AWS's AdministratorAccess would be.
+    for principal in [
+        id("global", "aws_iam_policy", seeded("policy_arn")),
+        id("global", "aws_iam_role", "app-role"),
+        id("global", "aws_iam_group", "admins"),
+    ] {
+        assert_eq!(v("PLB-IAM-001", principal), "fail");
+    }
 }
 
 #[test]

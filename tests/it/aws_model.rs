@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
 /// Kinds that exist only live: no Terraform resource describes them.
-const LIVE_ONLY: &[&str] = &["aws_account"];
+const LIVE_ONLY: &[&str] = &["aws_account", "aws_region"];
 
 /// Facets that rest on facts only the cloud knows (an IAM user's credential report: MFA, key
 /// ages, last use), which no Terraform configuration holds: unknown (or, for the report

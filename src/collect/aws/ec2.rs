@@ -1,21 +1,30 @@
-//! EC2: VPCs, subnets, security groups (rules inline, as the provider's state has them), flow
-//! logs, EBS volumes, the region's default EBS encryption, and instances.
+//! EC2: VPCs, subnets, security groups and network ACLs (rules inline, as the provider's state
+//! has them), flow logs, EBS volumes and the account's own snapshots (with who may create
+//! volumes from them), the region's default EBS encryption, and instances.
+//!
+//! The group and the ACL AWS creates with every VPC come under the types Terraform adopts them
+//! with (`aws_default_security_group`, `aws_default_network_acl`), so the policies on the
+//! defaults judge them live as they do in Terraform; drift matches them with either type.
 
 use std::collections::HashMap;
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{IpPermission, Tag};
+use aws_sdk_ec2::types::{IpPermission, NetworkAcl, NetworkAclEntry, Tag};
 use serde_json::{Value, json};
 
 use super::Cx;
-use super::shared::{Out, b, describe, n, s, se, strings, tag_map, time};
+use super::shared::{Out, b, bounded, describe, n, s, se, strings, tag_map, time};
 
 const SERVICE: &str = "ec2";
 const VPC: &str = "aws_vpc";
 const SUBNET: &str = "aws_subnet";
 const SG: &str = "aws_security_group";
+const DEFAULT_SG: &str = "aws_default_security_group";
+const NACL: &str = "aws_network_acl";
+const DEFAULT_NACL: &str = "aws_default_network_acl";
 const FLOW_LOG: &str = "aws_flow_log";
 const VOLUME: &str = "aws_ebs_volume";
+const SNAPSHOT: &str = "aws_ebs_snapshot";
 const DEFAULT_ENCRYPTION: &str = "aws_ebs_encryption_by_default";
 const INSTANCE: &str = "aws_instance";
 
@@ -23,8 +32,12 @@ pub const KINDS: &[&str] = &[
     VPC,
     SUBNET,
     SG,
+    DEFAULT_SG,
+    NACL,
+    DEFAULT_NACL,
     FLOW_LOG,
     VOLUME,
+    SNAPSHOT,
     DEFAULT_ENCRYPTION,
     INSTANCE,
 ];
@@ -39,7 +52,18 @@ pub async fn collect(cx: Cx) -> Out {
     out.covers(KINDS);
     let scope = &cx.scope;
 
-    let (vpcs, subnets, groups, flow_logs, volumes, instances, default_encryption, default_key) = tokio::join!(
+    let (
+        vpcs,
+        subnets,
+        groups,
+        acls,
+        flow_logs,
+        volumes,
+        snapshots,
+        instances,
+        default_encryption,
+        default_key,
+    ) = tokio::join!(
         client
             .describe_vpcs()
             .into_paginator()
@@ -59,6 +83,12 @@ pub async fn collect(cx: Cx) -> Out {
             .send()
             .try_collect(),
         client
+            .describe_network_acls()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
             .describe_flow_logs()
             .into_paginator()
             .items()
@@ -66,6 +96,13 @@ pub async fn collect(cx: Cx) -> Out {
             .try_collect(),
         client
             .describe_volumes()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_snapshots()
+            .owner_ids("self")
             .into_paginator()
             .items()
             .send()
@@ -135,7 +172,13 @@ pub async fn collect(cx: Cx) -> Out {
         ));
     }
 
-    let groups = out.listed(scope, SERVICE, &[SG], "DescribeSecurityGroups", groups);
+    let groups = out.listed(
+        scope,
+        SERVICE,
+        &[SG, DEFAULT_SG],
+        "DescribeSecurityGroups",
+        groups,
+    );
     for g in groups {
         let Some(id) = out.required(
             scope,
@@ -162,9 +205,31 @@ pub async fn collect(cx: Cx) -> Out {
         };
         let mut attrs = security_group_attrs(&facts);
         attrs["tags"] = tags(g.tags());
-        let mut r = scope.resource(SG, id, Some(arn.clone()), attrs);
+        let mut r = scope.resource(facts.kind(), id, Some(arn.clone()), attrs);
         r.name = facts.label();
         out.push(r);
+    }
+
+    let acls = out.listed(
+        scope,
+        SERVICE,
+        &[NACL, DEFAULT_NACL],
+        "DescribeNetworkAcls",
+        acls,
+    );
+    for acl in acls {
+        let Some(id) = out.required(
+            scope,
+            SERVICE,
+            NACL,
+            acl.network_acl_id(),
+            "NetworkAclId (DescribeNetworkAcls)",
+        ) else {
+            continue;
+        };
+        let (kind, attrs) = network_acl(scope.arn("ec2", &format!("network-acl/{id}")), id, &acl);
+        let arn = attrs["arn"].as_str().map(str::to_string);
+        out.push(scope.resource(kind, id, arn, attrs));
     }
 
     let logs = out.listed(scope, SERVICE, &[FLOW_LOG], "DescribeFlowLogs", flow_logs);
@@ -248,6 +313,55 @@ pub async fn collect(cx: Cx) -> Out {
             strings(v.attachments().iter().filter_map(|a| a.instance_id()));
         attrs["tags"] = tags(v.tags());
         out.push(scope.resource(VOLUME, id, Some(arn.clone()), attrs));
+    }
+
+    let snapshots = out.listed(scope, SERVICE, &[SNAPSHOT], "DescribeSnapshots", snapshots);
+    let ids: Vec<(String, usize)> = snapshots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sn)| {
+            out.required(
+                scope,
+                SERVICE,
+                SNAPSHOT,
+                sn.snapshot_id(),
+                "SnapshotId (DescribeSnapshots)",
+            )
+            .map(|id| (id.to_string(), i))
+        })
+        .collect();
+    let permissions = bounded(ids, cx.fanout, |(id, i)| {
+        let client = client.clone();
+        async move {
+            let answer = client
+                .describe_snapshot_attribute()
+                .snapshot_id(&id)
+                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                .send()
+                .await;
+            (id, i, answer)
+        }
+    })
+    .await;
+    for (id, i, answer) in permissions {
+        let sn = &snapshots[i];
+        let arn = scope.arn("ec2", &format!("snapshot/{id}"));
+        let attrs = json!({
+            "id": id,
+            "arn": arn,
+            "volume_id": s(sn.volume_id()),
+            "encrypted": b(sn.encrypted()),
+            "kms_key_id": s(sn.kms_key_id()),
+            "owner_id": s(sn.owner_id()),
+            "volume_size": n(sn.volume_size().map(i64::from)),
+            "description": se(sn.description()),
+            "storage_tier": s(sn.storage_tier().map(|t| t.as_str())),
+            "start_time": time(sn.start_time()),
+            "tags": tags(sn.tags()),
+        });
+        let mut r = scope.resource(SNAPSHOT, &id, Some(arn), attrs);
+        snapshot_permissions(&mut r, answer, &mut out);
+        out.push(r);
     }
 
     // The region's default EBS encryption: one resource per region, as the provider has it.
@@ -352,6 +466,90 @@ pub async fn collect(cx: Cx) -> Out {
     out
 }
 
+/// A network ACL in the provider's shape, and the type it comes under. The provider leaves out
+/// the catch-all deny entries AWS adds to every ACL (rule 32767, and 32768 for IPv6), which no
+/// configuration can change.
+fn network_acl(arn: String, id: &str, acl: &NetworkAcl) -> (&'static str, Value) {
+    let entries = |egress: bool| {
+        Value::Array(
+            acl.entries()
+                .iter()
+                .filter(|e| e.egress() == Some(egress))
+                .filter(|e| !matches!(e.rule_number(), Some(32767 | 32768)))
+                .map(acl_entry)
+                .collect(),
+        )
+    };
+    let default = acl.is_default() == Some(true);
+    let mut attrs = json!({
+        "id": id,
+        "arn": arn,
+        "vpc_id": s(acl.vpc_id()),
+        "owner_id": s(acl.owner_id()),
+        "subnet_ids": strings(acl.associations().iter().filter_map(|a| a.subnet_id())),
+        "ingress": entries(false),
+        "egress": entries(true),
+        "tags": tags(acl.tags()),
+    });
+    if default {
+        attrs["default_network_acl_id"] = json!(id);
+        (DEFAULT_NACL, attrs)
+    } else {
+        (NACL, attrs)
+    }
+}
+
+/// One entry of a network ACL, in the provider's block shape: ports 0/0 where the protocol
+/// carries none.
+fn acl_entry(e: &NetworkAclEntry) -> Value {
+    let ports = e.port_range();
+    json!({
+        "rule_no": n(e.rule_number().map(i64::from)),
+        "action": s(e.rule_action().map(|a| a.as_str())),
+        "protocol": s(e.protocol()),
+        "cidr_block": e.cidr_block().unwrap_or_default(),
+        "ipv6_cidr_block": e.ipv6_cidr_block().unwrap_or_default(),
+        "from_port": ports.and_then(|p| p.from()).map_or(0, i64::from),
+        "to_port": ports.and_then(|p| p.to()).map_or(0, i64::from),
+        "icmp_type": e.icmp_type_code().and_then(|c| c.r#type()).map_or(0, i64::from),
+        "icmp_code": e.icmp_type_code().and_then(|c| c.code()).map_or(0, i64::from),
+    })
+}
+
+/// Who may create volumes from a snapshot (live only, `create_volume_permissions`): the
+/// group `all` makes it public; account ids share it with those accounts.
+fn snapshot_permissions(
+    r: &mut crate::inventory::Resource,
+    answer: Result<
+        aws_sdk_ec2::operation::describe_snapshot_attribute::DescribeSnapshotAttributeOutput,
+        aws_sdk_ec2::error::SdkError<
+            aws_sdk_ec2::operation::describe_snapshot_attribute::DescribeSnapshotAttributeError,
+        >,
+    >,
+    out: &mut Out,
+) {
+    match answer {
+        Ok(a) => {
+            r.attrs["create_volume_permissions"] = a
+                .create_volume_permissions()
+                .iter()
+                .map(|p| {
+                    json!({
+                        "group": s(p.group().map(|g| g.as_str())),
+                        "user_id": s(p.user_id()),
+                    })
+                })
+                .collect();
+        }
+        Err(e) => out.unreadable(
+            r,
+            &["/create_volume_permissions"],
+            SERVICE,
+            format!("DescribeSnapshotAttribute: {}", describe(&e)),
+        ),
+    }
+}
+
 /// Security group rules from the EC2 API.
 fn rules(permissions: &[IpPermission]) -> Vec<RuleFacts> {
     permissions
@@ -400,6 +598,17 @@ pub(super) struct SecurityGroupFacts {
 }
 
 impl SecurityGroupFacts {
+    /// The type it comes under: the group every VPC is created with is always named
+    /// `default` (AWS refuses the name for any other), and Terraform adopts it as
+    /// `aws_default_security_group`.
+    pub(super) fn kind(&self) -> &'static str {
+        if self.name.as_deref() == Some("default") {
+            DEFAULT_SG
+        } else {
+            SG
+        }
+    }
+
     /// The resource's name: `name (sg-id)`, since group names repeat across VPCs.
     pub(super) fn label(&self) -> String {
         match &self.name {

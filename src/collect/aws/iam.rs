@@ -142,7 +142,52 @@ pub async fn collect(cx: Cx) -> Out {
     out.errors.append(&mut recorded.errors);
 
     account(scope, &client, report.as_ref(), &mut out).await;
+    if let Some(r) = out.resources.iter_mut().rev().find(|r| r.kind == ACCOUNT) {
+        let mut contact_out = Out::default();
+        security_contact(
+            &aws_sdk_account::Client::new(&cx.config),
+            r,
+            &mut contact_out,
+        )
+        .await;
+        out.errors.append(&mut contact_out.errors);
+    }
     out
+}
+
+/// Whether the account registers a security contact (`GetAlternateContact SECURITY`), for
+/// AWS to reach about abuse and compromise. Only that it is there is kept: the name, address
+/// and number are personal data no policy needs.
+async fn security_contact(
+    client: &aws_sdk_account::Client,
+    r: &mut crate::inventory::Resource,
+    out: &mut Out,
+) {
+    use aws_sdk_account::types::AlternateContactType;
+    match client
+        .get_alternate_contact()
+        .alternate_contact_type(AlternateContactType::Security)
+        .send()
+        .await
+    {
+        Ok(c) => {
+            let contact = c.alternate_contact();
+            let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+            r.attrs["security_contact_registered"] = json!(
+                given(contact.and_then(|c| c.email_address()))
+                    || given(contact.and_then(|c| c.phone_number()))
+            );
+        }
+        Err(e) if code(&e) == Some("ResourceNotFoundException") => {
+            r.attrs["security_contact_registered"] = json!(false);
+        }
+        Err(e) => out.unreadable(
+            r,
+            &["/security_contact_registered"],
+            "account",
+            format!("GetAlternateContact SECURITY: {}", describe(&e)),
+        ),
+    }
 }
 
 fn user(scope: &Scope, u: &aws_sdk_iam::types::UserDetail, out: &mut Out) {

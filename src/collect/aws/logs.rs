@@ -1,15 +1,19 @@
-//! CloudWatch Logs: log groups with retention, KMS key, class and tags.
+//! CloudWatch Logs: log groups with retention, KMS key, class and tags; their metric filters,
+//! and the CloudWatch metric alarms (which watch what the filters publish: the CIS AWS
+//! monitoring controls judge the two together, so they are read together).
 
 use aws_sdk_cloudwatchlogs::Client;
 use serde_json::{Value, json};
 
 use super::Cx;
-use super::shared::{Out, bounded, describe, s, se, tag_map};
+use super::shared::{Out, Scope, bounded, describe, n, s, se, strings, tag_map};
 
 const SERVICE: &str = "logs";
 const GROUP: &str = "aws_cloudwatch_log_group";
+const FILTER: &str = "aws_cloudwatch_log_metric_filter";
+const ALARM: &str = "aws_cloudwatch_metric_alarm";
 
-pub const KINDS: &[&str] = &[GROUP];
+pub const KINDS: &[&str] = &[GROUP, FILTER, ALARM];
 
 pub async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
@@ -24,6 +28,8 @@ pub async fn collect(cx: Cx) -> Out {
         .await;
     let groups = out.listed(&cx.scope, SERVICE, KINDS, "DescribeLogGroups", groups);
     let scope = &cx.scope;
+    // Without every filter and alarm, no group's monitoring is known.
+    let monitoring_read = filters_and_alarms(&cx, &client, &mut out).await;
     // Tags need one call per group, addressed by the ARN without the `:*` suffix.
     let arns: Vec<Option<String>> = groups
         .iter()
@@ -77,9 +83,99 @@ pub async fn collect(cx: Cx) -> Out {
             }
             Err(m) => out.unreadable(&mut r, &["/tags"], SERVICE, m),
         }
+        if !monitoring_read {
+            r.unknown.insert("/metric_filters".into());
+        }
         out.push(r);
     }
     out
+}
+
+/// The region's metric filters and metric alarms, in the provider's shapes; false when
+/// either listing failed (its kinds are then recorded as not read).
+async fn filters_and_alarms(cx: &Cx, client: &Client, out: &mut Out) -> bool {
+    let scope = &cx.scope;
+    let (filters, alarms) = tokio::join!(
+        client
+            .describe_metric_filters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        aws_sdk_cloudwatch::Client::new(&cx.config)
+            .describe_alarms()
+            .into_paginator()
+            .send()
+            .try_collect(),
+    );
+    let filters_read = filters.is_ok();
+    let alarms_read = alarms.is_ok();
+    for f in out.listed(scope, SERVICE, &[FILTER], "DescribeMetricFilters", filters) {
+        let Some(name) = out.required(
+            scope,
+            SERVICE,
+            FILTER,
+            f.filter_name(),
+            "filterName (DescribeMetricFilters)",
+        ) else {
+            continue;
+        };
+        let transformations: Vec<Value> = f
+            .metric_transformations()
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.metric_name(),
+                    "namespace": t.metric_namespace(),
+                    "value": t.metric_value(),
+                    "default_value": t.default_value().map(|v| v.to_string()),
+                    "unit": s(t.unit().map(|u| u.as_str())),
+                })
+            })
+            .collect();
+        let attrs = json!({
+            "id": name,
+            "name": name,
+            "pattern": s(f.filter_pattern()),
+            "log_group_name": s(f.log_group_name()),
+            "metric_transformation": transformations,
+        });
+        let group = f.log_group_name().unwrap_or_default();
+        out.push(scope.resource(FILTER, &format!("{group}:{name}"), None, attrs));
+    }
+    let pages = out.listed(scope, "monitoring", &[ALARM], "DescribeAlarms", alarms);
+    for a in pages.iter().flat_map(|p| p.metric_alarms()) {
+        alarm(scope, a, out);
+    }
+    filters_read && alarms_read
+}
+
+/// One metric alarm, as `aws_cloudwatch_metric_alarm`.
+fn alarm(scope: &Scope, a: &aws_sdk_cloudwatch::types::MetricAlarm, out: &mut Out) {
+    let Some(name) = out.required(
+        scope,
+        "monitoring",
+        ALARM,
+        a.alarm_name(),
+        "AlarmName (DescribeAlarms)",
+    ) else {
+        return;
+    };
+    let attrs = json!({
+        "id": name,
+        "alarm_name": name,
+        "arn": s(a.alarm_arn()),
+        "namespace": s(a.namespace()),
+        "metric_name": s(a.metric_name()),
+        "statistic": s(a.statistic().map(|v| v.as_str())),
+        "comparison_operator": s(a.comparison_operator().map(|v| v.as_str())),
+        "threshold": a.threshold(),
+        "evaluation_periods": n(a.evaluation_periods().map(i64::from)),
+        "period": n(a.period().map(i64::from)),
+        "actions_enabled": a.actions_enabled(),
+        "alarm_actions": strings(a.alarm_actions().iter().map(String::as_str)),
+    });
+    out.push(scope.resource(ALARM, name, a.alarm_arn().map(str::to_string), attrs));
 }
 
 /// A log group, as both the Logs API and AWS Config (`config/logs.rs`) describe it.

@@ -40,6 +40,7 @@ mod guard;
 mod iam;
 mod kms;
 mod logs;
+mod posture;
 mod rds;
 mod s3;
 mod sdk;
@@ -200,29 +201,20 @@ const REGIONAL: &[Service] = &[
         Box::pin(secretsmanager::collect(cx))
     }),
     ("efs", efs::KINDS, |cx| Box::pin(efs::collect(cx))),
+    ("posture", posture::KINDS, |cx| {
+        Box::pin(posture::collect(cx))
+    }),
 ];
 
 /// Every kind the service-API source can produce, for errors that leave all of them missing.
 pub fn api_kinds() -> Vec<&'static str> {
-    let mut kinds: Vec<&str> = [
-        s3::KINDS,
-        iam::KINDS,
-        ec2::KINDS,
-        rds::KINDS,
-        dynamodb::KINDS,
-        kms::KINDS,
-        logs::KINDS,
-        cloudtrail::KINDS,
-        elasticache::KINDS,
-        ecr::KINDS,
-        eks::KINDS,
-        elbv2::KINDS,
-        autoscaling::KINDS,
-        backup::KINDS,
-        secretsmanager::KINDS,
-        efs::KINDS,
-    ]
-    .concat();
+    // The global services, and every regional one.
+    let mut kinds: Vec<&str> = [s3::KINDS, iam::KINDS]
+        .into_iter()
+        .chain(REGIONAL.iter().map(|(_, kinds, _)| *kinds))
+        .flatten()
+        .copied()
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     kinds

@@ -1,5 +1,5 @@
-//! EC2: security groups, EBS volumes and the account's default EBS encryption, instances and
-//! launch templates.
+//! EC2: security groups, EBS volumes and snapshots and the account's default EBS encryption,
+//! instances and launch templates.
 
 use serde_json::{Value, json};
 
@@ -7,7 +7,7 @@ use super::encryption;
 use crate::inventory::{Attr, Resource};
 use crate::normalize::facets::Setter;
 use crate::normalize::value::{
-    as_bool, bool_at, int_at, list_at, region_of, str_at, str_or_ref, strings_at,
+    any_of, as_bool, bool_at, elements, int_at, list_at, region_of, str_at, str_or_ref, strings_at,
 };
 use crate::normalize::{Derive, backup, continuity};
 
@@ -153,6 +153,29 @@ pub(super) fn ebs_volume(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("region", region);
     let (rpo, rto) = continuity::ebs(&scheduled);
     continuity::set(f, rpo, rto);
+}
+
+/// `aws_ebs_snapshot`: encrypted as its volume was (`encrypted`, default false); public when
+/// its live `create_volume_permissions` include the group `all`. Terraform cannot make a
+/// snapshot public (`aws_snapshot_create_volume_permission` names one account), so from
+/// Terraform it is not.
+pub(super) fn ebs_snapshot(d: &Derive<'_>, f: &mut Setter<'_>) {
+    let r = d.r;
+    encryption(
+        f,
+        bool_at(r, "/encrypted", false),
+        str_or_ref(r, "/kms_key_id"),
+    );
+    f.set(
+        "publicly_accessible",
+        elements(r, "/create_volume_permissions").and_then(|permissions| {
+            any_of(
+                permissions
+                    .iter()
+                    .map(|p| p.text("/group").map(|g| g == "all")),
+            )
+        }),
+    );
 }
 
 /// `aws_ebs_encryption_by_default`: the account and region encrypt every new volume. The

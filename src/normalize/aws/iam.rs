@@ -56,20 +56,25 @@ pub(super) fn policy(d: &Derive<'_>, f: &mut Setter<'_>) {
 }
 
 /// Whether `AdministratorAccess` is attached through satellites of `kind` or
-/// `aws_iam_policy_attachment`, or the live `managed_policy_arns` list.
+/// `aws_iam_policy_attachment`, or the `managed_policy_arns` list, or a customer-managed
+/// policy of the estate granting `*` on `*` is (the normaliser links those under their
+/// attachments).
 fn admin_attached(d: &Derive<'_>, kind: &str) -> Option<bool> {
+    let customer = d
+        .linked("aws_iam_policy")
+        .map(|p| combined([read(p, "/policy")]).admin);
     let attachments = d
         .linked(kind)
         .chain(d.linked("aws_iam_policy_attachment"))
         .map(|a| match str_at(a, "/policy_arn") {
             Some(arn) => Some(arn == ADMINISTRATOR_ACCESS),
-            // `aws_iam_policy.x.arn`: a policy of the configuration, judged on its own, not
-            // the AWS managed one.
+            // `aws_iam_policy.x.arn`: a policy of the configuration, whose document the
+            // normaliser links in (`customer` above), not the AWS managed one.
             None if a.references.contains_key("/policy_arn") => Some(false),
             None => None,
         });
     let managed = At::root(d.r).any_text("/managed_policy_arns", |a| a == ADMINISTRATOR_ACCESS);
-    any_of(attachments.chain([managed]))
+    any_of(attachments.chain([managed]).chain(customer))
 }
 
 pub(super) fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -197,7 +202,7 @@ pub(super) fn password_policy(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
 }
 
-/// `aws_account` (live only): the root user's credentials.
+/// `aws_account` (live only): the root user's credentials, the security contact.
 pub(super) fn account(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
     let flag = |pointer: &str| match r.attr(pointer) {
@@ -206,4 +211,5 @@ pub(super) fn account(d: &Derive<'_>, f: &mut Setter<'_>) {
     };
     f.set("root_access_keys", flag("/root_access_keys_present"));
     f.set("root_mfa", flag("/root_mfa_enabled"));
+    f.set("security_contact", flag("/security_contact_registered"));
 }

@@ -1,9 +1,253 @@
-//! CloudWatch Logs log groups.
+//! CloudWatch Logs log groups, and what the CIS AWS monitoring controls (4.1-4.15) ask of the
+//! group CloudTrail delivers to: a metric filter per class of event, with an alarm on it.
+
+use serde_json::Value;
 
 use super::encryption;
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{int_at, str_or_ref};
+use crate::normalize::value::{At, int_at, str_at, str_or_ref};
+
+/// The classes of CloudTrail event the CIS AWS monitoring controls name, each with the terms a
+/// metric filter's pattern must hold to match those events (whitespace and double quotes
+/// removed, so `$.eventName = "CreateTrail"` and `$.eventName=CreateTrail` are one term). A
+/// pattern holding every term of a class counts for it, whatever else it adds. Terms follow
+/// the patterns the benchmark gives.
+pub(crate) const MONITORED_EVENTS: &[(&str, &[&str])] = &[
+    (
+        "unauthorized_api_calls",
+        &[
+            "$.errorCode=*UnauthorizedOperation",
+            "$.errorCode=AccessDenied*",
+        ],
+    ),
+    (
+        "console_sign_in_without_mfa",
+        &[
+            "$.eventName=ConsoleLogin",
+            "$.additionalEventData.MFAUsed!=Yes",
+        ],
+    ),
+    (
+        "root_usage",
+        &[
+            "$.userIdentity.type=Root",
+            "$.userIdentity.invokedByNOTEXISTS",
+            "$.eventType!=AwsServiceEvent",
+        ],
+    ),
+    (
+        "iam_policy_changes",
+        &[
+            "$.eventName=DeleteGroupPolicy",
+            "$.eventName=DeleteRolePolicy",
+            "$.eventName=DeleteUserPolicy",
+            "$.eventName=PutGroupPolicy",
+            "$.eventName=PutRolePolicy",
+            "$.eventName=PutUserPolicy",
+            "$.eventName=CreatePolicy",
+            "$.eventName=DeletePolicy",
+            "$.eventName=CreatePolicyVersion",
+            "$.eventName=DeletePolicyVersion",
+            "$.eventName=AttachRolePolicy",
+            "$.eventName=DetachRolePolicy",
+            "$.eventName=AttachUserPolicy",
+            "$.eventName=DetachUserPolicy",
+            "$.eventName=AttachGroupPolicy",
+            "$.eventName=DetachGroupPolicy",
+        ],
+    ),
+    (
+        "cloudtrail_changes",
+        &[
+            "$.eventName=CreateTrail",
+            "$.eventName=UpdateTrail",
+            "$.eventName=DeleteTrail",
+            "$.eventName=StartLogging",
+            "$.eventName=StopLogging",
+        ],
+    ),
+    (
+        "console_authentication_failures",
+        &[
+            "$.eventName=ConsoleLogin",
+            "$.errorMessage=Failedauthentication",
+        ],
+    ),
+    (
+        "cmk_disabled_or_deleted",
+        &[
+            "$.eventSource=kms.amazonaws.com",
+            "$.eventName=DisableKey",
+            "$.eventName=ScheduleKeyDeletion",
+        ],
+    ),
+    (
+        "s3_bucket_policy_changes",
+        &[
+            "$.eventSource=s3.amazonaws.com",
+            "$.eventName=PutBucketAcl",
+            "$.eventName=PutBucketPolicy",
+            "$.eventName=PutBucketCors",
+            "$.eventName=PutBucketLifecycle",
+            "$.eventName=PutBucketReplication",
+            "$.eventName=DeleteBucketPolicy",
+            "$.eventName=DeleteBucketCors",
+            "$.eventName=DeleteBucketLifecycle",
+            "$.eventName=DeleteBucketReplication",
+        ],
+    ),
+    (
+        "config_changes",
+        &[
+            "$.eventSource=config.amazonaws.com",
+            "$.eventName=StopConfigurationRecorder",
+            "$.eventName=DeleteDeliveryChannel",
+            "$.eventName=PutDeliveryChannel",
+            "$.eventName=PutConfigurationRecorder",
+        ],
+    ),
+    (
+        "security_group_changes",
+        &[
+            "$.eventName=AuthorizeSecurityGroupIngress",
+            "$.eventName=AuthorizeSecurityGroupEgress",
+            "$.eventName=RevokeSecurityGroupIngress",
+            "$.eventName=RevokeSecurityGroupEgress",
+            "$.eventName=CreateSecurityGroup",
+            "$.eventName=DeleteSecurityGroup",
+        ],
+    ),
+    (
+        "nacl_changes",
+        &[
+            "$.eventName=CreateNetworkAcl",
+            "$.eventName=CreateNetworkAclEntry",
+            "$.eventName=DeleteNetworkAcl",
+            "$.eventName=DeleteNetworkAclEntry",
+            "$.eventName=ReplaceNetworkAclEntry",
+            "$.eventName=ReplaceNetworkAclAssociation",
+        ],
+    ),
+    (
+        "network_gateway_changes",
+        &[
+            "$.eventName=CreateCustomerGateway",
+            "$.eventName=DeleteCustomerGateway",
+            "$.eventName=AttachInternetGateway",
+            "$.eventName=CreateInternetGateway",
+            "$.eventName=DeleteInternetGateway",
+            "$.eventName=DetachInternetGateway",
+        ],
+    ),
+    (
+        "route_table_changes",
+        &[
+            "$.eventName=CreateRoute",
+            "$.eventName=CreateRouteTable",
+            "$.eventName=ReplaceRoute",
+            "$.eventName=ReplaceRouteTableAssociation",
+            "$.eventName=DeleteRouteTable",
+            "$.eventName=DeleteRoute",
+            "$.eventName=DisassociateRouteTable",
+        ],
+    ),
+    (
+        "vpc_changes",
+        &[
+            "$.eventName=CreateVpc",
+            "$.eventName=DeleteVpc",
+            "$.eventName=ModifyVpcAttribute",
+            "$.eventName=AcceptVpcPeeringConnection",
+            "$.eventName=CreateVpcPeeringConnection",
+            "$.eventName=DeleteVpcPeeringConnection",
+            "$.eventName=RejectVpcPeeringConnection",
+        ],
+    ),
+    (
+        "organizations_changes",
+        &[
+            "$.eventSource=organizations.amazonaws.com",
+            "$.eventName=AcceptHandshake",
+            "$.eventName=AttachPolicy",
+            "$.eventName=CreateAccount",
+            "$.eventName=CreateOrganizationalUnit",
+            "$.eventName=CreatePolicy",
+            "$.eventName=DeclineHandshake",
+            "$.eventName=DeleteOrganization",
+            "$.eventName=DeleteOrganizationalUnit",
+            "$.eventName=DeletePolicy",
+            "$.eventName=DetachPolicy",
+            "$.eventName=DisablePolicyType",
+            "$.eventName=EnablePolicyType",
+            "$.eventName=InviteAccountToOrganization",
+            "$.eventName=LeaveOrganization",
+            "$.eventName=MoveAccount",
+            "$.eventName=RemoveAccountFromOrganization",
+            "$.eventName=UpdatePolicy",
+            "$.eventName=UpdateOrganizationalUnit",
+        ],
+    ),
+];
+
+/// A filter pattern with whitespace and double quotes removed.
+fn squeezed(pattern: &str) -> String {
+    pattern
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect()
+}
+
+/// The event classes a pattern matches (see [`MONITORED_EVENTS`]).
+pub(crate) fn classes(pattern: &str) -> impl Iterator<Item = &'static str> {
+    let pattern = squeezed(pattern);
+    MONITORED_EVENTS
+        .iter()
+        .filter(move |(_, terms)| terms.iter().all(|t| pattern.contains(t)))
+        .map(|(class, _)| *class)
+}
+
+/// The event classes the group's metric filters match whose metric an alarm with at least one
+/// action watches; `None` when a pattern or an alarm's actions are unknown.
+fn alarmed_events(d: &Derive<'_>) -> Option<Vec<String>> {
+    // A live collector that could not list every filter and alarm says so.
+    if d.r.is_unknown("/metric_filters") {
+        return None;
+    }
+    let mut found: Vec<String> = Vec::new();
+    for filter in d.linked("aws_cloudwatch_log_metric_filter") {
+        let pattern = str_at(filter, "/pattern")?;
+        let metrics: Vec<(String, String)> = At::root(filter)
+            .list("/metric_transformation")?
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.text("/namespace")?.into_owned(),
+                    t.text("/name")?.into_owned(),
+                ))
+            })
+            .collect();
+        let mut alarmed = false;
+        for alarm in d.linked("aws_cloudwatch_metric_alarm") {
+            let watches = metrics.iter().any(|(namespace, name)| {
+                str_at(alarm, "/namespace").as_deref() == Some(namespace.as_str())
+                    && str_at(alarm, "/metric_name").as_deref() == Some(name.as_str())
+            });
+            if !watches {
+                continue;
+            }
+            let enabled = !matches!(alarm.attrs.get("actions_enabled"), Some(Value::Bool(false)));
+            let actions = At::root(alarm).list("/alarm_actions")?;
+            alarmed |= enabled && !actions.is_empty();
+        }
+        if alarmed {
+            found.extend(classes(&pattern).map(str::to_string));
+        }
+    }
+    found.sort();
+    found.dedup();
+    Some(found)
+}
 
 pub(super) fn log_group(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
@@ -14,4 +258,9 @@ pub(super) fn log_group(d: &Derive<'_>, f: &mut Setter<'_>) {
         "subscription_filters",
         Some(d.linked("aws_cloudwatch_log_subscription_filter").count() as i64),
     );
+    f.set(
+        "cloudtrail_delivers",
+        Some(d.linked("aws_cloudtrail").next().is_some()),
+    );
+    f.set("alarmed_events", alarmed_events(d));
 }

@@ -47,9 +47,10 @@ pub(super) const KINDS: &[Kind] = &[
     Kind::aws(
         "aws_default_security_group",
         ec2::security_group,
-        Live::IacOnly(ADOPTED),
+        Live::ApiAndConfig,
     ),
     Kind::aws("aws_ebs_volume", ec2::ebs_volume, Live::ApiAndConfig),
+    Kind::aws("aws_ebs_snapshot", ec2::ebs_snapshot, Live::Api),
     Kind::aws(
         "aws_ebs_encryption_by_default",
         ec2::ebs_encryption_by_default,
@@ -64,16 +65,8 @@ pub(super) const KINDS: &[Kind] = &[
     Kind::aws("aws_vpc", vpc::vpc, Live::ApiAndConfig),
     Kind::aws("aws_default_vpc", vpc::vpc, Live::IacOnly(ADOPTED)),
     Kind::aws("aws_subnet", vpc::subnet, Live::ApiAndConfig),
-    Kind::aws(
-        "aws_network_acl",
-        vpc::network_acl,
-        Live::IacOnly(NO_READER),
-    ),
-    Kind::aws(
-        "aws_default_network_acl",
-        vpc::network_acl,
-        Live::IacOnly(ADOPTED),
-    ),
+    Kind::aws("aws_network_acl", vpc::network_acl, Live::Api),
+    Kind::aws("aws_default_network_acl", vpc::network_acl, Live::Api),
     Kind::aws("aws_db_instance", rds::db_instance, Live::ApiAndConfig),
     Kind::aws("aws_rds_cluster", rds::rds_cluster, Live::ApiAndConfig),
     Kind::aws(
@@ -141,8 +134,9 @@ pub(super) const KINDS: &[Kind] = &[
     Kind::aws(
         "aws_guardduty_detector",
         governance::guardduty_detector,
-        Live::IacOnly(NO_READER),
+        Live::Api,
     ),
+    Kind::aws("aws_region", governance::region, Live::Api),
     Kind::aws(
         "aws_config_configuration_recorder",
         governance::config_recorder,

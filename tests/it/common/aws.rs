@@ -70,6 +70,9 @@ impl Moto {
                 "-p",
                 &port.to_string(),
             ])
+            // moto's catalogue of public AMIs comes with a thousand snapshots owned by the
+            // account itself, which no real account has.
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -181,7 +184,7 @@ pub fn plumb_aws_env(endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> Out
 // ---------------------------------------------------------------- proxy
 
 /// Recorded answers, in the services' wire formats, for the read calls the estate needs that
-/// moto 5.2.5 does not implement (it answers them with HTTP 500).
+/// moto 5.2.5 does not implement (it answers them with HTTP 500, or has no such service).
 pub fn moto_gaps() -> Vec<Rule> {
     vec![
         // EFS DescribeBackupPolicy (REST-JSON): a file system with automatic backups on.
@@ -201,6 +204,26 @@ pub fn moto_gaps() -> Vec<Rule> {
         Rule::new(
             "LookupEvents",
             Fault::Recorded(r#"{"Events":[]}"#),
+            usize::MAX,
+        ),
+        // IAM Access Analyzer ListAnalyzers (REST-JSON): one active analyzer of the account.
+        Rule::new(
+            "/analyzer",
+            Fault::Recorded(
+                r#"{"analyzers":[{"arn":"arn:aws:access-analyzer:eu-west-1:123456789012:analyzer/account","name":"account","type":"ACCOUNT","status":"ACTIVE","createdAt":"2026-01-01T00:00:00Z"}]}"#,
+            ),
+            usize::MAX,
+        ),
+        // CloudWatch DescribeAlarms (Smithy RPC v2 CBOR, which moto does not speak): the two
+        // alarms of the estate on its metric filters, one notifying a topic.
+        Rule::new(
+            "/operation/DescribeAlarms",
+            Fault::RecordedCbor(
+                r#"{"MetricAlarms":[
+                    {"AlarmName":"root-usage","AlarmArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:root-usage","Namespace":"CISBenchmark","MetricName":"RootUsage","Statistic":"Sum","ActionsEnabled":true,"AlarmActions":["arn:aws:sns:eu-west-1:123456789012:security"]},
+                    {"AlarmName":"trail-changes","AlarmArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:trail-changes","Namespace":"CISBenchmark","MetricName":"TrailChanges","Statistic":"Sum","ActionsEnabled":true,"AlarmActions":[]}
+                ],"CompositeAlarms":[]}"#,
+            ),
             usize::MAX,
         ),
         // EC2 GetEbsDefaultKmsKeyId (EC2 query protocol): the AWS-managed default key.
@@ -228,6 +251,61 @@ pub enum Fault {
     /// Answer 200 with this recorded body (JSON, or XML when it starts with `<`), for an API
     /// moto does not implement.
     Recorded(&'static str),
+    /// Answer 200 with this JSON body encoded as CBOR, for a service that speaks Smithy's RPC
+    /// v2 CBOR protocol, which moto does not.
+    RecordedCbor(&'static str),
+}
+
+/// A JSON value in CBOR (RFC 8949): integers as integers, other numbers as doubles.
+fn cbor(v: &Value, out: &mut Vec<u8>) {
+    fn head(major: u8, n: u64, out: &mut Vec<u8>) {
+        let m = major << 5;
+        match n {
+            0..=23 => out.push(m | n as u8),
+            24..=0xff => out.extend([m | 24, n as u8]),
+            0x100..=0xffff => {
+                out.push(m | 25);
+                out.extend((n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                out.push(m | 26);
+                out.extend((n as u32).to_be_bytes());
+            }
+            _ => {
+                out.push(m | 27);
+                out.extend(n.to_be_bytes());
+            }
+        }
+    }
+    match v {
+        Value::Null => out.push(0xf6),
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => head(0, u, out),
+            (None, Some(i)) => head(1, (-1 - i) as u64, out),
+            _ => {
+                out.push(0xfb);
+                out.extend(n.as_f64().unwrap_or_default().to_be_bytes());
+            }
+        },
+        Value::String(s) => {
+            head(3, s.len() as u64, out);
+            out.extend(s.as_bytes());
+        }
+        Value::Array(items) => {
+            head(4, items.len() as u64, out);
+            for item in items {
+                cbor(item, out);
+            }
+        }
+        Value::Object(map) => {
+            head(5, map.len() as u64, out);
+            for (k, item) in map {
+                cbor(&Value::String(k.clone()), out);
+                cbor(item, out);
+            }
+        }
+    }
 }
 
 /// A fault on requests whose operation name (`X-Amz-Target` suffix, `Action=` of a query
@@ -499,6 +577,21 @@ fn serve(
                 )],
                 body: body.as_bytes().to_vec(),
             }),
+            Some(Fault::RecordedCbor(json)) => {
+                let mut body = Vec::new();
+                cbor(
+                    &serde_json::from_str(json).expect("a recorded answer is JSON"),
+                    &mut body,
+                );
+                Some(Message {
+                    start: "HTTP/1.1 200 OK".into(),
+                    headers: vec![
+                        ("Content-Type".into(), "application/cbor".into()),
+                        ("smithy-protocol".into(), "rpc-v2-cbor".into()),
+                    ],
+                    body,
+                })
+            }
             Some(Fault::ServerError) => {
                 error_response(500, "InternalError", "injected server error", &req)
             }
@@ -524,7 +617,7 @@ fn serve(
             return;
         };
         // moto's answers are corrected; a recorded answer is given exactly as written.
-        if !matches!(fault, Some(Fault::Recorded(_))) {
+        if !matches!(fault, Some(Fault::Recorded(_) | Fault::RecordedCbor(_))) {
             correct(&op, &mut response);
         }
         response.set_header("Content-Length", &response.body.len().to_string());

@@ -88,12 +88,7 @@ pub(super) fn security_group(item: &Item, mapped: &mut Mapped) {
         ingress: sg_rules(list(c, "ipPermissions")),
         egress: sg_rules(list(c, "ipPermissionsEgress")),
     };
-    let mut r = item.resource(
-        "aws_security_group",
-        &item.id,
-        security_group_attrs(&facts),
-        mapped,
-    );
+    let mut r = item.resource(facts.kind(), &item.id, security_group_attrs(&facts), mapped);
     r.name = facts.label();
     mapped.resources.push(r);
 }

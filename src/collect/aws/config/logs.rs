@@ -12,11 +12,13 @@ pub(super) fn log_group(item: &Item, mapped: &mut Mapped) {
         kms_key_id: text(c, "kmsKeyId"),
         log_group_class: text(c, "logGroupClass"),
     };
-    let r = item.resource(
+    let mut r = item.resource(
         "aws_cloudwatch_log_group",
         &facts.name,
         log_group_attrs(&facts),
         mapped,
     );
+    // AWS Config records no metric filter or alarm: the group's monitoring is not known.
+    r.unknown.insert("/metric_filters".into());
     mapped.resources.push(r);
 }

@@ -24,7 +24,7 @@ pub(super) const TYPES: &[ConfigType] = &[
     t("AWS::S3::Bucket", s3::KINDS, s3::s3_bucket),
     t("AWS::EC2::VPC", &["aws_vpc"], ec2::vpc),
     t("AWS::EC2::Subnet", &["aws_subnet"], ec2::subnet),
-    t("AWS::EC2::SecurityGroup", &["aws_security_group"], ec2::security_group),
+    t("AWS::EC2::SecurityGroup", &["aws_security_group", "aws_default_security_group"], ec2::security_group),
     t("AWS::EC2::FlowLog", &["aws_flow_log"], ec2::flow_log),
     t("AWS::EC2::Volume", &["aws_ebs_volume"], ec2::volume),
     t("AWS::EC2::Instance", &["aws_instance"], ec2::instance),
