@@ -61,18 +61,13 @@ pub fn marker_with(key: Option<&[u8]>, secret: &str) -> String {
     };
     mac.update(secret.as_bytes());
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     format!("[redacted hmac:{hex}]")
 }
 
 /// Whether a text is already a redaction marker.
 pub fn is_redacted(s: &str) -> bool {
-    s == REDACTED
-        || (s.len() == 28 && s.starts_with("[redacted hmac:") && s.ends_with(']'))
+    s == REDACTED || (s.len() == 28 && s.starts_with("[redacted hmac:") && s.ends_with(']'))
 }
 
 /// Attribute names whose string values are secrets, compared lower-case with `-` as `_`.
@@ -287,7 +282,8 @@ fn is_secret_key_shape(s: &str) -> bool {
     s.len() == 40
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
-        && s.bytes().any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
+        && s.bytes()
+            .any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
 }
 
 /// Replaces every string and number under `value`.
@@ -470,7 +466,8 @@ mod tests {
         assert!(table.len() >= 80, "{} types", table.len());
         for (kind, paths) in &table {
             assert!(
-                kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                kind.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
                 "{kind}"
             );
             assert!(!paths.is_empty(), "{kind} lists no attribute");
@@ -492,7 +489,10 @@ mod tests {
             "master_user_options": [{"master_user_name": "admin", "master_user_password": "pw"}]}]});
         redact_resource("aws_opensearch_domain", &mut v);
         let opts = &v["advanced_security_options"][0];
-        assert_eq!(opts["master_user_options"][0]["master_user_password"], REDACTED);
+        assert_eq!(
+            opts["master_user_options"][0]["master_user_password"],
+            REDACTED
+        );
         assert_eq!(opts["master_user_options"][0]["master_user_name"], "admin");
         assert_eq!(opts["enabled"], true);
         let mut v = json!({"data": {"a": "x", "b": "y"}});
@@ -508,7 +508,8 @@ mod tests {
         assert!(!is_secret_name(&"x".repeat(100)));
         assert!(!is_secret_name("AWS_ACCESS_KEY_ID"));
         let defs = json!([{"environment": [
-            {"name": "AWS_SECRET_ACCESS_KEY", "value": "s3cret"}]}]).to_string();
+            {"name": "AWS_SECRET_ACCESS_KEY", "value": "s3cret"}]}])
+        .to_string();
         let mut v = json!({
             "container_definitions": defs,
             "id": "AKIAIOSFODNN7EXAMPLE",
@@ -521,12 +522,22 @@ mod tests {
         v[long.as_str()] = json!("x");
         redact(&mut v);
         let text = v.to_string();
-        for secret in ["s3cret", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "ghp_", "eyJ", "MIIEv"] {
+        for secret in [
+            "s3cret",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI",
+            "ghp_",
+            "eyJ",
+            "MIIEv",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(v[long.as_str()], REDACTED);
         assert_eq!(v["note"], "token [redacted] here");
-        assert_eq!(v["policy"], "{\"Version\": \"2012-10-17\"}", "unchanged JSON kept as written");
+        assert_eq!(
+            v["policy"], "{\"Version\": \"2012-10-17\"}",
+            "unchanged JSON kept as written"
+        );
     }
 
     #[test]

@@ -86,7 +86,10 @@ fn key_at(text: &str, i: usize) -> Option<(&str, usize)> {
             (b.get(end) == Some(&q)).then(|| (&text[i + 1..end], end + 1))
         }
         c if c.is_ascii_alphabetic() || c == b'_' => {
-            let end = i + b[i..].iter().position(|&c| !ident(c)).unwrap_or(b.len() - i);
+            let end = i + b[i..]
+                .iter()
+                .position(|&c| !ident(c))
+                .unwrap_or(b.len() - i);
             Some((&text[i..end], end))
         }
         _ => None,
@@ -101,7 +104,11 @@ fn assignment_value(b: &[u8], mut j: usize) -> Option<usize> {
     }
     match b.get(j)? {
         b'=' if !matches!(b.get(j + 1), Some(b'=' | b'>' | b'~')) => j += 1,
-        b':' if matches!(b.get(j + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"')) => {
+        b':' if matches!(
+            b.get(j + 1),
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"')
+        ) =>
+        {
             j += 1;
         }
         _ => return None,
@@ -116,7 +123,12 @@ fn assignment_value(b: &[u8], mut j: usize) -> Option<usize> {
 /// YAML block scalars. An object or list opener is not a value (its own keys are looked at).
 fn value_span(text: &str, j: usize, key_start: usize) -> (usize, usize) {
     let b = text.as_bytes();
-    let line_end = |from: usize| b[from..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| from + p);
+    let line_end = |from: usize| {
+        b[from..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| from + p)
+    };
     match b.get(j) {
         None | Some(b'\n' | b'\r' | b'{' | b'[') => (j, j),
         Some(b'"') => (j, quoted_end(b, j)),
@@ -238,7 +250,10 @@ mod tests {
         let yaml = "env:\n  - name: AWS_SECRET_ACCESS_KEY\n    value: canary-4\n  - name: MODE\n    value: prod\nkey: |\n  canary-5\n  canary-6\nnext: 1\n";
         let out = redact_source(yaml);
         assert!(!out.contains("canary"), "{out}");
-        assert!(out.contains("value: prod") && out.contains("next: 1"), "{out}");
+        assert!(
+            out.contains("value: prod") && out.contains("next: 1"),
+            "{out}"
+        );
         let json = r#"{"a": 1, "db_password": "canary-7", "b": "keep"}"#;
         let out = redact_source(json);
         assert!(!out.contains("canary") && out.contains("\"keep\""), "{out}");

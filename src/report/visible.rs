@@ -95,6 +95,9 @@ mod tests {
     fn sanitises_nested_values_and_keys() {
         let v = serde_json::json!({"a\u{1b}": ["b\u{202e}"], "c": 1});
         let clean = sanitised(&v);
-        assert_eq!(*clean, serde_json::json!({"a\\x1b": ["b\\u{202e}"], "c": 1}));
+        assert_eq!(
+            *clean,
+            serde_json::json!({"a\\x1b": ["b\\u{202e}"], "c": 1})
+        );
     }
 }

@@ -153,7 +153,11 @@ fn assert_no_canary(dir: &Path, outputs: &[&Output]) {
     }
     for entry in walk(dir) {
         let name = entry.display().to_string();
-        if name.contains("estate.tfstate") || name.ends_with("plan.json") || name.contains("/tf/") || name.contains("/k8s/") {
+        if name.contains("estate.tfstate")
+            || name.ends_with("plan.json")
+            || name.contains("/tf/")
+            || name.contains("/k8s/")
+        {
             continue; // the inputs themselves
         }
         let bytes = fs::read(&entry).unwrap();
@@ -180,9 +184,17 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn scan(dir: &Path, round: &str, env: &[(&str, &str)]) -> Output {
     let out_dir = format!("out-{round}");
     fs::create_dir_all(dir.join(&out_dir)).unwrap();
-    let mut args: Vec<String> = ["scan", "estate.tfstate", "plan", "tf", "k8s", "--fail-on", "never"]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> = [
+        "scan",
+        "estate.tfstate",
+        "plan",
+        "tf",
+        "k8s",
+        "--fail-on",
+        "never",
+    ]
+    .map(String::from)
+    .to_vec();
     args.push("--format".into());
     args.push("console".into());
     for (f, ext) in [
@@ -214,7 +226,10 @@ fn no_planted_secret_reaches_any_output() {
     let first = scan(d, "one", &key);
     let console = stdout(&first);
     // The excerpt of the database is shown, its secrets masked by span.
-    assert!(console.contains("master = { password = [redacted hmac:"), "{console}");
+    assert!(
+        console.contains("master = { password = [redacted hmac:"),
+        "{console}"
+    );
     plant(d, "two");
     let second = scan(d, "two", &key);
 
@@ -223,7 +238,14 @@ fn no_planted_secret_reaches_any_output() {
         &["history", "--store", "store.db"][..],
         &["history", "--store", "store.db", "--format", "json"],
         &["history", "--store", "store.db", "show", "latest"],
-        &["history", "--store", "store.db", "show", "latest", "--inventory"],
+        &[
+            "history",
+            "--store",
+            "store.db",
+            "show",
+            "latest",
+            "--inventory",
+        ],
     ] {
         let o = run(d, args, &key);
         assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
@@ -231,7 +253,10 @@ fn no_planted_secret_reaches_any_output() {
     }
     let drift_json = run(
         d,
-        &["drift", "--store", "store.db", "--from", "previous", "--to", "latest", "--format", "json"],
+        &[
+            "drift", "--store", "store.db", "--from", "previous", "--to", "latest", "--format",
+            "json",
+        ],
         &key,
     );
     let report: serde_json::Value = serde_json::from_slice(&drift_json.stdout)
@@ -246,7 +271,10 @@ fn no_planted_secret_reaches_any_output() {
     for format in ["console", "markdown", "html"] {
         let o = run(
             d,
-            &["drift", "--store", "store.db", "--from", "previous", "--to", "latest", "--format", format],
+            &[
+                "drift", "--store", "store.db", "--from", "previous", "--to", "latest", "--format",
+                format,
+            ],
             &key,
         );
         outputs.push(o);
@@ -272,12 +300,26 @@ fn hostile_names_are_shown_visibly() {
     .unwrap();
     let out = run(
         d,
-        &["scan", ".", "--fail-on", "never", "--format", "console", "--format", "html=r.html", "--format", "md=r.md"],
+        &[
+            "scan",
+            ".",
+            "--fail-on",
+            "never",
+            "--format",
+            "console",
+            "--format",
+            "html=r.html",
+            "--format",
+            "md=r.md",
+        ],
         &[],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let console = stdout(&out);
-    assert!(!console.contains('\u{1b}'), "raw escape on the console: {console:?}");
+    assert!(
+        !console.contains('\u{1b}'),
+        "raw escape on the console: {console:?}"
+    );
     assert!(!console.contains('\u{7}') && !console.contains('\u{202e}'));
     assert!(console.contains("evil\\x1b]0;owned\\x07.yaml"), "{console}");
     assert!(console.contains("api\\x1b[2J\\u{202e}gpj"), "{console}");
