@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn masks_yaml_json_and_named_values() {
-        let yaml = "env:\n  - name: AWS_SECRET_ACCESS_KEY\n    value: canary-4\n  - name: MODE\n    value: prod\nkey: |\n  canary-5\n  canary-6\nnext: 1\n";
+        let yaml = "env:\n  - name: AWS_SECRET_ACCESS_KEY\n    value: canary-4\n  - name: MODE\n    value: prod\nprivate_key: |\n  canary-5\n  canary-6\nnext: 1\n";
         let out = redact_source(yaml);
         assert!(!out.contains("canary"), "{out}");
         assert!(
