@@ -14,11 +14,9 @@ pub fn redact_source(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end) in spans {
-        if start < at {
-            // Overlapping spans: mask the part not yet masked.
-            if end <= at {
-                continue;
-            }
+        // Overlapping spans: mask only the part not yet masked.
+        if end <= at {
+            continue;
         }
         let start = start.max(at);
         out.push_str(&text[at..start]);
