@@ -54,10 +54,12 @@ fn assignments(text: &str) -> Vec<(usize, usize)> {
             i = after_key.max(i + 1);
             continue;
         };
-        let (vs, ve) = value_span(text, value_at, i);
+        // Only the values that matter are measured: the rest of the text is crossed once.
         if key == "name" {
+            let (vs, ve) = value_span(text, value_at, i);
             named_secret = is_secret_name(text[vs..ve].trim_matches(['"', '\'']));
         } else if is_secret_name(key) || (named_secret && key == "value") {
+            let (vs, ve) = value_span(text, value_at, i);
             named_secret = false;
             if vs < ve {
                 spans.push((vs, ve));
@@ -225,7 +227,13 @@ fn block_scalar(text: &str, j: usize, key_start: usize) -> (usize, usize) {
         }
         end += line.len();
     }
-    (body, end.saturating_sub(1).max(body))
+    // Up to the last line's newline, or the end of a text without one.
+    let end = if text[..end].ends_with('\n') {
+        end - 1
+    } else {
+        end
+    };
+    (body, end.max(body))
 }
 
 #[cfg(test)]
@@ -257,6 +265,9 @@ mod tests {
         assert!(!out.contains("canary") && out.contains("\"keep\""), "{out}");
         let long = format!("{}_password = \"canary-8\"", "x".repeat(80));
         assert!(!redact_source(&long).contains("canary"));
+        // A block scalar that ends the text, with no newline after it: its last byte too.
+        let out = redact_source("private_key: |\n  canary-9");
+        assert!(!out.contains("canary") && !out.ends_with('9'), "{out}");
     }
 
     #[test]
