@@ -3,7 +3,8 @@
 //! and plan attributes the file does not mark sensitive, a heredoc password, a one-line
 //! object password, a secret-ish key longer than 64 bytes, JSON in a string, a PEM block), scanned
 //! with every format, saved as an inventory, stored, listed and compared by drift; every
-//! byte written (files, standard output, standard error) is searched for the canary.
+//! byte written (files, standard output, standard error) is searched for the canary, and so is
+//! every cell of the store with its compressed blobs opened.
 
 use crate::common::*;
 
@@ -168,6 +169,49 @@ fn assert_no_canary(dir: &Path, outputs: &[&Output]) {
     }
 }
 
+/// Every cell of every table of the SQLite store, its zstd blobs decompressed (the raw file
+/// holds them compressed, where a byte search would find nothing), searched for the canary.
+/// Returns how many blobs were read, so the caller can check the search saw the snapshots.
+fn assert_no_canary_in_store(db: &Path) -> usize {
+    use rusqlite::types::ValueRef;
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut blobs = 0;
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for i in 0..columns {
+                let bytes: Vec<u8> = match row.get_ref(i).unwrap() {
+                    ValueRef::Text(t) => t.to_vec(),
+                    ValueRef::Blob(b) => {
+                        blobs += 1;
+                        zstd::decode_all(b).unwrap_or_else(|_| b.to_vec())
+                    }
+                    _ => continue,
+                };
+                if let Some(at) = bytes
+                    .windows(CANARY.len())
+                    .position(|w| w == CANARY.as_bytes())
+                {
+                    panic!(
+                        "canary in the store, table {table} column {i}: …{}",
+                        String::from_utf8_lossy(&bytes[at.saturating_sub(200)..at + CANARY.len()])
+                    );
+                }
+            }
+        }
+    }
+    blobs
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in fs::read_dir(dir).unwrap() {
@@ -282,8 +326,21 @@ fn no_planted_secret_reaches_any_output() {
     // Without a key: plain markers, and still no canary.
     plant(d, "three");
     outputs.push(scan(d, "three", &[]));
+    // Every snapshot as plumb reads it back, not only the newest.
+    for snapshot in ["latest", "latest~1", "latest~2"] {
+        for extra in [&[][..], &["--inventory"]] {
+            let mut args = vec!["history", "--store", "store.db", "show", snapshot];
+            args.extend_from_slice(extra);
+            let o = run(d, &args, &[]);
+            assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+            outputs.push(o);
+        }
+    }
     let refs: Vec<&Output> = outputs.iter().collect();
     assert_no_canary(d, &refs);
+    // Three snapshots, each an inventory and a report at least.
+    let blobs = assert_no_canary_in_store(&d.join("store.db"));
+    assert!(blobs >= 6, "{blobs} blobs read from the store");
     let inventory = fs::read_to_string(d.join("out-three/inventory.json")).unwrap();
     assert!(inventory.contains("[redacted]") && !inventory.contains("hmac:"));
 }
