@@ -4,7 +4,8 @@
 //! object password, a secret-ish key longer than 64 bytes, JSON in a string, a PEM block), scanned
 //! with every format, saved as an inventory, stored, listed and compared by drift; every
 //! byte written (files, standard output, standard error) is searched for the canary, and so is
-//! every cell of the store with its compressed blobs opened.
+//! every cell of the store with its compressed blobs opened. Hostile names (escape sequences,
+//! bidi overrides) in scan and drift output are shown visibly.
 
 use crate::common::*;
 
@@ -389,5 +390,68 @@ fn hostile_names_are_shown_visibly() {
             text.contains("202e") && text.contains("gpj"),
             "{report}: {text}"
         );
+    }
+}
+
+#[test]
+fn hostile_names_are_shown_visibly_by_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let manifest = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"api\\e]0;owned\\a\\u202Egpj\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"{image}\"\n"
+        )
+    };
+    for image in ["app:1", "app:2\\e[2J"] {
+        fs::write(d.join("app.yaml"), manifest(image)).unwrap();
+        let out = run(
+            d,
+            &[
+                "scan",
+                "app.yaml",
+                "--fail-on",
+                "never",
+                "--format",
+                "json=/dev/null",
+                "--store=store.db",
+            ],
+            &[],
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    for format in ["console", "markdown", "html"] {
+        let out = run(
+            d,
+            &[
+                "drift",
+                "--store",
+                "store.db",
+                "--from",
+                "previous",
+                "--to",
+                "latest",
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+            ],
+            &[],
+        );
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "raw control or bidi character in drift {format}: {text:?}"
+        );
+        // The changed value and the resource name, shown visibly.
+        assert!(
+            text.contains("2J") && text.contains("gpj"),
+            "{format}: {text}"
+        );
+        if format == "console" {
+            // Values are shown as JSON, which doubles the visible form's backslash.
+            assert!(text.contains(r#""app:2\\x1b[2J""#), "{text}");
+            assert!(text.contains("api\\x1b]0;owned\\x07\\u{202e}gpj"), "{text}");
+        }
     }
 }
