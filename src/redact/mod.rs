@@ -7,9 +7,11 @@
 //! - **by name**: attributes named like passwords, tokens and private keys (any length),
 //!   `name`/`value` pairs whose name is such a word (container and Lambda environment
 //!   variables), and user data;
-//! - **by shape**: values that look like credentials whatever they are named (AWS access key
-//!   ids and the 40-character secret beside one, PEM private keys, GitHub, GitLab, npm, Slack,
-//!   Stripe and Google tokens, JWTs), and JSON held in a string, redacted inside.
+//! - **by shape**: values that look like credentials whatever they are named (the
+//!   40-character secret beside an AWS access key id, PEM private keys, GitHub, GitLab, npm,
+//!   Slack, Stripe and Google tokens, JWTs), and JSON held in a string, redacted inside. An
+//!   access key id itself is kept in attributes: it names the key (policies on key age and use
+//!   read it) and opens nothing without its secret. Source excerpts mask it all the same.
 //!
 //! Sources also mark values themselves (a plan's `after_sensitive`, a state's
 //! `sensitive_attributes`, a Kubernetes `Secret`); their collectors redact those first.
@@ -254,7 +256,16 @@ fn redact_string(s: &mut String) {
         return;
     }
     if has_token(s) {
-        *s = mask_tokens(s);
+        *s = token_shapes()
+            .replace_all(s, |c: &regex::Captures<'_>| {
+                // An access key id names a key; policies read it. Its secret is what is masked.
+                if is_access_key_id(&c[0]) {
+                    c[0].to_string()
+                } else {
+                    marker(&c[0])
+                }
+            })
+            .into_owned();
     }
 }
 
@@ -522,14 +533,11 @@ mod tests {
         v[long.as_str()] = json!("x");
         redact(&mut v);
         let text = v.to_string();
-        for secret in [
-            "s3cret",
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI",
-            "ghp_",
-            "eyJ",
-            "MIIEv",
-        ] {
+        assert_eq!(
+            v["id"], "AKIAIOSFODNN7EXAMPLE",
+            "a key id is not its secret"
+        );
+        for secret in ["s3cret", "wJalrXUtnFEMI", "ghp_", "eyJ", "MIIEv"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(v[long.as_str()], REDACTED);
