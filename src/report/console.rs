@@ -12,7 +12,8 @@ use super::RenderOptions;
 use crate::findings::{BaselineState, Finding, ScanReport, Status};
 use crate::inventory::{CollectError, Location};
 use crate::policy::Severity;
-use crate::redact::redact_line;
+use crate::redact::{redact_line, redact_source};
+use crate::report::visible;
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 const DIM: Style = Style::new().effects(Effects::DIMMED);
@@ -361,7 +362,7 @@ impl Sources {
         let lines = self.files.entry(l.file.clone()).or_insert_with(|| {
             std::fs::read_to_string(&l.file)
                 .ok()
-                .map(|t| t.lines().map(str::to_string).collect())
+                .map(|t| redact_source(&t).lines().map(str::to_string).collect())
         });
         let Some(lines) = lines else {
             return Ok(());
@@ -375,7 +376,7 @@ impl Sources {
             // Cut first: a compact JSON plan is one line of many megabytes.
             let cut = |l: &str| -> String { l.chars().take(SNIPPET_WIDTH + 1).collect() };
             let previous = (n > 1).then(|| cut(&lines[n as usize - 2]));
-            let mut shown = redact_line(&cut(line), previous.as_deref());
+            let mut shown = visible(&redact_line(&cut(line), previous.as_deref())).into_owned();
             if shown.chars().count() > SNIPPET_WIDTH {
                 shown = shown.chars().take(SNIPPET_WIDTH).collect::<String>() + "…";
             }

@@ -14,6 +14,9 @@ mod junit;
 pub mod markdown;
 pub mod org;
 mod sarif;
+mod visible;
+
+pub use visible::visible;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -135,14 +138,17 @@ pub fn render(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // Text from inputs and policies is shown visibly (control characters, bidi overrides) in
+    // the formats people read.
+    let shown = || visible::sanitised(report);
     match format {
-        Format::Console => console::render(report, options, out),
+        Format::Console => console::render(&shown(), options, out),
         Format::Json => json::render(report, options.pretty, out),
         Format::Sarif => sarif::render(report, options.pretty, out),
         Format::Junit => junit::render(report, out),
-        Format::Markdown => markdown::render(report, out),
+        Format::Markdown => markdown::render(&shown(), out),
         Format::Csv => csv::render(report, out),
-        Format::Html => html::render(report, out),
+        Format::Html => html::render(&shown(), out),
     }
 }
 

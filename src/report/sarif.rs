@@ -148,7 +148,13 @@ fn rule(doc: &PolicyDoc) -> ReportingDescriptor {
         )
         .properties(properties(props, Some(tags)))
         .build();
-    descriptor.help_uri = doc.references.first().cloned();
+    // Only a web page over TLS: a reference may be anything a policy author wrote
+    // (`javascript:`, `file:`), and code-scanning UIs make helpUri a link.
+    descriptor.help_uri = doc
+        .references
+        .iter()
+        .find(|r| r.starts_with("https://"))
+        .cloned();
     descriptor
 }
 

@@ -38,6 +38,7 @@ mod oss;
 mod policies;
 mod reports;
 mod robustness;
+mod secrets;
 mod store;
 mod store_postgres;
 mod structure;

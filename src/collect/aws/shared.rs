@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::collect::terraform::set_pointer;
 use crate::inventory::{CollectError, Resource, Source};
-use crate::redact::redact;
+use crate::redact::redact_resource;
 
 /// The collector name in inventories and errors.
 pub const COLLECTOR: &str = "aws";
@@ -220,10 +220,10 @@ impl Out {
         }
     }
 
-    /// Redacts secrets and fills `tags` from the `tags` attribute of every resource.
+    /// Redacts secrets (by the resource type's schema, names and shapes) and fills `tags` from the `tags` attribute of every resource.
     pub fn finish(&mut self) {
         for r in &mut self.resources {
-            redact(&mut r.attrs);
+            redact_resource(&r.kind, &mut r.attrs);
             if let Some(Value::Object(tags)) = r.attrs.get("tags") {
                 r.tags = tags
                     .iter()

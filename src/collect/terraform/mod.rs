@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::inventory::Resource;
-use crate::redact::{redact, redact_all};
+use crate::redact::{redact_all, redact_resource};
 
 /// `[0]` or `["key"]`, as Terraform writes an instance key.
 pub fn index_suffix(index: Option<&Value>) -> String {
@@ -156,7 +156,8 @@ pub fn set_pointer(root: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// Redacts the sensitive positions a source marked, then runs the name-based pass.
+/// Redacts the sensitive positions a source marked, then the attributes the provider schema
+/// marks sensitive for the resource's type, then runs the name and shape pass.
 pub fn redact_marked(r: &mut Resource, sensitive: &[String]) {
     for pointer in sensitive {
         if pointer.is_empty() {
@@ -168,7 +169,7 @@ pub fn redact_marked(r: &mut Resource, sensitive: &[String]) {
             redact_all(v);
         }
     }
-    redact(&mut r.attrs);
+    redact_resource(&r.kind, &mut r.attrs);
 }
 
 #[cfg(test)]

@@ -70,8 +70,11 @@ pub fn render(
     pretty: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // Text from inputs is shown visibly (control characters, bidi overrides) in the formats
+    // people read.
+    let shown = || super::visible::sanitised(report);
     match format {
-        DriftFormat::Console => console::render(&View::of(report), out),
+        DriftFormat::Console => console::render(&View::of(&shown()), out),
         DriftFormat::Json => {
             if pretty {
                 serde_json::to_writer_pretty(&mut *out, report)?;
@@ -80,8 +83,8 @@ pub fn render(
             }
             writeln!(out)
         }
-        DriftFormat::Markdown => markdown::render(&View::of(report), out),
-        DriftFormat::Html => html::render(&View::of(report), out),
+        DriftFormat::Markdown => markdown::render(&View::of(&shown()), out),
+        DriftFormat::Html => html::render(&View::of(&shown()), out),
     }
 }
 
