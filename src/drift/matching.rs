@@ -219,6 +219,9 @@ pub fn provider_managed(r: &Resource, default_vpcs: &[&str]) -> Option<&'static 
         }
         "aws_db_subnet_group" if text("name") == "default" => "the default DB subnet group",
         "aws_account" => "account-level settings, read live; no Terraform resource describes them",
+        "aws_region" => {
+            "a region's security services, read live; no Terraform resource describes them"
+        }
         "k8s/Namespace"
             if matches!(
                 k8s_name(),

@@ -153,7 +153,7 @@ fn head(report: &ScanReport) -> String {
         s.fail,
         s.unknown,
         s.waived,
-        plural(s.error, "error", "errors"),
+        plural(s.error, "check error", "check errors"),
         if s.errors > 0 {
             format!(" · ⚠️ **{} not read**", plural(s.errors, "input", "inputs"))
         } else {

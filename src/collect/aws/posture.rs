@@ -29,7 +29,12 @@ pub async fn collect(cx: Cx) -> Out {
     out.covers(KINDS);
     let scope = &cx.scope;
     let region = scope.region.to_string();
-    let mut r = scope.resource(REGION, &region, None, json!({ "region": region }));
+    let mut r = scope.resource(
+        REGION,
+        &region,
+        None,
+        json!({ "id": region, "region": region }),
+    );
 
     let guardduty = GuardDuty::new(&cx.config);
     let (detectors, hub, analyzers, recorders, statuses) = tokio::join!(
