@@ -215,10 +215,10 @@ impl Settings {
 /// `plumb.yaml` could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: String,
-        source: std::io::Error,
+        source: crate::read::ReadError,
     },
     #[error("{path}:{error}")]
     Yaml { path: String, error: YamlError },
@@ -230,9 +230,11 @@ impl Config {
     /// Reads a config file. Relative policy directories are resolved against its folder.
     pub fn read(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: display.clone(),
-            source,
+        let text = crate::read::text(path, crate::read::Limit::Source).map_err(|source| {
+            ConfigError::Io {
+                path: display.clone(),
+                source,
+            }
         })?;
         let mut config: Config = if text.trim().is_empty() {
             Config::default()

@@ -30,10 +30,10 @@ pub trait Versioned: DeserializeOwned {
 /// A versioned document that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: String,
-        source: std::io::Error,
+        source: crate::read::ReadError,
     },
     #[error("{path}:{line}:{column}: not a plumb {what}: {message}")]
     Json {
@@ -58,9 +58,11 @@ pub enum DocumentError {
 /// Reads a document of type `T` from a file.
 pub fn read<T: Versioned>(path: &Path) -> Result<T, DocumentError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| DocumentError::Io {
-        path: display.clone(),
-        source,
+    let text = crate::read::text(path, crate::read::Limit::Document).map_err(|source| {
+        DocumentError::Io {
+            path: display.clone(),
+            source,
+        }
     })?;
     parse(&display, &text)
 }

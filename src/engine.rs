@@ -20,6 +20,12 @@ use crate::inventory::{CollectError, Location, Resource};
 use crate::normalize::facets::facet_attribute;
 use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
 
+/// Iterations one evaluation of a policy on a resource may take at most, estimated before
+/// it runs ([`crate::policy::expr::Work::iterations`]): CEL has no cost limit of its own,
+/// and comprehensions nested over large collections would otherwise run for hours. A
+/// policy over the budget ends as a finding with status `error`, its message saying why.
+pub const CEL_ITERATION_BUDGET: u128 = 100_000_000;
+
 /// Resources per parallel task: large enough that building a CEL root context per task is
 /// noise, small enough to balance the load.
 const CHUNK: usize = 512;
@@ -119,6 +125,7 @@ fn evaluate_resource(
         r,
         reference: Arc::new(ResourceRef::from(r)),
         location: r.location().map(Arc::new),
+        largest: std::cell::OnceCell::new(),
     };
     applicable
         .filter_map(|&i| {
@@ -178,6 +185,26 @@ struct Subject<'a> {
     r: &'a Resource,
     reference: Arc<ResourceRef>,
     location: Option<Arc<Location>>,
+    /// The most elements of any list or map in the resource, computed when first needed.
+    largest: std::cell::OnceCell<usize>,
+}
+
+impl Subject<'_> {
+    fn largest_collection(&self) -> usize {
+        *self.largest.get_or_init(|| {
+            let r = self.r;
+            r.facets
+                .values()
+                .map(crate::policy::expr::largest_collection)
+                .chain([
+                    crate::policy::expr::largest_collection(&r.attrs),
+                    r.facets.len(),
+                    r.tags.len(),
+                ])
+                .max()
+                .unwrap_or(0)
+        })
+    }
 }
 
 /// One policy on one resource; `None` when its `when` says it does not apply.
@@ -196,6 +223,28 @@ fn judge<'p>(
             .collect()
     };
     let unknown_reads = || unknown_among(&p.reads);
+
+    // One level of comprehension is linear in the input; deeper ones are estimated first.
+    if p.work.depth >= 2 {
+        let largest = subject
+            .largest_collection()
+            .max(crate::policy::expr::largest_collection(settings));
+        let iterations = p.work.iterations(largest);
+        if iterations > CEL_ITERATION_BUDGET {
+            return Some(finding(
+                p,
+                subject,
+                settings,
+                Status::Error,
+                format!(
+                    "not evaluated: comprehensions nested {} deep over collections of up to {} elements could take {iterations} iterations, over the budget of {CEL_ITERATION_BUDGET}",
+                    p.work.depth,
+                    largest.max(p.work.literal)
+                )
+                .into(),
+            ));
+        }
+    }
 
     if let Some(when) = p.when.as_ref().filter(|_| check_when) {
         // Only what the precondition itself reads can make it unknown.

@@ -219,6 +219,70 @@ pub struct Scanned {
     /// For scans of files: files read, judged and skipped (with the reason).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<crate::inventory::Files>,
+    /// The files findings point at, with what they held when scanned: a saved report shows
+    /// source lines only from files that still hold it ([`ScannedSources::verified`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<ScannedSources>,
+}
+
+/// The folder a scan ran in, and the SHA-256 of each file its findings point at (paths as
+/// the findings write them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannedSources {
+    /// Absolute, as the scan saw it.
+    pub root: String,
+    /// Path (as in `location.file`) -> lower-case hex SHA-256 of the file's bytes.
+    pub sha256: BTreeMap<String, String>,
+}
+
+impl ScannedSources {
+    /// Hashes the files failing `findings` point at (those the console shows lines of),
+    /// under `root`. A file that cannot be read now is
+    /// left out (no excerpt will be shown from it).
+    pub fn of(findings: &[Finding], root: &std::path::Path) -> ScannedSources {
+        let files: std::collections::BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .filter_map(|f| f.location.as_ref().map(|l| l.file.as_str()))
+            .collect();
+        let sha256 = files
+            .into_iter()
+            .filter_map(|file| {
+                let bytes =
+                    crate::read::bytes(&root.join(file), crate::read::Limit::Generated).ok()?;
+                Some((file.to_string(), sha256_hex(&bytes)))
+            })
+            .collect();
+        ScannedSources {
+            root: root.display().to_string(),
+            sha256,
+        }
+    }
+
+    /// The text of `file` when it may be shown from a saved report: it lies under the
+    /// recorded root (after resolving `..` and symlinks) and still hashes to what was
+    /// scanned. Anything else, a path the report names outside its root above all, is
+    /// never opened as a source.
+    pub fn verified(&self, file: &str) -> Option<String> {
+        let expected = self.sha256.get(file)?;
+        let root = std::path::Path::new(&self.root).canonicalize().ok()?;
+        let full = root.join(file).canonicalize().ok()?;
+        if !full.starts_with(&root) {
+            return None;
+        }
+        let bytes = crate::read::bytes(&full, crate::read::Limit::Generated).ok()?;
+        if sha256_hex(&bytes) != *expected {
+            return None;
+        }
+        crate::read::decode(bytes).ok()
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Which policies were evaluated.

@@ -181,7 +181,7 @@ impl Files {
         out
     }
 
-    /// One line: `12 files read, 9 judged, 3 skipped (2 Helm chart metadata, 1 symlink)`.
+    /// One line: `12 files read, 9 judged, 3 skipped (2 Helm chart metadata, 1 JSON Schema)`.
     pub fn line(&self) -> String {
         let mut line = format!("{} files read, {} judged", self.read, self.judged);
         if !self.skipped.is_empty() {
@@ -210,8 +210,8 @@ impl Files {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SkippedFile {
     pub path: String,
-    /// Why: `Docker Compose file`, `CloudFormation template (not supported)`, `symlink (not
-    /// followed)`, `not UTF-8`, `too large`, ...
+    /// Why: `Docker Compose file`, `CloudFormation template (not supported)`, `Helm chart
+    /// metadata`, ... (a file that cannot be read is an error, not a skip).
     pub reason: String,
 }
 

@@ -31,6 +31,7 @@ pub mod normalize;
 pub mod org;
 pub mod pipeline;
 pub mod policy;
+pub mod read;
 pub mod redact;
 pub mod report;
 pub mod store;

@@ -173,7 +173,8 @@ pub fn read_file(path: &Path) -> Result<Vec<WaiverRule>, Vec<WaiverError>> {
             message,
         }]
     };
-    let text = std::fs::read_to_string(path).map_err(|e| one(None, format!("cannot read: {e}")))?;
+    let text = crate::read::text(path, crate::read::Limit::Source)
+        .map_err(|e| one(None, e.to_string()))?;
     let file: File = yaml::from_str(&text).map_err(|e: YamlError| one(e.line, e.message))?;
     file.waivers.rules(&display)
 }

@@ -195,8 +195,8 @@ fn load_pair(
 /// An inventory document, or any input `plumb scan` reads (collected the same way).
 fn read_inventory(path: &Path) -> Result<Inventory> {
     if path.is_file() {
-        let text =
-            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let text = crate::read::bytes(path, crate::read::Limit::Document)
+            .with_context(|| path.display().to_string())?;
         if let Ok(text) = std::str::from_utf8(&text)
             && let Ok(Some(schema)) = crate::document::declared_schema(text)
             && schema.starts_with("plumb.dev/inventory/")

@@ -687,8 +687,20 @@ fn evaluate_and_report(
         builtin: !args.policies.no_builtin,
         today: None,
     };
-    let judged = Pipeline::new(policies, &config.settings)
-        .judge(inventory, options, &mut |p| timings.done(p));
+    let mut judged =
+        Pipeline::new(policies, &config.settings)
+            .judge(inventory, options, &mut |p| timings.done(p));
+    // A JSON report can be rendered again later (`plumb report`): it records what the files
+    // its failures point at held, so that their lines are shown only while they still do.
+    if outputs.iter().any(|o| o.format == Format::Json)
+        && let Ok(root) = std::env::current_dir().and_then(|d| d.canonicalize())
+    {
+        judged.report.scanned.sources = Some(crate::findings::ScannedSources::of(
+            &judged.report.findings,
+            &root,
+        ));
+        timings.done("hash sources");
+    }
     if let (Some(path), Some(written)) = (&args.write_baseline, &judged.baseline) {
         write_json(path, written)?;
     }
@@ -728,8 +740,18 @@ fn write_all(
     } else {
         formats
     };
+    // A reader that closes standard output (`| head`) ends what goes there, nothing else:
+    // the formats written to files are still written, and the caller still stores the
+    // snapshot and exits with the verdict.
+    let mut stdout_closed = false;
     for output in outputs {
-        write_report(output, report, options)?;
+        if output.path.is_none() && stdout_closed {
+            continue;
+        }
+        match write_report(output, report, options) {
+            Err(e) if output.path.is_none() && is_broken_pipe(&e) => stdout_closed = true,
+            written => written?,
+        }
         timings.done(&format!("write {}", output.format));
     }
     Ok(())
@@ -750,6 +772,7 @@ fn render_saved(args: ReportArgs) -> Result<u8> {
     timings.done("read report");
     let options = RenderOptions {
         show_passed: args.show_passed,
+        excerpts: crate::report::Excerpts::Verified,
         ..RenderOptions::default()
     };
     write_all(&args.formats, &report, &options, &mut timings)?;

@@ -10,7 +10,9 @@
 //! `.terraform` are skipped); each file found is first classified by its path ([`classify`]),
 //! then, for YAML and JSON, by its content. A file found there that is none of these is
 //! skipped and counted with the reason ([`Files`]), while a file named on the command line
-//! that is none of these is an error.
+//! that is none of these is an error. Symlinks are followed (a loop is an error); every file
+//! is read through [`crate::read`], so one that cannot be read (a FIFO, a device, too large,
+//! not text) is an error, listed as not read, never a skip.
 //!
 //! Which kustomizations are judged: the top-level ones. A kustomization that another one in
 //! the scan includes (a base, a component) is rendered inside each overlay that includes it
@@ -201,6 +203,12 @@ pub fn collect_paths_with(paths: &[PathBuf], options: &Options) -> Collected {
                     explicit: true,
                 }),
             }
+        } else if std::fs::metadata(path).is_ok() {
+            // A FIFO, socket or device: the reader refuses it, without opening it.
+            found.candidates.push(Candidate {
+                path: path.clone(),
+                explicit: true,
+            });
         } else {
             collected.errors.push(CollectError {
                 collector: "scan".into(),
@@ -471,13 +479,13 @@ fn qualify_colliding_ids(groups: &mut [Collected]) {
     }
 }
 
-/// Files larger than this are not read.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
-
 fn walk(dir: &Path, skip: &SkipPaths, found: &mut Found, collected: &mut Collected) {
     let mut charts = BTreeSet::new();
     let mut skipped = Vec::new();
+    // Symlinks are followed, as Terraform and kubectl follow them; a link back to a folder
+    // being walked is a loop, which the walk reports as an error (input not read).
     let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
@@ -516,10 +524,6 @@ fn walk(dir: &Path, skip: &SkipPaths, found: &mut Found, collected: &mut Collect
                     found.kustomizations.insert(e.path().to_path_buf());
                 }
             }
-            Ok(e) if e.file_type().is_symlink() => found.skipped.push(SkippedFile {
-                path: e.path().display().to_string(),
-                reason: "symlink (not followed)".into(),
-            }),
             Ok(e) if e.file_type().is_file() => match classify(e.path()) {
                 Input::TerraformConfig => {
                     found.terraform_files += 1;
@@ -540,7 +544,25 @@ fn walk(dir: &Path, skip: &SkipPaths, found: &mut Found, collected: &mut Collect
                 }),
                 Input::Other => found.other += 1,
             },
-            Ok(_) => {}
+            // A FIFO, socket or device (itself or through a symlink): one named as an input
+            // goes to the reader that refuses it, so it is listed as not read; any other is
+            // counted with the files of no format plumb reads.
+            Ok(e) => match classify(e.path()) {
+                Input::TerraformConfig => {
+                    if let Some(parent) = e.path().parent() {
+                        found.modules.insert(parent.to_path_buf());
+                    }
+                }
+                Input::Document
+                | Input::Dockerfile
+                | Input::Workflow
+                | Input::TerraformVars
+                | Input::Kustomization => found.candidates.push(Candidate {
+                    path: e.path().to_path_buf(),
+                    explicit: false,
+                }),
+                Input::Skipped(_) | Input::Other => found.other += 1,
+            },
             Err(e) => collected.errors.push(CollectError {
                 collector: "scan".into(),
                 scope: e
@@ -588,40 +610,33 @@ fn collect_file(c: &Candidate) -> Collected {
             reason: reason.into(),
         });
     };
-    if let Ok(m) = std::fs::metadata(&c.path)
-        && m.len() > MAX_FILE_BYTES
-    {
-        let reason = format!("too large (over {} MiB)", MAX_FILE_BYTES >> 20);
-        if c.explicit {
-            out.errors.push(error("scan", None, None, reason));
-        } else {
-            skip(&mut out, &reason);
+    let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let limit = if matches!(ext, "json" | "tfstate") {
+        crate::read::Limit::Generated
+    } else {
+        crate::read::Limit::Source
+    };
+    // A file that cannot be read is input not read, whether named or found: the scan is
+    // incomplete, never quietly smaller.
+    let text = match crate::read::text(&c.path, limit) {
+        Ok(text) => text,
+        Err(e @ crate::read::ReadError::NotText { .. }) if c.explicit => {
+            out.errors.push(error(
+                "scan",
+                None,
+                None,
+                format!("{e}; for a binary plan, run `terraform show -json plan.out > plan.json`"),
+            ));
+            return out;
         }
-        return out;
-    }
-    let text = match std::fs::read(&c.path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) if !c.explicit => {
-                out.files.read += 1;
-                skip(&mut out, "not UTF-8");
-                return out;
-            }
-            Err(_) => {
-                out.errors.push(error("scan", None, None, "not UTF-8 text; for a binary plan, run `terraform show -json plan.out > plan.json`".into()));
-                return out;
-            }
-        },
         Err(e) => {
-            out.errors
-                .push(error("scan", None, None, format!("cannot read: {e}")));
+            out.errors.push(error("scan", None, None, e.to_string()));
             return out;
         }
     };
     out.files.read += 1;
     let by_name = classify(&c.path);
-    let ext = c.path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let trimmed = text.trim_start();
     let looks_json =
         matches!(ext, "json" | "tfstate") || trimmed.starts_with('{') || trimmed.starts_with('[');
 

@@ -27,10 +27,10 @@ use crate::inventory::Resource;
 /// A `.plumbignore` that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum IgnoreError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: String,
-        source: std::io::Error,
+        source: crate::read::ReadError,
     },
     #[error("{path}:{line}: {message}")]
     Syntax {
@@ -82,9 +82,11 @@ impl IgnoreRules {
 
     pub fn read(path: &Path) -> Result<IgnoreRules, IgnoreError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| IgnoreError::Io {
-            path: display.clone(),
-            source,
+        let text = crate::read::text(path, crate::read::Limit::Source).map_err(|source| {
+            IgnoreError::Io {
+                path: display.clone(),
+                source,
+            }
         })?;
         Self::parse(&display, &text)
     }

@@ -114,7 +114,8 @@ pub struct Case {
 /// collector) would describe them.
 pub fn read_case(path: &Path) -> Result<Case, String> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let text =
+        crate::read::text(path, crate::read::Limit::Source).map_err(|e| format!("{name}: {e}"))?;
     let case: CaseFile = yaml::from_str(&text).map_err(|e| format!("{name}:{e}"))?;
     let as_of = match &case.as_of {
         Some(t) => Some(

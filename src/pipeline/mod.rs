@@ -146,6 +146,7 @@ impl<'a> Pipeline<'a> {
                 inventory_hash,
                 policy_pack: Some(self.policy_pack(options.builtin)),
                 files: inventory.metadata.files.clone(),
+                sources: None,
             },
             inventory.resources.len(),
             self.policies.iter().map(|p| p.doc.clone()).collect(),

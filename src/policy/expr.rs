@@ -190,6 +190,104 @@ fn walk(expr: &IdedExpr, bound: &mut Vec<String>, out: &mut Vec<Path>, idents: &
     }
 }
 
+/// What bounds the work of evaluating an expression: how deep its comprehensions (`all`,
+/// `exists`, `exists_one`, `map`, `filter`) nest, and the largest list or map written in it.
+/// Each nested level runs once per element of its collection, so the work grows as the size
+/// of the collections to the power of the depth; CEL itself sets no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// `a.all(x, x.b.all(y, y))` is 2; a comprehension over another's result
+    /// (`a.map(x, x).all(y, y)`) does not nest in it.
+    pub depth: u32,
+    /// Elements of the largest list or map literal.
+    pub literal: usize,
+}
+
+impl Work {
+    /// The work of `expr`.
+    pub fn of(expr: &IdedExpr) -> Work {
+        let mut literal = 0;
+        let depth = nesting(expr, &mut literal);
+        Work { depth, literal }
+    }
+
+    /// The larger of two (a condition and its precondition).
+    pub fn max(self, other: Work) -> Work {
+        Work {
+            depth: self.depth.max(other.depth),
+            literal: self.literal.max(other.literal),
+        }
+    }
+
+    /// An upper bound on the iterations of one evaluation over collections of at most
+    /// `largest` elements.
+    pub fn iterations(self, largest: usize) -> u128 {
+        let size = largest.max(self.literal).max(1) as u128;
+        size.saturating_pow(self.depth)
+    }
+}
+
+fn deepest<'e>(exprs: impl Iterator<Item = &'e IdedExpr>, literal: &mut usize) -> u32 {
+    exprs.map(|e| nesting(e, literal)).max().unwrap_or(0)
+}
+
+fn nesting(expr: &IdedExpr, literal: &mut usize) -> u32 {
+    match &expr.expr {
+        Expr::Comprehension(c) => {
+            let body = deepest([&c.loop_cond, &c.loop_step].into_iter(), literal);
+            let once = deepest(
+                [&c.iter_range, &c.accu_init, &c.result].into_iter(),
+                literal,
+            );
+            (1 + body).max(once)
+        }
+        Expr::Select(sel) => nesting(&sel.operand, literal),
+        Expr::Call(call) => deepest(
+            call.target.iter().map(|t| &**t).chain(call.args.iter()),
+            literal,
+        ),
+        Expr::List(list) => {
+            *literal = (*literal).max(list.elements.len());
+            deepest(list.elements.iter(), literal)
+        }
+        Expr::Map(map) => {
+            *literal = (*literal).max(map.entries.len());
+            let parts = map.entries.iter().flat_map(|entry| match &entry.expr {
+                EntryExpr::MapEntry(e) => vec![&e.key, &e.value],
+                _ => Vec::new(),
+            });
+            deepest(parts, literal)
+        }
+        Expr::Struct(s) => {
+            let parts = s.entries.iter().filter_map(|entry| match &entry.expr {
+                EntryExpr::StructField(f) => Some(&f.value),
+                _ => None,
+            });
+            deepest(parts, literal)
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => 0,
+    }
+}
+
+/// The most elements of any list or map in `value`, however deep.
+pub fn largest_collection(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(largest_collection)
+            .max()
+            .unwrap_or(0)
+            .max(items.len()),
+        Value::Object(map) => map
+            .values()
+            .map(largest_collection)
+            .max()
+            .unwrap_or(0)
+            .max(map.len()),
+        _ => 0,
+    }
+}
+
 /// A message with `{{ CEL }}` placeholders, compiled once.
 #[derive(Debug, Default)]
 pub struct Template {
@@ -332,6 +430,47 @@ mod tests {
             read("config.required_tags.all(t, t in resource.tags)"),
             ["resource.tags", "config.required_tags"]
         );
+    }
+
+    #[test]
+    fn measures_how_deep_comprehensions_nest() {
+        let work = |src: &str| Work::of(Program::compile(src).unwrap().expression());
+        assert_eq!(work("resource.facets.x == true").depth, 0);
+        assert_eq!(
+            work("resource.attrs.c.all(c, c.privileged == false)").depth,
+            1
+        );
+        assert_eq!(
+            work("resource.attrs.c.all(c, c.ports.exists(p, p == 22))").depth,
+            2
+        );
+        // Over another's result: once, then once per element: not nested.
+        assert_eq!(work("resource.attrs.c.map(c, c).all(d, d)").depth, 1);
+        let deep = work("[1,2,3].all(a, [1,2].all(b, [1].all(c, [1].all(d, [1].all(e, true)))))");
+        assert_eq!(
+            deep,
+            Work {
+                depth: 5,
+                literal: 3
+            }
+        );
+        assert_eq!(deep.iterations(10), 100_000);
+        assert_eq!(deep.iterations(0), 243);
+        assert_eq!(
+            Work {
+                depth: 40,
+                literal: 0
+            }
+            .iterations(1 << 20),
+            u128::MAX
+        );
+    }
+
+    #[test]
+    fn finds_the_largest_collection_in_a_value() {
+        let v = serde_json::json!({"a": [1, 2, 3, {"b": [1, 2, 3, 4, 5]}], "c": 1});
+        assert_eq!(largest_collection(&v), 5);
+        assert_eq!(largest_collection(&serde_json::json!("text")), 0);
     }
 
     #[test]

@@ -56,14 +56,10 @@ pub fn load_dir(dir: &FsPath) -> Result<Vec<PolicyFile>, LoadError> {
             path.file_name().and_then(|n| n.to_str()),
             Some("plumb.yaml" | "plumb.yml")
         );
-        if entry.file_type().is_file() && is_yaml && !is_settings {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                LoadError::new(
-                    path.display().to_string(),
-                    None,
-                    format!("cannot read: {e}"),
-                )
-            })?;
+        // A FIFO or device named as a policy is refused by the reader, never skipped.
+        if !entry.file_type().is_dir() && is_yaml && !is_settings {
+            let text = crate::read::text(path, crate::read::Limit::Source)
+                .map_err(|e| LoadError::new(path.display().to_string(), None, e.to_string()))?;
             files.push(PolicyFile {
                 name: path.display().to_string(),
                 text,
@@ -218,6 +214,10 @@ const CEL_IDENTS: &[&str] = &[
 /// The fields CEL's `resource` has.
 const RESOURCE_FIELDS: &[&str] = &["id", "kind", "name", "cloud_id", "tags", "attrs", "facets"];
 
+/// Comprehensions nested deeper than this are refused at load time: each level multiplies
+/// the work by the size of a collection, and CEL has no limit of its own.
+pub const MAX_COMPREHENSION_DEPTH: u32 = 3;
+
 fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadError>> {
     let mut errors = Vec::new();
     let id = spec.id.value.clone();
@@ -264,6 +264,16 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 return None;
             }
         };
+        let work = expr::Work::of(program.expression());
+        if work.depth > MAX_COMPREHENSION_DEPTH {
+            errors(
+                line,
+                format!(
+                    "{what} nests comprehensions (all, exists, map, filter) {} deep; at most {MAX_COMPREHENSION_DEPTH} are allowed, since each level multiplies the work by the size of a collection",
+                    work.depth
+                ),
+            );
+        }
         let (paths, idents) = expr::paths(program.expression());
         for ident in idents {
             if !CEL_IDENTS.contains(&ident.as_str()) {
@@ -275,11 +285,15 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 );
             }
         }
-        Some((program, paths))
+        Some((program, paths, work))
     };
 
+    let mut work = expr::Work::default();
     let (condition, mut reads) = match compile_expr("condition", &spec.condition, &mut error) {
-        Some((program, paths)) => (Some(program), paths),
+        Some((program, paths, w)) => {
+            work = work.max(w);
+            (Some(program), paths)
+        }
         None => (None, Vec::new()),
     };
     let mut condition_reads = reads.clone();
@@ -290,7 +304,10 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
         .as_ref()
         .map(|w| compile_expr("when", w, &mut error))
     {
-        Some(Some((program, paths))) => (Some(Some(program)), paths),
+        Some(Some((program, paths, w))) => {
+            work = work.max(w);
+            (Some(Some(program)), paths)
+        }
         Some(None) => (Some(None), Vec::new()),
         None => (None, Vec::new()),
     };
@@ -345,6 +362,7 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 when_reads,
                 reads_attrs,
                 facets_read,
+                work,
             })
         }
         _ => Err(errors),

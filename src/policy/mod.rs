@@ -24,7 +24,7 @@
 
 pub mod baseline;
 pub mod docs;
-mod expr;
+pub(crate) mod expr;
 mod load;
 pub mod select;
 
@@ -238,6 +238,9 @@ pub struct Policy {
     /// The facets any expression (message included) reads by name; `None` when one needs
     /// them all. Only these are converted for CEL.
     pub facets_read: Option<Vec<String>>,
+    /// What bounds the work of the condition and `when` ([`expr::Work`]): checked against
+    /// [`crate::engine::CEL_ITERATION_BUDGET`] before each evaluation.
+    pub(crate) work: expr::Work,
 }
 
 /// The policies of one run, indexed by kind.

@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use super::RenderOptions;
-use crate::findings::{BaselineState, Finding, ScanReport, Status};
+use super::{Excerpts, RenderOptions};
+use crate::findings::{BaselineState, Finding, ScanReport, ScannedSources, Status};
 use crate::inventory::{CollectError, Location};
 use crate::policy::Severity;
 use crate::redact::{redact_line, redact_source};
@@ -41,7 +42,13 @@ fn paint(style: Style, text: &str) -> String {
 }
 
 pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut sources = Sources::default();
+    let mut sources = Sources {
+        files: HashMap::new(),
+        verified: match options.excerpts {
+            Excerpts::Scanned => None,
+            Excerpts::Verified => Some(report.scanned.sources.as_ref()),
+        },
+    };
     // Failures grouped by resource; findings are sorted by file and line, so groups come in
     // the order of their first finding.
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
@@ -352,17 +359,23 @@ fn summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Source files read once each, for snippets.
-#[derive(Default)]
-struct Sources {
+struct Sources<'r> {
     files: HashMap<String, Option<Vec<String>>>,
+    /// For a saved report: the hashes it recorded (`Some(None)`: it recorded none, and no
+    /// file is read).
+    verified: Option<Option<&'r ScannedSources>>,
 }
 
-impl Sources {
+impl Sources<'_> {
     fn snippet(&mut self, l: &Location, out: &mut dyn Write) -> io::Result<()> {
+        let verified = self.verified;
         let lines = self.files.entry(l.file.clone()).or_insert_with(|| {
-            std::fs::read_to_string(&l.file)
-                .ok()
-                .map(|t| redact_source(&t).lines().map(str::to_string).collect())
+            let text = match verified {
+                None => crate::read::text(Path::new(&l.file), crate::read::Limit::Generated).ok(),
+                Some(None) => None,
+                Some(Some(sources)) => sources.verified(&l.file),
+            };
+            text.map(|t| redact_source(&t).lines().map(str::to_string).collect())
         });
         let Some(lines) = lines else {
             return Ok(());

@@ -128,6 +128,20 @@ pub struct RenderOptions {
     pub quiet: bool,
     /// Console: no remediation and docs link under each failing policy (`--no-remediation`).
     pub hide_remediation: bool,
+    /// Console: where the source lines under a failure come from.
+    pub excerpts: Excerpts,
+}
+
+/// Where the console reads the source lines it shows under a failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Excerpts {
+    /// The files just scanned, as the findings name them.
+    #[default]
+    Scanned,
+    /// A saved report: only files under the report's scan root that still hash to what was
+    /// scanned ([`crate::findings::ScannedSources::verified`]); none when it records no hashes.
+    /// A saved report is data: the paths it names are not opened on its word.
+    Verified,
 }
 
 /// Writes `report` in `format`. Console output carries ANSI styles; the caller strips them

@@ -373,10 +373,55 @@ fn compress(value: &impl Serialize) -> io::Result<(Vec<u8>, u64)> {
     Ok((encoder.finish()?, out.bytes))
 }
 
-fn decompress(blob: &[u8], size_hint: u64) -> io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0));
-    zstd::stream::read::Decoder::new(blob)?.read_to_end(&mut out)?;
+/// Largest document a blob whose size the store does not record (a report, the failures)
+/// may decompress to.
+const UNRECORDED_MAX_BYTES: u64 = 1 << 30;
+
+/// Decompresses a blob, reading no more than its recorded size (`0`: not recorded, then at
+/// most [`UNRECORDED_MAX_BYTES`]): a damaged or crafted blob that expands further (a
+/// "zstd bomb") is an error, not a process out of memory.
+fn decompress(blob: &[u8], recorded: u64) -> io::Result<Vec<u8>> {
+    let cap = if recorded == 0 {
+        UNRECORDED_MAX_BYTES
+    } else {
+        recorded
+    };
+    let mut out = Vec::with_capacity(usize::try_from(recorded).unwrap_or(0));
+    zstd::stream::read::Decoder::new(blob)?
+        .take(cap + 1)
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            if recorded == 0 {
+                format!("the blob decompresses to more than {} MiB", cap >> 20)
+            } else {
+                format!("the blob decompresses to more than its recorded {cap} bytes")
+            },
+        ));
+    }
     Ok(out)
+}
+
+#[cfg(test)]
+mod decompress_tests {
+    use super::*;
+
+    #[test]
+    fn a_blob_is_read_no_further_than_its_recorded_size() {
+        let json = vec![b' '; 1 << 20];
+        let blob = zstd::stream::encode_all(&json[..], 3).unwrap();
+        assert!(blob.len() < 1 << 12, "compresses well: {}", blob.len());
+        assert_eq!(decompress(&blob, 1 << 20).unwrap().len(), 1 << 20);
+        let e = decompress(&blob, 1000).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            e.to_string(),
+            "the blob decompresses to more than its recorded 1000 bytes"
+        );
+        // Unrecorded: bounded by the general cap only.
+        assert_eq!(decompress(&blob, 0).unwrap().len(), 1 << 20);
+    }
 }
 
 /// The scope a snapshot belongs to when none is given: what its collectors read

@@ -16,6 +16,7 @@ fn json_snapshot() {
     insta::assert_json_snapshot!(report, {
         ".scanned.collected_at" => "[time]",
         ".scanned.inventory_hash" => "[sha256]",
+        ".scanned.sources.root" => "[root]",
         ".scanned.policy_pack.builtin" => "[version]",
         ".scanned.policy_pack.digest" => "[sha256]",
         ".tool.version" => "[version]",

@@ -27,6 +27,7 @@ mod flags;
 mod formats;
 mod hcl;
 mod hcl_fuzz;
+mod hostile;
 mod inputs;
 mod install;
 mod kustomize;

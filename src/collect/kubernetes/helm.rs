@@ -237,7 +237,7 @@ fn template_path(chart: &Path, source: &str) -> PathBuf {
 
 /// The line of `kind: KIND` in a template, when it is written plainly.
 fn kind_line(template: &Path, kind: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(template).ok()?;
+    let text = crate::read::text(template, crate::read::Limit::Source).ok()?;
     text.lines()
         .position(|l| {
             l.trim()

@@ -57,6 +57,17 @@ fn object(path: &str, node: &Node) -> Result<Resource, CollectError> {
         message,
         warning: false,
     })?;
+    if let Err((line, message)) = containers_shape(node) {
+        return Err(CollectError {
+            collector: COLLECTOR.into(),
+            scope: path.to_string(),
+            line: Some(line),
+            column: None,
+            kinds: Vec::new(),
+            message,
+            warning: false,
+        });
+    }
     let source = Source::File {
         path: path.to_string(),
         start_line: node.line,
@@ -65,6 +76,67 @@ fn object(path: &str, node: &Node) -> Result<Resource, CollectError> {
     };
     let at = format!("{path}:{}", node.line);
     Ok(resource(obj, &identity, "manifest", source, Some(&at)))
+}
+
+/// The container lists of a workload's pod spec are lists of objects: anything else
+/// (`containers: "notalist"`, a container written as a map of names) is an error at its
+/// line, not a pod that policies over its containers would pass for having none.
+fn containers_shape(node: &Node) -> Result<(), (u32, String)> {
+    let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
+    let path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => &["spec", "template", "spec"],
+        _ => return Ok(()),
+    };
+    let Some(spec) = path.iter().try_fold(node, |n, key| n.get(key)) else {
+        return Ok(());
+    };
+    let at = path.join(".");
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        let Some(value) = spec.get(list) else {
+            continue;
+        };
+        match &value.value {
+            NodeValue::Null => {}
+            NodeValue::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if !matches!(item.value, NodeValue::Map(_)) {
+                        return Err((
+                            item.line,
+                            format!(
+                                "{at}.{list}[{i}] is {}, not a container (an object)",
+                                what(item)
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err((
+                    value.line,
+                    format!("{at}.{list} is {}, not a list of containers", what(value)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn what(node: &Node) -> &'static str {
+    match node.value {
+        NodeValue::Null => "null",
+        NodeValue::Bool(_) => "a boolean",
+        NodeValue::Number(_) => "a number",
+        NodeValue::String(_) => "a string",
+        NodeValue::Seq(_) => "a list",
+        NodeValue::Map(_) => "a map",
+    }
 }
 
 /// Parses a manifest text (YAML or JSON) into documents.
@@ -124,5 +196,43 @@ mod tests {
         let err = collect("m.yaml", &docs).unwrap_err();
         assert_eq!(err.line, Some(5));
         assert!(err.message.contains("document 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn container_lists_of_the_wrong_shape_are_errors_at_their_line() {
+        let err = |text: &str| {
+            let docs = parse("m.yaml", text).unwrap();
+            collect("m.yaml", &docs).unwrap_err()
+        };
+        let e =
+            err("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: notalist\n");
+        assert_eq!(e.line, Some(5));
+        assert!(
+            e.message
+                .ends_with("spec.containers is a string, not a list of containers"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n        app: {image: nginx}\n",
+        );
+        assert_eq!(e.line, Some(8));
+        assert!(
+            e.message.contains("spec.template.spec.containers is a map"),
+            "{}",
+            e.message
+        );
+        let e = err(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n    - nginx\n",
+        );
+        assert_eq!(e.line, Some(6));
+        assert!(
+            e.message
+                .contains("spec.containers[0] is a string, not a container"),
+            "{}",
+            e.message
+        );
+        let docs = parse("m.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n    - {name: app, image: nginx}\n").unwrap();
+        assert_eq!(collect("m.yaml", &docs).unwrap().len(), 1);
     }
 }

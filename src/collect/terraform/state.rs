@@ -105,7 +105,18 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
             );
             r.attrs = match instance.attributes {
                 v @ Value::Object(_) => v,
-                _ => Value::Object(Default::default()),
+                // Absent: an instance written before attributes were recorded (or only
+                // `attributes_flat`).
+                Value::Null => Value::Object(Default::default()),
+                other => {
+                    return Err(error(
+                        Some(line),
+                        format!(
+                            "resources[{i}] ({address}): attributes is {}, not an object",
+                            json_kind(&other)
+                        ),
+                    ));
+                }
             };
             let sensitive = sensitive_paths(Some(&instance.sensitive_attributes));
             redact_marked(&mut r, &sensitive);
@@ -152,10 +163,42 @@ fn sensitive_paths(v: Option<&Value>) -> Vec<String> {
         .collect()
 }
 
+/// What a JSON value is, for messages.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn attributes_that_are_not_an_object_are_an_error_at_their_resource() {
+        let state = |attributes: Value| {
+            json!({"version": 4, "lineage": "l", "resources": [{
+                "mode": "managed", "type": "aws_s3_bucket", "name": "logs",
+                "instances": [{"attributes": attributes}]
+            }]})
+            .to_string()
+        };
+        let e = collect("s.tfstate", &state(json!("notanobject"))).unwrap_err();
+        assert_eq!(
+            e.message,
+            "resources[0] (aws_s3_bucket.logs): attributes is a string, not an object"
+        );
+        assert!(e.line.is_some());
+        assert!(collect("s.tfstate", &state(json!([1]))).is_err());
+        let ok = collect("s.tfstate", &state(json!({"bucket": "logs"}))).unwrap();
+        assert_eq!(ok[0].attrs["bucket"], "logs");
+    }
 
     #[test]
     fn reads_both_sensitive_path_shapes() {

@@ -71,7 +71,8 @@ pub fn generate(
             ),
         };
         let full = dir.join(&path);
-        let bytes = std::fs::read(&full).map_err(|e| format!("file `{path}`: {e}"))?;
+        let bytes = crate::read::bytes(&full, crate::read::Limit::Source)
+            .map_err(|e| format!("file `{path}`: {e}"))?;
         read.insert(full);
         data.push((key, bytes));
     }
@@ -79,7 +80,8 @@ pub fn generate(
     envs.extend(strings(entry.get("env"))?);
     for env in envs {
         let full = dir.join(&env);
-        let text = std::fs::read_to_string(&full).map_err(|e| format!("env file `{env}`: {e}"))?;
+        let text = crate::read::text(&full, crate::read::Limit::Source)
+            .map_err(|e| format!("env file `{env}`: {e}"))?;
         read.insert(full);
         for (n, line) in text.lines().enumerate() {
             let line = line.trim_start_matches('\u{feff}').trim();

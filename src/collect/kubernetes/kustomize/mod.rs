@@ -79,7 +79,7 @@ fn tidy(path: &Path) -> PathBuf {
 /// kustomizations that list it, never rendered on its own.
 pub fn is_component(dir: &Path) -> bool {
     kustomization_file(dir)
-        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|f| crate::read::text(&f, crate::read::Limit::Source).ok())
         .and_then(|t| yaml::documents(&t).ok())
         .and_then(|docs| docs.first().map(Node::to_json))
         .is_some_and(|v| v.get("kind").and_then(Value::as_str) == Some("Component"))
@@ -231,10 +231,10 @@ impl Renderer {
             return None;
         };
         self.files.insert(file.clone());
-        let text = match std::fs::read_to_string(&file) {
+        let text = match crate::read::text(&file, crate::read::Limit::Source) {
             Ok(t) => t,
             Err(e) => {
-                self.error(&file, None, format!("cannot read: {e}"), false);
+                self.error(&file, None, e.to_string(), false);
                 return None;
             }
         };
@@ -402,8 +402,8 @@ impl Renderer {
     /// The objects of a resource file.
     fn objects_of(&mut self, path: &Path) -> Vec<Object> {
         self.files.insert(path.to_path_buf());
-        let docs = match std::fs::read_to_string(path)
-            .map_err(|e| (None, format!("cannot read: {e}")))
+        let docs = match crate::read::text(path, crate::read::Limit::Source)
+            .map_err(|e| (None, e.to_string()))
             .and_then(|t| {
                 yaml::documents(&t).map_err(|e| (e.line, format!("invalid YAML: {}", e.message)))
             }) {
@@ -703,7 +703,7 @@ impl Renderer {
         line: u32,
     ) -> (PathBuf, Option<String>) {
         let full = tidy(&k.dir.join(path));
-        match std::fs::read_to_string(&full) {
+        match crate::read::text(&full, crate::read::Limit::Source) {
             Ok(t) => {
                 self.files.insert(full.clone());
                 (full, Some(t))

@@ -12,17 +12,11 @@ pub struct Files {
     pub allowed: Arc<Vec<PathBuf>>,
 }
 
-/// Largest file the file functions read.
-const MAX_READ: u64 = 4 << 20;
-
 impl Files {
+    /// The bytes of `path` (at most [`crate::read::Limit::Function`]: 4 MiB).
     pub fn read(&self, path: &str) -> std::result::Result<Vec<u8>, String> {
         let full = self.resolve(path)?;
-        let meta = std::fs::metadata(&full).map_err(|e| format!("cannot read {path}: {e}"))?;
-        if meta.len() > MAX_READ {
-            return Err(format!("{path} is larger than {} MiB", MAX_READ >> 20));
-        }
-        std::fs::read(&full).map_err(|e| format!("cannot read {path}: {e}"))
+        crate::read::bytes(&full, crate::read::Limit::Function).map_err(|e| format!("{path}: {e}"))
     }
 
     pub fn exists(&self, path: &str) -> std::result::Result<bool, String> {

@@ -18,9 +18,6 @@ use super::keys::REPEAT_MARK;
 use super::types::Type;
 use crate::inventory::{CollectError, Suppression};
 
-/// Files larger than this are reported rather than read.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
-
 /// One configuration file.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -379,33 +376,12 @@ pub fn read_module(dir: &Path, only: Option<&Path>) -> Module {
     let mut overrides = Vec::new();
     for path in names {
         let name = path.display().to_string();
-        let text = match std::fs::metadata(&path) {
-            Ok(m) if m.len() > MAX_FILE_BYTES => {
-                module.errors.push(io_error(
-                    &name,
-                    format!(
-                        "file is {} MiB; Terraform files over {} MiB are not read",
-                        m.len() >> 20,
-                        MAX_FILE_BYTES >> 20
-                    ),
-                ));
+        let text = match crate::read::text(&path, crate::read::Limit::Source) {
+            Ok(text) => text,
+            Err(e) => {
+                module.errors.push(io_error(&name, e.to_string()));
                 continue;
             }
-            _ => match std::fs::read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        module.errors.push(io_error(&name, "not UTF-8 text".into()));
-                        continue;
-                    }
-                },
-                Err(e) => {
-                    module
-                        .errors
-                        .push(io_error(&name, format!("cannot read: {e}")));
-                    continue;
-                }
-            },
         };
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let blocks = add_file(&mut module, name, file_name, &text);

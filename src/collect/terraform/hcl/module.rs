@@ -381,7 +381,24 @@ impl<'a> Run<'a> {
     }
 
     fn read_index(&mut self, path: &Path) -> Option<HashMap<String, ModuleEntryJson>> {
-        let text = std::fs::read_to_string(path).ok()?;
+        let text = match crate::read::text(path, crate::read::Limit::Source) {
+            Ok(text) => text,
+            Err(crate::read::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return None;
+            }
+            Err(e) => {
+                self.errors.push(CollectError {
+                    collector: COLLECTOR.into(),
+                    scope: path.display().to_string(),
+                    line: None,
+                    column: None,
+                    kinds: Vec::new(),
+                    message: format!("the installed modules list: {e}"),
+                    warning: false,
+                });
+                return None;
+            }
+        };
         match serde_json::from_str::<ModulesJson>(&text) {
             Ok(doc) => Some(
                 doc.modules

@@ -204,14 +204,10 @@ fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
 
 fn read_tfvars(path: &Path, given: &mut HashMap<String, Given>, errors: &mut Vec<CollectError>) {
     let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::read::text(path, crate::read::Limit::Source) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(error(
-                &name,
-                None,
-                format!("cannot read variables file: {e}"),
-            ));
+            errors.push(error(&name, None, format!("variables file: {e}")));
             return;
         }
     };

@@ -435,7 +435,7 @@ fn glob_match(pattern: &str, name: &str) -> bool {
 /// evaluator reports it).
 fn terraform_keys(dir: &Path) -> HashSet<String> {
     let path = dir.join(".terraform/modules/modules.json");
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::read::text(&path, crate::read::Limit::Source) else {
         return HashSet::new();
     };
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
