@@ -59,6 +59,7 @@ fn renderings_equal_kubectl_kustomize() {
     for dir in [
         "fixtures/kustomize/app/overlays/prod",
         "fixtures/kustomize/app/base",
+        "fixtures/kustomize/provenance/overlay",
     ] {
         let dir = common::root().join(dir);
         let rendering = plumb::collect::kubernetes::kustomize::render(&dir);
@@ -77,6 +78,77 @@ fn renderings_equal_kubectl_kustomize() {
             assert_eq!(&ours[id], theirs, "{id} in {}", dir.display());
         }
     }
+}
+
+#[test]
+fn findings_point_at_the_patch_that_set_the_offending_value() {
+    let out = common::plumb(&["scan", "--format", "json", "fixtures/kustomize/provenance"]);
+    let report: Value = serde_json::from_str(&common::stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
+    let failed: Vec<[String; 3]> = common::failed(
+        &report,
+        ["/policy_id", "/location/file", "/location/start_line"],
+    )
+    .into_iter()
+    .map(|[id, file, line]| {
+        let file = file
+            .split_once("provenance/")
+            .map_or(file.clone(), |(_, f)| f.to_string());
+        [id, file, line]
+    })
+    .collect();
+    let at = |id: &str| -> Vec<[&str; 2]> {
+        failed
+            .iter()
+            .filter(|f| f[0] == id)
+            .map(|f| [f[1].as_str(), f[2].as_str()])
+            .collect()
+    };
+    // `privileged: true` in the patch file, on its line.
+    assert_eq!(
+        at("PLB-K8S-001"),
+        [["overlay/privileged.yaml", "12"]],
+        "{failed:?}"
+    );
+    // `:latest` from the `images:` entry of the overlay.
+    assert_eq!(
+        at("PLB-K8S-005"),
+        [["overlay/kustomization.yaml", "23"]],
+        "{failed:?}"
+    );
+    // The inline patch's value, on its line in kustomization.yaml; the other container is
+    // compliant, so the failing one is found by re-judging each container alone.
+    assert_eq!(
+        at("PLB-K8S-006"),
+        [["overlay/kustomization.yaml", "21"]],
+        "{failed:?}"
+    );
+    // `replicas:` sets the count.
+    assert_eq!(
+        at("PLB-K8S-009"),
+        [["overlay/kustomization.yaml", "26"]],
+        "{failed:?}"
+    );
+    // What the base wrote and no patch touched still points at the base.
+    assert!(
+        failed
+            .iter()
+            .filter(
+                |f| !["PLB-K8S-001", "PLB-K8S-005", "PLB-K8S-006", "PLB-K8S-009"]
+                    .contains(&f[0].as_str())
+            )
+            .all(|f| f[1].starts_with("base/") || f[1] == "overlay/privileged.yaml"),
+        "{failed:?}"
+    );
+
+    // The console names the site of each finding set outside the resource's file.
+    let out = common::plumb(&["scan", "fixtures/kustomize/provenance"]);
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("at fixtures/kustomize/provenance/overlay/kustomization.yaml:23")
+            || text.contains("overlay/kustomization.yaml:23"),
+        "{text}"
+    );
 }
 
 #[test]
