@@ -59,6 +59,8 @@ struct Diff {
     changed: Vec<Vec<String>>,
     /// List elements that moved: (pointer before, pointer after).
     moved: Vec<(String, String)>,
+    /// Pointers (before) of values that are gone: keys removed, list elements not kept.
+    removed: Vec<String>,
 }
 
 /// The key list elements are matched by, when every element of both lists has one.
@@ -98,13 +100,15 @@ fn diff(
     out: &mut Diff,
 ) {
     if before == after {
-        if from != to {
-            out.moved.push((join(from), join(to)));
-        }
         return;
     }
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                from.push(k.clone());
+                out.removed.push(join(from));
+                from.pop();
+            }
             for (k, av) in a {
                 to.push(k.clone());
                 match b.get(k) {
@@ -129,11 +133,24 @@ fn diff(
                     .map(|j| ((j < b.len()).then_some(j), j))
                     .collect(),
             };
+            let mut kept = vec![false; b.len()];
+            for i in pairs.iter().filter_map(|(i, _)| *i) {
+                kept[i] = true;
+            }
+            for i in (0..b.len()).filter(|i| !kept[*i]) {
+                from.push(i.to_string());
+                out.removed.push(join(from));
+                from.pop();
+            }
             for (i, j) in pairs {
                 to.push(j.to_string());
                 match i {
                     Some(i) => {
                         from.push(i.to_string());
+                        // An element that moved takes its records along, changed or not.
+                        if i != j {
+                            out.moved.push((join(from), join(to)));
+                        }
                         diff(&b[i], &a[j], from, to, out);
                         from.pop();
                     }
@@ -144,6 +161,11 @@ fn diff(
         }
         _ => added(after, to, out),
     }
+}
+
+/// Whether `pointer` is `at` or below it.
+fn under(pointer: &str, at: &str) -> bool {
+    pointer == at || (pointer.starts_with(at) && pointer.as_bytes().get(at.len()) == Some(&b'/'))
 }
 
 /// Records what a transformation changed in an object: `locate` gives the line, in `file`,
@@ -160,14 +182,18 @@ pub fn record(
     }
     let mut d = Diff::default();
     diff(before, after, &mut Vec::new(), &mut Vec::new(), &mut d);
-    if !d.moved.is_empty() && !origins.is_empty() {
+    if !origins.is_empty() && !(d.moved.is_empty() && d.removed.is_empty()) {
         let old = std::mem::take(origins);
         for (pointer, origin) in old {
-            let moved = d.moved.iter().find(|(from, _)| {
-                pointer == *from
-                    || (pointer.starts_with(from.as_str())
-                        && pointer.as_bytes().get(from.len()) == Some(&b'/'))
-            });
+            if d.removed.iter().any(|r| under(&pointer, r)) {
+                continue;
+            }
+            // The innermost move: its pointer after already follows the moves around it.
+            let moved = d
+                .moved
+                .iter()
+                .filter(|(from, _)| under(&pointer, from))
+                .max_by_key(|(from, _)| from.len());
             let pointer = match moved {
                 Some((from, to)) => format!("{to}{}", &pointer[from.len()..]),
                 None => pointer,
@@ -333,6 +359,23 @@ mod tests {
     }
 
     #[test]
+    fn records_follow_elements_that_moved_and_changed_and_go_with_removed_ones() {
+        let before = json!({"c": [{"name": "gone", "env": [1]}, {"name": "a", "image": "i:1"}]});
+        let after = json!({"c": [{"name": "a", "image": "i:2"}, {"name": "b", "env": [1]}]});
+        let mut o = Origins::new();
+        o.insert("/c/0/env".into(), origin(3));
+        o.insert("/c/1/name".into(), origin(4));
+        record(&mut o, &before, &after, Path::new("p.yaml"), &|_| 9);
+        // `a` moved to 0 and changed: its name keeps its record, its image gets the new one;
+        // `gone`'s env does not pass to `b`, which is new.
+        assert_eq!(o["/c/0/name"].line, 4);
+        assert_eq!(o["/c/0/image"].line, 9);
+        assert_eq!(o["/c/1/env"].line, 9);
+        assert_eq!(o["/c/1/name"].line, 9);
+        assert_eq!(o.len(), 6, "{o:?}");
+    }
+
+    #[test]
     fn records_under_removed_values_go() {
         let before = json!({"a": {"b": 1}, "c": 1});
         let after = json!({"c": 2});
@@ -358,7 +401,8 @@ mod tests {
             ),
             6
         );
-        assert_eq!(line_in(&node, &after, &segments("/spec/other")), 1);
+        // Not in the patch: the deepest patch value on the way, `spec`'s (it starts on line 2).
+        assert_eq!(line_in(&node, &after, &segments("/spec/other")), 2);
     }
 
     #[test]
