@@ -203,7 +203,8 @@ impl Kustomization {
     fn text(&self, name: &str) -> Option<&str> {
         self.field(name).and_then(Value::as_str)
     }
-    /// The line of `key` in the entry `index` of the list field `name` (an inline patch).
+    /// The line of the value of `key` in the entry `index` of the list field `name` (an
+    /// inline patch: the YAML reader gives a block scalar the line its text starts on).
     fn entry_line(&self, name: &str, index: usize, key: &str) -> u32 {
         match self.node.get(name).map(|n| &n.value) {
             Some(NodeValue::Seq(items)) => items
@@ -575,20 +576,20 @@ impl Renderer {
             let Some(text) = entry.as_str() else { continue };
             let (origin, content) = self.patch_text(k, text, line);
             let Some(content) = content else { continue };
-            let offset = if origin == k.file { line } else { 0 };
-            for (doc, node) in self.patch_docs(&origin, &content, offset) {
+            let start = if origin == k.file { line } else { 1 };
+            for (doc, node) in self.patch_docs(&origin, &content, start) {
                 self.smp_by_identity(&origin, line, &doc, &node, objects);
             }
         }
         for (index, (entry, line)) in k.entries("patches").into_iter().enumerate() {
-            let mut offset = 0;
+            let mut start = 1;
             let source = match (
                 entry.get("path").and_then(Value::as_str),
                 entry.get("patch").and_then(Value::as_str),
             ) {
                 (Some(path), _) => self.patch_file(k, path, line),
                 (None, Some(inline)) => {
-                    offset = k.entry_line("patches", index, "patch");
+                    start = k.entry_line("patches", index, "patch");
                     (k.file.clone(), Some(inline.to_string()))
                 }
                 (None, None) => {
@@ -605,7 +606,7 @@ impl Renderer {
                 continue;
             };
             let target = entry.get("target").filter(|t| t.is_object());
-            let docs = self.patch_docs(&origin, &content, offset);
+            let docs = self.patch_docs(&origin, &content, start);
             for (doc, node) in docs {
                 if doc.is_array() {
                     let Some(target) = target else {
@@ -712,17 +713,17 @@ impl Renderer {
                 entry.get("path").and_then(Value::as_str),
                 entry.get("patch").and_then(Value::as_str),
             ) {
-                (Some(path), _) => (0, self.patch_file(k, path, line)),
+                (Some(path), _) => (1, self.patch_file(k, path, line)),
                 (None, Some(inline)) => (
                     k.entry_line("patchesJson6902", index, "patch"),
                     (k.file.clone(), Some(inline.to_string())),
                 ),
                 (None, None) => continue,
             };
-            let (offset, (origin, Some(content))) = source else {
+            let (start, (origin, Some(content))) = source else {
                 continue;
             };
-            for (doc, node) in self.patch_docs(&origin, &content, offset) {
+            for (doc, node) in self.patch_docs(&origin, &content, start) {
                 self.json_patch(&origin, line, target, &doc, &node, objects);
             }
         }
@@ -802,9 +803,10 @@ impl Renderer {
         }
     }
 
-    /// The documents of a patch, with their lines (shifted by `offset`, the line an inline
-    /// patch's text starts after).
-    fn patch_docs(&mut self, origin: &Path, text: &str, offset: u32) -> Vec<(Value, Node)> {
+    /// The documents of a patch, with their lines in its file: `start` is the line the text
+    /// starts on (1 for a patch file, an inline patch's line in `kustomization.yaml`).
+    fn patch_docs(&mut self, origin: &Path, text: &str, start: u32) -> Vec<(Value, Node)> {
+        let offset = start.saturating_sub(1);
         match yaml::documents(text) {
             Ok(docs) => docs
                 .into_iter()
@@ -817,7 +819,7 @@ impl Renderer {
             Err(e) => {
                 self.error(
                     origin,
-                    e.line,
+                    e.line.map(|l| l + offset),
                     format!("invalid YAML in patch: {}", e.message),
                     false,
                 );
