@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::config::Settings;
 use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
 use crate::inventory::{CollectError, Location, Resource};
-use crate::normalize::facets::{facet_attribute, facet_item_field, facet_items};
+use crate::normalize::facets::{facet_attribute, facet_item_fields, facet_items};
 use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
 
 /// Resources per parallel task: large enough that building a CEL root context per task is
@@ -414,17 +414,17 @@ fn origin_location(
 /// (`c.privileged` in `containers.all(c, !c.privileged)`), in the order it names them.
 fn read_item_fields(p: &Policy, facet: &str) -> Vec<&'static str> {
     let src = p.condition_source.as_str();
-    let mut found: Vec<(usize, &'static str)> = Vec::new();
+    let mut found: Vec<&'static str> = Vec::new();
     let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     for (i, _) in src.match_indices('.') {
         let name: String = src[i + 1..].chars().take_while(|c| ident(*c)).collect();
-        if let Some(attr) = facet_item_field(facet, &name)
-            && !found.iter().any(|(_, a)| *a == attr)
-        {
-            found.push((i, attr));
+        for attr in facet_item_fields(facet, &name) {
+            if !found.contains(&attr) {
+                found.push(attr);
+            }
         }
     }
-    found.into_iter().map(|(_, a)| a).collect()
+    found
 }
 
 /// The index of the first item of a list facet whose verdict fails on its own: the condition

@@ -92,63 +92,47 @@ fn findings_point_at_the_patch_that_set_the_offending_value() {
     .into_iter()
     .map(|[id, file, line]| {
         let file = file
-            .split_once("provenance/")
-            .map_or(file.clone(), |(_, f)| f.to_string());
+            .strip_prefix("fixtures/kustomize/provenance/")
+            .map_or(file.clone(), str::to_string);
         [id, file, line]
     })
     .collect();
-    let at = |id: &str| -> Vec<[&str; 2]> {
-        failed
-            .iter()
-            .filter(|f| f[0] == id)
-            .map(|f| [f[1].as_str(), f[2].as_str()])
-            .collect()
-    };
-    // `privileged: true` in the patch file, on its line.
+    let mut failed: Vec<[&str; 3]> = failed
+        .iter()
+        .map(|[id, file, line]| [id.as_str(), file.as_str(), line.as_str()])
+        .collect();
+    failed.sort();
+    // Lines counted in the fixture files. The base alone is compliant: every failure comes
+    // from the overlay, and points at what in the overlay set the offending value.
     assert_eq!(
-        at("PLB-K8S-001"),
-        [["overlay/privileged.yaml", "12"]],
-        "{failed:?}"
-    );
-    // `:latest` from the `images:` entry of the overlay.
-    assert_eq!(
-        at("PLB-K8S-005"),
-        [["overlay/kustomization.yaml", "23"]],
-        "{failed:?}"
-    );
-    // The inline patch's value, on its line in kustomization.yaml; the other container is
-    // compliant, so the failing one is found by re-judging each container alone.
-    assert_eq!(
-        at("PLB-K8S-006"),
-        [["overlay/kustomization.yaml", "21"]],
-        "{failed:?}"
-    );
-    // `replicas:` sets the count.
-    assert_eq!(
-        at("PLB-K8S-009"),
-        [["overlay/kustomization.yaml", "26"]],
-        "{failed:?}"
-    );
-    // What the base wrote and no patch touched still points at the base.
-    assert!(
-        failed
-            .iter()
-            .filter(
-                |f| !["PLB-K8S-001", "PLB-K8S-005", "PLB-K8S-006", "PLB-K8S-009"]
-                    .contains(&f[0].as_str())
-            )
-            .all(|f| f[1].starts_with("base/") || f[1] == "overlay/privileged.yaml"),
-        "{failed:?}"
+        failed,
+        [
+            // `privileged: true`, on its line in the patch file.
+            ["PLB-K8S-001", "overlay/privileged.yaml", "12"],
+            // `:latest` from the overlay's `images:` entry.
+            ["PLB-K8S-005", "overlay/kustomization.yaml", "23"],
+            // The inline patch's `readOnlyRootFilesystem: false`, on its line in
+            // kustomization.yaml; the other container is compliant, so the failing one is
+            // found by judging each container on its own.
+            ["PLB-K8S-006", "overlay/kustomization.yaml", "21"],
+            // A privileged container allows escalation: the same patch line.
+            ["PLB-K8S-008", "overlay/privileged.yaml", "12"],
+            // `replicas:` sets the count to 1.
+            ["PLB-K8S-009", "overlay/kustomization.yaml", "26"],
+        ]
     );
 
-    // The console names the site of each finding set outside the resource's file.
+    // The console names the site of each finding set in another file than the one its
+    // resource is shown at (here the first finding's, kustomization.yaml:21).
     let out = common::plumb(&["scan", "fixtures/kustomize/provenance"]);
     let text = common::stdout(&out);
-    assert!(
-        text.contains("at fixtures/kustomize/provenance/overlay/kustomization.yaml:23")
-            || text.contains("overlay/kustomization.yaml:23"),
+    assert_eq!(
+        text.matches("at fixtures/kustomize/provenance/overlay/privileged.yaml:12\n")
+            .count(),
+        2,
         "{text}"
     );
+    assert!(!text.contains("at fixtures/kustomize/provenance/overlay/kustomization.yaml"));
 }
 
 #[test]
