@@ -182,7 +182,8 @@ pub fn record(
     }
     let mut d = Diff::default();
     diff(before, after, &mut Vec::new(), &mut Vec::new(), &mut d);
-    if !origins.is_empty() && !(d.moved.is_empty() && d.removed.is_empty()) {
+    let reshaped = !d.moved.is_empty() || !d.removed.is_empty();
+    if reshaped && !origins.is_empty() {
         let old = std::mem::take(origins);
         for (pointer, origin) in old {
             if d.removed.iter().any(|r| under(&pointer, r)) {
