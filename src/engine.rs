@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::config::Settings;
 use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
 use crate::inventory::{CollectError, Location, Resource};
-use crate::normalize::facets::facet_attribute;
+use crate::normalize::facets::{facet_attribute, facet_item_fields, facet_items};
 use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
 
 /// Iterations one evaluation of a policy on a resource may take at most, estimated before
@@ -148,14 +148,28 @@ fn resource_value<'r>(
     with_attrs: bool,
     facets: Option<&[String]>,
 ) -> Box<dyn Val + 'r> {
+    resource_value_with(r, with_attrs, facets, None)
+}
+
+/// [`resource_value`] with one facet given another value (`instead`: name, value).
+fn resource_value_with<'r>(
+    r: &'r Resource,
+    with_attrs: bool,
+    facets: Option<&[String]>,
+    instead: Option<(&str, &'r Value)>,
+) -> Box<dyn Val + 'r> {
+    let value = |k: &'r String, v: &'r Value| match instead {
+        Some((name, other)) if name == k.as_str() => (k.as_str(), json_val(other)),
+        _ => (k.as_str(), json_val(v)),
+    };
     let facets = match facets {
         Some(names) => map_val(
             names
                 .iter()
                 .filter_map(|n| r.facets.get_key_value(n.as_str()))
-                .map(|(k, v)| (k.as_str(), json_val(v))),
+                .map(|(k, v)| value(k, v)),
         ),
-        None => map_val(r.facets.iter().map(|(k, v)| (k.as_str(), json_val(v)))),
+        None => map_val(r.facets.iter().map(|(k, v)| value(k, v))),
     };
     let mut entries: Vec<(&str, Box<dyn Val + '_>)> = vec![
         ("id", str_val(&r.id)),
@@ -289,7 +303,7 @@ fn judge<'p>(
     };
     let mut f = finding(p, subject, settings, status, message);
     if matches!(f.status, Status::Fail | Status::Unknown)
-        && let Some(at) = attribute_location(p, r, f.status, subject.location.as_deref())
+        && let Some(at) = attribute_location(p, r, f.status, subject.location.as_deref(), scope)
     {
         f.location = Some(at);
     }
@@ -317,13 +331,21 @@ fn judge<'p>(
 /// recorded where attributes were written: the one resource path the condition reads (for an
 /// unknown, the one path read that is unknown), as an `attrs.*` path, `tags`, a facet that
 /// is one attribute ([`facet_attribute`]), or a facet listing items with their lines.
+/// When a transformation set that attribute (a Kustomize patch), the finding points at the
+/// file and line that set it instead ([`origin_location`]).
 fn attribute_location(
     p: &Policy,
     r: &Resource,
     status: Status,
     block: Option<&Location>,
+    scope: &Context<'_, '_>,
 ) -> Option<Arc<Location>> {
     let block = block?;
+    if !r.attr_origins.is_empty()
+        && let Some(at) = origin_location(p, r, status, scope)
+    {
+        return Some(at);
+    }
     if r.attr_lines.is_empty() {
         return None;
     }
@@ -365,6 +387,108 @@ fn attribute_location(
         end_line: line,
         ..block.clone()
     }))
+}
+
+/// The one resource path a verdict rests on (as [`attribute_location`] chooses it).
+fn verdict_path(p: &Policy, r: &Resource, status: Status) -> Option<Path> {
+    let read = if status == Status::Unknown {
+        &p.reads
+    } else {
+        &p.condition_reads
+    };
+    let mut on = read.iter().filter(|path| {
+        path.root == PathRoot::Resource
+            && matches!(
+                path.segments.first().map(String::as_str),
+                Some("attrs" | "facets" | "tags")
+            )
+            && (status != Status::Unknown || reads_unknown(r, path))
+    });
+    match (on.next(), on.next()) {
+        (Some(path), None) => Some(path.clone()),
+        _ => None,
+    }
+}
+
+/// Where the attribute a verdict rests on was set, when a transformation set it
+/// ([`Resource::attr_origins`]). For a facet listing attribute list elements (a workload's
+/// `containers`), the first item that fails on its own ([`failing_item`]), and in it the
+/// attribute of the item fields the condition reads.
+fn origin_location(
+    p: &Policy,
+    r: &Resource,
+    status: Status,
+    scope: &Context<'_, '_>,
+) -> Option<Arc<Location>> {
+    let path = verdict_path(p, r, status)?;
+    let segs = &path.segments;
+    let origin = match segs[0].as_str() {
+        "attrs" => r.attr_site(&pointer(&segs[1..])),
+        "tags" => r
+            .attr_site("/tags")
+            .or_else(|| r.attr_site("/metadata/labels")),
+        _ => {
+            let facet = segs.get(1)?;
+            match facet_attribute(&r.kind, facet) {
+                Some(pointer) => r.attr_site(pointer),
+                None => {
+                    let items = facet_items(&r.kind, facet, &r.attrs)?;
+                    let i = if status == Status::Fail {
+                        failing_item(p, r, facet, scope)?
+                    } else {
+                        0
+                    };
+                    let item = items.get(i)?;
+                    let fields = read_item_fields(p, facet);
+                    if fields.is_empty() {
+                        r.attr_site(item)
+                    } else {
+                        fields
+                            .iter()
+                            .find_map(|f| r.attr_site(&format!("{item}{f}")))
+                    }
+                }
+            }
+        }
+    }?;
+    Some(Arc::new(Location {
+        file: origin.path.clone(),
+        start_line: origin.line,
+        end_line: origin.line,
+        module_calls: Vec::new(),
+    }))
+}
+
+/// The attributes (below an item) of the item fields a policy's condition names
+/// (`c.privileged` in `containers.all(c, !c.privileged)`), in the order it names them.
+fn read_item_fields(p: &Policy, facet: &str) -> Vec<&'static str> {
+    let src = p.condition_source.as_str();
+    let mut found: Vec<&'static str> = Vec::new();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (i, _) in src.match_indices('.') {
+        let name: String = src[i + 1..].chars().take_while(|c| ident(*c)).collect();
+        for attr in facet_item_fields(facet, &name) {
+            if !found.contains(&attr) {
+                found.push(attr);
+            }
+        }
+    }
+    found
+}
+
+/// The index of the first item of a list facet whose verdict fails on its own: the condition
+/// evaluated with the facet holding that one item.
+fn failing_item(p: &Policy, r: &Resource, facet: &str, scope: &Context<'_, '_>) -> Option<usize> {
+    let items = r.facets.get(facet)?.as_array()?;
+    items.iter().position(|item| {
+        let one = Value::Array(vec![item.clone()]);
+        let mut inner = scope.new_inner_scope();
+        inner.add_variable_as_val(
+            "resource",
+            resource_value_with(r, p.reads_attrs, None, Some((facet, &one))),
+        );
+        matches!(p.condition.execute(&inner), Ok(Cel::Bool(false)))
+    })
 }
 
 /// A facet listing located items (`[{..., line}]`, such as the offending instructions of a

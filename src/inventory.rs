@@ -380,6 +380,18 @@ pub struct Resource {
     /// finding that rests on one attribute point at that line rather than at the whole block.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attr_lines: BTreeMap<String, u32>,
+    /// For objects a transformation changed after they were read (a Kustomize patch, an
+    /// `images:` entry): by JSON pointer into `attrs`, the file and line of what set the value
+    /// there. Values read as the base file wrote them have no entry.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attr_origins: BTreeMap<String, Origin>,
+}
+
+/// Where a value of a resource was set, when not where the resource was read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Origin {
+    pub path: String,
+    pub line: u32,
 }
 
 /// Where a resource was read.
@@ -459,6 +471,7 @@ impl Resource {
             parent: None,
             suppressions: Vec::new(),
             attr_lines: BTreeMap::new(),
+            attr_origins: BTreeMap::new(),
         }
     }
 
@@ -475,6 +488,28 @@ impl Resource {
                 return None;
             }
         }
+    }
+
+    /// Where the value at `pointer` was set, when a transformation set it: its own record,
+    /// else the nearest enclosing value's (a patch that added the whole block), else the
+    /// first, by line, of the values recorded inside it (a patch that set one field of it).
+    pub fn attr_site(&self, pointer: &str) -> Option<&Origin> {
+        if self.attr_origins.is_empty() {
+            return None;
+        }
+        let mut p = pointer;
+        while !p.is_empty() {
+            if let Some(o) = self.attr_origins.get(p) {
+                return Some(o);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+        let inside = format!("{pointer}/");
+        self.attr_origins
+            .range(inside.clone()..)
+            .take_while(|(k, _)| k.starts_with(&inside))
+            .map(|(_, o)| o)
+            .min_by_key(|o| o.line)
     }
 
     /// The attribute at `pointer` (RFC 6901, e.g. `/versioning/0/enabled`).

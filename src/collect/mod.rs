@@ -304,13 +304,15 @@ fn kustomized(dir: &Path, rendering: kubernetes::kustomize::Rendering) -> Collec
                     end_line: o.end_line,
                     module_calls: Vec::new(),
                 };
-                out.resources.push(kubernetes::resource(
-                    o.value,
-                    &identity,
-                    "manifest",
-                    source,
-                    Some(&at),
-                ));
+                let mut r = kubernetes::resource(o.value, &identity, "manifest", source, Some(&at));
+                // Secrets are redacted in `attrs`: only origins of values still there stay.
+                let attrs = &r.attrs;
+                r.attr_origins = o
+                    .origins
+                    .into_iter()
+                    .filter(|(p, _)| attrs.pointer(p).is_some())
+                    .collect();
+                out.resources.push(r);
             }
             Err(message) => out.errors.push(CollectError {
                 collector: "kustomize".into(),

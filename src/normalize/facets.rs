@@ -1451,10 +1451,13 @@ pub const FACETS: &[FacetDef] = &[
     },
 ];
 
-/// Facets that are one attribute of the resource itself, as written in Terraform: (kind,
+/// Facets that are one attribute of the resource itself, as written in the source: (kind,
 /// facet, JSON pointer of the attribute). A finding that rests on such a facet points at the
 /// attribute's line when the source recorded it.
 const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
+    ("k8s/Deployment", "replicas", "/spec/replicas"),
+    ("k8s/StatefulSet", "replicas", "/spec/replicas"),
+    ("k8s/ReplicaSet", "replicas", "/spec/replicas"),
     (DOCKERFILE, "runs_as_root", "/final_stage/user"),
     (DOCKERFILE, "final_user", "/final_stage/user"),
     (DOCKERFILE, "healthcheck", "/final_stage"),
@@ -1492,6 +1495,95 @@ const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
     (KMS, "deletion_window_days", "/deletion_window_in_days"),
     (BACKEND, "state_encrypted", "/encrypt"),
 ];
+
+/// Facets that list one item per element of attribute lists: facet -> the lists, in the
+/// order the facet lists their items, as pointers below the workload's pod spec
+/// ([`crate::normalize::kubernetes::pod_spec`]).
+pub const FACET_ITEM_ATTRIBUTES: &[(&str, &[&str])] =
+    &[("containers", &["/initContainers", "/containers"])];
+
+/// For the items of a [`FACET_ITEM_ATTRIBUTES`] facet: item field -> the attributes below the
+/// item's element it is derived from (one entry each, the one that decides most often first).
+pub const FACET_ITEM_FIELDS: &[(&str, &str, &str)] = &[
+    ("containers", "image", "/image"),
+    ("containers", "image_tag", "/image"),
+    ("containers", "image_digest", "/image"),
+    ("containers", "registry", "/image"),
+    ("containers", "privileged", "/securityContext/privileged"),
+    (
+        "containers",
+        "allow_privilege_escalation",
+        "/securityContext/allowPrivilegeEscalation",
+    ),
+    // A privileged container always allows escalation.
+    (
+        "containers",
+        "allow_privilege_escalation",
+        "/securityContext/privileged",
+    ),
+    (
+        "containers",
+        "run_as_non_root",
+        "/securityContext/runAsNonRoot",
+    ),
+    (
+        "containers",
+        "read_only_root_fs",
+        "/securityContext/readOnlyRootFilesystem",
+    ),
+    (
+        "containers",
+        "capabilities_added",
+        "/securityContext/capabilities/add",
+    ),
+    (
+        "containers",
+        "drops_all_capabilities",
+        "/securityContext/capabilities/drop",
+    ),
+    ("containers", "seccomp", "/securityContext/seccompProfile"),
+    ("containers", "ports", "/ports"),
+    ("containers", "host_ports", "/ports"),
+    ("containers", "secret_env", "/env"),
+    ("containers", "limits", "/resources/limits"),
+    ("containers", "requests", "/resources/requests"),
+    ("containers", "liveness_probe", "/livenessProbe"),
+    ("containers", "readiness_probe", "/readinessProbe"),
+];
+
+/// The attribute pointer of each item of a facet listing attribute list elements (the
+/// `containers` of a workload: `/spec/template/spec/containers/0`, ...), in the facet's order;
+/// `None` for other facets.
+pub fn facet_items(kind: &str, facet: &str, attrs: &Value) -> Option<Vec<String>> {
+    let (_, lists) = FACET_ITEM_ATTRIBUTES.iter().find(|(f, _)| *f == facet)?;
+    let spec = match kind {
+        "k8s/Pod" => "/spec",
+        "k8s/CronJob" => "/spec/jobTemplate/spec/template/spec",
+        k if WORKLOADS.contains(&k) => "/spec/template/spec",
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for list in *lists {
+        let pointer = format!("{spec}{list}");
+        let n = attrs
+            .pointer(&pointer)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        out.extend((0..n).map(|i| format!("{pointer}/{i}")));
+    }
+    Some(out)
+}
+
+/// The attributes below an item's element that its `field` is derived from.
+pub fn facet_item_fields<'a>(
+    facet: &'a str,
+    field: &'a str,
+) -> impl Iterator<Item = &'static str> + 'a {
+    FACET_ITEM_FIELDS
+        .iter()
+        .filter(move |(f, n, _)| *f == facet && *n == field)
+        .map(|(_, _, p)| *p)
+}
 
 /// The attribute a facet of a kind is read from, when it is one attribute of the resource.
 pub fn facet_attribute(kind: &str, facet: &str) -> Option<&'static str> {

@@ -112,11 +112,27 @@ pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write)
             if *f.message != *f.title {
                 writeln!(out, "           {}", f.message)?;
             }
+            // A value set elsewhere than the resource's file (a Kustomize patch): where.
+            if let (Some(at), Some(home)) = (&f.location, &first.location)
+                && at.file != home.file
+            {
+                writeln!(
+                    out,
+                    "           {}",
+                    paint(DIM, &format!("at {}:{}", at.file, at.start_line))
+                )?;
+            }
         }
         // The lines the findings point at: the resource's block, or the attributes they rest on.
         let located: Vec<&Location> = findings
             .iter()
             .filter_map(|f| f.location.as_deref())
+            .filter(|l| {
+                first
+                    .location
+                    .as_ref()
+                    .is_none_or(|home| home.file == l.file)
+            })
             .collect();
         if let Some(l) = located.first() {
             let span = Location {

@@ -59,6 +59,7 @@ fn renderings_equal_kubectl_kustomize() {
     for dir in [
         "fixtures/kustomize/app/overlays/prod",
         "fixtures/kustomize/app/base",
+        "fixtures/kustomize/provenance/overlay",
     ] {
         let dir = common::root().join(dir);
         let rendering = plumb::collect::kubernetes::kustomize::render(&dir);
@@ -77,6 +78,61 @@ fn renderings_equal_kubectl_kustomize() {
             assert_eq!(&ours[id], theirs, "{id} in {}", dir.display());
         }
     }
+}
+
+#[test]
+fn findings_point_at_the_patch_that_set_the_offending_value() {
+    let out = common::plumb(&["scan", "--format", "json", "fixtures/kustomize/provenance"]);
+    let report: Value = serde_json::from_str(&common::stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
+    let failed: Vec<[String; 3]> = common::failed(
+        &report,
+        ["/policy_id", "/location/file", "/location/start_line"],
+    )
+    .into_iter()
+    .map(|[id, file, line]| {
+        let file = file
+            .strip_prefix("fixtures/kustomize/provenance/")
+            .map_or(file.clone(), str::to_string);
+        [id, file, line]
+    })
+    .collect();
+    let mut failed: Vec<[&str; 3]> = failed
+        .iter()
+        .map(|[id, file, line]| [id.as_str(), file.as_str(), line.as_str()])
+        .collect();
+    failed.sort();
+    // Lines counted in the fixture files. The base alone is compliant: every failure comes
+    // from the overlay, and points at what in the overlay set the offending value.
+    assert_eq!(
+        failed,
+        [
+            // `privileged: true`, on its line in the patch file.
+            ["PLB-K8S-001", "overlay/privileged.yaml", "12"],
+            // `:latest` from the overlay's `images:` entry.
+            ["PLB-K8S-005", "overlay/kustomization.yaml", "23"],
+            // The inline patch's `readOnlyRootFilesystem: false`, on its line in
+            // kustomization.yaml; the other container is compliant, so the failing one is
+            // found by judging each container on its own.
+            ["PLB-K8S-006", "overlay/kustomization.yaml", "21"],
+            // A privileged container allows escalation: the same patch line.
+            ["PLB-K8S-008", "overlay/privileged.yaml", "12"],
+            // `replicas:` sets the count to 1.
+            ["PLB-K8S-009", "overlay/kustomization.yaml", "26"],
+        ]
+    );
+
+    // The console names the site of each finding set in another file than the one its
+    // resource is shown at (here the first finding's, kustomization.yaml:21).
+    let out = common::plumb(&["scan", "fixtures/kustomize/provenance"]);
+    let text = common::stdout(&out);
+    assert_eq!(
+        text.matches("at fixtures/kustomize/provenance/overlay/privileged.yaml:12\n")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(!text.contains("at fixtures/kustomize/provenance/overlay/kustomization.yaml"));
 }
 
 #[test]

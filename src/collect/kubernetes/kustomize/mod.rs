@@ -16,9 +16,11 @@
 //! Remote resources (URLs, git) are not fetched: each is an error saying it was not scanned.
 //! Fields plumb does not apply (`replacements`, `vars`, `helmCharts`, plugins) are warnings.
 //! Every rendered object remembers the file and lines it came from (for a generated object,
-//! the generator's entry in `kustomization.yaml`).
+//! the generator's entry in `kustomization.yaml`), and the file and line of what set each
+//! value a transformation changed ([`origin`]).
 
 pub mod generate;
+pub mod origin;
 pub mod patch;
 
 use std::collections::BTreeSet;
@@ -30,6 +32,7 @@ use crate::inventory::CollectError;
 use crate::yaml::{self, Node, NodeValue};
 
 use generate::{Behavior, generate, name_hash, scalar_text};
+use origin::Origins;
 use patch::{Merged, json6902, strategic_merge};
 
 const COLLECTOR: &str = "kustomize";
@@ -99,6 +102,8 @@ pub struct Object {
     mark: String,
     /// Gets the generators' content hash suffix.
     hash: bool,
+    /// Where the values transformations changed were set, by pointer.
+    pub origins: Origins,
 }
 
 impl Object {
@@ -198,6 +203,34 @@ impl Kustomization {
     fn text(&self, name: &str) -> Option<&str> {
         self.field(name).and_then(Value::as_str)
     }
+    /// The line of the value of `key` in the entry `index` of the list field `name` (an
+    /// inline patch: the YAML reader gives a block scalar the line its text starts on).
+    fn entry_line(&self, name: &str, index: usize, key: &str) -> u32 {
+        match self.node.get(name).map(|n| &n.value) {
+            Some(NodeValue::Seq(items)) => items
+                .get(index)
+                .map_or(1, |n| n.get(key).map_or(n.line, |v| v.line)),
+            _ => 1,
+        }
+    }
+}
+
+/// Applies `f` to an object and records where the values it changed were set: `locate`
+/// gives their line in `file` from the object as changed and the pointer's segments.
+fn change<R>(
+    o: &mut Object,
+    file: &Path,
+    f: impl FnOnce(&mut Value) -> R,
+    locate: impl Fn(&Value, &[String]) -> u32,
+) -> R {
+    let before = o.value.clone();
+    let out = f(&mut o.value);
+    let Object { value, origins, .. } = o;
+    let after = &*value;
+    origin::record(origins, &before, after, file, &|segs: &[String]| {
+        locate(after, segs)
+    });
+    out
 }
 
 impl Renderer {
@@ -448,6 +481,7 @@ impl Renderer {
                     mark: name.clone(),
                     names: vec![name],
                     hash: false,
+                    origins: Origins::new(),
                 });
             }
         }
@@ -490,6 +524,7 @@ impl Renderer {
                         mark: name.clone(),
                         names: vec![name],
                         hash: g.hash,
+                        origins: Origins::new(),
                     }),
                     (behavior, Some(o)) => {
                         for f in ["data", "binaryData"] {
@@ -541,17 +576,22 @@ impl Renderer {
             let Some(text) = entry.as_str() else { continue };
             let (origin, content) = self.patch_text(k, text, line);
             let Some(content) = content else { continue };
-            for doc in self.patch_docs(&origin, &content) {
-                self.smp_by_identity(&origin, line, &doc, objects);
+            let start = if origin == k.file { line } else { 1 };
+            for (doc, node) in self.patch_docs(&origin, &content, start) {
+                self.smp_by_identity(&origin, line, &doc, &node, objects);
             }
         }
-        for (entry, line) in k.entries("patches") {
+        for (index, (entry, line)) in k.entries("patches").into_iter().enumerate() {
+            let mut start = 1;
             let source = match (
                 entry.get("path").and_then(Value::as_str),
                 entry.get("patch").and_then(Value::as_str),
             ) {
                 (Some(path), _) => self.patch_file(k, path, line),
-                (None, Some(inline)) => (k.file.clone(), Some(inline.to_string())),
+                (None, Some(inline)) => {
+                    start = k.entry_line("patches", index, "patch");
+                    (k.file.clone(), Some(inline.to_string()))
+                }
                 (None, None) => {
                     self.error(
                         &k.file,
@@ -566,8 +606,8 @@ impl Renderer {
                 continue;
             };
             let target = entry.get("target").filter(|t| t.is_object());
-            let docs = self.patch_docs(&origin, &content);
-            for doc in docs {
+            let docs = self.patch_docs(&origin, &content, start);
+            for (doc, node) in docs {
                 if doc.is_array() {
                     let Some(target) = target else {
                         self.error(
@@ -578,15 +618,20 @@ impl Renderer {
                         );
                         continue;
                     };
-                    self.json_patch(&origin, line, target, &doc, objects);
+                    self.json_patch(&origin, line, target, &doc, &node, objects);
                 } else if let Some(target) = target {
                     let selected = select(objects, target);
                     let mut deleted = Vec::new();
+                    let patch = strip_identity(&doc);
                     for i in selected {
                         let kind = objects[i].kind().to_string();
-                        if strategic_merge(&mut objects[i].value, &strip_identity(&doc), &kind)
-                            == Merged::Deleted
-                        {
+                        let merged = change(
+                            &mut objects[i],
+                            &origin,
+                            |v| strategic_merge(v, &patch, &kind),
+                            |after, segs| origin::line_in(&node, after, segs),
+                        );
+                        if merged == Merged::Deleted {
                             deleted.push(i);
                         }
                     }
@@ -594,46 +639,67 @@ impl Renderer {
                         objects.remove(i);
                     }
                 } else {
-                    self.smp_by_identity(&origin, line, &doc, objects);
+                    self.smp_by_identity(&origin, line, &doc, &node, objects);
                 }
             }
         }
+        let file = &k.file;
         if let Some(ns) = k.text("namespace") {
+            let at = k.line("namespace");
             for o in objects.iter_mut() {
-                set_namespace(&mut o.value, ns);
+                change(o, file, |v| set_namespace(v, ns), |_, _| at);
             }
         }
         let prefix = k.text("namePrefix").unwrap_or("");
         let suffix = k.text("nameSuffix").unwrap_or("");
         if !prefix.is_empty() || !suffix.is_empty() {
+            let at = k.line(if prefix.is_empty() {
+                "nameSuffix"
+            } else {
+                "namePrefix"
+            });
             for o in objects.iter_mut() {
                 if !matches!(o.kind(), "Namespace" | "CustomResourceDefinition") {
                     let name = format!("{prefix}{}{suffix}", o.name());
                     o.set_name(name);
+                    o.origins.insert(
+                        "/metadata/name".into(),
+                        crate::inventory::Origin {
+                            path: file.display().to_string(),
+                            line: at,
+                        },
+                    );
                 }
             }
         }
         if let Some(Value::Object(labels)) = k.field("commonLabels") {
+            let at = k.line("commonLabels");
             for o in objects.iter_mut() {
-                add_labels(&mut o.value, labels, true, true);
+                change(o, file, |v| add_labels(v, labels, true, true), |_, _| at);
             }
         }
-        for (entry, _) in k.entries("labels") {
+        for (entry, at) in k.entries("labels") {
             let Some(Value::Object(pairs)) = entry.get("pairs") else {
                 continue;
             };
             let flag = |f: &str| entry.get(f).and_then(Value::as_bool).unwrap_or(false);
             let (selectors, templates) = (flag("includeSelectors"), flag("includeTemplates"));
             for o in objects.iter_mut() {
-                add_labels(&mut o.value, pairs, selectors, selectors || templates);
+                change(
+                    o,
+                    file,
+                    |v| add_labels(v, pairs, selectors, selectors || templates),
+                    |_, _| at,
+                );
             }
         }
         if let Some(Value::Object(annotations)) = k.field("commonAnnotations") {
+            let at = k.line("commonAnnotations");
             for o in objects.iter_mut() {
-                add_annotations(&mut o.value, annotations);
+                change(o, file, |v| add_annotations(v, annotations), |_, _| at);
             }
         }
-        for (entry, line) in k.entries("patchesJson6902") {
+        for (index, (entry, line)) in k.entries("patchesJson6902").into_iter().enumerate() {
             let Some(target) = entry.get("target").filter(|t| t.is_object()) else {
                 self.error(
                     &k.file,
@@ -647,15 +713,18 @@ impl Renderer {
                 entry.get("path").and_then(Value::as_str),
                 entry.get("patch").and_then(Value::as_str),
             ) {
-                (Some(path), _) => self.patch_file(k, path, line),
-                (None, Some(inline)) => (k.file.clone(), Some(inline.to_string())),
+                (Some(path), _) => (1, self.patch_file(k, path, line)),
+                (None, Some(inline)) => (
+                    k.entry_line("patchesJson6902", index, "patch"),
+                    (k.file.clone(), Some(inline.to_string())),
+                ),
                 (None, None) => continue,
             };
-            let (origin, Some(content)) = source else {
+            let (start, (origin, Some(content))) = source else {
                 continue;
             };
-            for doc in self.patch_docs(&origin, &content) {
-                self.json_patch(&origin, line, target, &doc, objects);
+            for (doc, node) in self.patch_docs(&origin, &content, start) {
+                self.json_patch(&origin, line, target, &doc, &node, objects);
             }
         }
         for (entry, line) in k.entries("replicas") {
@@ -678,19 +747,24 @@ impl Renderer {
                         "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
                     )
             }) {
-                if let Some(spec) = o
-                    .value
-                    .as_object_mut()
-                    .map(|m| m.entry("spec").or_insert_with(|| json!({})))
-                    .and_then(Value::as_object_mut)
-                {
-                    spec.insert("replicas".into(), count.clone());
-                }
+                let set = |v: &mut Value| {
+                    if let Some(spec) = v
+                        .as_object_mut()
+                        .map(|m| m.entry("spec").or_insert_with(|| json!({})))
+                        .and_then(Value::as_object_mut)
+                    {
+                        spec.insert("replicas".into(), count.clone());
+                    }
+                };
+                change(o, file, set, |_, _| line);
             }
         }
-        for (entry, _) in k.entries("images") {
+        let images = k.entries("images");
+        if !images.is_empty() {
             for o in objects.iter_mut() {
-                set_images(&mut o.value, &entry, false);
+                for (entry, at) in &images {
+                    change(o, file, |v| set_images(v, entry, false), |_, _| *at);
+                }
             }
         }
     }
@@ -729,17 +803,23 @@ impl Renderer {
         }
     }
 
-    fn patch_docs(&mut self, origin: &Path, text: &str) -> Vec<Value> {
+    /// The documents of a patch, with their lines in its file: `start` is the line the text
+    /// starts on (1 for a patch file, an inline patch's line in `kustomization.yaml`).
+    fn patch_docs(&mut self, origin: &Path, text: &str, start: u32) -> Vec<(Value, Node)> {
+        let offset = start.saturating_sub(1);
         match yaml::documents(text) {
             Ok(docs) => docs
-                .iter()
-                .map(Node::to_json)
-                .filter(|v| !v.is_null())
+                .into_iter()
+                .map(|mut n| {
+                    origin::shift(&mut n, offset);
+                    (n.to_json(), n)
+                })
+                .filter(|(v, _)| !v.is_null())
                 .collect(),
             Err(e) => {
                 self.error(
                     origin,
-                    e.line,
+                    e.line.map(|l| l + offset),
                     format!("invalid YAML in patch: {}", e.message),
                     false,
                 );
@@ -753,6 +833,7 @@ impl Renderer {
         origin: &Path,
         line: u32,
         doc: &Value,
+        node: &Node,
         objects: &mut Vec<Object>,
     ) {
         let text = |p: &str| doc.pointer(p).and_then(Value::as_str);
@@ -789,7 +870,13 @@ impl Renderer {
         }
         let patch = strip_identity(doc);
         for i in found.into_iter().rev() {
-            if strategic_merge(&mut objects[i].value, &patch, kind) == Merged::Deleted {
+            let merged = change(
+                &mut objects[i],
+                origin,
+                |v| strategic_merge(v, &patch, kind),
+                |after, segs| origin::line_in(node, after, segs),
+            );
+            if merged == Merged::Deleted {
                 objects.remove(i);
             }
         }
@@ -801,10 +888,17 @@ impl Renderer {
         line: u32,
         target: &Value,
         ops: &Value,
+        node: &Node,
         objects: &mut [Object],
     ) {
         for i in select(objects, target) {
-            if let Err(e) = json6902(&mut objects[i].value, ops) {
+            let applied = change(
+                &mut objects[i],
+                origin,
+                |v| json6902(v, ops),
+                |after, segs| origin::line_in_ops(node, after, segs),
+            );
+            if let Err(e) = applied {
                 let who = format!("{} {}", objects[i].kind(), objects[i].name());
                 self.error(
                     origin,
