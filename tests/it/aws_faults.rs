@@ -11,7 +11,7 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::aws::{Fault, Moto, Proxy, Rule, collect_aws, moto_gaps, plumb_aws};
+use common::aws::{Collected, Fault, Moto, Proxy, Rule, collect_aws, moto_gaps, plumb_aws};
 use common::code;
 use serde_json::Value;
 
@@ -330,24 +330,21 @@ fn black_hole(moto: &Moto) -> Proxy {
     )
 }
 
-#[test]
-fn a_region_that_never_answers_trips_its_breakers_and_the_good_region_is_kept() {
+/// Collects eu-west-1 and a black-holed us-east-1 with `flags`; what was collected, and how
+/// long it took.
+fn collect_beside_a_black_hole(flags: &[&str]) -> (Collected, Duration) {
     let moto = Moto::start();
     moto.seed("estate", &[]);
     let proxy = black_hole(&moto);
     let started = Instant::now();
-    let c = collect_aws(
-        &proxy.endpoint(),
-        &[],
-        &[
-            "--regions",
-            "eu-west-1,us-east-1",
-            "-q",
-            "--call-timeout",
-            "3",
-        ],
-    );
-    let took = started.elapsed();
+    let args = [&["--regions", "eu-west-1,us-east-1", "-q"][..], flags].concat();
+    let c = collect_aws(&proxy.endpoint(), &[], &args);
+    (c, started.elapsed())
+}
+
+#[test]
+fn a_region_that_never_answers_trips_its_breakers_and_the_good_region_is_kept() {
+    let (c, took) = collect_beside_a_black_hole(&["--call-timeout", "3"]);
     // Three attempts of 3 s per service, then every call of that service in that region is
     // refused at once: not 8 attempts of every call.
     assert!(took < Duration::from_secs(45), "took {took:?}");
@@ -381,23 +378,7 @@ fn a_region_that_never_answers_trips_its_breakers_and_the_good_region_is_kept() 
 
 #[test]
 fn the_region_deadline_ends_a_silent_region_and_names_the_limit() {
-    let moto = Moto::start();
-    moto.seed("estate", &[]);
-    let proxy = black_hole(&moto);
-    let started = Instant::now();
-    let c = collect_aws(
-        &proxy.endpoint(),
-        &[],
-        &[
-            "--regions",
-            "eu-west-1,us-east-1",
-            "-q",
-            "--no-events",
-            "--region-timeout",
-            "4",
-        ],
-    );
-    let took = started.elapsed();
+    let (c, took) = collect_beside_a_black_hole(&["--no-events", "--region-timeout", "4"]);
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert_eq!(c.code, 2, "{}", c.stderr);
     assert!(regions_of(&c.inventory).contains("eu-west-1"));
