@@ -471,18 +471,13 @@ const ATTACHES: &[(&str, &str)] = &[
 /// * A metric alarm hangs under the log metric filters that publish the metric it watches
 ///   (same namespace and metric name), so a log group sees which of its filters alarm.
 pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    for (holder, via) in ATTACHES {
-        out.extend(
-            naming(resources, holder, via, "aws_iam_policy", "")
-                .into_iter()
-                .map(|(attachment, policy)| (policy, attachment)),
-        );
-    }
+    let mut out: Vec<(usize, usize)> = naming(resources, ATTACHES, "aws_iam_policy", "")
+        .into_iter()
+        .map(|(attachment, policy)| (policy, attachment))
+        .collect();
     out.extend(naming(
         resources,
-        "aws_cloudtrail",
-        "/cloud_watch_logs_group_arn",
+        &[("aws_cloudtrail", "/cloud_watch_logs_group_arn")],
         "aws_cloudwatch_log_group",
         ":*",
     ));
@@ -490,12 +485,12 @@ pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
     out
 }
 
-/// (holder, target) pairs where a `holder_kind` resource's attribute `via` (a string or a list
-/// of them, `suffix` removed) is a `target_kind` resource's ARN, or refers to it.
+/// (holder, target) pairs where the attribute `via` of a resource of a `holders` kind (a
+/// string or a list of them, `suffix` removed) is a `target_kind` resource's ARN, or refers to
+/// it. One index of the targets, one pass over the resources.
 fn naming(
     resources: &[Resource],
-    holder_kind: &str,
-    via: &str,
+    holders: &[(&str, &str)],
     target_kind: &str,
     suffix: &str,
 ) -> Vec<(usize, usize)> {
@@ -519,12 +514,12 @@ fn naming(
         return out;
     }
     for (i, r) in resources.iter().enumerate() {
-        if r.kind != holder_kind {
+        let Some((_, via)) = holders.iter().find(|(kind, _)| *kind == r.kind) else {
             continue;
-        }
+        };
         let mut found: Vec<usize> = r
             .references
-            .get(via)
+            .get(*via)
             .into_iter()
             .flatten()
             .filter_map(|id| ids.get(id.as_str()).copied())
