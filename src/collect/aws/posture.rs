@@ -37,6 +37,7 @@ pub async fn collect(cx: Cx) -> Out {
     );
 
     let guardduty = GuardDuty::new(&cx.config);
+    let config = ConfigService::new(&cx.config);
     let (detectors, hub, analyzers, recorders, statuses) = tokio::join!(
         detectors(scope, &guardduty),
         SecurityHub::new(&cx.config).describe_hub().send(),
@@ -46,12 +47,8 @@ pub async fn collect(cx: Cx) -> Out {
             .items()
             .send()
             .try_collect(),
-        ConfigService::new(&cx.config)
-            .describe_configuration_recorders()
-            .send(),
-        ConfigService::new(&cx.config)
-            .describe_configuration_recorder_status()
-            .send(),
+        config.describe_configuration_recorders().send(),
+        config.describe_configuration_recorder_status().send(),
     );
 
     match detectors {
