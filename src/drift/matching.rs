@@ -219,6 +219,11 @@ pub fn provider_managed(r: &Resource, default_vpcs: &[&str]) -> Option<&'static 
         }
         "aws_db_subnet_group" if text("name") == "default" => "the default DB subnet group",
         "aws_account" => "account-level settings, read live; no Terraform resource describes them",
+        "aws_s3_account_public_access_block"
+            if r.attrs.get("configured") == Some(&Value::Bool(false)) =>
+        {
+            "the account's S3 Block Public Access, never set (S3 applies all four off)"
+        }
         "aws_region" => {
             "a region's security services, read live; no Terraform resource describes them"
         }

@@ -263,8 +263,11 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "public_access_block",
         ty: "bool",
-        kinds: &[S3],
-        doc: "All four S3 Block Public Access settings are on for the bucket.",
+        kinds: &[S3, "aws_s3_account_public_access_block"],
+        doc: "All four S3 Block Public Access settings are on: for the bucket (its own \
+              `aws_s3_bucket_public_access_block`), or for the whole account \
+              (`aws_s3_account_public_access_block`; a live account that never set them has \
+              all four off).",
     },
     FacetDef {
         name: "public_policy",

@@ -25,6 +25,18 @@ def client(service, region=MAIN):
     return boto3.client(service, region_name=region, endpoint_url=ENDPOINT)
 
 
+def s3control(account):
+    """S3 Control addresses `{account}.s3-control...`; in front of the emulator's IP address
+    the call goes to the address itself (as plumb's collector does)."""
+    c = client("s3control")
+
+    def at_address(request, **_):
+        request.url = request.url.replace(f"://{account}.", "://", 1)
+
+    c.meta.events.register("before-sign.s3-control.*", at_address)
+    return c
+
+
 def tag_list(tags, key="Key", value="Value"):
     return [{key: k, value: v} for k, v in tags.items()]
 
@@ -329,6 +341,14 @@ def estate():
     client("account", "us-east-1").put_alternate_contact(
         AlternateContactType="SECURITY", EmailAddress="security-team@plumb.example", Name="Security team",
         PhoneNumber="+15555550100", Title="Security",
+    )
+    # The account's S3 Block Public Access: three of the four on (restrict_public_buckets off).
+    account = client("sts").get_caller_identity()["Account"]
+    s3control(account).put_public_access_block(
+        AccountId=account,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": False,
+        },
     )
     # EBS snapshots: the plain volume's, made public; the encrypted volume's, private.
     public_snapshot = ec2.create_snapshot(VolumeId=plain)["SnapshotId"]

@@ -179,6 +179,15 @@ fn the_estate_is_read_in_the_providers_shape_with_its_live_facts() {
     assert_eq!(account["facets"]["security_contact"], true);
     assert!(!inv.to_string().contains("security-team@plumb.example"));
     assert!(!inv.to_string().contains("5555550100"));
+    // The account's S3 Block Public Access, as set: three of the four.
+    let block = get(
+        &all,
+        &id("global", "aws_s3_account_public_access_block", ACCOUNT),
+    );
+    assert_eq!(block["attrs"]["configured"], true);
+    assert_eq!(block["attrs"]["block_public_acls"], true);
+    assert_eq!(block["attrs"]["restrict_public_buckets"], false);
+    assert_eq!(block["facets"]["public_access_block"], false);
     let flow = get(
         &all,
         &id("eu-west-1", "aws_flow_log", s["flow_log"].as_str().unwrap()),

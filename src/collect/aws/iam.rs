@@ -2,7 +2,8 @@
 //! console password; roles; groups; customer-managed policies with their documents; inline
 //! policies and attachments as the provider's separate resources; the password policy; and
 //! the live-only `aws_account` (root user facts from the account summary and the credential
-//! report).
+//! report, the security contact); and the account's S3 Block Public Access settings
+//! ([`super::s3control`]).
 //!
 //! `GetAccountAuthorizationDetails` returns users, groups, roles, local policies, inline
 //! documents and attachments in a few pages, far fewer calls than listing each.
@@ -48,6 +49,7 @@ pub const KINDS: &[&str] = &[
     MEMBERSHIP,
     PASSWORD_POLICY,
     ACCOUNT,
+    super::s3control::ACCOUNT_BLOCK,
 ];
 
 const DETAIL_KINDS: &[&str] = &[
@@ -152,6 +154,7 @@ pub async fn collect(cx: Cx) -> Out {
         .await;
         out.errors.append(&mut contact_out.errors);
     }
+    super::s3control::account_block(&cx, &mut out).await;
     out
 }
 

@@ -43,6 +43,7 @@ mod logs;
 mod posture;
 mod rds;
 mod s3;
+mod s3control;
 mod sdk;
 mod secretsmanager;
 mod shared;

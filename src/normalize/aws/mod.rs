@@ -40,6 +40,11 @@ const OLDER_NAME: &str = "the provider's older name of a type the live collector
 pub(super) const KINDS: &[Kind] = &[
     Kind::aws("aws_s3_bucket", s3::bucket, Live::ApiAndConfig),
     Kind::aws(
+        "aws_s3_account_public_access_block",
+        s3::account_block,
+        Live::Api,
+    ),
+    Kind::aws(
         "aws_security_group",
         ec2::security_group,
         Live::ApiAndConfig,

@@ -37,6 +37,25 @@ const LOG_DELIVERY_GROUP: &[&str] = &["/s3/LogDelivery"];
 const SSE: &str = "aws_s3_bucket_server_side_encryption_configuration";
 const SSE_DEFAULT: &str = "/rule/0/apply_server_side_encryption_by_default/0";
 
+/// Whether all four Block Public Access settings of a block resource are on; each defaults to
+/// off when left out.
+fn blocks_all(block: &Resource) -> Option<bool> {
+    let flag = |name: &str| bool_at(block, &format!("/{name}"), false);
+    all([
+        flag("block_public_acls"),
+        flag("ignore_public_acls"),
+        flag("block_public_policy"),
+        flag("restrict_public_buckets"),
+    ])
+    .map(|v| v.iter().all(|b| *b))
+}
+
+/// `aws_s3_account_public_access_block`: the settings S3 applies to every bucket of the
+/// account, on top of each bucket's own.
+pub(super) fn account_block(d: &Derive<'_>, f: &mut Setter<'_>) {
+    f.set("public_access_block", blocks_all(d.r));
+}
+
 pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
     let r = d.r;
 
