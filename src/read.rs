@@ -26,7 +26,8 @@ pub enum Limit {
     /// Dockerfiles, workflows, policies, `plumb.yaml`, waivers, ignore rules.
     Source,
     /// JSON that tools write: Terraform plans and state (and JSON manifests, which are not
-    /// told from them before they are read).
+    /// told from them before they are read). A plan of 100,000 resources in the full
+    /// `terraform show -json` shape is some 140 MB; the cap admits some 700,000.
     Generated,
     /// plumb's own documents: inventories, JSON reports, baselines.
     Document,
@@ -39,7 +40,7 @@ impl Limit {
     pub const fn bytes(self) -> u64 {
         match self {
             Limit::Source => 64 << 20,
-            Limit::Generated => 128 << 20,
+            Limit::Generated => 1 << 30,
             Limit::Document => 1 << 30,
             Limit::Function => 4 << 20,
         }
