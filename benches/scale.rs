@@ -205,7 +205,9 @@ fn main() {
     }
 
     println!();
-    println!("| input | resources | wall s | CPU s | peak MB | KB/resource | CPU ×/×10 | memory ×/×10 |");
+    println!(
+        "| input | resources | wall s | CPU s | peak MB | KB/resource | CPU ×/×10 | memory ×/×10 |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut worst: f64 = 0.0;
     for (i, (input, count, cost)) in table.iter().enumerate() {
