@@ -43,6 +43,8 @@ struct Cost {
 /// Runs `cmd` and measures it with `wait4`.
 fn measure(cmd: &mut Command) -> (Cost, i32) {
     let start = Instant::now();
+    // Reaped below with wait4, which also returns its resource usage.
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("plumb starts");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;

@@ -29,15 +29,62 @@ const COLLECTOR: &str = "terraform-plan";
 
 /// The parts of a plan plumb reads. Everything else (`prior_state`, `variables`, the
 /// `before` of each change) is skipped by the parser without being stored: it can be large,
-/// and `variables` holds secrets in plain text.
+/// and `variables` holds secrets in plain text. `planned_values` is kept as a slice of the
+/// text, parsed only when the plan has no `resource_changes`.
 #[derive(Deserialize)]
-struct PlanDoc {
+struct PlanDoc<'t> {
     #[serde(default)]
     format_version: String,
     resource_changes: Option<Vec<Change>>,
     #[serde(default)]
-    configuration: Value,
-    planned_values: Option<Box<RawValue>>,
+    configuration: Configuration,
+    #[serde(borrow)]
+    planned_values: Option<&'t RawValue>,
+}
+
+/// What plumb reads of the plan's `configuration`: the root module. Provider configurations,
+/// variable declarations and everything else in it are skipped unread.
+#[derive(Deserialize, Default)]
+struct Configuration {
+    root_module: Option<ConfModule>,
+}
+
+/// One module of the configuration: its resource blocks, its calls of child modules and its
+/// outputs, each with only the fields references are resolved through.
+#[derive(Deserialize, Default)]
+struct ConfModule {
+    #[serde(default)]
+    resources: Vec<ConfResource>,
+    #[serde(default)]
+    module_calls: BTreeMap<String, ConfCall>,
+    #[serde(default)]
+    outputs: BTreeMap<String, ConfOutput>,
+}
+
+#[derive(Deserialize)]
+struct ConfResource {
+    #[serde(default)]
+    mode: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    /// The written attributes: `{"attr": {"references": [...]}}`, blocks as lists of such.
+    expressions: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ConfCall {
+    /// The arguments passed to the module's variables.
+    #[serde(default)]
+    expressions: BTreeMap<String, Value>,
+    module: Option<ConfModule>,
+}
+
+#[derive(Deserialize)]
+struct ConfOutput {
+    #[serde(default)]
+    expression: Value,
 }
 
 #[derive(Deserialize)]
@@ -87,7 +134,7 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
         message,
         warning: false,
     };
-    let doc: PlanDoc = serde_json::from_str(text).map_err(|e| {
+    let doc: PlanDoc<'_> = serde_json::from_str(text).map_err(|e| {
         error(
             Some(e.line() as u32),
             Some(e.column() as u32),
@@ -105,7 +152,7 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
         ));
     }
     let Some(changes) = doc.resource_changes else {
-        let planned: Value = match &doc.planned_values {
+        let planned: Value = match doc.planned_values {
             Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
             None => Value::Null,
         };
@@ -113,7 +160,7 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
     };
 
     let mut modules = HashMap::new();
-    if let Some(root) = doc.configuration.get("root_module") {
+    if let Some(root) = &doc.configuration.root_module {
         index_modules(root, String::new(), &mut modules);
     }
     let config = Config::new(modules);
@@ -174,7 +221,7 @@ fn resource(
     r.attrs = body.after.unwrap_or_default();
 
     let conf = config.resource(&module, &kind, &name);
-    let expressions = conf.and_then(|c| c.get("expressions"));
+    let expressions = conf.and_then(|c| c.expressions.as_ref());
     if let Some(unknown) = &body.after_unknown {
         let mut pointers = Vec::new();
         marked(unknown, &mut String::new(), &mut |p| {
@@ -198,7 +245,7 @@ fn resource(
     }
     redact_marked(&mut r, &sensitive);
 
-    if let Some(expressions) = conf.and_then(|c| c.get("expressions")) {
+    if let Some(expressions) = expressions {
         let mut refs = BTreeMap::new();
         expression_refs(expressions, &mut String::new(), &mut refs);
         for (pointer, targets) in refs {
@@ -308,17 +355,19 @@ fn from_planned_values(path: &str, doc: &Value) -> Vec<Resource> {
 }
 
 /// Configuration modules by their path without instance keys (`""`, `module.a.module.b`).
-fn index_modules<'a>(module: &'a Value, path: String, out: &mut HashMap<String, &'a Value>) {
-    if let Some(Value::Object(calls)) = module.get("module_calls") {
-        for (name, call) in calls {
-            if let Some(child) = call.get("module") {
-                let child_path = if path.is_empty() {
-                    format!("module.{name}")
-                } else {
-                    format!("{path}.module.{name}")
-                };
-                index_modules(child, child_path, out);
-            }
+fn index_modules<'a>(
+    module: &'a ConfModule,
+    path: String,
+    out: &mut HashMap<String, &'a ConfModule>,
+) {
+    for (name, call) in &module.module_calls {
+        if let Some(child) = &call.module {
+            let child_path = if path.is_empty() {
+                format!("module.{name}")
+            } else {
+                format!("{path}.module.{name}")
+            };
+            index_modules(child, child_path, out);
         }
     }
     out.insert(path, module);
@@ -392,34 +441,23 @@ fn expression_refs(
 
 /// The plan's configuration, indexed by module path.
 struct Config<'a> {
-    modules: HashMap<String, &'a Value>,
+    modules: HashMap<String, &'a ConfModule>,
     /// Managed resource blocks by (module path without keys, type, name): found without a
     /// scan of the module's resources per instance.
-    resources: HashMap<(String, String, String), &'a Value>,
+    resources: HashMap<(String, String, String), &'a ConfResource>,
 }
 
 impl<'a> Config<'a> {
-    fn new(modules: HashMap<String, &'a Value>) -> Self {
+    fn new(modules: HashMap<String, &'a ConfModule>) -> Self {
         let mut resources = HashMap::new();
         for (path, module) in &modules {
-            for r in module
-                .get("resources")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if r.get("mode").and_then(Value::as_str) != Some("managed") {
+            for r in &module.resources {
+                if r.mode != "managed" || r.kind.is_empty() || r.name.is_empty() {
                     continue;
                 }
-                let (Some(kind), Some(name)) = (
-                    r.get("type").and_then(Value::as_str),
-                    r.get("name").and_then(Value::as_str),
-                ) else {
-                    continue;
-                };
                 // The first block of a name wins, as a scan of the list found it.
                 resources
-                    .entry((path.clone(), kind.to_string(), name.to_string()))
+                    .entry((path.clone(), r.kind.clone(), r.name.clone()))
                     .or_insert(r);
             }
         }
@@ -487,11 +525,11 @@ const NOT_RESOURCES: &[&str] = &[
 ];
 
 impl<'a> Config<'a> {
-    fn module(&self, module_address: &str) -> Option<&'a Value> {
+    fn module(&self, module_address: &str) -> Option<&'a ConfModule> {
         self.modules.get(&strip_keys(module_address)).copied()
     }
 
-    fn resource(&self, module_address: &str, kind: &str, name: &str) -> Option<&'a Value> {
+    fn resource(&self, module_address: &str, kind: &str, name: &str) -> Option<&'a ConfResource> {
         self.resources
             .get(&(
                 strip_keys(module_address),
@@ -552,12 +590,8 @@ impl<'a> Config<'a> {
             let child = format!("{prefix}module.{name}{key}");
             let child_config = self.module(&child);
             let refs: Vec<String> = child_config
-                .and_then(|m| {
-                    m.pointer(&format!(
-                        "/outputs/{}/expression/references",
-                        escape(output)
-                    ))
-                })
+                .and_then(|m| m.outputs.get(output))
+                .and_then(|o| o.expression.get("references"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -576,13 +610,9 @@ impl<'a> Config<'a> {
             // the caller's instance with the same key (`kms_key = aws_kms_key.data.arn`).
             let refs: Vec<String> = self
                 .module(parent)
-                .and_then(|m| {
-                    m.pointer(&format!(
-                        "/module_calls/{}/expressions/{}/references",
-                        escape(call),
-                        escape(second)
-                    ))
-                })
+                .and_then(|m| m.module_calls.get(call))
+                .and_then(|c| c.expressions.get(second))
+                .and_then(|e| e.get("references"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
