@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::continuity::{DAILY, Scheduled};
 use super::policy_document::glob;
-use super::value::{as_bool, as_int, list_at, str_at, strings_at};
+use super::value::{as_bool, as_int, list_at, refers_to, str_at, strings_at};
 use crate::inventory::{Attr, Resource};
 
 /// Kinds whose recovery estimates count scheduled backups.
@@ -398,12 +398,6 @@ fn pattern_selects(pattern: &str, r: &Resource) -> bool {
         && (region.is_empty() || *region == "*")
         && (account.is_empty() || *account == "*")
         && glob(resource, &format!("{prefix}\u{1}"))
-}
-
-fn refers_to(s: &Resource, pointer: &str, r: &Resource) -> bool {
-    s.references
-        .get(pointer)
-        .is_some_and(|ids| ids.iter().any(|id| id == &r.id))
 }
 
 /// Whether a backup selection covers `r`.

@@ -50,6 +50,7 @@ const WORKFLOW: &str = "github_workflow";
 const EFS: &str = "aws_efs_file_system";
 const CACHE: &str = "aws_elasticache_replication_group";
 const SECRET: &str = "aws_secretsmanager_secret";
+const SNS: &str = "aws_sns_topic";
 const TRAIL: &str = "aws_cloudtrail";
 const CDN: &str = "aws_cloudfront_distribution";
 const WAF: &str = "aws_wafv2_web_acl";
@@ -107,10 +108,11 @@ pub const FACETS: &[FacetDef] = &[
             "aws_launch_template",
             "aws_opensearch_domain",
             "aws_elasticsearch_domain",
+            SNS,
         ],
         doc: "Data is encrypted at rest. S3 (SSE-S3 by default since January 2023), DynamoDB and \
               CloudWatch Logs always encrypt; RDS, EBS, EFS, ElastiCache and OpenSearch only \
-              when encryption is turned on. Instances and launch templates: every EBS block \
+              when encryption is turned on; SNS topics only when given a KMS key. Instances and launch templates: every EBS block \
               device is encrypted (unknown when a device leaves it to the AMI and the \
               account's default encryption).",
     },
@@ -132,6 +134,7 @@ pub const FACETS: &[FacetDef] = &[
             ECR,
             "aws_opensearch_domain",
             "aws_elasticsearch_domain",
+            SNS,
         ],
         doc: "The customer-managed KMS key (id, ARN or alias) encrypting the data; empty when an \
               AWS-owned or AWS-managed key is used (or, for a trail, no KMS encryption).",
@@ -272,7 +275,7 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "public_policy",
         ty: "bool",
-        kinds: &[KMS, SECRET, ECR],
+        kinds: &[KMS, SECRET, ECR, SNS],
         doc: "The resource policy allows any principal (`Principal: \"*\"`) without a \
               condition narrowing it.",
     },
@@ -450,7 +453,9 @@ pub const FACETS: &[FacetDef] = &[
         ty: "list<string>",
         kinds: &["aws_cloudwatch_log_group"],
         doc: "The classes of CloudTrail event the CIS AWS monitoring controls name that a \
-              metric filter of this group matches and a metric alarm with an action watches: \
+              metric filter of this group matches and a metric alarm watches whose action reaches \
+              someone (an SNS topic of the estate with a confirmed subscriber, or an action \
+              plumb cannot follow, such as another account's topic): \
               `unauthorized_api_calls`, `console_sign_in_without_mfa`, `root_usage`, \
               `iam_policy_changes`, `cloudtrail_changes`, `console_authentication_failures`, \
               `cmk_disabled_or_deleted`, `s3_bucket_policy_changes`, `config_changes`, \
@@ -458,6 +463,13 @@ pub const FACETS: &[FacetDef] = &[
               `route_table_changes`, `vpc_changes`, `organizations_changes`. A pattern counts \
               for a class when it holds every term of the benchmark's pattern for it \
               (whitespace and quotes aside).",
+    },
+    FacetDef {
+        name: "subscribers",
+        ty: "int",
+        kinds: &[SNS],
+        doc: "Confirmed subscriptions of the topic: the count a live read gets from SNS, or \
+              the topic's `aws_sns_topic_subscription` resources not pending confirmation.",
     },
     FacetDef {
         name: "lifecycle_policy",

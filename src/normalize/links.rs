@@ -206,6 +206,13 @@ pub const LINKS: &[Link] = &[
         "aws_secretsmanager_secret",
         &["/arn", "/id"],
     ),
+    rel("aws_sns_topic_policy", "/arn", "aws_sns_topic", ARN),
+    rel(
+        "aws_sns_topic_subscription",
+        "/topic_arn",
+        "aws_sns_topic",
+        ARN,
+    ),
     rel(
         "aws_kms_key_policy",
         "/key_id",
@@ -470,6 +477,8 @@ const ATTACHES: &[(&str, &str)] = &[
 ///   ends in `:*`), besides its bucket: the log group learns that it receives CloudTrail.
 /// * A metric alarm hangs under the log metric filters that publish the metric it watches
 ///   (same namespace and metric name), so a log group sees which of its filters alarm.
+/// * An SNS topic hangs under the alarms that notify it (`alarm_actions`), so the log group
+///   also sees whether the alarm reaches a subscriber.
 pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = naming(resources, ATTACHES, "aws_iam_policy", "")
         .into_iter()
@@ -482,6 +491,16 @@ pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
         ":*",
     ));
     out.extend(metric_alarms(resources));
+    out.extend(
+        naming(
+            resources,
+            &[("aws_cloudwatch_metric_alarm", "/alarm_actions")],
+            "aws_sns_topic",
+            "",
+        )
+        .into_iter()
+        .map(|(alarm, topic)| (topic, alarm)),
+    );
     out
 }
 

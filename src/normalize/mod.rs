@@ -35,7 +35,7 @@ mod repository;
 mod terraform;
 pub(crate) mod value;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -86,20 +86,10 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            // Satellites, and theirs in turn: a log delivery hangs off the delivery source
-            // that hangs off a distribution.
-            let satellites: Vec<&Resource> = children
-                .get(r.id.as_str())
-                .map(|idx| {
-                    idx.iter()
-                        .flat_map(|&i| {
-                            let grand = children.get(resources[i].id.as_str());
-                            std::iter::once(i).chain(grand.into_iter().flatten().copied())
-                        })
-                        .map(|i| &resources[i])
-                        .collect()
-                })
-                .unwrap_or_default();
+            let satellites: Vec<&Resource> = beneath(resources, &children, i)
+                .into_iter()
+                .map(|i| &resources[i])
+                .collect();
             let backup_plans: Vec<&Resource> = covered
                 .get(&i)
                 .map(|idx| idx.iter().map(|&p| &resources[p]).collect())
@@ -118,6 +108,39 @@ pub fn normalize_as_of(resources: &mut [Resource], as_of: DateTime<Utc>) {
             r.facets = facets;
         }
     }
+}
+
+/// How many levels of satellites a deriver sees: a subscription hangs off the topic an alarm
+/// notifies, the alarm off the metric filter whose metric it watches, the filter off its log
+/// group, and the log group judges them together.
+const DEPTH: usize = 4;
+
+/// The satellites of resource `i`, theirs in turn, and so on down to [`DEPTH`] levels; each
+/// once (relations may form cycles), nearest first.
+fn beneath(resources: &[Resource], children: &HashMap<&str, Vec<usize>>, i: usize) -> Vec<usize> {
+    let mut found: Vec<usize> = Vec::new();
+    let Some(first) = children.get(resources[i].id.as_str()) else {
+        return found;
+    };
+    let mut seen: HashSet<usize> = HashSet::from([i]);
+    let mut level: Vec<usize> = first.clone();
+    for _ in 0..DEPTH {
+        let mut next = Vec::new();
+        for c in level {
+            if !seen.insert(c) {
+                continue;
+            }
+            found.push(c);
+            if let Some(grand) = children.get(resources[c].id.as_str()) {
+                next.extend(grand.iter().copied());
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    found
 }
 
 /// The facets `r` gets with `satellites` linked to it (and no backup plan); `None` for kinds

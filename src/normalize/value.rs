@@ -55,6 +55,30 @@ pub fn str_or_ref(r: &Resource, pointer: &str) -> Option<String> {
     }
 }
 
+/// Whether attribute `pointer` of `holder` refers to `target` in Terraform
+/// (`topic_arn = aws_sns_topic.alerts.arn`).
+pub fn refers_to(holder: &Resource, pointer: &str, target: &Resource) -> bool {
+    holder
+        .references
+        .get(pointer)
+        .is_some_and(|ids| ids.iter().any(|id| id == &target.id))
+}
+
+/// Whether attribute `pointer` of `holder` names `target`: holds its ARN (as a string or in a
+/// list of them) or refers to it.
+pub fn names_arn(holder: &Resource, pointer: &str, target: &Resource) -> bool {
+    let arn = match target.attr("/arn") {
+        Attr::Known(Value::String(arn)) => Some(arn.as_str()),
+        _ => target.cloud_id.as_deref(),
+    };
+    let holds = match (holder.attr(pointer), arn) {
+        (Attr::Known(Value::String(v)), Some(arn)) => v == arn,
+        (Attr::Known(Value::Array(vs)), Some(arn)) => vs.iter().any(|v| v.as_str() == Some(arn)),
+        _ => false,
+    };
+    holds || refers_to(holder, pointer, target)
+}
+
 /// A list attribute; empty when not set, `None` when unknown.
 pub fn list_at<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
     match r.attr(pointer) {

@@ -377,6 +377,14 @@ def estate():
             logGroupName="/plumb/cloudtrail", filterName=name, filterPattern=pattern,
             metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark", "metricValue": "1"}],
         )
+    # The alarms' topics: `security` (a key of its own, a queue subscribed) and `unheard` (no
+    # key, no subscriber), which the trail-changes alarm notifies.
+    sns, sqs = client("sns"), client("sqs")
+    queue = sqs.create_queue(QueueName="oncall")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    security = sns.create_topic(Name="security", Attributes={"KmsMasterKeyId": "alias/security-alerts"})
+    sns.subscribe(TopicArn=security["TopicArn"], Protocol="sqs", Endpoint=queue_arn)
+    sns.create_topic(Name="unheard", Tags=[{"Key": "Owner", "Value": "platform"}])
     return out
 
 

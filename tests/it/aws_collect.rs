@@ -188,6 +188,18 @@ fn the_estate_is_read_in_the_providers_shape_with_its_live_facts() {
     assert_eq!(block["attrs"]["block_public_acls"], true);
     assert_eq!(block["attrs"]["restrict_public_buckets"], false);
     assert_eq!(block["facets"]["public_access_block"], false);
+    // SNS topics, with the count of confirmed subscriptions a live read gets.
+    let security = get(&all, &id("eu-west-1", "aws_sns_topic", "security"));
+    assert_eq!(
+        security["attrs"]["kms_master_key_id"],
+        "alias/security-alerts"
+    );
+    assert_eq!(security["facets"]["subscribers"], 1);
+    assert_eq!(security["facets"]["encrypted_at_rest"], true);
+    let unheard = get(&all, &id("eu-west-1", "aws_sns_topic", "unheard"));
+    assert_eq!(unheard["facets"]["subscribers"], 0);
+    assert_eq!(unheard["facets"]["encrypted_at_rest"], false);
+    assert_eq!(unheard["tags"]["Owner"], "platform");
     let flow = get(
         &all,
         &id("eu-west-1", "aws_flow_log", s["flow_log"].as_str().unwrap()),
@@ -645,14 +657,23 @@ fn verdicts_on_the_live_estate_follow_the_policies() {
     assert_eq!(v("PLB-EBS-005", public), "fail");
     assert_eq!(v("PLB-EBS-006", private.clone()), "pass");
     assert_eq!(v("PLB-EBS-005", private), "pass");
-    // CIS monitoring on the log group the trail delivers to: root use alarms a topic, trail
-    // changes alarm no one, unauthorised calls have no filter. Other groups are not judged.
+    // CIS monitoring on the log group the trail delivers to: root use alarms a topic a queue
+    // subscribes to, trail changes a topic no one does, unauthorised calls have no filter.
+    // Other groups are not judged.
     let trail_group = id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/cloudtrail");
     assert_eq!(v("PLB-MON-003", trail_group.clone()), "pass");
     assert_eq!(v("PLB-MON-005", trail_group.clone()), "fail");
     assert_eq!(v("PLB-MON-001", trail_group), "fail");
     let app = id("eu-west-1", "aws_cloudwatch_log_group", "/plumb/app");
     assert_eq!(verdicts.get(&("PLB-MON-003".to_string(), app)), None);
+    // The topics: encrypted with a key of its own and subscribed to, or neither.
+    let security = id("eu-west-1", "aws_sns_topic", "security");
+    let unheard = id("eu-west-1", "aws_sns_topic", "unheard");
+    assert_eq!(v("PLB-SNS-001", security.clone()), "pass");
+    assert_eq!(v("PLB-SNS-002", security.clone()), "pass");
+    assert_eq!(v("PLB-SNS-003", security), "pass");
+    assert_eq!(v("PLB-SNS-001", unheard.clone()), "fail");
+    assert_eq!(v("PLB-SNS-003", unheard), "pass");
     // A customer-managed policy granting `*` on `*`, attached by ARN, is full access for the
     // role and the group holding it, as AWS's AdministratorAccess would be.
     for principal in [

@@ -125,7 +125,12 @@ fn live_resources_and_their_terraform_twins_have_identical_facets_and_verdicts()
 
     let mut compared_kinds = BTreeSet::new();
     for twin in twins {
-        let live_id = format!("aws:{ACCOUNT}:{}", twin["live"].as_str().unwrap());
+        // A satellite Terraform declares apart and a live read folds into its parent (an SNS
+        // subscription, counted on its topic) has no twin of its own.
+        let Some(live) = twin["live"].as_str() else {
+            continue;
+        };
+        let live_id = format!("aws:{ACCOUNT}:{live}");
         let tf_id = format!(
             "tf:{}.{}",
             twin["type"].as_str().unwrap(),

@@ -47,6 +47,7 @@ mod s3control;
 mod sdk;
 mod secretsmanager;
 mod shared;
+mod sns;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -202,6 +203,7 @@ const REGIONAL: &[Service] = &[
         Box::pin(secretsmanager::collect(cx))
     }),
     ("efs", efs::KINDS, |cx| Box::pin(efs::collect(cx))),
+    ("sns", sns::KINDS, |cx| Box::pin(sns::collect(cx))),
     ("posture", posture::KINDS, |cx| {
         Box::pin(posture::collect(cx))
     }),

@@ -89,6 +89,7 @@ pub async fn account_block(cx: &Cx, out: &mut Out) {
         &scope.account,
         Some(scope.account.to_string()),
         json!({
+            "id": scope.account.as_ref(),
             "account_id": scope.account.as_ref(),
             "configured": configured,
             "block_public_acls": flag(|c| c.block_public_acls()),

@@ -4,9 +4,12 @@
 use serde_json::Value;
 
 use super::encryption;
+use crate::inventory::{Attr, Resource};
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{At, int_at, str_at, str_or_ref};
+use crate::normalize::value::{At, any_of, int_at, names_arn, str_at, str_or_ref};
+
+const TOPIC: &str = "aws_sns_topic";
 
 /// The classes of CloudTrail event the CIS AWS monitoring controls name, each with the terms a
 /// metric filter's pattern must hold to match those events (whitespace and double quotes
@@ -207,8 +210,69 @@ pub(crate) fn classes(pattern: &str) -> impl Iterator<Item = &'static str> {
         .map(|(class, _)| *class)
 }
 
-/// The event classes the group's metric filters match whose metric an alarm with at least one
-/// action watches; `None` when a pattern or an alarm's actions are unknown.
+/// Whether an alarm's actions reach someone. An action that is an SNS topic of the estate (by
+/// ARN, or by reference in Terraform) does when the topic has a confirmed subscriber, as the
+/// benchmark's audit asks; any other action (a topic of another account, an Auto Scaling or
+/// EC2 action, a value plumb cannot follow) is taken to. `None` when that rests on something
+/// unknown.
+fn notifies(d: &Derive<'_>, alarm: &Resource) -> Option<bool> {
+    let topics: Vec<&Resource> = d
+        .linked(TOPIC)
+        .filter(|t| names_arn(alarm, "/alarm_actions", t))
+        .collect();
+    let reached = |topics: &[&Resource]| any_of(topics.iter().map(|t| subscribed(d, t)));
+    let Some(actions) = At::root(alarm).list("/alarm_actions") else {
+        // The list as a whole is known only after apply: the topics it refers to decide.
+        return if topics.is_empty() {
+            None
+        } else {
+            reached(&topics)
+        };
+    };
+    let mut unknown = false;
+    for action in &actions {
+        match action.attr() {
+            Attr::Known(Value::String(arn)) if !topics.iter().any(|t| arn_of(t) == Some(arn)) => {
+                return Some(true);
+            }
+            Attr::Unknown => unknown = true,
+            _ => {}
+        }
+    }
+    if topics.is_empty() {
+        // No topic of the estate is named: an action known only after apply is taken to reach
+        // someone; no action reaches no one.
+        return Some(unknown);
+    }
+    reached(&topics)
+}
+
+/// Whether a topic has a confirmed subscriber (see [`super::sns::subscribers`]), counting only
+/// the subscriptions of that topic among the log group's satellites.
+fn subscribed(d: &Derive<'_>, topic: &Resource) -> Option<bool> {
+    let subscriptions: Vec<&Resource> = d
+        .linked("aws_sns_topic_subscription")
+        .filter(|s| names_arn(s, "/topic_arn", topic))
+        .collect();
+    let of_topic = Derive {
+        r: topic,
+        satellites: &subscriptions,
+        backup_plans: &[],
+        as_of: d.as_of,
+    };
+    super::sns::subscribers(&of_topic).map(|n| n > 0)
+}
+
+fn arn_of(r: &Resource) -> Option<&str> {
+    match r.attr("/arn") {
+        Attr::Known(Value::String(arn)) => Some(arn),
+        _ => r.cloud_id.as_deref(),
+    }
+}
+
+/// The event classes the group's metric filters match whose metric an alarm with an action
+/// that reaches someone watches (see [`notifies`]); `None` when a pattern or an alarm's
+/// actions are unknown.
 fn alarmed_events(d: &Derive<'_>) -> Option<Vec<String>> {
     // A live collector that could not list every filter and alarm says so.
     if d.r.is_unknown("/metric_filters") {
@@ -237,8 +301,7 @@ fn alarmed_events(d: &Derive<'_>) -> Option<Vec<String>> {
                 continue;
             }
             let enabled = !matches!(alarm.attrs.get("actions_enabled"), Some(Value::Bool(false)));
-            let actions = At::root(alarm).list("/alarm_actions")?;
-            alarmed |= enabled && !actions.is_empty();
+            alarmed |= enabled && notifies(d, alarm)?;
         }
         if alarmed {
             found.extend(classes(&pattern).map(str::to_string));

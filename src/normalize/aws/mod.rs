@@ -25,6 +25,7 @@ mod rds;
 mod route53;
 mod s3;
 mod secrets;
+mod sns;
 mod vpc;
 mod waf;
 
@@ -92,6 +93,7 @@ pub(super) const KINDS: &[Kind] = &[
     ),
     Kind::aws("aws_kms_key", kms::kms_key, Live::ApiAndConfig),
     Kind::aws("aws_secretsmanager_secret", secrets::secret, Live::Api),
+    Kind::aws("aws_sns_topic", sns::topic, Live::Api),
     Kind::aws("aws_cloudtrail", cloudtrail::trail, Live::ApiAndConfig),
     Kind::aws("aws_lb", elb::load_balancer, Live::Api),
     Kind::aws("aws_alb", elb::load_balancer, Live::IacOnly(OLDER_NAME)),

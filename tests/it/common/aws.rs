@@ -215,13 +215,14 @@ pub fn moto_gaps() -> Vec<Rule> {
             usize::MAX,
         ),
         // CloudWatch DescribeAlarms (Smithy RPC v2 CBOR, which moto does not speak): the two
-        // alarms of the estate on its metric filters, one notifying a topic.
+        // alarms of the estate on its metric filters, one notifying a topic with a subscriber,
+        // one a topic without.
         Rule::new(
             "/operation/DescribeAlarms",
             Fault::RecordedCbor(
                 r#"{"MetricAlarms":[
                     {"AlarmName":"root-usage","AlarmArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:root-usage","Namespace":"CISBenchmark","MetricName":"RootUsage","Statistic":"Sum","ActionsEnabled":true,"AlarmActions":["arn:aws:sns:eu-west-1:123456789012:security"]},
-                    {"AlarmName":"trail-changes","AlarmArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:trail-changes","Namespace":"CISBenchmark","MetricName":"TrailChanges","Statistic":"Sum","ActionsEnabled":true,"AlarmActions":[]}
+                    {"AlarmName":"trail-changes","AlarmArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:trail-changes","Namespace":"CISBenchmark","MetricName":"TrailChanges","Statistic":"Sum","ActionsEnabled":true,"AlarmActions":["arn:aws:sns:eu-west-1:123456789012:unheard"]}
                 ],"CompositeAlarms":[]}"#,
             ),
             usize::MAX,
