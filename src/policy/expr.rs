@@ -190,6 +190,101 @@ fn walk(expr: &IdedExpr, bound: &mut Vec<String>, out: &mut Vec<Path>, idents: &
     }
 }
 
+/// The functions an expression calls that CEL does not define (`startWith` for `startsWith`),
+/// each once, in name order: such a call is an error every time it is reached, so a policy
+/// holding one is refused when it loads rather than reported as failing to evaluate later.
+pub fn unknown_functions(expr: &IdedExpr) -> Vec<String> {
+    let mut calls = Vec::new();
+    calls_in(expr, &mut calls);
+    let mut out: Vec<String> = calls
+        .into_iter()
+        .filter(|(name, member)| !defined(name, *member))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every call in `expr`: the function's name, and whether it is called on a target
+/// (`a.startsWith(b)`). Operators (`_&&_`, `@in`, `!_`) are calls too.
+fn calls_in<'e>(expr: &'e IdedExpr, out: &mut Vec<(&'e str, bool)>) {
+    match &expr.expr {
+        Expr::Call(call) => {
+            out.push((call.func_name.as_str(), call.target.is_some()));
+            if let Some(target) = &call.target {
+                calls_in(target, out);
+            }
+            for arg in &call.args {
+                calls_in(arg, out);
+            }
+        }
+        Expr::Select(sel) => calls_in(&sel.operand, out),
+        Expr::Comprehension(c) => {
+            for e in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                calls_in(e, out);
+            }
+        }
+        Expr::List(list) => list.elements.iter().for_each(|e| calls_in(e, out)),
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(e) = &entry.expr {
+                    calls_in(&e.key, out);
+                    calls_in(&e.value, out);
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                if let EntryExpr::StructField(f) = &entry.expr {
+                    calls_in(&f.value, out);
+                }
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// Whether CEL defines a function of this name (as a member function when `member`). CEL
+/// offers no list of its functions, so each name is asked once: calling it without arguments
+/// is an undeclared reference only when no function of that name exists (a defined one answers
+/// that no overload takes those arguments).
+fn defined(name: &str, member: bool) -> bool {
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    static ASKED: std::sync::OnceLock<std::sync::Mutex<HashMap<(String, bool), bool>>> =
+        std::sync::OnceLock::new();
+    let asked = ASKED.get_or_init(Default::default);
+    let key = (name.to_string(), member);
+    if let Some(&known) = asked.lock().ok().as_ref().and_then(|m| m.get(&key)) {
+        return known;
+    }
+    let source = if member {
+        format!("null.{name}()")
+    } else {
+        format!("{name}()")
+    };
+    // A name the parser reads otherwise (a macro without its arguments) is CEL's own.
+    let known = match Program::compile(&source) {
+        Ok(program) => !matches!(
+            program.execute(&Context::default()),
+            Err(cel::ExecutionError::UndeclaredReference(n)) if n.as_str() == name
+        ),
+        Err(_) => true,
+    };
+    if let Ok(mut m) = asked.lock() {
+        m.insert(key, known);
+    }
+    known
+}
+
 /// What bounds the work of evaluating an expression: how deep its comprehensions (`all`,
 /// `exists`, `exists_one`, `map`, `filter`) nest, and the largest list or map written in it.
 /// Each nested level runs once per element of its collection, so the work grows as the size

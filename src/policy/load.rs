@@ -274,6 +274,14 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 ),
             );
         }
+        for name in expr::unknown_functions(program.expression()) {
+            errors(
+                line,
+                format!(
+                    "{what} calls unknown function `{name}` (CEL has no function of that name)"
+                ),
+            );
+        }
         let (paths, idents) = expr::paths(program.expression());
         for ident in idents {
             if !CEL_IDENTS.contains(&ident.as_str()) {
@@ -583,6 +591,32 @@ mod tests {
         let e =
             first_error(&GOOD.replace("resource.facets.versioning", "resourse.facets.versioning"));
         assert!(e.contains("unknown variable `resourse`"), "{e}");
+        let e = first_error(
+            &GOOD.replace("resource.facets.versioning", "resource.name.startWith('a')"),
+        );
+        assert!(e.contains("calls unknown function `startWith`"), "{e}");
+        let e =
+            first_error(&GOOD.replace("resource.facets.versioning", "sizee(resource.tags) > 0"));
+        assert!(e.contains("calls unknown function `sizee`"), "{e}");
+    }
+
+    #[test]
+    fn knows_the_functions_cel_defines() {
+        for source in [
+            "resource.name.startsWith('a') && resource.name.endsWith('b')",
+            "size(resource.tags) > 0 && resource.name.matches('^a') && 'x' in resource.tags",
+            "int('1') == 1 && string(1) == '1' && double(1) > 0.5 && !has(resource.tags.x)",
+            "resource.tags.all(k, k.contains('a')) && [1].exists(x, x > 0)",
+            "timestamp('2026-01-01T00:00:00Z') < timestamp('2027-01-01T00:00:00Z')",
+            "[1, 2].map(x, x * 2).filter(x, x > 2).size() == 1 && type(1) == int",
+        ] {
+            let program = cel::Program::compile(source).unwrap();
+            assert_eq!(
+                super::expr::unknown_functions(program.expression()),
+                Vec::<String>::new(),
+                "{source}"
+            );
+        }
     }
 
     #[test]
