@@ -74,13 +74,24 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
         .and_then(Value::as_str)
         .map(str::to_string)
         .or_else(|| annotated("seccomp.security.alpha.kubernetes.io/pod"));
+    // A container list that is not a list of objects (`containers: "notalist"`, containers
+    // written as a map of names) leaves the containers unknown, whatever source produced it:
+    // a pod that policies would pass for having no containers is not a verdict.
+    let mut well_formed = true;
     for (list, init) in [("initContainers", true), ("containers", false)] {
-        for c in spec
-            .get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        let items: &[Value] = match spec.get(list) {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                well_formed = false;
+                &[]
+            }
+        };
+        for c in items {
+            if !c.is_object() {
+                well_formed = false;
+                continue;
+            }
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             let seccomp = c
                 .pointer("/securityContext/seccompProfile/type")
@@ -96,7 +107,10 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
             containers.push(container(c, init, pod_security, &seccomp));
         }
     }
-    f.set("containers", Some(Value::Array(containers)));
+    f.set(
+        "containers",
+        well_formed.then_some(Value::Array(containers)),
+    );
     f.set("host_network", Some(truthy(spec.get("hostNetwork"))));
     f.set("host_pid", Some(truthy(spec.get("hostPID"))));
     f.set("host_ipc", Some(truthy(spec.get("hostIPC"))));
@@ -586,6 +600,38 @@ fn peer_authentication(d: &Derive<'_>, f: &mut Setter<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::{Resource, Source};
+    use serde_json::json;
+
+    fn containers_of(spec: Value) -> Value {
+        let mut r = Resource::new(
+            "k8s:live:apps:Pod:web",
+            "k8s/Pod",
+            Source::Kubernetes {
+                cluster: "live".into(),
+                namespace: "apps".into(),
+            },
+        );
+        r.attrs = json!({"metadata": {"name": "web", "namespace": "apps"}, "spec": spec});
+        let mut all = [r];
+        crate::normalize::normalize(&mut all);
+        all[0].facets["containers"].clone()
+    }
+
+    #[test]
+    fn containers_of_the_wrong_shape_are_unknown_whatever_the_source() {
+        let ok = containers_of(json!({"containers": [{"name": "app", "image": "app:1"}]}));
+        assert_eq!(ok.as_array().map(Vec::len), Some(1));
+        assert_eq!(containers_of(json!({})), json!([]));
+        for spec in [
+            json!({"containers": "notalist"}),
+            json!({"containers": {"app": {"image": "app:1"}}}),
+            json!({"containers": ["app"]}),
+            json!({"initContainers": 3, "containers": []}),
+        ] {
+            assert_eq!(containers_of(spec.clone()), Value::Null, "{spec}");
+        }
+    }
 
     #[test]
     fn splits_image_references() {
