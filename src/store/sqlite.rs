@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     Blob, Column, Engine, Filter, INFO_COLUMNS, InfoRow, Retention, Row, StoreError, doomed,
@@ -30,15 +30,66 @@ impl Sqlite {
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
-            path: display.to_string(),
-            source,
-        })?;
-        let mut store = Sqlite {
+        let opened = Connection::open(path)
+            .map_err(|source| StoreError::Sqlite {
+                path: display.to_string(),
+                source,
+            })
+            .and_then(|conn| {
+                let mut store = Sqlite {
+                    conn,
+                    path: display.to_string(),
+                };
+                store.prepare()?;
+                Ok(store)
+            });
+        match opened {
+            // A store in a folder this user cannot write to (a shared, read-only mount) cannot
+            // keep its write-ahead log there; it is still read, as it stands on disk.
+            Err(e) if path.is_file() && cannot_write(&e) => Self::open_read_only(path, display),
+            other => other,
+        }
+    }
+
+    /// Opens an existing store for reading only, as an immutable file: no write-ahead log or
+    /// shared-memory file is made beside it, and any write is refused by SQLite.
+    pub(super) fn open_read_only(path: &Path, display: &str) -> Result<Sqlite, StoreError> {
+        let mut uri = String::from("file:");
+        for c in path.to_string_lossy().chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let conn =
+            Connection::open_with_flags(&uri, flags).map_err(|source| StoreError::Sqlite {
+                path: display.to_string(),
+                source,
+            })?;
+        let store = Sqlite {
             conn,
             path: display.to_string(),
         };
-        store.prepare()?;
+        let pragma = |name: &str| -> Result<i32, StoreError> {
+            store
+                .conn
+                .pragma_query_value(None, name, |r| r.get(0))
+                .map_err(store.sqlite())
+        };
+        let (app, version) = (pragma("application_id")?, pragma("user_version")?);
+        if app != schema::APPLICATION_ID {
+            return Err(store.invalid("not a plumb store"));
+        }
+        if version != schema::VERSION {
+            return Err(store.invalid(format!(
+                "this store is at schema version {version} and this build reads {}; it can be brought up to date only where it can be written",
+                schema::VERSION
+            )));
+        }
         Ok(store)
     }
 
@@ -124,6 +175,20 @@ impl Sqlite {
     }
 }
 
+/// Whether opening failed because the store's folder or file cannot be written.
+fn cannot_write(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Sqlite {
+            source: rusqlite::Error::SqliteFailure(f, _),
+            ..
+        } if matches!(
+            f.code,
+            rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+        )
+    )
+}
+
 /// Deletes `ids`.
 fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
     for id in ids {
@@ -168,6 +233,20 @@ impl Engine for Sqlite {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sqlite)?;
+        // A damaged file is not written to: a write would succeed while older snapshots are
+        // unreadable, and the damage would be found only when someone needs them. The check
+        // runs inside the write's transaction, so no other writer comes between.
+        let check: String = tx
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(&sqlite)?;
+        if check != "ok" {
+            return Err(StoreError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "the store is damaged ({check}); nothing was written. `plumb history verify` lists what is wrong; restore the file from a backup"
+                ),
+            });
+        }
         tx.execute(
             "INSERT INTO snapshots (taken_at, collected_at, command, tool_version, policy_pack,
                  policy_hash, inventory_hash, scope, sources, resources, errors, summary,

@@ -239,3 +239,85 @@ fn scopes_name_what_was_read_in_a_stable_order() {
         "aws:1/eu-west-1 + aws:1/us-east-1"
     );
 }
+
+#[test]
+fn a_store_that_cannot_be_written_is_read_as_it_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plumb.db");
+    let a = inventory(&["logs", "data"]);
+    let mut store = Store::open(&path).unwrap();
+    put(&mut store, &a, Retention::default());
+    drop(store);
+    let engine = sqlite::Sqlite::open_read_only(&path, "plumb.db").unwrap();
+    let mut store = Store {
+        engine: Box::new(engine),
+        path: "plumb.db".into(),
+        conn: rusqlite::Connection::open_in_memory().unwrap(),
+    };
+    assert_eq!(store.list().unwrap().len(), 1);
+    assert_eq!(store.inventory(1).unwrap(), a);
+    assert!(store.verify().unwrap().is_empty());
+    // Nothing is made beside the file, and a write is refused, not lost.
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(beside.len(), 1);
+    let err = store
+        .put(
+            &NewSnapshot {
+                command: "collect",
+                inventory: &a,
+                report: None,
+                policies: None,
+            },
+            &Retention::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("readonly") || err.contains("read-only"),
+        "{err}"
+    );
+    // A file that is not a store is refused as such.
+    std::fs::write(dir.path().join("other.db"), b"").unwrap();
+    assert!(sqlite::Sqlite::open_read_only(&dir.path().join("other.db"), "other.db").is_err());
+}
+
+#[test]
+fn a_damaged_store_is_not_written_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plumb.db");
+    let names: Vec<String> = (0..3000u64)
+        .map(|i| format!("b{:x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let a = inventory(&names);
+    let mut store = Store::open(&path).unwrap();
+    for _ in 0..3 {
+        put(&mut store, &a, Retention::default());
+    }
+    drop(store);
+    // Scribble over the page headers of the second half of the file.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let pages = bytes.len() / 4096;
+    assert!(pages > 8, "{pages} pages");
+    for page in pages / 2..pages {
+        bytes[page * 4096..page * 4096 + 16].fill(0xff);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let err = store
+        .put(
+            &NewSnapshot {
+                command: "collect",
+                inventory: &a,
+                report: None,
+                policies: None,
+            },
+            &Retention::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("damaged") || err.contains("malformed"),
+        "{err}"
+    );
+}
