@@ -21,6 +21,7 @@ use hcl_edit::expr::{
 };
 use hcl_edit::template::{Directive, Element, Strip, Template};
 
+use super::error::string_fits;
 pub use super::error::{EvalError, MAX_ELEMENTS, Result};
 pub use super::files::Files;
 use super::funcs;
@@ -45,6 +46,15 @@ pub struct ModuleEntry {
 /// Generous for any real configuration; it stops a configuration that would otherwise run
 /// for hours or exhaust memory (nested `for` over huge `range`s, counts of millions).
 pub const STEPS: u64 = 20_000_000;
+
+/// Bytes of a built string that cost one evaluation step: the budget bounds the strings a root
+/// module builds to about 1.3 GB in all.
+const STRING_BYTES_PER_STEP: u64 = 64;
+
+/// Steps each instance of a `count` or `for_each` block costs when it is expanded, besides the
+/// evaluation of its body: the budget allows some 400,000 instances per root module, each a
+/// resource kept in memory until the scan ends.
+pub const STEPS_PER_INSTANCE: u64 = 50;
 
 /// The evaluation budget of a root module, shared by all its module instances.
 #[derive(Debug)]
@@ -175,6 +185,15 @@ impl<'s> Eval<'s> {
     pub fn eval(&mut self, expr: &Expression) -> Result<Value> {
         self.charge(1).map_err(|e| e.at(expr))?;
         let v = self.eval_inner(expr).map_err(|e| e.at(expr))?;
+        // Long strings are charged by their size, so the strings a root module builds are
+        // bounded in total as well as one by one.
+        if let Value::String(text) = &v
+            && text.len() > 1024
+        {
+            string_fits(text.len()).map_err(|e| e.at(expr))?;
+            self.charge(text.len() as u64 / STRING_BYTES_PER_STEP)
+                .map_err(|e| e.at(expr))?;
+        }
         if v.depth() > MAX_DEPTH {
             return Err(
                 EvalError::new(format!("value nested more than {MAX_DEPTH} levels deep")).at(expr),
@@ -583,6 +602,7 @@ impl<'s> Eval<'s> {
         let elements: Vec<&Element> = t.iter().collect();
         let mut unknown: Option<Value> = None;
         for (i, element) in elements.iter().enumerate() {
+            string_fits(out.len())?;
             match element {
                 Element::Literal(text) => {
                     let mut s: &str = text.as_str();

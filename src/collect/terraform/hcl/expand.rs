@@ -8,8 +8,8 @@ use std::sync::Arc;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use serde_json::Value as Json;
 
-use super::eval::{Eval, EvalError, MAX_ELEMENTS};
-use super::load::{Body, SourceFile};
+use super::eval::{Eval, EvalError, MAX_ELEMENTS, STEPS_PER_INSTANCE};
+use super::load::{Attr, Body, SourceFile};
 use super::value::{Attrs, Value};
 use crate::collect::terraform::escape;
 
@@ -123,63 +123,78 @@ pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError>
             if n > MAX_ELEMENTS as f64 {
                 return Err(at(format!("count {n} is more than plumb expands")));
             }
+            ev.charge(n as u64 * STEPS_PER_INSTANCE)
+                .map_err(|e| at(e.message))?;
             Ok(Expansion::Count(n as usize))
         }
         (None, Some(f)) => {
-            let v = ev.eval(&f.expr)?;
-            let at = |message: String| EvalError {
-                offset: Some(f.span.start),
-                message,
-            };
-            match &v {
-                Value::Unknown(_) | Value::Resource(_) => Ok(Expansion::Unknown {
-                    by: "each",
-                    why: unknown_expansion("for_each", &f.expr, ev),
-                }),
-                Value::Map(m) => Ok(Expansion::ForEach(
-                    m.entries
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                )),
-                Value::List(l) => {
-                    let mut keys = Vec::new();
-                    for item in &l.items {
-                        match item {
-                            Value::String(s) => keys.push(s.to_string()),
-                            Value::Unknown(_) | Value::Resource(_) => {
-                                return Ok(Expansion::Unknown {
-                                    by: "each",
-                                    why: unknown_expansion("for_each", &f.expr, ev),
-                                });
-                            }
-                            other => {
-                                return Err(at(format!(
-                                    "for_each needs a map or a set of strings; this set holds a {}",
-                                    other.type_name()
-                                )));
-                            }
-                        }
-                    }
-                    keys.sort();
-                    keys.dedup();
-                    Ok(Expansion::ForEach(
-                        keys.into_iter()
-                            .map(|k| {
-                                let v = Value::string(k.as_str());
-                                (k, v)
-                            })
-                            .collect(),
-                    ))
-                }
-                Value::Null => Err(at("for_each is null".into())),
-                other => Err(at(format!(
-                    "for_each needs a map or a set of strings, not {}",
-                    other.type_name()
-                ))),
+            let expansion = instances_of_for_each(ev, f)?;
+            if let Expansion::ForEach(pairs) = &expansion {
+                ev.charge(pairs.len() as u64 * STEPS_PER_INSTANCE)
+                    .map_err(|e| EvalError {
+                        offset: Some(f.span.start),
+                        message: e.message,
+                    })?;
             }
+            Ok(expansion)
         }
         (None, None) => Ok(Expansion::Single),
+    }
+}
+
+/// The instances `for_each` asks for.
+fn instances_of_for_each(ev: &mut Eval<'_>, f: &Attr) -> Result<Expansion, EvalError> {
+    let v = ev.eval(&f.expr)?;
+    let at = |message: String| EvalError {
+        offset: Some(f.span.start),
+        message,
+    };
+    match &v {
+        Value::Unknown(_) | Value::Resource(_) => Ok(Expansion::Unknown {
+            by: "each",
+            why: unknown_expansion("for_each", &f.expr, ev),
+        }),
+        Value::Map(m) => Ok(Expansion::ForEach(
+            m.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )),
+        Value::List(l) => {
+            let mut keys = Vec::new();
+            for item in &l.items {
+                match item {
+                    Value::String(s) => keys.push(s.to_string()),
+                    Value::Unknown(_) | Value::Resource(_) => {
+                        return Ok(Expansion::Unknown {
+                            by: "each",
+                            why: unknown_expansion("for_each", &f.expr, ev),
+                        });
+                    }
+                    other => {
+                        return Err(at(format!(
+                            "for_each needs a map or a set of strings; this set holds a {}",
+                            other.type_name()
+                        )));
+                    }
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            Ok(Expansion::ForEach(
+                keys.into_iter()
+                    .map(|k| {
+                        let v = Value::string(k.as_str());
+                        (k, v)
+                    })
+                    .collect(),
+            ))
+        }
+        Value::Null => Err(at("for_each is null".into())),
+        other => Err(at(format!(
+            "for_each needs a map or a set of strings, not {}",
+            other.type_name()
+        ))),
     }
 }
 

@@ -1,6 +1,6 @@
 //! String functions, with `format`'s implementation of Go's `fmt` verbs.
 
-use super::super::error::{EvalError, Result};
+use super::super::error::{EvalError, Result, string_fits};
 use super::super::value::{Value, format_number};
 use super::Context;
 use super::{
@@ -129,6 +129,9 @@ fn join(a: &[Value], _: &mut dyn Context) -> Result<Value> {
             parts.push(text(v)?);
         }
     }
+    let joined =
+        parts.iter().map(String::len).sum::<usize>() + sep.len() * parts.len().saturating_sub(1);
+    string_fits(joined)?;
     s(parts.join(&sep))
 }
 
@@ -203,10 +206,21 @@ fn replace(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     let (subject, search, with) = (text(&a[0])?, text(&a[1])?, text(&a[2])?);
     if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
         let re = regex(&search[1..search.len() - 1])?;
+        // Matches do not overlap, so each `$n` the replacement names brings back at most the
+        // subject's length over all matches together.
+        let matches = re.find_iter(&subject).count();
+        let groups = with.matches('$').count();
+        string_fits(
+            subject.len()
+                + matches.saturating_mul(with.len())
+                + groups.saturating_mul(subject.len()),
+        )?;
         s(re.replace_all(&subject, with.as_str()).into_owned())
     } else if search.is_empty() {
         s(subject)
     } else {
+        let matches = subject.matches(search.as_str()).count();
+        string_fits(subject.len() + matches.saturating_mul(with.len()))?;
         s(subject.replace(&search, &with))
     }
 }
