@@ -37,6 +37,7 @@ mod org;
 mod org_bench;
 mod oss;
 mod policies;
+mod readers_fuzz;
 mod reports;
 mod robustness;
 mod secrets;
