@@ -502,3 +502,57 @@ fn nested_comprehensions_run_under_a_budget_or_are_refused() {
         "{err}"
     );
 }
+
+/// Small configurations that would build values of gigabytes end as errors naming where,
+/// and the scan goes on: a count of a million, string locals that double each other, a
+/// template looping over a large range, a product of three large ranges.
+#[test]
+fn configurations_that_would_exhaust_memory_end_as_errors() {
+    let doubling: String = (1..=30)
+        .map(|i| format!("  a{i} = \"${{local.a{p}}}${{local.a{p}}}\"\n", p = i - 1))
+        .collect();
+    let cases = [
+        (
+            "count",
+            "resource \"aws_s3_bucket\" \"b\" {\n  count  = 1000000\n  bucket = \"b-${count.index}\"\n}\n"
+                .to_string(),
+            2,
+            "evaluation steps",
+        ),
+        (
+            "doubling",
+            format!(
+                "locals {{\n  a0 = \"{}\"\n{doubling}}}\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = local.a30\n}}\n",
+                "x".repeat(64)
+            ),
+            0,
+            "more than the 16 MiB",
+        ),
+        (
+            "template",
+            "locals {\n  t = \"%{for i in range(1000000)}${i}-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%{endfor}\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = local.t\n}\n"
+                .to_string(),
+            2,
+            "more than the 16 MiB",
+        ),
+        (
+            "product",
+            "locals {\n  p = setproduct(range(1000), range(1000), range(1000))\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = length(local.p)\n}\n"
+                .to_string(),
+            2,
+            "1000000000 elements",
+        ),
+    ];
+    for (name, text, line, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "main.tf", text.as_bytes());
+        let (code, report) = scan(dir.path(), &[]);
+        assert_eq!(code, 2, "{name}");
+        let found = report["errors"].as_array().unwrap().iter().any(|e| {
+            e["scope"].as_str().unwrap().ends_with("main.tf")
+                && e["message"].as_str().unwrap().contains(message)
+                && (line == 0 || e["line"] == line)
+        });
+        assert!(found, "{name}: {}", report["errors"]);
+    }
+}

@@ -45,8 +45,7 @@ pub const MAX_STRING_BYTES: usize = 16 << 20;
 pub fn string_fits(len: usize) -> Result<()> {
     if len > MAX_STRING_BYTES {
         return Err(EvalError::new(format!(
-            "this string would be {} MiB, more than the {} MiB plumb builds",
-            len >> 20,
+            "this string would be {len} bytes, more than the {} MiB plumb builds",
             MAX_STRING_BYTES >> 20
         )));
     }

@@ -343,7 +343,18 @@ fn setunion(a: &[Value], _: &mut dyn Context) -> Result<Value> {
     Ok(Value::list(dedup_sorted(acc)))
 }
 
-fn setproduct(a: &[Value], _: &mut dyn Context) -> Result<Value> {
+fn setproduct(a: &[Value], ctx: &mut dyn Context) -> Result<Value> {
+    // The size is known before anything is built: refuse a product over the bound at once.
+    let mut total: usize = 1;
+    for v in a {
+        total = total.saturating_mul(items(v)?.len());
+    }
+    if total > MAX_ELEMENTS {
+        return err(format!(
+            "the product has {total} elements, more than {MAX_ELEMENTS}"
+        ));
+    }
+    ctx.charge((total * a.len().max(1)) as u64)?;
     let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
     for v in a {
         let list = items(v)?;

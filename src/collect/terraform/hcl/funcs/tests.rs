@@ -422,3 +422,26 @@ fn flatten_of_an_unknown_element_is_unknown() {
         assert!(v.is_unknown(), "{src} gives {v:?}");
     }
 }
+
+#[test]
+fn what_a_function_would_build_is_bounded_before_it_is_built() {
+    let fails = |src: &str, expected: &str| {
+        let e = run(src).expect_err(src).to_string();
+        assert!(e.contains(expected), "{src}: {e}");
+    };
+    // A billion rows would be refused only after they were made.
+    fails(
+        "setproduct(range(1000), range(1000), range(1000))",
+        "the product has 1000000000 elements",
+    );
+    assert_eq!(ok("length(setproduct(range(10), range(10)))"), 100);
+    fails(
+        "replace(join(\"\", [for i in range(4096) : \"aaaa\"]), \"a\", join(\"\", [for i in range(1100) : \"bbbb\"]))",
+        "more than the 16 MiB",
+    );
+    fails(
+        "join(\",\", [for i in range(70000) : join(\"\", [for j in range(64) : \"cccc\"])])",
+        "more than the 16 MiB",
+    );
+    assert_eq!(ok("length(join(\",\", [\"a\", \"b\"]))"), 3);
+}
