@@ -232,7 +232,6 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
         }),
         None => has_block(r, "/replication_configuration"),
     };
-    f.set("cross_region_copy", replication);
 
     // What logs the bucket receives: from trails naming it, and from the log delivery
     // services its policy (or ACL) lets write to it. Only known evidence counts: an unknown
@@ -256,6 +255,11 @@ pub(super) fn bucket(d: &Derive<'_>, f: &mut Setter<'_>) {
 
     let region = region_of(r);
     let scheduled = backup::scheduled(d.backup_plans, region.as_deref());
+    // A copy elsewhere: replication, or a backup plan copying to another region's vault.
+    f.set(
+        "cross_region_copy",
+        crate::normalize::value::any_of([replication, scheduled.cross_region]),
+    );
     f.set("backup_plans", Some(scheduled.plans.clone()));
     f.set("region", region);
     let (rpo, rto) = continuity::s3(versioning, &scheduled);
