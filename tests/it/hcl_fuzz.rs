@@ -30,14 +30,22 @@ where
         failure_persistence: None,
         ..Config::default()
     };
+    let mut batches = 0u64;
     loop {
         let mut runner = TestRunner::new(config.clone());
         if let Err(e) = runner.run(&strategy, &test) {
             panic!("{e}");
         }
+        batches += 1;
         if Instant::now() >= deadline {
             break;
         }
+    }
+    if seconds > 0 {
+        eprintln!(
+            "{} inputs in {seconds} s, none failed",
+            batches * u64::from(config.cases)
+        );
     }
 }
 
