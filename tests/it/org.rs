@@ -194,12 +194,24 @@ fn org_views(store: &str, age: &dyn Fn()) {
         ]
     );
     let prod = &report["scopes"][2];
-    // New: c's encryption failure and whatever the new volume d fails; resolved: b's.
-    let new: Vec<&str> = report["new_findings"]
-        .as_array()
-        .unwrap()
+    // New: c's encryption failure, whatever the new volume d fails, and b's key, now that b
+    // is encrypted (with the AWS-managed key, PLB-KMS-003); resolved: b's encryption failure.
+    let all_new = report["new_findings"].as_array().unwrap();
+    let b_new: Vec<&str> = all_new
+        .iter()
+        .filter(|f| {
+            f["resource"]
+                .as_str()
+                .unwrap()
+                .ends_with("aws_ebs_volume.b")
+        })
+        .map(|f| f["policy_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(b_new, ["PLB-KMS-003"]);
+    let new: Vec<&str> = all_new
         .iter()
         .map(|f| f["resource"].as_str().unwrap())
+        .filter(|r| !r.ends_with("aws_ebs_volume.b"))
         .collect();
     assert!(
         new.iter()
@@ -217,13 +229,27 @@ fn org_views(store: &str, age: &dyn Fn()) {
         new.iter().any(|r| r.ends_with("aws_ebs_volume.d")),
         "{new:?}"
     );
-    assert_eq!(prod["new"].as_u64(), Some(new.len() as u64));
-    assert_eq!(prod["resolved"], 1, "{prod}");
+    assert_eq!(prod["new"].as_u64(), Some(all_new.len() as u64));
+    // Resolved: b's encryption failure, and c's key (c is no longer encrypted at all, which is
+    // its new failure).
+    assert_eq!(prod["resolved"], 2, "{prod}");
+    let resolved: Vec<(String, String)> = report["resolved_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let resource = f["resource"].as_str().unwrap();
+            let name = resource.rsplit('.').next().unwrap();
+            (
+                f["policy_id"].as_str().unwrap().to_string(),
+                name.to_string(),
+            )
+        })
+        .collect();
     assert!(
-        report["resolved_findings"][0]["resource"]
-            .as_str()
-            .unwrap()
-            .ends_with("aws_ebs_volume.b")
+        resolved.contains(&("PLB-EBS-001".into(), "b".into()))
+            && resolved.contains(&("PLB-KMS-003".into(), "c".into())),
+        "{resolved:?}"
     );
     assert!(prod["fail"].as_u64().unwrap() > 0 && prod["pass"].as_u64().unwrap() > 0);
     assert_eq!(report["totals"]["missing"], 1);
@@ -244,7 +270,7 @@ fn org_views(store: &str, age: &dyn Fn()) {
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("| missing | stale |"), "{md}");
     assert!(
-        md.contains(&format!("## New failures ({})", new.len())),
+        md.contains(&format!("## New failures ({})", all_new.len())),
         "{md}"
     );
     for text in [&html, &md, &stdout(&out)] {
