@@ -31,18 +31,20 @@ fn inventory(buckets: &[&str]) -> Inventory {
     Inventory::new(metadata, resources)
 }
 
+fn try_put(store: &mut Store, inv: &Inventory, retention: Retention) -> Result<Stored, StoreError> {
+    store.put(
+        &NewSnapshot {
+            command: "collect",
+            inventory: inv,
+            report: None,
+            policies: None,
+        },
+        &retention,
+    )
+}
+
 fn put(store: &mut Store, inv: &Inventory, retention: Retention) -> Stored {
-    store
-        .put(
-            &NewSnapshot {
-                command: "collect",
-                inventory: inv,
-                report: None,
-                policies: None,
-            },
-            &retention,
-        )
-        .unwrap()
+    try_put(store, inv, retention).unwrap()
 }
 
 #[test]
@@ -260,16 +262,7 @@ fn a_store_that_cannot_be_written_is_read_as_it_stands() {
     // Nothing is made beside the file, and a write is refused, not lost.
     let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(beside.len(), 1);
-    let err = store
-        .put(
-            &NewSnapshot {
-                command: "collect",
-                inventory: &a,
-                report: None,
-                policies: None,
-            },
-            &Retention::default(),
-        )
+    let err = try_put(&mut store, &a, Retention::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -304,16 +297,7 @@ fn a_damaged_store_is_not_written_to() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let mut store = Store::open(&path).unwrap();
-    let err = store
-        .put(
-            &NewSnapshot {
-                command: "collect",
-                inventory: &a,
-                report: None,
-                policies: None,
-            },
-            &Retention::default(),
-        )
+    let err = try_put(&mut store, &a, Retention::default())
         .unwrap_err()
         .to_string();
     assert!(
