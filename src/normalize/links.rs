@@ -520,11 +520,7 @@ fn naming(
             continue;
         }
         ids.insert(r.id.as_str(), i);
-        let arn = match r.attr("/arn") {
-            Attr::Known(Value::String(arn)) => Some(arn.as_str()),
-            _ => r.cloud_id.as_deref(),
-        };
-        if let Some(arn) = arn {
+        if let Some(arn) = super::value::arn_of(r) {
             by_arn.entry(arn).or_default().push(i);
         }
     }

@@ -67,16 +67,21 @@ pub fn refers_to(holder: &Resource, pointer: &str, target: &Resource) -> bool {
 /// Whether attribute `pointer` of `holder` names `target`: holds its ARN (as a string or in a
 /// list of them) or refers to it.
 pub fn names_arn(holder: &Resource, pointer: &str, target: &Resource) -> bool {
-    let arn = match target.attr("/arn") {
-        Attr::Known(Value::String(arn)) => Some(arn.as_str()),
-        _ => target.cloud_id.as_deref(),
-    };
+    let arn = arn_of(target);
     let holds = match (holder.attr(pointer), arn) {
         (Attr::Known(Value::String(v)), Some(arn)) => v == arn,
         (Attr::Known(Value::Array(vs)), Some(arn)) => vs.iter().any(|v| v.as_str() == Some(arn)),
         _ => false,
     };
     holds || refers_to(holder, pointer, target)
+}
+
+/// A resource's ARN: its known `arn` attribute, else its cloud id.
+pub fn arn_of(r: &Resource) -> Option<&str> {
+    match r.attr("/arn") {
+        Attr::Known(Value::String(arn)) => Some(arn.as_str()),
+        _ => r.cloud_id.as_deref(),
+    }
 }
 
 /// A list attribute; empty when not set, `None` when unknown.

@@ -7,7 +7,7 @@ use super::encryption;
 use crate::inventory::{Attr, Resource};
 use crate::normalize::Derive;
 use crate::normalize::facets::Setter;
-use crate::normalize::value::{At, any_of, int_at, names_arn, str_at, str_or_ref};
+use crate::normalize::value::{At, any_of, arn_of, int_at, names_arn, str_at, str_or_ref};
 
 const TOPIC: &str = "aws_sns_topic";
 
@@ -261,13 +261,6 @@ fn subscribed(d: &Derive<'_>, topic: &Resource) -> Option<bool> {
         as_of: d.as_of,
     };
     super::sns::subscribers(&of_topic).map(|n| n > 0)
-}
-
-fn arn_of(r: &Resource) -> Option<&str> {
-    match r.attr("/arn") {
-        Attr::Known(Value::String(arn)) => Some(arn),
-        _ => r.cloud_id.as_deref(),
-    }
 }
 
 /// The event classes the group's metric filters match whose metric an alarm with an action
