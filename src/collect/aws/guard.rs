@@ -11,7 +11,9 @@
 //!   failures the breaker opens for the rest of the run: every later attempt fails at once
 //!   with a connector error the SDK does not retry, so the collector records the rest of that
 //!   scope as not read straight away. Any other answer (a 4xx included: the service answered)
-//!   resets the count.
+//!   resets the count, and so does a 5xx that names a throttling error (EC2's
+//!   `RequestLimitExceeded` and S3's `SlowDown` come as 503): a service that says "slow down"
+//!   is alive, and a busy account must not lose a region's EC2 to its own concurrency.
 //! * **Retry budget.** The SDK marks each attempt (`amz-sdk-request: attempt=N`); every attempt
 //!   after a call's first spends one unit. A spent budget fails later retries at once, so
 //!   retries are bounded per scope, not only per call.
@@ -30,6 +32,8 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
 
 /// The limits of the guard.
 #[derive(Debug, Clone, Copy)]
@@ -153,8 +157,12 @@ impl HttpConnector for GuardedConnector {
         HttpConnectorFuture::new(async move {
             // The whole guard moves into the attempt, so that dropping the attempt drops it.
             let mut outcome = outcome;
-            let result = attempt.await;
-            outcome.answered = Some(matches!(&result, Ok(r) if r.status().as_u16() < 500));
+            let mut result = attempt.await;
+            outcome.answered = Some(match &mut result {
+                Ok(response) if response.status().as_u16() >= 500 => throttled(response).await,
+                Ok(_) => true,
+                Err(_) => false,
+            });
             result
         })
     }
@@ -162,6 +170,81 @@ impl HttpConnector for GuardedConnector {
 
 fn refuse(message: String) -> HttpConnectorFuture {
     HttpConnectorFuture::ready(Err(ConnectorError::other(Box::new(Refused(message)), None)))
+}
+
+/// The error codes AWS services throttle with (the SDK's own list of throttling errors).
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error bodies longer than this are not read to find their code (an error answer is a few
+/// hundred bytes; a longer one is not a throttle).
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// Whether a 5xx answer is a throttle. The body is read (when short) and put back, so the SDK
+/// still sees the whole answer.
+async fn throttled(response: &mut aws_smithy_runtime_api::http::Response) -> bool {
+    let header = |name: &str| response.headers().get(name).map(str::to_string);
+    if let Some(kind) = header("x-amzn-errortype") {
+        return is_throttling(kind.split(':').next().unwrap_or_default());
+    }
+    let short = header("content-length")
+        .and_then(|length| length.parse::<u64>().ok())
+        .is_some_and(|length| length <= MAX_ERROR_BODY);
+    if !short {
+        return false;
+    }
+    let body = response.take_body();
+    match ByteStream::new(body).collect().await {
+        Ok(bytes) => {
+            let bytes = bytes.into_bytes();
+            let code = error_code(&String::from_utf8_lossy(&bytes)).is_some_and(is_throttling);
+            *response.body_mut() = SdkBody::from(bytes);
+            code
+        }
+        // The body is gone with the connection: the attempt failed, as for no answer at all.
+        Err(e) => {
+            *response.body_mut() = SdkBody::from(format!("the error answer broke off: {e}"));
+            false
+        }
+    }
+}
+
+fn is_throttling(code: &str) -> bool {
+    THROTTLING.contains(&code.trim())
+}
+
+/// The error code of an AWS error body: `<Code>…</Code>` in the XML protocols, `__type` (after
+/// any `namespace#`) or `code` in the JSON ones.
+fn error_code(body: &str) -> Option<&str> {
+    if let Some((_, rest)) = body.split_once("<Code>") {
+        return rest.split_once("</Code>").map(|(code, _)| code);
+    }
+    ["\"__type\"", "\"code\"", "\"Code\""]
+        .iter()
+        .find_map(|key| {
+            let (_, rest) = body.split_once(key)?;
+            let value = rest
+                .trim_start()
+                .strip_prefix(':')?
+                .trim_start()
+                .strip_prefix('"')?;
+            let (value, _) = value.split_once('"')?;
+            Some(value.rsplit('#').next().unwrap_or(value))
+        })
 }
 
 /// Records how one attempt ended, also when the SDK drops it at its timeout (then it never
@@ -242,5 +325,60 @@ mod tests {
         assert!(!scope.open.load(Ordering::Relaxed));
         end(None);
         assert!(scope.open.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn throttling_answers_are_told_by_their_error_code() {
+        let ec2 = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors></Response>";
+        let s3 = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+        let json = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}"#;
+        let outage = "<Error><Code>ServiceUnavailable</Code></Error>";
+        for (body, code, throttle) in [
+            (ec2, Some("RequestLimitExceeded"), true),
+            (s3, Some("SlowDown"), true),
+            (json, Some("ThrottlingException"), true),
+            (outage, Some("ServiceUnavailable"), false),
+            ("<html>bad gateway</html>", None, false),
+        ] {
+            assert_eq!(error_code(body), code, "{body}");
+            assert_eq!(
+                error_code(body).is_some_and(is_throttling),
+                throttle,
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_throttling_503_counts_as_an_answer_and_keeps_its_body() {
+        let answer = |body: &'static str, kind: Option<&str>| {
+            let mut response = aws_smithy_runtime_api::http::Response::new(
+                503.try_into().unwrap(),
+                SdkBody::from(body),
+            );
+            response
+                .headers_mut()
+                .insert("content-length", body.len().to_string());
+            if let Some(kind) = kind {
+                response
+                    .headers_mut()
+                    .insert("x-amzn-ErrorType", kind.to_string());
+            }
+            response
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let body = "<Error><Code>SlowDown</Code></Error>";
+        let mut response = answer(body, None);
+        assert!(runtime.block_on(throttled(&mut response)));
+        assert_eq!(response.body().bytes(), Some(body.as_bytes()));
+        let mut response = answer("<Error><Code>InternalError</Code></Error>", None);
+        assert!(!runtime.block_on(throttled(&mut response)));
+        let mut response = answer(
+            "{}",
+            Some("ThrottlingException:http://internal.amazon.com/"),
+        );
+        assert!(runtime.block_on(throttled(&mut response)));
     }
 }
