@@ -1065,6 +1065,11 @@ pub const FACETS: &[FacetDef] = &[
               `run_as_non_root` (effective, from the container or the pod), `read_only_root_fs`, \
               `capabilities_added` (list), `drops_all_capabilities`, `seccomp` (effective \
               profile type: `RuntimeDefault`, `Localhost`, `Unconfined`, or empty when unset), \
+              `apparmor` (effective AppArmor profile type, from the field or the beta \
+              annotation, alike; empty when unset: the runtime's default then applies), \
+              `run_as_user` and `run_as_group` (effective, from the container or the pod; null \
+              when unset: the image decides), `proc_mount` (`Default` unless set), `selinux` \
+              (effective `type`, `user`, `role`, `level`, each empty when unset), \
               `ports` (the container ports it declares), `host_ports` (list), `secret_env` (reads a Secret into an environment variable), \
               `limits` and `requests` (maps with `cpu` / `memory`, empty when unset), \
               `liveness_probe`, `readiness_probe` (bool).",
@@ -1086,6 +1091,25 @@ pub const FACETS: &[FacetDef] = &[
         ty: "bool",
         kinds: WORKLOADS,
         doc: "The pod shares the node's IPC namespace.",
+    },
+    FacetDef {
+        name: "host_aliases",
+        ty: "bool",
+        kinds: WORKLOADS,
+        doc: "The pod adds entries to its containers' `/etc/hosts` (`hostAliases`).",
+    },
+    FacetDef {
+        name: "sysctls",
+        ty: "list<string>",
+        kinds: WORKLOADS,
+        doc: "The names of the kernel parameters the pod sets (`securityContext.sysctls`).",
+    },
+    FacetDef {
+        name: "supplemental_groups",
+        ty: "list<int>",
+        kinds: WORKLOADS,
+        doc: "The group ids the pod adds to every container's process: `supplementalGroups` \
+              and `fsGroup`.",
     },
     FacetDef {
         name: "host_path_volumes",
@@ -1201,6 +1225,24 @@ pub const FACETS: &[FacetDef] = &[
               be read.",
     },
     // --- kubernetes RBAC
+    FacetDef {
+        name: "grants",
+        ty: "list<string>",
+        kinds: RBAC_ROLES,
+        doc: "The powerful permissions some rule grants, directly or through `*` (in verbs, \
+              resources, API groups, or `*/sub` for a subresource), as the API server's \
+              authorizer matches rules; a rule limited by `resourceNames` grants only on the \
+              objects it names. `exec_pods` (create or get on pods/exec), `attach_pods` \
+              (pods/attach), `proxy_nodes` (any verb but list and watch on nodes/proxy), \
+              `write_bindings` (create, update or patch on rolebindings or \
+              clusterrolebindings), `write_webhooks` (any write on validating or mutating \
+              webhook configurations), `approve_csrs` (update or patch on \
+              certificatesigningrequests/approval), `write_service_status` (update or patch \
+              on services/status), `delete_pod_logs` (delete on pods/log), \
+              `write_configmaps` (any write on configmaps), `write_networking` (any write on \
+              services, endpoints, endpointslices, ingresses or networkpolicies), \
+              `write_aws_auth` (update, patch or delete on the ConfigMap aws-auth in kube-system; a Role elsewhere cannot reach it).",
+    },
     FacetDef {
         name: "wildcard_verbs",
         ty: "bool",
@@ -1557,6 +1599,11 @@ pub const FACET_ITEM_FIELDS: &[(&str, &str, &str)] = &[
         "/securityContext/capabilities/drop",
     ),
     ("containers", "seccomp", "/securityContext/seccompProfile"),
+    ("containers", "apparmor", "/securityContext/appArmorProfile"),
+    ("containers", "run_as_user", "/securityContext/runAsUser"),
+    ("containers", "run_as_group", "/securityContext/runAsGroup"),
+    ("containers", "proc_mount", "/securityContext/procMount"),
+    ("containers", "selinux", "/securityContext/seLinuxOptions"),
     ("containers", "ports", "/ports"),
     ("containers", "host_ports", "/ports"),
     ("containers", "secret_env", "/env"),

@@ -67,13 +67,17 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
         annotations
             .and_then(|a| a.get(name))
             .and_then(Value::as_str)
-            .map(seccomp_annotation)
+            .map(profile_annotation)
     };
     let pod_seccomp = pod_security
         .and_then(|s| s.pointer("/seccompProfile/type"))
         .and_then(Value::as_str)
         .map(str::to_string)
         .or_else(|| annotated("seccomp.security.alpha.kubernetes.io/pod"));
+    let pod_apparmor = pod_security
+        .and_then(|s| s.pointer("/appArmorProfile/type"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     // A container list that is not a list of objects (`containers: "notalist"`, containers
     // written as a map of names) leaves the containers unknown, whatever source produced it:
     // a pod that policies would pass for having no containers is not a verdict.
@@ -104,7 +108,23 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
                 })
                 .or_else(|| pod_seccomp.clone())
                 .unwrap_or_default();
-            containers.push(container(c, init, pod_security, &seccomp));
+            let apparmor = c
+                .pointer("/securityContext/appArmorProfile/type")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| {
+                    annotated(&format!(
+                        "container.apparmor.security.beta.kubernetes.io/{name}"
+                    ))
+                })
+                .or_else(|| pod_apparmor.clone())
+                .unwrap_or_default();
+            containers.push(container(
+                c,
+                init,
+                pod_security,
+                Profiles { seccomp, apparmor },
+            ));
         }
     }
     f.set(
@@ -122,6 +142,32 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
         .filter_map(|v| v.pointer("/hostPath/path").cloned())
         .collect();
     f.set("host_path_volumes", Some(Value::Array(host_paths)));
+    f.set(
+        "host_aliases",
+        Some(
+            spec.get("hostAliases")
+                .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty())),
+        ),
+    );
+    let sysctls: Vec<Value> = pod_security
+        .and_then(|s| s.get("sysctls"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("name").cloned())
+        .collect();
+    f.set("sysctls", Some(Value::Array(sysctls)));
+    // fsGroup is added to every container's supplementary groups.
+    let groups: Vec<Value> = pod_security
+        .and_then(|s| s.get("supplementalGroups"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(pod_security.and_then(|s| s.get("fsGroup")))
+        .filter(|g| g.is_i64())
+        .cloned()
+        .collect();
+    f.set("supplemental_groups", Some(Value::Array(groups)));
     if matches!(
         d.r.kind.as_str(),
         "k8s/Deployment" | "k8s/StatefulSet" | "k8s/ReplicaSet"
@@ -177,8 +223,9 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     );
 }
 
-/// `runtime/default` and `docker/default` annotations mean the runtime's default profile.
-fn seccomp_annotation(value: &str) -> String {
+/// A seccomp or AppArmor annotation as the profile type its field would name: `runtime/default`
+/// (and seccomp's `docker/default`) is the runtime's default profile.
+fn profile_annotation(value: &str) -> String {
     match value {
         "runtime/default" | "docker/default" => "RuntimeDefault".into(),
         "unconfined" => "Unconfined".into(),
@@ -198,7 +245,15 @@ pub fn image_registry(image: &str) -> &str {
     }
 }
 
-fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str) -> Value {
+/// The profiles a container runs under, each from its field or the annotation older
+/// manifests use, the container's before the pod's.
+struct Profiles {
+    seccomp: String,
+    apparmor: String,
+}
+
+fn container(c: &Value, init: bool, pod_security: Option<&Value>, profiles: Profiles) -> Value {
+    let Profiles { seccomp, apparmor } = profiles;
     let sc = c.get("securityContext");
     let setting = |name: &str| {
         sc.and_then(|s| s.get(name))
@@ -210,6 +265,13 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str)
             })
     };
     let run_as_user = setting("runAsUser").and_then(Value::as_i64);
+    let run_as_group = setting("runAsGroup").and_then(Value::as_i64);
+    let selinux = |field: &str| {
+        setting("seLinuxOptions")
+            .and_then(|o| o.get(field))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
     let run_as_non_root = match setting("runAsNonRoot").and_then(Value::as_bool) {
         Some(b) => b || run_as_user.is_some_and(|u| u > 0),
         None => run_as_user.is_some_and(|u| u > 0),
@@ -281,6 +343,16 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>, seccomp: &str)
         "capabilities_added": capabilities("add"),
         "drops_all_capabilities": capabilities("drop").iter().any(|c| c.eq_ignore_ascii_case("ALL")),
         "seccomp": seccomp,
+        "apparmor": apparmor,
+        "run_as_user": run_as_user,
+        "run_as_group": run_as_group,
+        "proc_mount": sc.and_then(|s| s.get("procMount")).and_then(Value::as_str).unwrap_or("Default"),
+        "selinux": {
+            "type": selinux("type"),
+            "user": selinux("user"),
+            "role": selinux("role"),
+            "level": selinux("level"),
+        },
         "ports": ports,
         "host_ports": host_ports,
         "secret_env": secret_env,
@@ -446,6 +518,7 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
                     )
                 }));
     }
+    f.set("grants", Some(grants(obj)));
     f.set("wildcard_verbs", Some(wildcard_verbs));
     f.set("wildcard_resources", Some(wildcard_resources));
     f.set("reads_secrets", Some(reads_secrets));
@@ -454,6 +527,177 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
     if d.r.kind == "k8s/Role" {
         f.set("namespace", Some(namespace_of(obj)));
     }
+}
+
+/// A named permission a role may grant: any of `verbs` on any of `resources` (with `/` for a
+/// subresource) in any of `groups` (`""` is the core group), on the objects named `names` (all
+/// objects when empty) in `namespace` (any when `None`; a Role grants only in its own). Each
+/// is a way to take over more than the role says on its face.
+struct Permission {
+    name: &'static str,
+    namespace: Option<&'static str>,
+    groups: &'static [&'static str],
+    resources: &'static [&'static str],
+    verbs: &'static [&'static str],
+    names: &'static [&'static str],
+}
+
+const WRITE: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
+
+/// The permissions the `grants` facet names, in the order it lists them.
+const PERMISSIONS: &[Permission] = &[
+    // `kubectl exec` and `attach` open a stream with POST (create); older clients used GET.
+    Permission {
+        namespace: None,
+        name: "exec_pods",
+        groups: &[""],
+        resources: &["pods/exec"],
+        verbs: &["create", "get"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "attach_pods",
+        groups: &[""],
+        resources: &["pods/attach"],
+        verbs: &["create", "get"],
+        names: &[],
+    },
+    // The kubelet's API through the API server: exec into any pod of the node, unaudited.
+    Permission {
+        namespace: None,
+        name: "proxy_nodes",
+        groups: &[""],
+        resources: &["nodes/proxy"],
+        verbs: &["get", "create", "update", "patch", "delete"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "write_bindings",
+        groups: &["rbac.authorization.k8s.io"],
+        resources: &["rolebindings", "clusterrolebindings"],
+        verbs: &["create", "update", "patch"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "write_webhooks",
+        groups: &["admissionregistration.k8s.io"],
+        resources: &[
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+        ],
+        verbs: WRITE,
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "approve_csrs",
+        groups: &["certificates.k8s.io"],
+        resources: &["certificatesigningrequests/approval"],
+        verbs: &["update", "patch"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "write_service_status",
+        groups: &[""],
+        resources: &["services/status"],
+        verbs: &["update", "patch"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "delete_pod_logs",
+        groups: &[""],
+        resources: &["pods/log"],
+        verbs: &["delete", "deletecollection"],
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "write_configmaps",
+        groups: &[""],
+        resources: &["configmaps"],
+        verbs: WRITE,
+        names: &[],
+    },
+    Permission {
+        namespace: None,
+        name: "write_networking",
+        groups: &["", "networking.k8s.io", "discovery.k8s.io", "extensions"],
+        resources: &[
+            "services",
+            "endpoints",
+            "endpointslices",
+            "ingresses",
+            "networkpolicies",
+        ],
+        verbs: WRITE,
+        names: &[],
+    },
+    // EKS maps IAM roles to Kubernetes groups (`system:masters` among them) in this ConfigMap.
+    Permission {
+        namespace: Some("kube-system"),
+        name: "write_aws_auth",
+        groups: &[""],
+        resources: &["configmaps"],
+        verbs: &["update", "patch", "delete"],
+        names: &["aws-auth"],
+    },
+];
+
+/// Whether one RBAC rule allows a request, as the API server's authorizer decides: `*`
+/// matches any group, verb or resource, `*/sub` any resource's subresource `sub`, and a rule
+/// with `resourceNames` only the objects it names.
+fn allows(rule: &Value, group: &str, resource: &str, verb: &str, name: Option<&str>) -> bool {
+    let listed = |field: &str, wanted: &str| {
+        strings(rule, field)
+            .iter()
+            .any(|v| *v == "*" || *v == wanted)
+    };
+    let resource_matches = strings(rule, "resources").iter().any(|r| {
+        *r == "*"
+            || *r == resource
+            || resource
+                .split_once('/')
+                .is_some_and(|(_, sub)| r.strip_prefix("*/") == Some(sub))
+    });
+    let names = strings(rule, "resourceNames");
+    let name_matches = names.is_empty() || name.is_some_and(|n| names.contains(&n));
+    listed("apiGroups", group) && listed("verbs", verb) && resource_matches && name_matches
+}
+
+/// The [`PERMISSIONS`] some rule of the role grants, by name.
+fn grants(obj: &Value) -> Vec<&'static str> {
+    let own_namespace =
+        (obj.get("kind").and_then(Value::as_str) == Some("Role")).then(|| namespace_of(obj));
+    let granted = |p: &Permission, rule: &Value| {
+        let on = |name| {
+            p.groups.iter().any(|group| {
+                p.resources.iter().any(|resource| {
+                    p.verbs
+                        .iter()
+                        .any(|verb| allows(rule, group, resource, verb, name))
+                })
+            })
+        };
+        if p.names.is_empty() {
+            on(None)
+        } else {
+            p.names.iter().any(|name| on(Some(name)))
+        }
+    };
+    PERMISSIONS
+        .iter()
+        .filter(|p| match (&own_namespace, p.namespace) {
+            (Some(own), Some(theirs)) => own == theirs,
+            _ => true,
+        })
+        .filter(|p| rules(obj).any(|rule| granted(p, rule)))
+        .map(|p| p.name)
+        .collect()
 }
 
 fn binding(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -630,6 +874,84 @@ mod tests {
             json!({"initContainers": 3, "containers": []}),
         ] {
             assert_eq!(containers_of(spec.clone()), Value::Null, "{spec}");
+        }
+    }
+
+    fn granted(rules: Value) -> Vec<&'static str> {
+        grants(&json!({ "kind": "ClusterRole", "rules": rules }))
+    }
+
+    #[test]
+    fn grants_match_rules_as_the_authorizer_does() {
+        let cases = [
+            (
+                json!([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]),
+                vec!["exec_pods"],
+            ),
+            // A subresource is not its resource; `*/exec` is every resource's exec.
+            (
+                json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}]),
+                vec![],
+            ),
+            (
+                json!([{"apiGroups": [""], "resources": ["*/exec", "*/attach"], "verbs": ["get"]}]),
+                vec!["exec_pods", "attach_pods"],
+            ),
+            // The group must match: rolebindings of the core group do not exist.
+            (
+                json!([{"apiGroups": [""], "resources": ["rolebindings"], "verbs": ["create"]}]),
+                vec![],
+            ),
+            (
+                json!([{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["patch"]}]),
+                vec!["write_bindings"],
+            ),
+            // Named objects: aws-auth only when the rule names it, or names nothing.
+            (
+                json!([{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["app-settings"], "verbs": ["update"]}]),
+                vec![],
+            ),
+            (
+                json!([{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["aws-auth"], "verbs": ["update"]}]),
+                vec!["write_aws_auth"],
+            ),
+            (
+                json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list", "watch"]}]),
+                vec![],
+            ),
+            (
+                json!([{"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/approval"], "verbs": ["update"]}]),
+                vec!["approve_csrs"],
+            ),
+        ];
+        for (rules, expected) in cases {
+            assert_eq!(granted(rules.clone()), expected, "{rules}");
+        }
+        let role_in = |namespace: &str| {
+            grants(
+                &json!({"kind": "Role", "metadata": {"namespace": namespace}, "rules": [
+                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["patch"]}]}),
+            )
+        };
+        assert_eq!(role_in("apps"), vec!["write_configmaps"]);
+        assert_eq!(
+            role_in("kube-system"),
+            vec!["write_configmaps", "write_aws_auth"]
+        );
+        let everything = granted(json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]));
+        let all: Vec<&str> = PERMISSIONS.iter().map(|p| p.name).collect();
+        assert_eq!(everything, all);
+    }
+
+    #[test]
+    fn every_permission_is_documented_on_the_facet() {
+        let doc = super::super::facets::FACETS
+            .iter()
+            .find(|f| f.name == "grants")
+            .map(|f| f.doc)
+            .unwrap();
+        for p in PERMISSIONS {
+            assert!(doc.contains(&format!("`{}`", p.name)), "{}", p.name);
         }
     }
 
