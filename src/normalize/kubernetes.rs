@@ -57,7 +57,8 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     let pod_security = spec.get("securityContext");
 
     let mut containers = Vec::new();
-    // The pod's seccomp profile: the field, or the annotation older manifests use.
+    // Seccomp and AppArmor profiles: the field, or the annotation older manifests use; the
+    // container's own before the pod's.
     let annotations = match d.r.kind.as_str() {
         "k8s/Pod" => obj.pointer("/metadata/annotations"),
         "k8s/CronJob" => obj.pointer("/spec/jobTemplate/spec/template/metadata/annotations"),
@@ -69,15 +70,16 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
             .and_then(Value::as_str)
             .map(profile_annotation)
     };
-    let pod_seccomp = pod_security
-        .and_then(|s| s.pointer("/seccompProfile/type"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    let field = |context: Option<&Value>, field: &str| {
+        context
+            .and_then(|s| s.get(field))
+            .and_then(|p| p.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let pod_seccomp = field(pod_security, "seccompProfile")
         .or_else(|| annotated("seccomp.security.alpha.kubernetes.io/pod"));
-    let pod_apparmor = pod_security
-        .and_then(|s| s.pointer("/appArmorProfile/type"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let pod_apparmor = field(pod_security, "appArmorProfile");
     // A container list that is not a list of objects (`containers: "notalist"`, containers
     // written as a map of names) leaves the containers unknown, whatever source produced it:
     // a pod that policies would pass for having no containers is not a verdict.
@@ -97,28 +99,23 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
                 continue;
             }
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-            let seccomp = c
-                .pointer("/securityContext/seccompProfile/type")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| {
-                    annotated(&format!(
-                        "container.seccomp.security.alpha.kubernetes.io/{name}"
-                    ))
-                })
-                .or_else(|| pod_seccomp.clone())
-                .unwrap_or_default();
-            let apparmor = c
-                .pointer("/securityContext/appArmorProfile/type")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .or_else(|| {
-                    annotated(&format!(
-                        "container.apparmor.security.beta.kubernetes.io/{name}"
-                    ))
-                })
-                .or_else(|| pod_apparmor.clone())
-                .unwrap_or_default();
+            let own = c.get("securityContext");
+            let profile = |name_field: &str, annotation: &str, pod: &Option<String>| {
+                field(own, name_field)
+                    .or_else(|| annotated(&format!("{annotation}/{name}")))
+                    .or_else(|| pod.clone())
+                    .unwrap_or_default()
+            };
+            let seccomp = profile(
+                "seccompProfile",
+                "container.seccomp.security.alpha.kubernetes.io",
+                &pod_seccomp,
+            );
+            let apparmor = profile(
+                "appArmorProfile",
+                "container.apparmor.security.beta.kubernetes.io",
+                &pod_apparmor,
+            );
             containers.push(container(
                 c,
                 init,
@@ -134,11 +131,7 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("host_network", Some(truthy(spec.get("hostNetwork"))));
     f.set("host_pid", Some(truthy(spec.get("hostPID"))));
     f.set("host_ipc", Some(truthy(spec.get("hostIPC"))));
-    let host_paths: Vec<Value> = spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let host_paths: Vec<Value> = items(Some(spec), "volumes")
         .filter_map(|v| v.pointer("/hostPath/path").cloned())
         .collect();
     f.set("host_path_volumes", Some(Value::Array(host_paths)));
@@ -149,20 +142,12 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
                 .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty())),
         ),
     );
-    let sysctls: Vec<Value> = pod_security
-        .and_then(|s| s.get("sysctls"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let sysctls: Vec<Value> = items(pod_security, "sysctls")
         .filter_map(|s| s.get("name").cloned())
         .collect();
     f.set("sysctls", Some(Value::Array(sysctls)));
     // fsGroup is added to every container's supplementary groups.
-    let groups: Vec<Value> = pod_security
-        .and_then(|s| s.get("supplementalGroups"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let groups: Vec<Value> = items(pod_security, "supplementalGroups")
         .chain(pod_security.and_then(|s| s.get("fsGroup")))
         .filter(|g| g.is_i64())
         .cloned()
@@ -449,11 +434,16 @@ fn network_policy(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("namespace", Some(namespace_of(obj)));
 }
 
-fn rules(obj: &Value) -> impl Iterator<Item = &Value> {
-    obj.get("rules")
+/// The elements of the list `field` of an object (none when it is absent or not a list).
+fn items<'a>(obj: Option<&'a Value>, field: &str) -> impl Iterator<Item = &'a Value> {
+    obj.and_then(|o| o.get(field))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+}
+
+fn rules(obj: &Value) -> impl Iterator<Item = &Value> {
+    items(Some(obj), "rules")
 }
 
 fn strings<'a>(rule: &'a Value, field: &str) -> Vec<&'a str> {
