@@ -137,10 +137,7 @@ fn workload(d: &Derive<'_>, f: &mut Setter<'_>) {
     f.set("host_path_volumes", Some(Value::Array(host_paths)));
     f.set(
         "host_aliases",
-        Some(
-            spec.get("hostAliases")
-                .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty())),
-        ),
+        Some(items(Some(spec), "hostAliases").next().is_some()),
     );
     let sysctls: Vec<Value> = items(pod_security, "sysctls")
         .filter_map(|s| s.get("name").cloned())
@@ -447,12 +444,7 @@ fn rules(obj: &Value) -> impl Iterator<Item = &Value> {
 }
 
 fn strings<'a>(rule: &'a Value, field: &str) -> Vec<&'a str> {
-    rule.get(field)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
+    items(Some(rule), field).filter_map(Value::as_str).collect()
 }
 
 fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
@@ -462,10 +454,14 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
     let mut reads_secrets = false;
     let mut can_escalate = false;
     let mut creates_pods = false;
-    for rule in rules(obj) {
-        let verbs = strings(rule, "verbs");
-        let resources = strings(rule, "resources");
-        let groups = strings(rule, "apiGroups");
+    let rules: Vec<Rule<'_>> = rules(obj).map(Rule::read).collect();
+    for rule in &rules {
+        let Rule {
+            verbs,
+            resources,
+            groups,
+            ..
+        } = rule;
         let any_verb = verbs.contains(&"*");
         let any_resource = resources.contains(&"*");
         wildcard_verbs |= any_verb;
@@ -508,7 +504,7 @@ fn role(d: &Derive<'_>, f: &mut Setter<'_>) {
                     )
                 }));
     }
-    f.set("grants", Some(grants(obj)));
+    f.set("grants", Some(grants(obj, &rules)));
     f.set("wildcard_verbs", Some(wildcard_verbs));
     f.set("wildcard_resources", Some(wildcard_resources));
     f.set("reads_secrets", Some(reads_secrets));
@@ -638,38 +634,52 @@ const PERMISSIONS: &[Permission] = &[
     },
 ];
 
-/// Whether one RBAC rule allows a request, as the API server's authorizer decides: `*`
-/// matches any group, verb or resource, `*/sub` any resource's subresource `sub`, and a rule
-/// with `resourceNames` only the objects it names.
-fn allows(rule: &Value, group: &str, resource: &str, verb: &str, name: Option<&str>) -> bool {
-    let listed = |field: &str, wanted: &str| {
-        strings(rule, field)
-            .iter()
-            .any(|v| *v == "*" || *v == wanted)
-    };
-    let resource_matches = strings(rule, "resources").iter().any(|r| {
-        *r == "*"
-            || *r == resource
-            || resource
-                .split_once('/')
-                .is_some_and(|(_, sub)| r.strip_prefix("*/") == Some(sub))
-    });
-    let names = strings(rule, "resourceNames");
-    let name_matches = names.is_empty() || name.is_some_and(|n| names.contains(&n));
-    listed("apiGroups", group) && listed("verbs", verb) && resource_matches && name_matches
+/// One RBAC rule's lists, read once for every request it is asked about.
+struct Rule<'a> {
+    groups: Vec<&'a str>,
+    resources: Vec<&'a str>,
+    verbs: Vec<&'a str>,
+    names: Vec<&'a str>,
 }
 
-/// The [`PERMISSIONS`] some rule of the role grants, by name.
-fn grants(obj: &Value) -> Vec<&'static str> {
+impl<'a> Rule<'a> {
+    fn read(rule: &'a Value) -> Self {
+        Rule {
+            groups: strings(rule, "apiGroups"),
+            resources: strings(rule, "resources"),
+            verbs: strings(rule, "verbs"),
+            names: strings(rule, "resourceNames"),
+        }
+    }
+
+    /// Whether the rule allows a request, as the API server's authorizer decides: `*` matches
+    /// any group, verb or resource, `*/sub` any resource's subresource `sub`, and a rule with
+    /// `resourceNames` only the objects it names.
+    fn allows(&self, group: &str, resource: &str, verb: &str, name: Option<&str>) -> bool {
+        let listed = |list: &[&str], wanted: &str| list.iter().any(|v| *v == "*" || *v == wanted);
+        let resource_matches = self.resources.iter().any(|r| {
+            *r == "*"
+                || *r == resource
+                || resource
+                    .split_once('/')
+                    .is_some_and(|(_, sub)| r.strip_prefix("*/") == Some(sub))
+        });
+        let name_matches = self.names.is_empty() || name.is_some_and(|n| self.names.contains(&n));
+        listed(&self.groups, group) && listed(&self.verbs, verb) && resource_matches && name_matches
+    }
+}
+
+/// The [`PERMISSIONS`] some rule of the role `obj` grants, by name.
+fn grants(obj: &Value, rules: &[Rule<'_>]) -> Vec<&'static str> {
     let own_namespace =
         (obj.get("kind").and_then(Value::as_str) == Some("Role")).then(|| namespace_of(obj));
-    let granted = |p: &Permission, rule: &Value| {
+    let granted = |p: &Permission, rule: &Rule<'_>| {
         let on = |name| {
             p.groups.iter().any(|group| {
                 p.resources.iter().any(|resource| {
                     p.verbs
                         .iter()
-                        .any(|verb| allows(rule, group, resource, verb, name))
+                        .any(|verb| rule.allows(group, resource, verb, name))
                 })
             })
         };
@@ -685,7 +695,7 @@ fn grants(obj: &Value) -> Vec<&'static str> {
             (Some(own), Some(theirs)) => own == theirs,
             _ => true,
         })
-        .filter(|p| rules(obj).any(|rule| granted(p, rule)))
+        .filter(|p| rules.iter().any(|rule| granted(p, rule)))
         .map(|p| p.name)
         .collect()
 }
@@ -867,8 +877,12 @@ mod tests {
         }
     }
 
+    fn granted_by(role: &Value) -> Vec<&'static str> {
+        grants(role, &rules(role).map(Rule::read).collect::<Vec<_>>())
+    }
+
     fn granted(rules: Value) -> Vec<&'static str> {
-        grants(&json!({ "kind": "ClusterRole", "rules": rules }))
+        granted_by(&json!({ "kind": "ClusterRole", "rules": rules }))
     }
 
     #[test]
@@ -918,7 +932,7 @@ mod tests {
             assert_eq!(granted(rules.clone()), expected, "{rules}");
         }
         let role_in = |namespace: &str| {
-            grants(
+            granted_by(
                 &json!({"kind": "Role", "metadata": {"namespace": namespace}, "rules": [
                 {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["patch"]}]}),
             )
