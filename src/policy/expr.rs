@@ -190,28 +190,117 @@ fn walk(expr: &IdedExpr, bound: &mut Vec<String>, out: &mut Vec<Path>, idents: &
     }
 }
 
-/// The functions an expression calls that CEL does not define (`startWith` for `startsWith`),
-/// each once, in name order: such a call is an error every time it is reached, so a policy
-/// holding one is refused when it loads rather than reported as failing to evaluate later.
-pub fn unknown_functions(expr: &IdedExpr) -> Vec<String> {
+/// CEL's standard functions as the cel crate defines them: the name, whether it is called on a
+/// target (`a.startsWith(b)`) or as a function (`size(a)`), and the argument counts it takes,
+/// the target not counted. Operators and macros are not here: the parser checks those.
+/// `standard_functions_take_what_the_table_says` holds the table to the crate.
+const STANDARD: &[(&str, bool, &[usize])] = &[
+    ("bool", false, &[1]),
+    ("bytes", false, &[1]),
+    ("contains", true, &[1]),
+    ("double", false, &[1]),
+    ("duration", false, &[1]),
+    ("dyn", false, &[1]),
+    ("endsWith", true, &[1]),
+    ("getDate", true, &[0, 1]),
+    ("getDayOfMonth", true, &[0, 1]),
+    ("getDayOfWeek", true, &[0, 1]),
+    ("getDayOfYear", true, &[0, 1]),
+    ("getFullYear", true, &[0, 1]),
+    ("getHours", true, &[0, 1]),
+    ("getMilliseconds", true, &[0, 1]),
+    ("getMinutes", true, &[0, 1]),
+    ("getMonth", true, &[0, 1]),
+    ("getSeconds", true, &[0, 1]),
+    ("hasValue", true, &[0]),
+    ("int", false, &[1]),
+    ("matches", false, &[2]),
+    ("matches", true, &[1]),
+    ("or", true, &[1]),
+    ("orValue", true, &[1]),
+    ("size", false, &[1]),
+    ("size", true, &[0]),
+    ("startsWith", true, &[1]),
+    ("string", false, &[1]),
+    ("timestamp", false, &[1]),
+    ("type", false, &[1]),
+    ("uint", false, &[1]),
+    ("value", true, &[0]),
+];
+
+/// What is wrong with the calls an expression makes, each once, in order: a function CEL does
+/// not define (`startWith` for `startsWith`), a method called as a function or the other way
+/// round, or a standard function given the wrong number of arguments. Such a call is an error
+/// every time it is reached, so a policy holding one is refused when it loads rather than
+/// reported as failing to evaluate later.
+pub fn call_errors(expr: &IdedExpr) -> Vec<String> {
     let mut calls = Vec::new();
     calls_in(expr, &mut calls);
     let mut out: Vec<String> = calls
         .into_iter()
-        .filter(|(name, member)| !defined(name, *member))
-        .map(|(name, _)| name.to_string())
+        .filter_map(|(name, member, args)| call_error(name, member, args))
         .collect();
     out.sort();
     out.dedup();
     out
 }
 
-/// Every call in `expr`: the function's name, and whether it is called on a target
-/// (`a.startsWith(b)`). Operators (`_&&_`, `@in`, `!_`) are calls too.
-fn calls_in<'e>(expr: &'e IdedExpr, out: &mut Vec<(&'e str, bool)>) {
+/// What is wrong with one call of `name` with `args` arguments (on a target when `member`).
+fn call_error(name: &str, member: bool, args: usize) -> Option<String> {
+    let takes = |m: bool| {
+        STANDARD
+            .iter()
+            .find(|(n, on, _)| *n == name && *on == m)
+            .map(|(_, _, counts)| *counts)
+    };
+    let shown = if member {
+        format!("`.{name}()`")
+    } else {
+        format!("`{name}()`")
+    };
+    match (takes(member), takes(!member)) {
+        (Some(counts), _) if !counts.contains(&args) => Some(format!(
+            "calls {shown} with {}; it takes {}",
+            plural(args, "argument"),
+            counts
+                .iter()
+                .map(|&n| plural(n, "argument"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+        (Some(_), _) => None,
+        (None, Some(_)) if member => Some(format!(
+            "calls `{name}` on a value; it is a function: `{name}(value)`"
+        )),
+        (None, Some(_)) => Some(format!(
+            "calls `{name}` as a function; it is called on a value: `value.{name}(…)`"
+        )),
+        (None, None) if !defined(name, member) => Some(format!(
+            "calls unknown function `{name}` (CEL has no function of that name)"
+        )),
+        (None, None) => None,
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Every call in `expr`: the function's name, whether it is called on a target
+/// (`a.startsWith(b)`), and how many arguments it is given besides the target. Operators
+/// (`_&&_`, `@in`, `!_`) are calls too.
+fn calls_in<'e>(expr: &'e IdedExpr, out: &mut Vec<(&'e str, bool, usize)>) {
     match &expr.expr {
         Expr::Call(call) => {
-            out.push((call.func_name.as_str(), call.target.is_some()));
+            out.push((
+                call.func_name.as_str(),
+                call.target.is_some(),
+                call.args.len(),
+            ));
             if let Some(target) = &call.target {
                 calls_in(target, out);
             }
@@ -586,5 +675,86 @@ mod tests {
         assert_eq!(t.render(&ctx), "bucket logs keeps 7 days");
         assert!(Template::compile("{{ unclosed").is_err());
         assert!(Template::compile("{{ a + }}").is_err());
+    }
+
+    /// Whether CEL takes `name` with `args` arguments for some types: each argument (and the
+    /// target, when `member`) is tried with a value of every type, and a call counts as
+    /// accepted unless every try finds no overload. The call is compiled once, over variables.
+    fn accepts(name: &str, member: bool, args: usize) -> bool {
+        const VALUES: &[&str] = &[
+            "null",
+            "true",
+            "1",
+            "1u",
+            "1.0",
+            "'UTC'",
+            "b'a'",
+            "[1]",
+            "{'a': 1}",
+            "timestamp('2026-01-01T00:00:00Z')",
+            "duration('1s')",
+            "int",
+            "optional.of(1)",
+        ];
+        let values: Vec<Cel> = VALUES
+            .iter()
+            .map(|v| {
+                let program = Program::compile(v).unwrap();
+                program.execute(&Context::default()).unwrap()
+            })
+            .collect();
+        let slots = args + usize::from(member);
+        let vars: Vec<String> = (0..slots).map(|i| format!("x{i}")).collect();
+        let source = if member {
+            format!("x0.{name}({})", vars[1..].join(", "))
+        } else {
+            format!("{name}({})", vars.join(", "))
+        };
+        let program = Program::compile(&source).unwrap();
+        let root = Context::default();
+        (0..values.len().pow(slots as u32)).any(|mut i| {
+            let mut ctx = root.new_inner_scope();
+            for var in &vars {
+                ctx.add_variable_from_value(var.as_str(), values[i % values.len()].clone());
+                i /= values.len();
+            }
+            !matches!(
+                program.execute(&ctx),
+                Err(cel::ExecutionError::NoSuchOverload(_)
+                    | cel::ExecutionError::UndeclaredReference(_))
+            )
+        })
+    }
+
+    #[test]
+    fn standard_functions_take_what_the_table_says() {
+        for &(name, member, counts) in STANDARD {
+            // One more argument than the most it takes, and every count below.
+            let most = counts.iter().max().copied().unwrap_or(0);
+            for args in 0..=most + 1 {
+                assert_eq!(
+                    accepts(name, member, args),
+                    counts.contains(&args),
+                    "{name} (member: {member}) with {args} arguments"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn calls_are_checked_for_name_style_and_count() {
+        let errors = |src: &str| call_errors(Program::compile(src).unwrap().expression());
+        assert!(errors("size(a) + a.size() > 0 && a.b.startsWith('x') && a.getHours('UTC') > 1 && a.getHours() > 1").is_empty());
+        assert_eq!(
+            errors("a.endsWith() || a.endsWith() || matches(a)"),
+            [
+                "calls `.endsWith()` with 0 arguments; it takes 1 argument",
+                "calls `matches()` with 1 argument; it takes 2 arguments",
+            ]
+        );
+        assert_eq!(
+            errors("a.getMonth(1, 2)"),
+            ["calls `.getMonth()` with 2 arguments; it takes 0 arguments or 1 argument"]
+        );
     }
 }

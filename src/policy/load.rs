@@ -274,13 +274,8 @@ fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadE
                 ),
             );
         }
-        for name in expr::unknown_functions(program.expression()) {
-            errors(
-                line,
-                format!(
-                    "{what} calls unknown function `{name}` (CEL has no function of that name)"
-                ),
-            );
+        for problem in expr::call_errors(program.expression()) {
+            errors(line, format!("{what} {problem}"));
         }
         let (paths, idents) = expr::paths(program.expression());
         for ident in idents {
@@ -598,6 +593,29 @@ mod tests {
         let e =
             first_error(&GOOD.replace("resource.facets.versioning", "sizee(resource.tags) > 0"));
         assert!(e.contains("calls unknown function `sizee`"), "{e}");
+        let e = first_error(&GOOD.replace(
+            "resource.facets.versioning",
+            "resource.name.startsWith('a', 'b')",
+        ));
+        assert!(
+            e.contains("calls `.startsWith()` with 2 arguments; it takes 1 argument"),
+            "{e}"
+        );
+        let e = first_error(&GOOD.replace("resource.facets.versioning", "size() == 0"));
+        assert!(
+            e.contains("calls `size()` with 0 arguments; it takes 1 argument"),
+            "{e}"
+        );
+        let e = first_error(&GOOD.replace(
+            "resource.facets.versioning",
+            "startsWith(resource.name, 'a')",
+        ));
+        assert!(e.contains("calls `startsWith` as a function"), "{e}");
+        let e = first_error(&GOOD.replace(
+            "resource.facets.versioning",
+            "resource.name.timestamp() > 0",
+        ));
+        assert!(e.contains("calls `timestamp` on a value"), "{e}");
     }
 
     #[test]
@@ -612,7 +630,7 @@ mod tests {
         ] {
             let program = cel::Program::compile(source).unwrap();
             assert_eq!(
-                super::expr::unknown_functions(program.expression()),
+                super::expr::call_errors(program.expression()),
                 Vec::<String>::new(),
                 "{source}"
             );
