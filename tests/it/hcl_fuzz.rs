@@ -5,8 +5,9 @@
 //! Three generators: token soup from HCL's vocabulary, well-formed configurations built from
 //! random expressions over every supported function, and random edits of the fixtures.
 //!
-//! Each target runs a batch of cases; with `PLUMB_FUZZ_SECONDS=N` each keeps running batches
-//! for N seconds (`./scripts/test` does this for a bounded time).
+//! Each target runs a batch of cases; `PLUMB_FUZZ_SECONDS=N` keeps each running for N seconds.
+//! The coverage-guided targets in `fuzz/` (`./scripts/fuzz`) go deeper; these find what random
+//! edits of real files find, on every `cargo test`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

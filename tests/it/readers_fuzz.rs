@@ -5,8 +5,9 @@
 //! are made of; no edit may make a reader panic or hang, and what a reader gives back keeps
 //! its invariants: resources with an id and object attributes, errors that say something.
 //!
-//! Each target runs a batch of cases; `PLUMB_FUZZ_SECONDS=N` keeps each running for N seconds
-//! (`./scripts/test` does this for a bounded time).
+//! Each target runs a batch of cases; `PLUMB_FUZZ_SECONDS=N` keeps each running for N seconds.
+//! The coverage-guided targets in `fuzz/` (`./scripts/fuzz`) go deeper; these find what random
+//! edits of real files find, on every `cargo test`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
