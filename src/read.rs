@@ -92,8 +92,9 @@ pub fn not_regular(file_type: std::fs::FileType) -> Option<&'static str> {
     Some("not a file")
 }
 
-/// The bytes of the regular file at `path`, at most `limit`'s cap.
-pub fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
+/// The regular file at `path` opened for reading at most one byte past `limit`'s cap (so
+/// that a reader can tell a file over the cap), and the size the file system reports.
+fn open(path: &Path, limit: Limit) -> Result<(std::io::Take<std::fs::File>, u64), ReadError> {
     let cap = limit.bytes();
     let meta = std::fs::metadata(path)?;
     if let Some(what) = not_regular(meta.file_type()) {
@@ -107,12 +108,44 @@ pub fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
     if let Some(what) = not_regular(file.metadata()?.file_type()) {
         return Err(ReadError::NotRegular(what));
     }
-    let mut out = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(cap + 1).read_to_end(&mut out)?;
-    if out.len() as u64 > cap {
-        return Err(ReadError::TooLarge { cap });
+    Ok((file.take(cap + 1), meta.len()))
+}
+
+/// The bytes of the regular file at `path`, at most `limit`'s cap.
+pub fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
+    let (mut file, len) = open(path, limit)?;
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut out)?;
+    if out.len() as u64 > limit.bytes() {
+        return Err(ReadError::TooLarge { cap: limit.bytes() });
     }
     Ok(out)
+}
+
+/// Streams the regular file at `path`, at most `limit`'s cap, through `chunk` (a hasher's
+/// update) in pieces of 64 KiB: the file is never held whole.
+pub fn each_chunk(
+    path: &Path,
+    limit: Limit,
+    mut chunk: impl FnMut(&[u8]),
+) -> Result<(), ReadError> {
+    let (mut file, _) = open(path, limit)?;
+    let mut buf = vec![0; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        total += n as u64;
+        if total > limit.bytes() {
+            return Err(ReadError::TooLarge { cap: limit.bytes() });
+        }
+        chunk(&buf[..n]);
+    }
+    Ok(())
 }
 
 /// The text of the regular file at `path`, at most `limit`'s cap, decoded ([`decode`]).
