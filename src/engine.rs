@@ -5,7 +5,6 @@
 //! evaluate, is `unknown` when any value it read is unknown, and otherwise `fail` (or
 //! `error`). Short-circuiting makes this sound: `a || b` is true as soon as one known side is.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cel::common::types::CelNull;
@@ -15,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::Settings;
-use crate::findings::{Finding, ResourceRef, Status, Waiver, fingerprint};
+use crate::findings::{Evidence, Finding, ResourceRef, Status, Waiver, fingerprint};
 use crate::inventory::{CollectError, Location, Resource};
 use crate::normalize::facets::{facet_attribute, facet_item_fields, facet_items};
 use crate::policy::{Path, PathRoot, Policy, PolicySet, json_val, map_val, str_val};
@@ -657,8 +656,8 @@ fn pointer(segments: &[String]) -> String {
 const EVIDENCE_LIMIT: usize = 2048;
 
 /// The values each read path had: what an auditor needs to see why.
-fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<Arc<str>, Value> {
-    let mut out = BTreeMap::new();
+fn evidence(p: &Policy, r: &Resource, settings: &Value) -> Evidence {
+    let mut out = Vec::with_capacity(p.reads.len());
     for (path, key) in p.reads.iter().zip(&p.evidence_keys) {
         let segs = &path.segments;
         let value = match path.root {
@@ -682,10 +681,10 @@ fn evidence(p: &Policy, r: &Resource, settings: &Value) -> BTreeMap<Arc<str>, Va
             },
         };
         if let Some(value) = value {
-            out.insert(key.clone(), bounded(value));
+            out.push((key.clone(), bounded(value)));
         }
     }
-    out
+    out.into_iter().collect()
 }
 
 fn lookup(v: &Value, segs: &[String]) -> Option<Value> {

@@ -87,6 +87,80 @@ pub struct Waiver {
     pub expires: Option<String>,
 }
 
+/// The values a verdict depended on, by the path the policy read (`facets.kms_key`,
+/// `config.rpo_minutes`), in path order; written as a JSON object.
+///
+/// A sorted slice rather than a map: a finding's evidence holds a few values, a scan holds
+/// hundreds of thousands of findings, and a map's smallest node is ten times the size of
+/// these few pairs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence(Box<[(Arc<str>, Value)]>);
+
+impl Evidence {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The value read at `path`.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(path))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The paths and their values, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl FromIterator<(Arc<str>, Value)> for Evidence {
+    /// Sorted by path; of two values for one path the last is kept, as a map's insert would.
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, Value)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(Arc<str>, Value)> = pairs.into_iter().collect();
+        // Stable: equal paths keep their order, and the dedup below keeps the last.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut kept: Vec<(Arc<str>, Value)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            match kept.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => kept.push(pair),
+            }
+        }
+        Evidence(kept.into_boxed_slice())
+    }
+}
+
+impl<'a> IntoIterator for &'a Evidence {
+    type Item = (&'a Arc<str>, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Arc<str>, Value)>,
+        fn(&'a (Arc<str>, Value)) -> (&'a Arc<str>, &'a Value),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<Arc<str>, Value>::deserialize(deserializer)?;
+        Ok(Evidence(map.into_iter().collect()))
+    }
+}
+
 /// One policy's verdict on one resource, with the evidence it rested on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -101,7 +175,7 @@ pub struct Finding {
     pub location: Option<Arc<Location>>,
     pub message: Arc<str>,
     /// The values the verdict depended on, by path (`facets.kms_key`, `config.rpo_minutes`).
-    pub evidence: BTreeMap<Arc<str>, Value>,
+    pub evidence: Evidence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Boxed: rare, and findings are many.
     pub waiver: Option<Box<Waiver>>,
@@ -248,9 +322,12 @@ impl ScannedSources {
         let sha256 = files
             .into_iter()
             .filter_map(|file| {
-                let bytes =
-                    crate::read::bytes(&root.join(file), crate::read::Limit::Generated).ok()?;
-                Some((file.to_string(), sha256_hex(&bytes)))
+                let mut hasher = Sha256::new();
+                crate::read::each_chunk(&root.join(file), crate::read::Limit::Generated, |b| {
+                    hasher.update(b)
+                })
+                .ok()?;
+                Some((file.to_string(), hex(&hasher.finalize())))
             })
             .collect();
         ScannedSources {
@@ -279,10 +356,11 @@ impl ScannedSources {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Which policies were evaluated.

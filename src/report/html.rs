@@ -743,7 +743,7 @@ mod tests {
             }),
             location: None,
             message: "m".into(),
-            evidence: BTreeMap::new(),
+            evidence: Default::default(),
             waiver: None,
             fingerprint: String::new(),
             baseline: None,

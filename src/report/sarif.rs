@@ -256,8 +256,8 @@ struct Fingerprints<'a> {
 struct ResultProperties<'a> {
     status: Status,
     resource: &'a crate::findings::ResourceRef,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    evidence: &'a BTreeMap<std::sync::Arc<str>, Value>,
+    #[serde(skip_serializing_if = "crate::findings::Evidence::is_empty")]
+    evidence: &'a crate::findings::Evidence,
 }
 
 #[derive(Serialize)]
