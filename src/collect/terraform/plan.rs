@@ -29,15 +29,19 @@ const COLLECTOR: &str = "terraform-plan";
 
 /// The parts of a plan plumb reads. Everything else (`prior_state`, `variables`, the
 /// `before` of each change) is skipped by the parser without being stored: it can be large,
-/// and `variables` holds secrets in plain text. `planned_values` is kept as a slice of the
-/// text, parsed only when the plan has no `resource_changes`.
+/// and `variables` holds secrets in plain text. Each change and each resource block's
+/// expressions are kept as slices of the text and parsed one at a time, when that resource is
+/// read, so the plan is never held as a whole tree beside its text: the peak is the text, the
+/// resources read so far and the few being read. `planned_values` is parsed only when the plan
+/// has no `resource_changes`.
 #[derive(Deserialize)]
 struct PlanDoc<'t> {
     #[serde(default)]
     format_version: String,
-    resource_changes: Option<Vec<Change>>,
-    #[serde(default)]
-    configuration: Configuration,
+    #[serde(borrow)]
+    resource_changes: Option<Vec<&'t RawValue>>,
+    #[serde(default, borrow)]
+    configuration: Configuration<'t>,
     #[serde(borrow)]
     planned_values: Option<&'t RawValue>,
 }
@@ -45,24 +49,25 @@ struct PlanDoc<'t> {
 /// What plumb reads of the plan's `configuration`: the root module. Provider configurations,
 /// variable declarations and everything else in it are skipped unread.
 #[derive(Deserialize, Default)]
-struct Configuration {
-    root_module: Option<ConfModule>,
+struct Configuration<'t> {
+    #[serde(borrow)]
+    root_module: Option<ConfModule<'t>>,
 }
 
 /// One module of the configuration: its resource blocks, its calls of child modules and its
 /// outputs, each with only the fields references are resolved through.
 #[derive(Deserialize, Default)]
-struct ConfModule {
-    #[serde(default)]
-    resources: Vec<ConfResource>,
-    #[serde(default)]
-    module_calls: BTreeMap<String, ConfCall>,
+struct ConfModule<'t> {
+    #[serde(default, borrow)]
+    resources: Vec<ConfResource<'t>>,
+    #[serde(default, borrow)]
+    module_calls: BTreeMap<String, ConfCall<'t>>,
     #[serde(default)]
     outputs: BTreeMap<String, ConfOutput>,
 }
 
 #[derive(Deserialize)]
-struct ConfResource {
+struct ConfResource<'t> {
     #[serde(default)]
     mode: String,
     #[serde(default, rename = "type")]
@@ -70,15 +75,18 @@ struct ConfResource {
     #[serde(default)]
     name: String,
     /// The written attributes: `{"attr": {"references": [...]}}`, blocks as lists of such.
-    expressions: Option<Value>,
+    /// Parsed by each instance that reads it.
+    #[serde(borrow)]
+    expressions: Option<&'t RawValue>,
 }
 
 #[derive(Deserialize)]
-struct ConfCall {
+struct ConfCall<'t> {
     /// The arguments passed to the module's variables.
     #[serde(default)]
     expressions: BTreeMap<String, Value>,
-    module: Option<ConfModule>,
+    #[serde(borrow)]
+    module: Option<ConfModule<'t>>,
 }
 
 #[derive(Deserialize)]
@@ -165,34 +173,77 @@ pub fn collect(path: &str, text: &str) -> Result<Vec<Resource>, CollectError> {
     }
     let config = Config::new(modules);
     let lines = element_lines(text, "resource_changes");
-    let addresses: HashSet<String> = changes
-        .iter()
-        .filter(|c| c.is_kept())
-        .map(|c| c.address.clone())
-        .collect();
-    let addresses = Addresses::new(addresses.iter().map(String::as_str).collect());
 
-    changes
+    // Each change is parsed and read on its own; what its references name is resolved once
+    // every kept address is known.
+    let read: Vec<(Resource, Pending)> = changes
         .into_par_iter()
         .enumerate()
-        .filter(|(_, change)| change.is_kept())
-        .map(|(i, change)| {
+        .filter_map(|(i, raw)| {
             let span = lines.get(i).copied().unwrap_or((1, 1));
-            resource(path, i, span, change, &config, &addresses)
-                .map_err(|m| error(Some(span.0), None, m))
+            let change = match serde_json::from_str::<Change>(raw.get()) {
+                Ok(change) => change,
+                Err(e) => {
+                    return Some(Err(error(
+                        Some(span.0),
+                        None,
+                        format!("resource_changes[{i}] is not a resource change: {e}"),
+                    )));
+                }
+            };
+            change.is_kept().then(|| {
+                resource(path, i, span, change, &config).map_err(|m| error(Some(span.0), None, m))
+            })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let addresses = Addresses::new(read.iter().map(|(r, _)| &r.id["tf:".len()..]).collect());
+    let references: Vec<BTreeMap<String, Vec<String>>> = read
+        .par_iter()
+        .map(|(_, pending)| pending.resolve(&config, &addresses))
+        .collect();
+    drop(addresses);
+    Ok(read
+        .into_iter()
+        .zip(references)
+        .map(|((mut r, _), references)| {
+            r.references = references;
+            r
+        })
+        .collect())
 }
 
-/// One kept `resource_changes` entry as a resource.
+/// What a resource's configuration refers to, kept until every address in the plan is known.
+struct Pending {
+    module: String,
+    index: Option<Value>,
+    /// The references written at each attribute, by its pointer.
+    refs: BTreeMap<String, Vec<String>>,
+}
+
+impl Pending {
+    fn resolve(
+        &self,
+        config: &Config<'_>,
+        addresses: &Addresses<'_>,
+    ) -> BTreeMap<String, Vec<String>> {
+        self.refs
+            .iter()
+            .filter_map(|(pointer, targets)| {
+                let ids = config.resolve(targets, &self.module, self.index.as_ref(), addresses);
+                (!ids.is_empty()).then(|| (pointer.clone(), ids))
+            })
+            .collect()
+    }
+}
+
+/// One kept `resource_changes` entry as a resource, and what its references are to resolve.
 fn resource(
     path: &str,
     i: usize,
     (line, end_line): (u32, u32),
     change: Change,
     config: &Config<'_>,
-    addresses: &Addresses<'_>,
-) -> Result<Resource, String> {
+) -> Result<(Resource, Pending), String> {
     let Change {
         address,
         module_address: module,
@@ -221,7 +272,13 @@ fn resource(
     r.attrs = body.after.unwrap_or_default();
 
     let conf = config.resource(&module, &kind, &name);
-    let expressions = conf.and_then(|c| c.expressions.as_ref());
+    let expressions: Option<Value> = match conf.and_then(|c| c.expressions) {
+        Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| {
+            format!("the configuration of {address} has expressions that are not JSON: {e}")
+        })?),
+        None => None,
+    };
+    let expressions = expressions.as_ref();
     if let Some(unknown) = &body.after_unknown {
         let mut pointers = Vec::new();
         marked(unknown, &mut String::new(), &mut |p| {
@@ -245,15 +302,9 @@ fn resource(
     }
     redact_marked(&mut r, &sensitive);
 
+    let mut refs = BTreeMap::new();
     if let Some(expressions) = expressions {
-        let mut refs = BTreeMap::new();
         expression_refs(expressions, &mut String::new(), &mut refs);
-        for (pointer, targets) in refs {
-            let ids = config.resolve(&targets, &module, index.as_ref(), addresses);
-            if !ids.is_empty() {
-                r.references.insert(pointer, ids);
-            }
-        }
     }
 
     let (tags, tags_unknown) = tags(&r.attrs, &r.unknown);
@@ -263,7 +314,14 @@ fn resource(
     }
     r.cloud_id = cloud_id(&kind, &r.attrs);
     r.name = display_name(&address, &r.attrs);
-    Ok(r)
+    Ok((
+        r,
+        Pending {
+            module,
+            index,
+            refs,
+        },
+    ))
 }
 
 /// Whether the author wrote the attribute at `pointer`, or an attribute containing it, as
@@ -356,9 +414,9 @@ fn from_planned_values(path: &str, doc: &Value) -> Vec<Resource> {
 
 /// Configuration modules by their path without instance keys (`""`, `module.a.module.b`).
 fn index_modules<'a>(
-    module: &'a ConfModule,
+    module: &'a ConfModule<'a>,
     path: String,
-    out: &mut HashMap<String, &'a ConfModule>,
+    out: &mut HashMap<String, &'a ConfModule<'a>>,
 ) {
     for (name, call) in &module.module_calls {
         if let Some(child) = &call.module {
@@ -441,14 +499,14 @@ fn expression_refs(
 
 /// The plan's configuration, indexed by module path.
 struct Config<'a> {
-    modules: HashMap<String, &'a ConfModule>,
+    modules: HashMap<String, &'a ConfModule<'a>>,
     /// Managed resource blocks by (module path without keys, type, name): found without a
     /// scan of the module's resources per instance.
-    resources: HashMap<(String, String, String), &'a ConfResource>,
+    resources: HashMap<(String, String, String), &'a ConfResource<'a>>,
 }
 
 impl<'a> Config<'a> {
-    fn new(modules: HashMap<String, &'a ConfModule>) -> Self {
+    fn new(modules: HashMap<String, &'a ConfModule<'a>>) -> Self {
         let mut resources = HashMap::new();
         for (path, module) in &modules {
             for r in &module.resources {
@@ -525,11 +583,16 @@ const NOT_RESOURCES: &[&str] = &[
 ];
 
 impl<'a> Config<'a> {
-    fn module(&self, module_address: &str) -> Option<&'a ConfModule> {
+    fn module(&self, module_address: &str) -> Option<&'a ConfModule<'a>> {
         self.modules.get(&strip_keys(module_address)).copied()
     }
 
-    fn resource(&self, module_address: &str, kind: &str, name: &str) -> Option<&'a ConfResource> {
+    fn resource(
+        &self,
+        module_address: &str,
+        kind: &str,
+        name: &str,
+    ) -> Option<&'a ConfResource<'a>> {
         self.resources
             .get(&(
                 strip_keys(module_address),
