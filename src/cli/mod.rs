@@ -377,11 +377,32 @@ impl Timings {
         if self.on {
             let now = std::time::Instant::now();
             eprintln!(
-                "plumb: {phase}: {:.1} ms",
-                (now - self.last).as_secs_f64() * 1e3
+                "plumb: {phase}: {:.1} ms{}",
+                (now - self.last).as_secs_f64() * 1e3,
+                resident()
             );
             self.last = now;
         }
+    }
+}
+
+/// The process's resident memory now and at its peak, where the system says (Linux's
+/// `/proc/self/status`): which phase holds the memory of a large scan.
+fn resident() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().strip_suffix(" kB"))
+            .and_then(|kb| kb.trim().parse::<u64>().ok())
+            .map(|kb| kb / 1024)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(", {now} MB resident, {peak} MB peak"),
+        _ => String::new(),
     }
 }
 
