@@ -125,6 +125,7 @@ fn evaluate_resource(
         reference: Arc::new(ResourceRef::from(r)),
         location: r.location().map(Arc::new),
         largest: std::cell::OnceCell::new(),
+        evidence: std::cell::RefCell::default(),
     };
     applicable
         .filter_map(|&i| {
@@ -200,6 +201,9 @@ struct Subject<'a> {
     location: Option<Arc<Location>>,
     /// The most elements of any list or map in the resource, computed when first needed.
     largest: std::cell::OnceCell<usize>,
+    /// The evidence values read so far, by evidence key: the policies judging one resource
+    /// share each value rather than each copying it.
+    evidence: std::cell::RefCell<Vec<(Arc<str>, Arc<Value>)>>,
 }
 
 impl Subject<'_> {
@@ -611,7 +615,7 @@ fn finding(
         resource: s.reference.clone(),
         location: s.location.clone(),
         message,
-        evidence: evidence(p, s.r, settings),
+        evidence: evidence(p, s, settings),
         waiver: None,
         fingerprint: fingerprint(&p.doc.id, &s.r.id),
         baseline: None,
@@ -655,36 +659,49 @@ fn pointer(segments: &[String]) -> String {
 /// Largest evidence value kept whole; larger ones are summarised so reports stay small.
 const EVIDENCE_LIMIT: usize = 2048;
 
-/// The values each read path had: what an auditor needs to see why.
-fn evidence(p: &Policy, r: &Resource, settings: &Value) -> Evidence {
-    let mut out = Vec::with_capacity(p.reads.len());
-    for (path, key) in p.reads.iter().zip(&p.evidence_keys) {
-        let segs = &path.segments;
-        let value = match path.root {
-            PathRoot::Config => lookup(settings, segs),
-            PathRoot::Resource => match segs.first().map(String::as_str) {
-                Some("facets") if segs.len() >= 2 => {
-                    r.facets.get(&segs[1]).and_then(|v| lookup(v, &segs[2..]))
-                }
-                Some("tags") if segs.len() == 2 => Some(
-                    r.tags
-                        .get(&segs[1])
-                        .map_or(Value::Null, |v| Value::String(v.clone())),
-                ),
-                Some("tags") => Some(serde_json::to_value(&r.tags).unwrap_or_default()),
-                Some("attrs") => lookup(&r.attrs, &segs[1..]),
-                Some("id") => Some(Value::String(r.id.clone())),
-                Some("kind") => Some(Value::String(r.kind.clone())),
-                Some("name") => Some(Value::String(r.name.clone())),
-                Some("cloud_id") => Some(r.cloud_id.clone().map_or(Value::Null, Value::String)),
-                _ => None,
-            },
-        };
-        if let Some(value) = value {
-            out.push((key.clone(), bounded(value)));
-        }
+/// The values each read path had: what an auditor needs to see why. A value another policy
+/// already read on this resource is shared, not read again.
+fn evidence(p: &Policy, s: &Subject<'_>, settings: &Value) -> Evidence {
+    let mut read = s.evidence.borrow_mut();
+    let pairs: Vec<(Arc<str>, Arc<Value>)> = p
+        .reads
+        .iter()
+        .zip(&p.evidence_keys)
+        .filter_map(|(path, key)| {
+            if let Some((_, value)) = read.iter().find(|(k, _)| k == key) {
+                return Some((key.clone(), value.clone()));
+            }
+            let value = Arc::new(bounded(evidence_value(path, s.r, settings)?));
+            read.push((key.clone(), value.clone()));
+            Some((key.clone(), value))
+        })
+        .collect();
+    Evidence::shared(pairs)
+}
+
+/// The value at a path a policy reads, if the resource (or the settings) has one.
+fn evidence_value(path: &Path, r: &Resource, settings: &Value) -> Option<Value> {
+    let segs = &path.segments;
+    match path.root {
+        PathRoot::Config => lookup(settings, segs),
+        PathRoot::Resource => match segs.first().map(String::as_str) {
+            Some("facets") if segs.len() >= 2 => {
+                r.facets.get(&segs[1]).and_then(|v| lookup(v, &segs[2..]))
+            }
+            Some("tags") if segs.len() == 2 => Some(
+                r.tags
+                    .get(&segs[1])
+                    .map_or(Value::Null, |v| Value::String(v.clone())),
+            ),
+            Some("tags") => Some(serde_json::to_value(&r.tags).unwrap_or_default()),
+            Some("attrs") => lookup(&r.attrs, &segs[1..]),
+            Some("id") => Some(Value::String(r.id.clone())),
+            Some("kind") => Some(Value::String(r.kind.clone())),
+            Some("name") => Some(Value::String(r.name.clone())),
+            Some("cloud_id") => Some(r.cloud_id.clone().map_or(Value::Null, Value::String)),
+            _ => None,
+        },
     }
-    out.into_iter().collect()
 }
 
 fn lookup(v: &Value, segs: &[String]) -> Option<Value> {

@@ -92,9 +92,10 @@ pub struct Waiver {
 ///
 /// A sorted slice rather than a map: a finding's evidence holds a few values, a scan holds
 /// hundreds of thousands of findings, and a map's smallest node is ten times the size of
-/// these few pairs.
+/// these few pairs. Values are shared: the policies judging one resource read the same facets
+/// (a pod's `containers`, ten policies over), and each finding holds the one copy.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence(Box<[(Arc<str>, Value)]>);
+pub struct Evidence(Box<[(Arc<str>, Arc<Value>)]>);
 
 impl Evidence {
     pub fn is_empty(&self) -> bool {
@@ -110,22 +111,21 @@ impl Evidence {
         self.0
             .binary_search_by(|(k, _)| k.as_ref().cmp(path))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| &*self.0[i].1)
     }
 
     /// The paths and their values, in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(|(k, v)| (k, &**v))
     }
-}
 
-impl FromIterator<(Arc<str>, Value)> for Evidence {
-    /// Sorted by path; of two values for one path the last is kept, as a map's insert would.
-    fn from_iter<I: IntoIterator<Item = (Arc<str>, Value)>>(pairs: I) -> Self {
-        let mut pairs: Vec<(Arc<str>, Value)> = pairs.into_iter().collect();
+    /// Evidence of shared values, sorted by path; of two values for one path the last is
+    /// kept, as a map's insert would.
+    pub fn shared(pairs: impl IntoIterator<Item = (Arc<str>, Arc<Value>)>) -> Self {
+        let mut pairs: Vec<(Arc<str>, Arc<Value>)> = pairs.into_iter().collect();
         // Stable: equal paths keep their order, and the dedup below keeps the last.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut kept: Vec<(Arc<str>, Value)> = Vec::with_capacity(pairs.len());
+        let mut kept: Vec<(Arc<str>, Arc<Value>)> = Vec::with_capacity(pairs.len());
         for pair in pairs {
             match kept.last_mut() {
                 Some(last) if last.0 == pair.0 => *last = pair,
@@ -136,15 +136,24 @@ impl FromIterator<(Arc<str>, Value)> for Evidence {
     }
 }
 
+impl FromIterator<(Arc<str>, Value)> for Evidence {
+    /// Sorted by path; of two values for one path the last is kept, as a map's insert would.
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, Value)>>(pairs: I) -> Self {
+        Evidence::shared(pairs.into_iter().map(|(k, v)| (k, Arc::new(v))))
+    }
+}
+
+type EvidencePair<'a> = (&'a Arc<str>, &'a Value);
+
 impl<'a> IntoIterator for &'a Evidence {
-    type Item = (&'a Arc<str>, &'a Value);
+    type Item = EvidencePair<'a>;
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (Arc<str>, Value)>,
-        fn(&'a (Arc<str>, Value)) -> (&'a Arc<str>, &'a Value),
+        std::slice::Iter<'a, (Arc<str>, Arc<Value>)>,
+        fn(&'a (Arc<str>, Arc<Value>)) -> EvidencePair<'a>,
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(|(k, v)| (k, &**v))
     }
 }
 
@@ -157,7 +166,7 @@ impl Serialize for Evidence {
 impl<'de> Deserialize<'de> for Evidence {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<Arc<str>, Value>::deserialize(deserializer)?;
-        Ok(Evidence(map.into_iter().collect()))
+        Ok(map.into_iter().collect())
     }
 }
 
