@@ -112,14 +112,18 @@ impl Sqlite {
         self.conn
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(self.sqlite())?;
-        let header = |conn: &Connection| -> rusqlite::Result<(i32, i32, i64)> {
-            let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-            let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // The header is read in one read transaction: read piecemeal, another process creating
+        // the schema in between shows tables without the plumb mark.
+        let header = |conn: &mut Connection| -> rusqlite::Result<(i32, i32, i64)> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let app: i32 = tx.pragma_query_value(None, "application_id", |r| r.get(0))?;
+            let version: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
             let tables: i64 =
-                conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+                tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            tx.commit()?;
             Ok((app, version, tables))
         };
-        let (app, version, tables) = header(&self.conn).map_err(|e| match e {
+        let (app, version, tables) = header(&mut self.conn).map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
                 self.invalid("not a plumb store (not an SQLite database)")
             }
