@@ -781,7 +781,12 @@ fn unsupported(v: &serde_json::Value) -> &'static str {
                     .is_some_and(|t| t.starts_with("AWS::"))
             })
         });
-    if v.get("AWSTemplateFormatVersion").is_some() || aws_resources {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
+    if text("schema").starts_with("plumb.dev/") {
+        "plumb's own output (a report, inventory or baseline)"
+    } else if text("$schema").contains("sarif") {
+        "SARIF log"
+    } else if v.get("AWSTemplateFormatVersion").is_some() || aws_resources {
         "CloudFormation template (not supported)"
     } else if v.get("openapi").is_some() || v.get("swagger").is_some() {
         "OpenAPI document"
@@ -857,12 +862,45 @@ fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
             Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),
             Err(e) => Outcome::Error(e),
         },
-        JsonKind::Other => Outcome::NotRecognised(
-            serde_json::from_str::<serde_json::Value>(text)
-                .map_or(NOT_AN_OBJECT, |v| unsupported(&v))
-                .into(),
-        ),
+        JsonKind::Other => Outcome::NotRecognised(unsupported(&outline(text)).into()),
     }
+}
+
+/// What [`unsupported`] reads of a JSON document that is no source of ours: its top-level
+/// keys, with the values of the few it looks into. A folder may hold a JSON file of a
+/// gigabyte (a report, a data export); parsed whole, it would cost several times that.
+/// Patch directives may sit at any depth: only a document that spells one is parsed whole.
+fn outline(text: &str) -> serde_json::Value {
+    use serde_json::Value;
+    use serde_json::value::RawValue;
+    if text.contains("\"$patch\"") || text.contains("\"$setElementOrder/") {
+        return serde_json::from_str(text).unwrap_or(Value::Null);
+    }
+    const READ: [&str; 8] = [
+        "schema",
+        "$schema",
+        "apiVersion",
+        "kind",
+        "AWSTemplateFormatVersion",
+        "Resources",
+        "openapi",
+        "swagger",
+    ];
+    let Ok(top) = serde_json::from_str::<BTreeMap<String, &RawValue>>(text) else {
+        return Value::Null;
+    };
+    let outline = top
+        .into_iter()
+        .map(|(key, raw)| {
+            let value = if READ.contains(&key.as_str()) {
+                serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            };
+            (key, value)
+        })
+        .collect();
+    Value::Object(outline)
 }
 
 /// A broken file found in a folder is reported only if it looks like one of our sources;
@@ -871,4 +909,57 @@ fn plausibly_ours(text: &str) -> bool {
     (text.contains("apiVersion") && text.contains("kind"))
         || text.contains("\"format_version\"")
         || text.contains("\"terraform_version\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_no_source_of_ours_is_named_from_its_outline() {
+        let reason = |text: &str| unsupported(&outline(text));
+        let cases = [
+            (
+                r#"{"AWSTemplateFormatVersion": "2010-09-09"}"#,
+                "CloudFormation template (not supported)",
+            ),
+            (
+                r#"{"Resources": {"Logs": {"Type": "AWS::S3::Bucket"}}, "data": [1, 2]}"#,
+                "CloudFormation template (not supported)",
+            ),
+            (r#"{"Resources": [1]}"#, NOT_AN_OBJECT),
+            (r#"{"openapi": "3.1.0", "paths": {}}"#, "OpenAPI document"),
+            (r#"{"swagger": "2.0"}"#, "OpenAPI document"),
+            (r#"{"$schema": "https://json-schema.org/x"}"#, "JSON Schema"),
+            (
+                r#"{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "runs": []}"#,
+                "SARIF log",
+            ),
+            (
+                r#"{"schema": "plumb.dev/report/v1", "findings": []}"#,
+                "plumb's own output (a report, inventory or baseline)",
+            ),
+            (
+                r#"{"services": {"web": {"image": "nginx"}}}"#,
+                "Docker Compose file (not supported)",
+            ),
+            (
+                r#"{"apiVersion": "skaffold/v4beta6"}"#,
+                "Skaffold configuration",
+            ),
+            (
+                r#"{"apiVersion": "kustomize.config.k8s.io/v1beta1"}"#,
+                "Kustomize file outside a kustomization folder",
+            ),
+            (
+                r#"{"spec": {"template": {"spec": {"containers": [{"name": "a", "$patch": "delete"}]}}}}"#,
+                "Kustomize patch",
+            ),
+            (r#"{"a\u0020b": 1, "settings": {"x": true}}"#, NOT_AN_OBJECT),
+            (r#"[{"$schema": "x"}]"#, NOT_AN_OBJECT),
+        ];
+        for (text, want) in cases {
+            assert_eq!(reason(text), want, "{text}");
+        }
+    }
 }
