@@ -104,7 +104,7 @@ impl Baseline {
                 name: f.resource.name.clone(),
                 cloud_id: f.resource.cloud_id.clone(),
                 content: content(&f.resource.id),
-                fingerprint: f.fingerprint.clone(),
+                fingerprint: f.fingerprint.to_string(),
                 message: f.message.to_string(),
             })
             .collect();

@@ -190,7 +190,7 @@ pub struct Finding {
     pub waiver: Option<Box<Waiver>>,
     /// Stable identity of (policy, resource): unchanged when lines move or files are
     /// reordered.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Set on failures when the scan ran against a baseline (`--baseline`): whether this
     /// failure is new or was accepted in the baseline. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,19 +217,70 @@ impl BaselineState {
 }
 
 /// Fingerprint of a (policy, resource) pair.
-pub fn fingerprint(policy_id: &str, resource_id: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+pub fn fingerprint(policy_id: &str, resource_id: &str) -> Fingerprint {
     let mut h = Sha256::new();
     h.update(policy_id.as_bytes());
     h.update([0]);
     h.update(resource_id.as_bytes());
     let digest = h.finalize();
-    let mut out = String::with_capacity(32);
-    for b in &digest[..16] {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0xf)] as char);
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    Fingerprint(out)
+}
+
+/// A finding's stable identity: the first 128 bits of a SHA-256 of policy and resource id,
+/// written as 32 lowercase hex digits. Held as bytes: a million findings would otherwise hold
+/// a million small strings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint([u8; 16]);
+
+impl Fingerprint {
+    fn hex(self) -> [u8; 32] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0; 32];
+        for (i, b) in self.0.iter().enumerate() {
+            out[2 * i] = HEX[usize::from(b >> 4)];
+            out[2 * i + 1] = HEX[usize::from(b & 0xf)];
+        }
+        out
     }
-    out
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.hex();
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const WRONG: &str = "a fingerprint is 32 hexadecimal digits";
+        if s.len() != 32 {
+            return Err(WRONG);
+        }
+        let mut out = [0; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte =
+                u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or(WRONG)?, 16).map_err(|_| WRONG)?;
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// Report order: file and line, then resource, then policy.
@@ -620,6 +671,23 @@ mod tests {
         let a = fingerprint("PLB-S3-001", "tf:aws_s3_bucket.logs");
         assert_eq!(a, fingerprint("PLB-S3-001", "tf:aws_s3_bucket.logs"));
         assert_ne!(a, fingerprint("PLB-S3-002", "tf:aws_s3_bucket.logs"));
-        assert_eq!(a.len(), 32);
+        let text = a.to_string();
+        assert_eq!(text.len(), 32);
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(text.parse::<Fingerprint>(), Ok(a));
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Fingerprint>(&json).unwrap(), a);
+        for bad in [
+            "",
+            "0123",
+            &text[..31],
+            &format!("{}g", &text[..31]),
+            "é0123456789abcdef0123456789abcd",
+        ] {
+            assert!(bad.parse::<Fingerprint>().is_err(), "{bad}");
+        }
     }
 }

@@ -276,22 +276,18 @@ pub fn report(
             && let (Some(now_failing), Some(then_failing)) =
                 (store.failures(latest.id)?, store.failures(base.id)?)
         {
-            let then: BTreeSet<&str> = then_failing
-                .iter()
-                .map(|f| f.fingerprint.as_str())
-                .collect();
-            let now_set: BTreeSet<&str> =
-                now_failing.iter().map(|f| f.fingerprint.as_str()).collect();
+            let then: BTreeSet<_> = then_failing.iter().map(|f| f.fingerprint).collect();
+            let now_set: BTreeSet<_> = now_failing.iter().map(|f| f.fingerprint).collect();
             for f in now_failing
                 .iter()
-                .filter(|f| !then.contains(f.fingerprint.as_str()))
+                .filter(|f| !then.contains(&f.fingerprint))
             {
                 new += 1;
                 new_findings.push(OrgFinding::of(&history.scope, f));
             }
             for f in then_failing
                 .iter()
-                .filter(|f| !now_set.contains(f.fingerprint.as_str()))
+                .filter(|f| !now_set.contains(&f.fingerprint))
             {
                 resolved += 1;
                 resolved_findings.push(OrgFinding::of(&history.scope, f));

@@ -419,7 +419,7 @@ mod tests {
             message: "m".into(),
             evidence: Default::default(),
             waiver: None,
-            fingerprint: String::new(),
+            fingerprint: Default::default(),
             baseline: None,
         };
         assert!(r.matches(&finding("tf:aws_s3_bucket.logs[0]")));

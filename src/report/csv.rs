@@ -58,6 +58,7 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             serde_json::to_string(&f.evidence)?
         };
         let waiver = f.waiver.as_ref();
+        let fingerprint = f.fingerprint.to_string();
         let record: [&str; 20] = [
             f.status.as_str(),
             f.severity.as_str(),
@@ -78,7 +79,7 @@ pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             waiver.and_then(|w| w.expires.as_deref()).unwrap_or(""),
             waiver.map_or("", |w| w.source.as_str()),
             f.baseline.map_or("", |b| b.as_str()),
-            &f.fingerprint,
+            &fingerprint,
         ];
         w.write_record(record.iter().map(|s| cell(s).into_owned()))?;
     }

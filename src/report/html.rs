@@ -745,7 +745,7 @@ mod tests {
             message: "m".into(),
             evidence: Default::default(),
             waiver: None,
-            fingerprint: String::new(),
+            fingerprint: Default::default(),
             baseline: None,
         };
         let findings = vec![

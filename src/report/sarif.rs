@@ -183,7 +183,7 @@ struct ResultView<'a> {
     kind: ResultKind,
     message: MessageView,
     locations: [LocationView<'a>; 1],
-    partial_fingerprints: Fingerprints<'a>,
+    partial_fingerprints: Fingerprints,
     /// The module calls that lead to a resource inside Terraform modules, outermost first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<RelatedView>,
@@ -247,9 +247,9 @@ struct LogicalView<'a> {
 }
 
 #[derive(Serialize)]
-struct Fingerprints<'a> {
+struct Fingerprints {
     #[serde(rename = "plumb/v1")]
-    plumb: &'a str,
+    plumb: crate::findings::Fingerprint,
 }
 
 #[derive(Serialize)]
@@ -363,7 +363,7 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
             }],
         }],
         partial_fingerprints: Fingerprints {
-            plumb: &f.fingerprint,
+            plumb: f.fingerprint,
         },
         related_locations,
         baseline_state: f.baseline.map(|b| match b {
