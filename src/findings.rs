@@ -387,7 +387,7 @@ impl ScannedSources {
                     hasher.update(b)
                 })
                 .ok()?;
-                Some((file.to_string(), hex(&hasher.finalize())))
+                Some((file.to_string(), crate::inventory::hex(&hasher.finalize())))
             })
             .collect();
         ScannedSources {
@@ -416,11 +416,7 @@ impl ScannedSources {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::inventory::hex(&Sha256::digest(bytes))
 }
 
 /// Which policies were evaluated.

@@ -654,7 +654,7 @@ fn collect_file(c: &Candidate) -> Collected {
         )
     } else if looks_json {
         match sniff(&text) {
-            Ok(kind) => collect_json(&name, &text, kind),
+            Ok((kind, top)) => collect_json(&name, &text, kind, top),
             Err(e) if e.is_data() => Outcome::NotRecognised(NOT_AN_OBJECT.into()),
             Err(e) => {
                 if c.explicit || plausibly_ours(&text) {
@@ -810,46 +810,30 @@ enum JsonKind {
     Other,
 }
 
+/// A JSON document's top-level keys, each with its value's text.
+type TopLevel<'t> = BTreeMap<String, &'t serde_json::value::RawValue>;
+
 /// Reads only the top-level keys of a JSON document: one pass that validates the whole text
 /// (so syntax errors carry their line) but allocates nothing for the values.
-fn sniff(text: &str) -> Result<JsonKind, serde_json::Error> {
-    use serde::de::IgnoredAny;
-    #[derive(serde::Deserialize)]
-    struct Keys {
-        format_version: Option<IgnoredAny>,
-        resource_changes: Option<IgnoredAny>,
-        planned_values: Option<IgnoredAny>,
-        configuration: Option<IgnoredAny>,
-        version: Option<IgnoredAny>,
-        resources: Option<IgnoredAny>,
-        lineage: Option<IgnoredAny>,
-        terraform_version: Option<IgnoredAny>,
-        #[serde(rename = "apiVersion")]
-        api_version: Option<IgnoredAny>,
-        kind: Option<IgnoredAny>,
-    }
-    let k: Keys = serde_json::from_str(text)?;
-    Ok(
-        if k.format_version.is_some()
-            && (k.resource_changes.is_some()
-                || k.planned_values.is_some()
-                || k.configuration.is_some())
-        {
-            JsonKind::Plan
-        } else if k.version.is_some()
-            && k.resources.is_some()
-            && (k.lineage.is_some() || k.terraform_version.is_some())
-        {
-            JsonKind::State
-        } else if k.api_version.is_some() && k.kind.is_some() {
-            JsonKind::Manifest
-        } else {
-            JsonKind::Other
-        },
-    )
+fn sniff(text: &str) -> Result<(JsonKind, TopLevel<'_>), serde_json::Error> {
+    let top: TopLevel<'_> = serde_json::from_str(text)?;
+    // A key whose value is `null` counts as absent.
+    let has = |k: &str| top.get(k).is_some_and(|v| v.get() != "null");
+    let kind = if has("format_version")
+        && (has("resource_changes") || has("planned_values") || has("configuration"))
+    {
+        JsonKind::Plan
+    } else if has("version") && has("resources") && (has("lineage") || has("terraform_version")) {
+        JsonKind::State
+    } else if has("apiVersion") && has("kind") {
+        JsonKind::Manifest
+    } else {
+        JsonKind::Other
+    };
+    Ok((kind, top))
 }
 
-fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
+fn collect_json(name: &str, text: &str, kind: JsonKind, top: TopLevel<'_>) -> Outcome {
     match kind {
         JsonKind::Plan => {
             Outcome::Collected("terraform-plan", terraform::plan::collect(name, text))
@@ -862,17 +846,16 @@ fn collect_json(name: &str, text: &str, kind: JsonKind) -> Outcome {
             Ok(docs) => Outcome::Collected("kubernetes-manifest", kubernetes::collect(name, &docs)),
             Err(e) => Outcome::Error(e),
         },
-        JsonKind::Other => Outcome::NotRecognised(unsupported(&outline(text)).into()),
+        JsonKind::Other => Outcome::NotRecognised(unsupported(&outline(text, top)).into()),
     }
 }
 
 /// What [`unsupported`] reads of a JSON document that is no source of ours: its top-level
-/// keys, with the values of the few it looks into. A folder may hold a JSON file of a
+/// keys (`top`, as [`sniff`] read them), with the values of the few it looks into. A folder may hold a JSON file of a
 /// gigabyte (a report, a data export); parsed whole, it would cost several times that.
 /// Patch directives may sit at any depth: only a document that spells one is parsed whole.
-fn outline(text: &str) -> serde_json::Value {
+fn outline(text: &str, top: TopLevel<'_>) -> serde_json::Value {
     use serde_json::Value;
-    use serde_json::value::RawValue;
     if text.contains("\"$patch\"") || text.contains("\"$setElementOrder/") {
         return serde_json::from_str(text).unwrap_or(Value::Null);
     }
@@ -886,9 +869,6 @@ fn outline(text: &str) -> serde_json::Value {
         "openapi",
         "swagger",
     ];
-    let Ok(top) = serde_json::from_str::<BTreeMap<String, &RawValue>>(text) else {
-        return Value::Null;
-    };
     let outline = top
         .into_iter()
         .map(|(key, raw)| {
@@ -917,7 +897,11 @@ mod tests {
 
     #[test]
     fn json_no_source_of_ours_is_named_from_its_outline() {
-        let reason = |text: &str| unsupported(&outline(text));
+        let reason = |text: &str| match sniff(text) {
+            Ok((JsonKind::Other, top)) => unsupported(&outline(text, top)),
+            Ok((kind, _)) => panic!("{text}: read as {kind:?}"),
+            Err(_) => NOT_AN_OBJECT,
+        };
         let cases = [
             (
                 r#"{"AWSTemplateFormatVersion": "2010-09-09"}"#,
