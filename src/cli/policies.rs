@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PolicyArgs};
 use crate::normalize::FACETS;
+use crate::normalize::facets::kinds_of_facet;
 use crate::pipeline::cases::run_cases;
 use crate::policy::{Category, Policy};
 
@@ -240,7 +241,7 @@ pub(crate) fn run(cmd: PoliciesCommand) -> Result<u8> {
                     "{}  ({})\n  kinds: {}\n  {}\n",
                     f.name,
                     f.ty,
-                    f.kinds.join(", "),
+                    kinds_of_facet(f.name).join(", "),
                     f.doc.split_whitespace().collect::<Vec<_>>().join(" ")
                 )?;
             }

@@ -26,16 +26,6 @@ use super::policy_document::glob;
 use super::value::{as_bool, as_int, list_at, refers_to, str_at, strings_at};
 use crate::inventory::{Attr, Resource};
 
-/// Kinds whose recovery estimates count scheduled backups.
-pub const STORES: &[&str] = &[
-    "aws_s3_bucket",
-    "aws_db_instance",
-    "aws_rds_cluster",
-    "aws_dynamodb_table",
-    "aws_ebs_volume",
-    "aws_efs_file_system",
-];
-
 /// One backup rule, as facets and estimates see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
@@ -337,7 +327,7 @@ pub fn coverage(
         return out;
     }
     for (i, r) in resources.iter().enumerate() {
-        if !STORES.contains(&r.kind.as_str()) {
+        if arn_shape(&r.kind).is_none() {
             continue;
         }
         for (plan, selections) in &selectors {
@@ -364,18 +354,10 @@ fn arn(r: &Resource) -> Option<&str> {
     }
 }
 
-/// The service and resource-type prefix of each store's ARN, to match patterns against a
-/// resource whose ARN is unknown until apply.
+/// The service and resource-type prefix of the ARN of a data store AWS Backup can protect
+/// (declared with its kind); `None` for every other kind.
 fn arn_shape(kind: &str) -> Option<(&'static str, &'static str)> {
-    Some(match kind {
-        "aws_s3_bucket" => ("s3", ""),
-        "aws_db_instance" => ("rds", "db:"),
-        "aws_rds_cluster" => ("rds", "cluster:"),
-        "aws_dynamodb_table" => ("dynamodb", "table/"),
-        "aws_ebs_volume" => ("ec2", "volume/"),
-        "aws_efs_file_system" => ("elasticfilesystem", "file-system/"),
-        _ => return None,
-    })
+    super::kind(kind)?.backup_arn
 }
 
 /// Whether an ARN pattern selects `r`.

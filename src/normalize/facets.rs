@@ -1,4 +1,5 @@
-//! The facet catalogue: every facet name, its type, the kinds that have it, and its meaning.
+//! The facet catalogue: every facet name, its type and its meaning. Which kinds carry it, each
+//! kind declares in the registry ([`super::kinds`]).
 //!
 //! Facets are a public API for policy authors (`resource.facets.<name>` in CEL), so this table
 //! is the single place they are defined. `plumb policies lint` and policy loading reject a
@@ -27,52 +28,59 @@ use serde_json::Value;
 /// Facet values of one resource, by name.
 pub type FacetMap = BTreeMap<String, Value>;
 
-/// One facet: name, value type, the kinds that carry it, and what it means.
+/// One facet: name, value type and what it means. The kinds that carry it say so in the kind
+/// registry ([`super::kinds::Kind::facets`]).
 #[derive(Debug)]
 pub struct FacetDef {
     pub name: &'static str,
     /// `bool`, `int`, `string`, `list<string>`, `list<port_range>`, `list<container>`, ...
     pub ty: &'static str,
-    pub kinds: &'static [&'static str],
     pub doc: &'static str,
 }
 
-const S3: &str = "aws_s3_bucket";
-const DB: &str = "aws_db_instance";
-const CLUSTER: &str = "aws_rds_cluster";
-const EBS: &str = "aws_ebs_volume";
-const DDB: &str = "aws_dynamodb_table";
-const LOGS: &str = "aws_cloudwatch_log_group";
-const KMS: &str = "aws_kms_key";
-const BACKEND: &str = "terraform_backend";
-const DOCKERFILE: &str = "dockerfile";
-const WORKFLOW: &str = "github_workflow";
-const EFS: &str = "aws_efs_file_system";
-const CACHE: &str = "aws_elasticache_replication_group";
-const SECRET: &str = "aws_secretsmanager_secret";
-const SNS: &str = "aws_sns_topic";
-const TRAIL: &str = "aws_cloudtrail";
-const CDN: &str = "aws_cloudfront_distribution";
-const WAF: &str = "aws_wafv2_web_acl";
-const ECR: &str = "aws_ecr_repository";
-const EKS: &str = "aws_eks_cluster";
-const NODES: &str = "aws_eks_node_group";
-const ASG: &str = "aws_autoscaling_group";
-const PLAN: &str = "aws_backup_plan";
-const VAULT: &str = "aws_backup_vault";
-const ROLE: &str = "aws_iam_role";
-const USER: &str = "aws_iam_user";
-const SUBNET: &str = "aws_subnet";
-const SGS: &[&str] = &["aws_security_group", "aws_default_security_group"];
-const VPCS: &[&str] = &["aws_vpc", "aws_default_vpc"];
-const LBS: &[&str] = &["aws_lb", "aws_alb"];
-const LISTENERS: &[&str] = &["aws_lb_listener", "aws_alb_listener"];
-const COMPUTE: &[&str] = &["aws_instance", "aws_launch_template"];
-const SEARCH: &[&str] = &["aws_opensearch_domain", "aws_elasticsearch_domain"];
-/// Data stores with recovery estimates.
-const STORES: &[&str] = &[S3, DB, CLUSTER, DDB, EBS, EFS, CACHE];
-/// Data stores AWS Backup can protect.
-const BACKED_UP: &[&str] = &[S3, DB, CLUSTER, DDB, EBS, EFS];
+/// Facets that kinds carry together, declared once for the kinds' lists.
+///
+/// Encryption at rest and the customer key it uses.
+pub const ENCRYPTION: &[&str] = &["encrypted_at_rest", "kms_key"];
+/// The recovery point and time estimates of a data store ([`super::continuity`]).
+pub const RECOVERY: &[&str] = &["rpo_minutes", "rpo_basis", "rto_minutes", "rto_basis"];
+/// What a policy document grants (IAM policies and the identities holding them).
+pub const POLICY_DOCUMENT: &[&str] = &[
+    "admin_access",
+    "service_wildcards",
+    "pass_role_any",
+    "secret_reads_any",
+];
+/// Managed databases and caches: retention, replicas, upgrades, engine.
+pub const DATABASE: &[&str] = &[
+    "backup_retention_days",
+    "multi_az",
+    "auto_minor_version_upgrade",
+    "engine",
+];
+/// A Kubernetes pod template (a pod, or a workload's `template`).
+pub const POD_TEMPLATE: &[&str] = &[
+    "containers",
+    "host_network",
+    "host_pid",
+    "host_ipc",
+    "host_aliases",
+    "sysctls",
+    "supplemental_groups",
+    "host_path_volumes",
+    "namespace_declared",
+    "service_account",
+    "automount_service_account_token",
+];
+/// The rules of a Kubernetes Role or ClusterRole.
+pub const RBAC_RULES: &[&str] = &[
+    "grants",
+    "wildcard_verbs",
+    "wildcard_resources",
+    "reads_secrets",
+    "can_escalate",
+    "creates_pods",
+];
 
 /// Kubernetes kinds whose objects carry a pod template.
 pub const WORKLOADS: &[&str] = &[
@@ -84,9 +92,6 @@ pub const WORKLOADS: &[&str] = &[
     "k8s/Job",
     "k8s/CronJob",
 ];
-const RBAC_ROLES: &[&str] = &["k8s/Role", "k8s/ClusterRole"];
-const RBAC_BINDINGS: &[&str] = &["k8s/RoleBinding", "k8s/ClusterRoleBinding"];
-const HPA: &str = "k8s/HorizontalPodAutoscaler";
 
 /// Every facet plumb derives. Kept sorted by area, then name.
 pub const FACETS: &[FacetDef] = &[
@@ -94,22 +99,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "encrypted_at_rest",
         ty: "bool",
-        kinds: &[
-            "aws_ebs_snapshot",
-            S3,
-            DB,
-            CLUSTER,
-            EBS,
-            DDB,
-            LOGS,
-            EFS,
-            CACHE,
-            "aws_instance",
-            "aws_launch_template",
-            "aws_opensearch_domain",
-            "aws_elasticsearch_domain",
-            SNS,
-        ],
         doc: "Data is encrypted at rest. S3 (SSE-S3 by default since January 2023), DynamoDB and \
               CloudWatch Logs always encrypt; RDS, EBS, EFS, ElastiCache and OpenSearch only \
               when encryption is turned on; SNS topics only when given a KMS key. Instances and launch templates: every EBS block \
@@ -119,42 +108,18 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "kms_key",
         ty: "string",
-        kinds: &[
-            "aws_ebs_snapshot",
-            S3,
-            DB,
-            CLUSTER,
-            EBS,
-            DDB,
-            LOGS,
-            EFS,
-            CACHE,
-            SECRET,
-            TRAIL,
-            ECR,
-            "aws_opensearch_domain",
-            "aws_elasticsearch_domain",
-            SNS,
-        ],
         doc: "The customer-managed KMS key (id, ARN or alias) encrypting the data; empty when an \
               AWS-owned or AWS-managed key is used (or, for a trail, no KMS encryption).",
     },
     FacetDef {
         name: "sse_algorithm",
         ty: "string",
-        kinds: &[S3],
         doc: "Default server-side encryption of new objects: `AES256` (SSE-S3), `aws:kms` \
               (SSE-KMS) or `aws:kms:dsse`.",
     },
     FacetDef {
         name: "encrypted_in_transit",
         ty: "bool",
-        kinds: &[
-            S3,
-            CACHE,
-            "aws_opensearch_domain",
-            "aws_elasticsearch_domain",
-        ],
         doc: "Plain-text connections are refused. S3: the bucket policy denies requests where \
               `aws:SecureTransport` is false. ElastiCache: in-transit encryption is on. \
               OpenSearch: the domain enforces HTTPS.",
@@ -162,13 +127,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "min_tls_version",
         ty: "string",
-        kinds: &[
-            "aws_lb_listener",
-            "aws_alb_listener",
-            CDN,
-            "aws_opensearch_domain",
-            "aws_elasticsearch_domain",
-        ],
         doc: "Oldest TLS version clients may use, as `1.0` / `1.1` / `1.2` / `1.3` (`0` for \
               SSLv3), from the listener's ELB security policy, the distribution's viewer \
               `minimum_protocol_version` (TLSv1 with CloudFront's default certificate), or the \
@@ -178,36 +136,27 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "node_to_node_encryption",
         ty: "bool",
-        kinds: SEARCH,
         doc: "Traffic between the domain's nodes is encrypted.",
     },
     FacetDef {
         name: "key_rotation",
         ty: "bool",
-        kinds: &[KMS],
         doc: "Automatic yearly rotation of the key material is on. Always false for asymmetric \
               and HMAC keys, which cannot rotate.",
     },
     FacetDef {
         name: "key_spec",
         ty: "string",
-        kinds: &[KMS],
         doc: "The key spec, `SYMMETRIC_DEFAULT` unless an asymmetric or HMAC spec is chosen.",
     },
     FacetDef {
         name: "deletion_window_days",
         ty: "int",
-        kinds: &[KMS],
         doc: "Waiting period before a scheduled key deletion completes (7 to 30; AWS default 30).",
     },
     FacetDef {
         name: "enabled",
         ty: "bool",
-        kinds: &[
-            "aws_ebs_encryption_by_default",
-            "aws_guardduty_detector",
-            "aws_config_configuration_recorder",
-        ],
         doc: "The account-level feature is on: EBS encryption by default (the resource's \
               `enabled`, default true), the GuardDuty detector (`enable`, default true), the \
               AWS Config recorder is recording (its `aws_config_configuration_recorder_status`).",
@@ -215,40 +164,34 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "secrets_encryption",
         ty: "bool",
-        kinds: &[EKS],
         doc: "Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key \
               (`encryption_config` covering `secrets`).",
     },
     FacetDef {
         name: "protocol",
         ty: "string",
-        kinds: LISTENERS,
         doc: "Listener protocol, upper-case (`HTTP`, the default for Application Load \
               Balancers; `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`).",
     },
     FacetDef {
         name: "ssl_policy",
         ty: "string",
-        kinds: LISTENERS,
         doc: "The ELB security policy of an HTTPS or TLS listener.",
     },
     FacetDef {
         name: "redirects_to_https",
         ty: "bool",
-        kinds: LISTENERS,
         doc: "The listener's default action redirects to HTTPS.",
     },
     FacetDef {
         name: "viewer_https_only",
         ty: "bool",
-        kinds: &[CDN],
         doc: "Every cache behaviour refuses plain HTTP from viewers (`redirect-to-https` or \
               `https-only`).",
     },
     FacetDef {
         name: "origin_https_only",
         ty: "bool",
-        kinds: &[CDN],
         doc: "Every custom origin is reached over HTTPS only (`https-only`, or `match-viewer` \
               with HTTPS-only viewers) with no protocol older than TLS 1.2. S3 origins always \
               use HTTPS.",
@@ -257,7 +200,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "publicly_accessible",
         ty: "bool",
-        kinds: &[S3, DB, "aws_ebs_snapshot"],
         doc: "Reachable from the internet. S3: the bucket's ACL or policy grants public access \
               that its public access block does not stop. RDS: the instance has a public \
               address. EBS snapshot: anyone may create a volume from it (its live \
@@ -266,7 +208,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "public_access_block",
         ty: "bool",
-        kinds: &[S3, "aws_s3_account_public_access_block"],
         doc: "All four S3 Block Public Access settings are on: for the bucket (its own \
               `aws_s3_bucket_public_access_block`), or for the whole account \
               (`aws_s3_account_public_access_block`; a live account that never set them has \
@@ -275,19 +216,12 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "public_policy",
         ty: "bool",
-        kinds: &[KMS, SECRET, ECR, SNS],
         doc: "The resource policy allows any principal (`Principal: \"*\"`) without a \
               condition narrowing it.",
     },
     FacetDef {
         name: "open_ingress",
         ty: "list<port_range>",
-        kinds: &[
-            "aws_security_group",
-            "aws_default_security_group",
-            "aws_network_acl",
-            "aws_default_network_acl",
-        ],
         doc: "Ingress open to the whole internet (0.0.0.0/0 or ::/0), each \
               `{protocol, from_port, to_port, cidr}`; protocol `-1` (all) spans ports 0-65535. \
               Network ACLs: allow rules, minus the ranges a lower-numbered deny rule takes.",
@@ -295,78 +229,66 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "unrestricted_egress",
         ty: "bool",
-        kinds: SGS,
         doc: "An egress rule allows all protocols to 0.0.0.0/0 or ::/0.",
     },
     FacetDef {
         name: "rule_count",
         ty: "int",
-        kinds: &["aws_security_group", "aws_default_security_group", WAF],
         doc: "Number of rules: a security group's ingress and egress rules, inline and from \
               separate rule resources; a web ACL's rules.",
     },
     FacetDef {
         name: "flow_logs",
         ty: "bool",
-        kinds: VPCS,
         doc: "An `aws_flow_log` captures the VPC's traffic.",
     },
     FacetDef {
         name: "public_ip_on_launch",
         ty: "bool",
-        kinds: &[SUBNET],
         doc: "Instances launched in the subnet get a public IPv4 address \
               (`map_public_ip_on_launch`, default false).",
     },
     FacetDef {
         name: "public_ip",
         ty: "bool",
-        kinds: COMPUTE,
         doc: "The instance (or a network interface of the template) asks for a public IPv4 \
               address. Unset means no request; the subnet may still assign one.",
     },
     FacetDef {
         name: "imdsv2_required",
         ty: "bool",
-        kinds: COMPUTE,
         doc: "Instance metadata requires IMDSv2 session tokens (`http_tokens = required`) or is \
               turned off. The provider's default is `optional`.",
     },
     FacetDef {
         name: "internal",
         ty: "bool",
-        kinds: LBS,
         doc: "The load balancer is internal (no public addresses).",
     },
     FacetDef {
         name: "load_balancer_type",
         ty: "string",
-        kinds: LBS,
         doc: "`application` (the default), `network` or `gateway`.",
     },
     FacetDef {
         name: "drops_invalid_headers",
         ty: "bool",
-        kinds: LBS,
         doc: "The load balancer drops HTTP headers with invalid names.",
     },
     FacetDef {
         name: "waf",
         ty: "bool",
-        kinds: &["aws_lb", "aws_alb", CDN],
         doc: "A WAF web ACL protects it: an `aws_wafv2_web_acl_association` naming the load \
               balancer, or the distribution's `web_acl_id`.",
     },
     FacetDef {
         name: "rate_limited",
         ty: "bool",
-        kinds: &[WAF],
         doc: "A rule of the web ACL is a rate-based statement.",
     },
     FacetDef {
         name: "managed_rule_groups",
         ty: "list<string>",
-        kinds: &[WAF],
         doc: "Managed rule groups the web ACL applies (not overridden to count), as \
               `Vendor/Name` (`AWS/AWSManagedRulesCommonRuleSet`): those known to be applied; \
               `null` when none is known and a rule whose fields are unknown could be one.",
@@ -374,84 +296,71 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "public_endpoint",
         ty: "bool",
-        kinds: &[EKS],
         doc: "The Kubernetes API endpoint is reachable from the whole internet (public access \
               on, and its CIDRs include 0.0.0.0/0, the default).",
     },
     FacetDef {
         name: "private_endpoint",
         ty: "bool",
-        kinds: &[EKS],
         doc: "The Kubernetes API endpoint is reachable from inside the VPC.",
     },
     FacetDef {
         name: "ssh_from_internet",
         ty: "bool",
-        kinds: &[NODES],
         doc: "Remote access gives an SSH key without source security groups, which opens \
               port 22 to 0.0.0.0/0.",
     },
     FacetDef {
         name: "in_vpc",
         ty: "bool",
-        kinds: SEARCH,
         doc: "The domain lives in a VPC (no public endpoint).",
     },
     // --- retention
     FacetDef {
         name: "versioning",
         ty: "bool",
-        kinds: &[S3],
         doc: "Object versioning is enabled (not suspended, not never enabled).",
     },
     FacetDef {
         name: "mfa_delete",
         ty: "bool",
-        kinds: &[S3],
         doc: "Versioning requires MFA to delete versions or change the versioning state.",
     },
     FacetDef {
         name: "object_lock",
         ty: "bool",
-        kinds: &[S3],
         doc: "S3 Object Lock is enabled on the bucket.",
     },
     FacetDef {
         name: "lifecycle_rules",
         ty: "int",
-        kinds: &[S3],
         doc: "Number of enabled lifecycle rules.",
     },
     FacetDef {
         name: "lifecycle_archive_days",
         ty: "int",
-        kinds: &[S3],
         doc: "Fewest days after which an enabled lifecycle rule moves current objects to an \
               archive class (GLACIER, GLACIER_IR, DEEP_ARCHIVE); 0 when no rule archives.",
     },
     FacetDef {
         name: "log_retention_days",
         ty: "int",
-        kinds: &[LOGS],
         doc: "Days log events are kept; 0 means they never expire (CloudWatch's own convention).",
     },
     FacetDef {
         name: "subscription_filters",
         ty: "int",
-        kinds: &[LOGS],
         doc: "Subscription filters streaming the log group elsewhere (an archive, a SIEM).",
     },
     FacetDef {
         name: "cloudtrail_delivers",
         ty: "bool",
-        kinds: &["aws_cloudwatch_log_group"],
         doc: "A CloudTrail trail of the estate delivers its events to this log group \
               (`cloud_watch_logs_group_arn`).",
     },
     FacetDef {
         name: "alarmed_events",
         ty: "list<string>",
-        kinds: &["aws_cloudwatch_log_group"],
         doc: "The classes of CloudTrail event the CIS AWS monitoring controls name that a \
               metric filter of this group matches and a metric alarm watches whose action reaches \
               someone (an SNS topic of the estate with a confirmed subscriber, or an action \
@@ -467,32 +376,27 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "subscribers",
         ty: "int",
-        kinds: &[SNS],
         doc: "Confirmed subscriptions of the topic: the count a live read gets from SNS, or \
               the topic's `aws_sns_topic_subscription` resources not pending confirmation.",
     },
     FacetDef {
         name: "lifecycle_policy",
         ty: "bool",
-        kinds: &[ECR],
         doc: "A lifecycle policy expires old images.",
     },
     FacetDef {
         name: "immutable_tags",
         ty: "bool",
-        kinds: &[ECR],
         doc: "Image tags cannot be overwritten (`IMMUTABLE`, or `IMMUTABLE_WITH_EXCLUSION`).",
     },
     FacetDef {
         name: "rotation",
         ty: "bool",
-        kinds: &[SECRET],
         doc: "Automatic rotation is configured (an `aws_secretsmanager_secret_rotation`).",
     },
     FacetDef {
         name: "rotation_days",
         ty: "int",
-        kinds: &[SECRET],
         doc: "Longest time between rotations, days (`automatically_after_days`, or the gap a \
               `schedule_expression` allows); 0 when rotation is off.",
     },
@@ -500,21 +404,18 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "backup_retention_days",
         ty: "int",
-        kinds: &[DB, CLUSTER, CACHE],
         doc: "Days automated backups (ElastiCache: daily snapshots) are kept; 0 means they are \
               off.",
     },
     FacetDef {
         name: "point_in_time_recovery",
         ty: "bool",
-        kinds: &[DB, CLUSTER, DDB],
         doc: "The data can be restored to any second within the retention window (RDS: automated \
               backups on; DynamoDB: continuous backups on).",
     },
     FacetDef {
         name: "multi_az",
         ty: "bool",
-        kinds: &[DB, CLUSTER, CACHE],
         doc: "A standby or replica in another availability zone takes over automatically (RDS \
               Multi-AZ; an Aurora cluster with at least two instances; an ElastiCache \
               replication group with Multi-AZ, automatic failover and a replica).",
@@ -522,7 +423,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "cross_region_copy",
         ty: "bool",
-        kinds: &[S3, DB, CLUSTER, DDB, EFS, CACHE, PLAN],
         doc: "A copy is kept in another region: S3 replication, RDS cross-region automated \
               backups, Aurora global database or cross-region replica, DynamoDB global table, \
               EFS replication, ElastiCache global datastore, or an AWS Backup rule (of a plan \
@@ -532,13 +432,11 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "deletion_protection",
         ty: "bool",
-        kinds: &[DB, CLUSTER, DDB, "aws_lb", "aws_alb"],
         doc: "The resource cannot be deleted until deletion protection is turned off.",
     },
     FacetDef {
         name: "rpo_minutes",
         ty: "int",
-        kinds: STORES,
         doc: "Estimated recovery point objective: the most recent writes, in minutes, that can \
               be lost (point-in-time recovery about 5, versioning 0, daily snapshots 1440). -1: \
               nothing to recover from. How each estimate is made is documented in \
@@ -547,14 +445,12 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "rpo_basis",
         ty: "string",
-        kinds: STORES,
         doc: "What `rpo_minutes` rests on (\"point-in-time recovery from automated backups kept \
               7 days\").",
     },
     FacetDef {
         name: "rto_minutes",
         ty: "int",
-        kinds: STORES,
         doc: "Estimated recovery time objective: minutes the store is unavailable when the \
               infrastructure under it fails (a Multi-AZ failover about 2, a restore from backup \
               more, growing with size). -1: it cannot be brought back.",
@@ -562,13 +458,11 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "rto_basis",
         ty: "string",
-        kinds: STORES,
         doc: "What `rto_minutes` rests on.",
     },
     FacetDef {
         name: "backup_plans",
         ty: "list<string>",
-        kinds: BACKED_UP,
         doc: "AWS Backup plans (through their selections, by ARN or tag) and, for EBS, Data \
               Lifecycle Manager policies (by target tags) covering the resource. A selection \
               whose plan is not in the scan (a variable, a data source, a literal id) lists \
@@ -578,109 +472,92 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "region",
         ty: "string",
-        kinds: &[S3, DB, CLUSTER, DDB, EBS, EFS, CACHE, PLAN],
         doc: "The region the resource lives in: the live source's region, the `region` \
               attribute or the ARN's. Unknown in a plan until the ARN is.",
     },
     FacetDef {
         name: "global_table",
         ty: "bool",
-        kinds: &[DDB],
         doc: "The table has replicas in other regions (global table).",
     },
     FacetDef {
         name: "autoscaling",
         ty: "bool",
-        kinds: &[DDB],
         doc: "Capacity follows demand: on-demand billing (`PAY_PER_REQUEST`), or an Application \
               Auto Scaling target on the table.",
     },
     FacetDef {
         name: "one_zone",
         ty: "bool",
-        kinds: &[EFS],
         doc: "An EFS One Zone file system, stored in a single Availability Zone.",
     },
     FacetDef {
         name: "automatic_backups",
         ty: "bool",
-        kinds: &[EFS],
         doc: "EFS automatic daily backups are on (an `aws_efs_backup_policy`; the API turns \
               them on by default for One Zone file systems only).",
     },
     FacetDef {
         name: "automatic_failover",
         ty: "bool",
-        kinds: &[CACHE],
         doc: "A replica is promoted automatically when the primary fails.",
     },
     FacetDef {
         name: "replica",
         ty: "bool",
-        kinds: &[DB],
         doc: "The instance is a read replica of another (`replicate_source_db`).",
     },
     FacetDef {
         name: "managed_master_password",
         ty: "bool",
-        kinds: &[DB, CLUSTER],
         doc: "RDS keeps the master user password in Secrets Manager \
               (`manage_master_user_password`), instead of a password in the configuration.",
     },
     FacetDef {
         name: "storage_gb",
         ty: "int",
-        kinds: &[DB],
         doc: "Allocated storage, GiB (unknown for replicas and restores, which inherit it).",
     },
     FacetDef {
         name: "auto_minor_version_upgrade",
         ty: "bool",
-        kinds: &[DB, CLUSTER, CACHE],
         doc: "Minor engine versions (security patches) are applied automatically in the \
               maintenance window (the default). A cluster has it when every instance does.",
     },
     FacetDef {
         name: "performance_insights",
         ty: "bool",
-        kinds: &[DB, CLUSTER],
         doc: "Performance Insights is on (for a cluster: on every instance).",
     },
     FacetDef {
         name: "monitoring_interval",
         ty: "int",
-        kinds: &[DB, CLUSTER],
         doc: "Enhanced Monitoring interval in seconds; 0 when off (for a cluster: the lowest of \
               its instances).",
     },
     FacetDef {
         name: "engine",
         ty: "string",
-        kinds: &[DB, CLUSTER, CACHE],
         doc: "Database engine (`postgres`, `aurora-postgresql`, `mysql`, `redis`, `valkey`, ...).",
     },
     FacetDef {
         name: "iam_auth",
         ty: "bool",
-        kinds: &[DB, CLUSTER],
         doc: "IAM database authentication is enabled.",
     },
     FacetDef {
         name: "log_exports",
         ty: "list<string>",
-        kinds: &[DB, CLUSTER],
         doc: "Database logs exported to CloudWatch Logs (`postgresql`, `audit`, ...).",
     },
     FacetDef {
         name: "volume_type",
         ty: "string",
-        kinds: &[EBS],
         doc: "EBS volume type (`gp3`, `io2`, ...).",
     },
     FacetDef {
         name: "rules",
         ty: "list<backup_rule>",
-        kinds: &[PLAN],
         doc: "The plan's rules, each `{name, frequency_minutes` (longest gap between two runs; \
               a rule without a schedule runs daily), `retention_days` (0: kept until deleted), \
               `continuous, copies` (destination vaults), `copy_regions}`.",
@@ -688,81 +565,68 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "selections",
         ty: "int",
-        kinds: &[PLAN],
         doc: "Backup selections assigning resources to the plan.",
     },
     FacetDef {
         name: "locked",
         ty: "bool",
-        kinds: &[VAULT],
         doc: "AWS Backup Vault Lock protects the vault's recovery points from deletion.",
     },
     FacetDef {
         name: "lock_min_retention_days",
         ty: "int",
-        kinds: &[VAULT],
         doc: "Shortest retention the vault lock enforces, days (0 when none).",
     },
     FacetDef {
         name: "lock_compliance_mode",
         ty: "bool",
-        kinds: &[VAULT],
         doc: "The lock is in compliance mode (`changeable_for_days` set): once the grace time \
               ends, nobody can remove it.",
     },
     FacetDef {
         name: "min_size",
         ty: "int",
-        kinds: &[ASG, NODES],
         doc: "Fewest instances (nodes) the group keeps.",
     },
     FacetDef {
         name: "max_size",
         ty: "int",
-        kinds: &[ASG, NODES],
         doc: "Most instances (nodes) the group scales to.",
     },
     FacetDef {
         name: "zones",
         ty: "int",
-        kinds: &[ASG],
         doc: "Availability Zones (or subnets) the group launches into.",
     },
     FacetDef {
         name: "subnets",
         ty: "int",
-        kinds: &[NODES],
         doc: "Subnets the node group launches into.",
     },
     FacetDef {
         name: "health_check_type",
         ty: "string",
-        kinds: &[ASG],
         doc: "`EC2` (the default: instance status checks) or `ELB` (the load balancer's health \
               checks too).",
     },
     FacetDef {
         name: "health_check_grace_period",
         ty: "int",
-        kinds: &[ASG],
         doc: "Seconds a new instance is given before health checks count (default 300).",
     },
     FacetDef {
         name: "load_balanced",
         ty: "bool",
-        kinds: &[ASG],
         doc: "The group registers its instances with a load balancer or target group.",
     },
     FacetDef {
         name: "failover",
         ty: "bool",
-        kinds: &["aws_route53_record"],
         doc: "The record uses a failover routing policy.",
     },
     FacetDef {
         name: "health_check",
         ty: "bool",
-        kinds: &["aws_route53_record"],
         doc: "The record's health is checked: a `health_check_id`, or an alias evaluating its \
               target's health.",
     },
@@ -770,14 +634,12 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "propagated_tags",
         ty: "list<string>",
-        kinds: &[ASG],
         doc: "Tag keys the group copies to the instances it launches (`propagate_at_launch`).",
     },
     // --- audit
     FacetDef {
         name: "access_logging",
         ty: "bool",
-        kinds: &[S3, "aws_lb", "aws_alb", CDN],
         doc: "Access logs are delivered (S3 server access logging; load balancer access logs; \
               CloudFront standard logging: `logging_config`, or v2, an `ACCESS_LOGS` \
               `aws_cloudwatch_log_delivery_source` for the distribution with an \
@@ -786,7 +648,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "log_sources",
         ty: "list<string>",
-        kinds: &[S3],
         doc: "Logs the bucket receives, from known evidence only: `cloudtrail` (a trail delivers \
               to it, or its policy lets CloudTrail write), `elb` (its policy lets Elastic Load \
               Balancing write access logs), `s3-access-logs` (its policy lets S3 server access \
@@ -797,82 +658,69 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "multi_region_trail",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "The trail records events in every region.",
     },
     FacetDef {
         name: "log_file_validation",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "Digest files let anyone prove a log file was not changed after delivery.",
     },
     FacetDef {
         name: "logging",
         ty: "bool",
-        kinds: &[TRAIL, WAF],
         doc: "Logs are being delivered. Trail: live status (`is_logging`) or `enable_logging` \
               (default true). Web ACL: an `aws_wafv2_web_acl_logging_configuration` exists.",
     },
     FacetDef {
         name: "cloudwatch_logs",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "The trail also delivers to a CloudWatch Logs group (for metric filters and alarms).",
     },
     FacetDef {
         name: "management_events",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "The trail records read and write management events (the default without event \
               selectors).",
     },
     FacetDef {
         name: "s3_object_reads",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "The trail records S3 object-level read events (data events).",
     },
     FacetDef {
         name: "s3_object_writes",
         ty: "bool",
-        kinds: &[TRAIL],
         doc: "The trail records S3 object-level write events (data events).",
     },
     FacetDef {
         name: "bucket",
         ty: "string",
-        kinds: &[TRAIL],
         doc: "The S3 bucket the trail delivers to.",
     },
     FacetDef {
         name: "log_types",
         ty: "list<string>",
-        kinds: &[EKS],
         doc: "Control-plane logs sent to CloudWatch Logs (`api`, `audit`, `authenticator`, \
               `controllerManager`, `scheduler`).",
     },
     FacetDef {
         name: "audit_logging",
         ty: "bool",
-        kinds: SEARCH,
         doc: "The domain publishes audit logs to CloudWatch Logs.",
     },
     FacetDef {
         name: "records_all_resources",
         ty: "bool",
-        kinds: &["aws_config_configuration_recorder"],
         doc: "The recorder records every supported resource type, global ones (IAM) included.",
     },
     FacetDef {
         name: "origin_failover",
         ty: "bool",
-        kinds: &[CDN],
         doc: "An origin group fails over to a secondary origin.",
     },
     FacetDef {
         name: "scan_on_push",
         ty: "bool",
-        kinds: &[ECR],
         doc: "Images are scanned for vulnerabilities when pushed (the repository's own setting; \
               registry-level enhanced scanning is configured elsewhere).",
     },
@@ -880,15 +728,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "admin_access",
         ty: "bool",
-        kinds: &[
-            "aws_iam_policy",
-            "aws_iam_role_policy",
-            "aws_iam_user_policy",
-            "aws_iam_group_policy",
-            ROLE,
-            USER,
-            "aws_iam_group",
-        ],
         doc: "Full administrative access: a statement allowing `*` on `*`, or a policy granting \
               it attached to the role, user or group: the AWS managed `AdministratorAccess`, or \
               a customer-managed `aws_iam_policy` of the estate whose document allows `*` on \
@@ -898,13 +737,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "service_wildcards",
         ty: "list<string>",
-        kinds: &[
-            "aws_iam_policy",
-            "aws_iam_role_policy",
-            "aws_iam_user_policy",
-            "aws_iam_group_policy",
-            ROLE,
-        ],
         doc: "Allowed actions naming every action of a service (`s3:*`) or everything (`*`), and \
               `NotAction` allows (`NotAction:iam:*`). Roles: of their inline policies. Lists \
               what is known to be allowed, beside statements whose actions are unknown; \
@@ -913,25 +745,11 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "pass_role_any",
         ty: "bool",
-        kinds: &[
-            "aws_iam_policy",
-            "aws_iam_role_policy",
-            "aws_iam_user_policy",
-            "aws_iam_group_policy",
-            ROLE,
-        ],
         doc: "`iam:PassRole` is allowed on every role (`Resource: \"*\"`).",
     },
     FacetDef {
         name: "secret_reads_any",
         ty: "list<string>",
-        kinds: &[
-            "aws_iam_policy",
-            "aws_iam_role_policy",
-            "aws_iam_user_policy",
-            "aws_iam_group_policy",
-            ROLE,
-        ],
         doc: "Secret-reading actions allowed on every resource: \
               `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`. Lists what \
               is known to be allowed; `null` when nothing is known to be and an unknown field \
@@ -940,88 +758,74 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "trust_anyone",
         ty: "bool",
-        kinds: &[ROLE],
         doc: "The trust policy lets any principal assume the role, with no condition.",
     },
     FacetDef {
         name: "attached_policies",
         ty: "int",
-        kinds: &[USER],
         doc: "Policies attached to the user directly (inline or managed, including \
               `aws_iam_policy_attachment` listing the user), not through a group.",
     },
     FacetDef {
         name: "credential_report",
         ty: "bool",
-        kinds: &[USER],
         doc: "Credential facts are known (a live inventory). From Terraform they are not, and \
               the credential facets below stay null.",
     },
     FacetDef {
         name: "console_access",
         ty: "bool",
-        kinds: &[USER],
         doc: "The user has a console password.",
     },
     FacetDef {
         name: "mfa_enabled",
         ty: "bool",
-        kinds: &[USER],
         doc: "The user has an MFA device.",
     },
     FacetDef {
         name: "active_access_keys",
         ty: "int",
-        kinds: &[USER],
         doc: "Active access keys.",
     },
     FacetDef {
         name: "oldest_active_key_days",
         ty: "int",
-        kinds: &[USER],
         doc: "Age of the oldest active access key, days, as of collection.",
     },
     FacetDef {
         name: "unused_credential_days",
         ty: "int",
-        kinds: &[USER],
         doc: "Days the stalest active credential (console password or access key) has gone \
               unused, as of collection (since creation when never used).",
     },
     FacetDef {
         name: "minimum_password_length",
         ty: "int",
-        kinds: &["aws_iam_account_password_policy"],
         doc: "Shortest password allowed (IAM's default 6).",
     },
     FacetDef {
         name: "password_reuse_prevention",
         ty: "int",
-        kinds: &["aws_iam_account_password_policy"],
         doc: "Previous passwords that cannot be reused (0: none).",
     },
     FacetDef {
         name: "requires_complexity",
         ty: "bool",
-        kinds: &["aws_iam_account_password_policy"],
         doc: "Passwords need lower- and upper-case letters, numbers and symbols.",
     },
     FacetDef {
         name: "root_access_keys",
         ty: "bool",
-        kinds: &["aws_account"],
         doc: "The root user has access keys (live inventories only).",
     },
     FacetDef {
         name: "root_mfa",
         ty: "bool",
-        kinds: &["aws_account"],
         doc: "The root user has MFA (live inventories only).",
     },
     FacetDef {
         name: "security_contact",
         ty: "bool",
-        kinds: &["aws_account"],
         doc: "The account registers a security alternate contact (an email address or phone \
               number) for AWS to reach about security events (live inventories only).",
     },
@@ -1029,27 +833,23 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "guardduty_enabled",
         ty: "bool",
-        kinds: &["aws_region"],
         doc: "A GuardDuty detector of the region is enabled (live inventories only).",
     },
     FacetDef {
         name: "securityhub_enabled",
         ty: "bool",
-        kinds: &["aws_region"],
         doc: "Security Hub is enabled in the region (`DescribeHub` answers; live inventories \
               only).",
     },
     FacetDef {
         name: "access_analyzer_enabled",
         ty: "bool",
-        kinds: &["aws_region"],
         doc: "An IAM Access Analyzer of the account's or the organisation's external access \
               is active in the region (live inventories only).",
     },
     FacetDef {
         name: "config_recording",
         ty: "bool",
-        kinds: &["aws_region"],
         doc: "An AWS Config configuration recorder of the region is recording (live \
               inventories only).",
     },
@@ -1057,7 +857,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "containers",
         ty: "list<container>",
-        kinds: WORKLOADS,
         doc: "Every container of the pod template, init containers included, each: `name`, \
               `init` (bool), `image`, `image_tag` (empty when none), `image_digest` (empty when \
               not pinned), `registry` (the image's registry host, `docker.io` by default), \
@@ -1077,50 +876,42 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "host_network",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The pod shares the node's network namespace.",
     },
     FacetDef {
         name: "host_pid",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The pod shares the node's process namespace.",
     },
     FacetDef {
         name: "host_ipc",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The pod shares the node's IPC namespace.",
     },
     FacetDef {
         name: "host_aliases",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The pod adds entries to its containers' `/etc/hosts` (`hostAliases`).",
     },
     FacetDef {
         name: "sysctls",
         ty: "list<string>",
-        kinds: WORKLOADS,
         doc: "The names of the kernel parameters the pod sets (`securityContext.sysctls`).",
     },
     FacetDef {
         name: "supplemental_groups",
         ty: "list<int>",
-        kinds: WORKLOADS,
         doc: "The group ids the pod adds to every container's process: `supplementalGroups` \
               and `fsGroup`.",
     },
     FacetDef {
         name: "host_path_volumes",
         ty: "list<string>",
-        kinds: WORKLOADS,
         doc: "Paths on the node mounted through `hostPath` volumes.",
     },
     FacetDef {
         name: "replicas",
         ty: "int",
-        kinds: &["k8s/Deployment", "k8s/StatefulSet", "k8s/ReplicaSet", CACHE],
         doc: "Workloads: the fewest replicas that run: the HorizontalPodAutoscaler's \
               `minReplicas` when one targets the workload, else `spec.replicas` (Kubernetes \
               defaults an omitted count to 1). ElastiCache: read replicas per shard.",
@@ -1128,99 +919,72 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "strategy",
         ty: "string",
-        kinds: &["k8s/Deployment"],
         doc: "Rollout strategy: `RollingUpdate` (the default) or `Recreate`.",
     },
     FacetDef {
         name: "namespace",
         ty: "string",
-        kinds: &[
-            "k8s/Pod",
-            "k8s/Deployment",
-            "k8s/StatefulSet",
-            "k8s/DaemonSet",
-            "k8s/ReplicaSet",
-            "k8s/Job",
-            "k8s/CronJob",
-            "k8s/Role",
-            "k8s/RoleBinding",
-            "k8s/NetworkPolicy",
-            "k8s/Service",
-            HPA,
-            "k8s/PeerAuthentication",
-        ],
         doc: "The object's namespace (`default` when a manifest names none).",
     },
     FacetDef {
         name: "namespace_declared",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The object names its namespace. A manifest without one lands wherever it is \
               applied (`kubectl -n`, Kustomize, Helm), which the manifest cannot tell.",
     },
     FacetDef {
         name: "service_account",
         ty: "string",
-        kinds: WORKLOADS,
         doc: "Service account the pods run as (`default` when unset).",
     },
     FacetDef {
         name: "automount_service_account_token",
         ty: "bool",
-        kinds: WORKLOADS,
         doc: "The service account token is mounted into the pods (Kubernetes' default is yes).",
     },
     FacetDef {
         name: "min_replicas",
         ty: "int",
-        kinds: &[HPA],
         doc: "Fewest replicas the autoscaler keeps (default 1).",
     },
     FacetDef {
         name: "max_replicas",
         ty: "int",
-        kinds: &[HPA],
         doc: "Most replicas the autoscaler scales to.",
     },
     FacetDef {
         name: "cpu_target",
         ty: "int",
-        kinds: &[HPA],
         doc: "Target average CPU utilisation, percent; 0 when the autoscaler does not scale on \
               CPU utilisation.",
     },
     FacetDef {
         name: "memory_target",
         ty: "int",
-        kinds: &[HPA],
         doc: "Target average memory utilisation, percent; 0 when not scaling on it.",
     },
     // --- kubernetes namespaces
     FacetDef {
         name: "has_network_policy",
         ty: "bool",
-        kinds: &["k8s/Namespace"],
         doc: "At least one NetworkPolicy applies in the namespace. Null when the namespace's \
               NetworkPolicies could not be read.",
     },
     FacetDef {
         name: "has_default_deny",
         ty: "bool",
-        kinds: &["k8s/Namespace"],
         doc: "A NetworkPolicy selects every pod of the namespace for ingress with no rule \
               allowing traffic (default deny).",
     },
     FacetDef {
         name: "has_resource_quota",
         ty: "bool",
-        kinds: &["k8s/Namespace"],
         doc: "A ResourceQuota is defined in the namespace. Null when its ResourceQuotas could \
               not be read.",
     },
     FacetDef {
         name: "has_limit_range",
         ty: "bool",
-        kinds: &["k8s/Namespace"],
         doc: "A LimitRange is defined in the namespace. Null when its LimitRanges could not \
               be read.",
     },
@@ -1228,7 +992,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "grants",
         ty: "list<string>",
-        kinds: RBAC_ROLES,
         doc: "The powerful permissions some rule grants, directly or through `*` (in verbs, \
               resources, API groups, or `*/sub` for a subresource), as the API server's \
               authorizer matches rules; a rule limited by `resourceNames` grants only on the \
@@ -1246,25 +1009,21 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "wildcard_verbs",
         ty: "bool",
-        kinds: RBAC_ROLES,
         doc: "A rule grants verb `*`.",
     },
     FacetDef {
         name: "wildcard_resources",
         ty: "bool",
-        kinds: RBAC_ROLES,
         doc: "A rule grants resource `*` or API group `*`.",
     },
     FacetDef {
         name: "reads_secrets",
         ty: "bool",
-        kinds: RBAC_ROLES,
         doc: "A rule grants get, list or watch on secrets (directly or through a wildcard).",
     },
     FacetDef {
         name: "can_escalate",
         ty: "bool",
-        kinds: RBAC_ROLES,
         doc: "A rule grants `bind`, `escalate` or `impersonate`, or every verb (`*`) on every \
               resource, on service accounts, users or groups (impersonate), or on roles, \
               cluster roles or their bindings (escalate, bind).",
@@ -1272,77 +1031,65 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "creates_pods",
         ty: "bool",
-        kinds: RBAC_ROLES,
         doc: "A rule grants `create` on pods, or on a workload kind that creates pods \
               (deployments, jobs, ...), directly or through a wildcard.",
     },
     FacetDef {
         name: "role_ref",
         ty: "string",
-        kinds: RBAC_BINDINGS,
         doc: "The bound role, as `Kind/name` (`ClusterRole/cluster-admin`).",
     },
     FacetDef {
         name: "subjects",
         ty: "list<string>",
-        kinds: RBAC_BINDINGS,
         doc: "Bound subjects as `Kind:namespace/name` (namespace empty for users and groups).",
     },
     // --- kubernetes network
     FacetDef {
         name: "selects_all_pods",
         ty: "bool",
-        kinds: &["k8s/NetworkPolicy"],
         doc: "The pod selector is empty: the policy applies to every pod of its namespace.",
     },
     FacetDef {
         name: "default_deny_ingress",
         ty: "bool",
-        kinds: &["k8s/NetworkPolicy"],
         doc: "Selects all pods for ingress and allows nothing.",
     },
     FacetDef {
         name: "allows_all_ingress",
         ty: "bool",
-        kinds: &["k8s/NetworkPolicy"],
         doc: "Has an ingress rule without `from` (any source).",
     },
     FacetDef {
         name: "mtls_mode",
         ty: "string",
-        kinds: &["k8s/PeerAuthentication"],
         doc: "Istio mutual TLS: the weakest mode the object sets for the workload or a port \
               (`DISABLE`, `PERMISSIVE`, `STRICT`; `UNSET` inherits the namespace's or mesh's).",
     },
     FacetDef {
         name: "service_type",
         ty: "string",
-        kinds: &["k8s/Service"],
         doc: "`ClusterIP` (the default), `NodePort`, `LoadBalancer` or `ExternalName`.",
     },
     FacetDef {
         name: "internal_load_balancer",
         ty: "bool",
-        kinds: &["k8s/Service"],
         doc: "A LoadBalancer service annotated to get an internal (VPC-only) load balancer.",
     },
     FacetDef {
         name: "ports",
         ty: "list<int>",
-        kinds: &["k8s/Service"],
         doc: "The service's ports.",
     },
     FacetDef {
         name: "source_ranges",
         ty: "list<string>",
-        kinds: &["k8s/Service"],
         doc: "`loadBalancerSourceRanges`: the client CIDRs a load balancer admits (empty: any).",
     },
     // --- terraform
     FacetDef {
         name: "remote_state",
         ty: "bool",
-        kinds: &[BACKEND],
         doc: "The root module keeps its state in a remote backend the team shares (`s3`, `gcs`, \
               `azurerm`, HCP Terraform, ...), not in a local file (no backend block means \
               `local`).",
@@ -1350,7 +1097,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "state_encrypted",
         ty: "bool",
-        kinds: &[BACKEND],
         doc: "The backend encrypts the state at rest by its configuration: `s3` and `oss` with \
               `encrypt = true` or a KMS or customer key; `gcs`, `azurerm` and HCP Terraform \
               always; `local` and `consul` never. Unknown for `pg`, `http` and `kubernetes` \
@@ -1360,7 +1106,6 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "state_locking",
         ty: "bool",
-        kinds: &[BACKEND],
         doc: "Concurrent runs are stopped by a state lock: `s3` with `use_lockfile = true` (S3 \
               native locking) or a `dynamodb_table`; `gcs`, `azurerm`, HCP Terraform, `pg` \
               and `kubernetes` always; `consul` unless `lock = false`; `http` with a \
@@ -1371,186 +1116,118 @@ pub const FACETS: &[FacetDef] = &[
     FacetDef {
         name: "stages",
         ty: "int",
-        kinds: &[DOCKERFILE],
         doc: "The number of build stages (`FROM` instructions).",
     },
     FacetDef {
         name: "multi_stage",
         ty: "bool",
-        kinds: &[DOCKERFILE],
         doc: "The image is built in more than one stage, so build tools and sources stay out of the final image.",
     },
     FacetDef {
         name: "base_images",
         ty: "list<base_image>",
-        kinds: &[DOCKERFILE],
         doc: "The external images stages are built `FROM` (not `scratch`, not an earlier stage), each `{image, registry, tag, digest, stage, line}`: `registry` is `docker.io` for Docker Hub names, `tag` and `digest` are empty when not written. `ARG`s declared before the first `FROM` are substituted; `null` when a `FROM` names a variable without a default.",
     },
     FacetDef {
         name: "undigested_base_images",
         ty: "list<base_image>",
-        kinds: &[DOCKERFILE],
         doc: "The `base_images` not pinned by digest (`@sha256:...`); `null` when a base image is unknown.",
     },
     FacetDef {
         name: "unversioned_base_images",
         ty: "list<base_image>",
-        kinds: &[DOCKERFILE],
         doc: "The `base_images` with neither a digest nor a tag other than `latest` (`FROM node`, `FROM node:latest`); `null` when a base image is unknown.",
     },
     FacetDef {
         name: "final_user",
         ty: "string",
-        kinds: &[DOCKERFILE],
         doc: "The `USER` in effect at the end of the final stage (inherited from an earlier stage it is built from); empty when no `USER` is written, which leaves the base image's default, root for most images.",
     },
     FacetDef {
         name: "runs_as_root",
         ty: "bool",
-        kinds: &[DOCKERFILE],
         doc: "The final image runs as root: no `USER`, or `root` / `0`. Unknown when the user is a variable.",
     },
     FacetDef {
         name: "compiles",
         ty: "bool",
-        kinds: &[DOCKERFILE],
         doc: "A `RUN` instruction compiles (`go build`, `cargo build`, `mvn`, `gradle`, `gcc`, `make`, `dotnet publish`, `npm run build`, `tsc`, ...).",
     },
     FacetDef {
         name: "healthcheck",
         ty: "bool",
-        kinds: &[DOCKERFILE],
         doc: "The final stage declares a `HEALTHCHECK` (not `HEALTHCHECK NONE`), itself or through the stage it is built from.",
     },
     FacetDef {
         name: "exposed_ports",
         ty: "list<string>",
-        kinds: &[DOCKERFILE],
         doc: "The ports the final stage `EXPOSE`s: a service that listens.",
     },
     FacetDef {
         name: "secret_vars",
         ty: "list<var>",
-        kinds: &[DOCKERFILE],
         doc: "`ENV` and `ARG` variables that hold secrets, each `{name, instruction, line}`: named like a password, token or key (the names `redact` knows), or with a value of a well-known token shape (AWS access key, GitHub, GitLab, npm, Slack, Stripe token, private key). Their values are redacted when the file is read.",
     },
     FacetDef {
         name: "remote_adds",
         ty: "list<source>",
-        kinds: &[DOCKERFILE],
         doc: "`ADD` sources that are URLs or git remotes, each `{source, line}`.",
     },
     FacetDef {
         name: "unpinned_packages",
         ty: "list<package>",
-        kinds: &[DOCKERFILE],
         doc: "Packages `RUN` installs without a version, each `{manager, package, line}`: `apt-get`/`apt install x` (pinned: `x=1.2`), `apk add x` (`x=1.2`), `pip install x` (`x==1.2`), `npm install`/`yarn add`/`pnpm add x` (`x@1.2`). Requirement files, lockfile installs (`npm ci`, `npm install` without names) and words holding a variable are not listed.",
     },
     FacetDef {
         name: "triggers",
         ty: "list<string>",
-        kinds: &[WORKFLOW],
         doc: "The events that run the workflow (`on:`).",
     },
     FacetDef {
         name: "permissions_declared",
         ty: "bool",
-        kinds: &[WORKFLOW],
         doc: "The workflow sets `permissions:` at the top, so every job's `GITHUB_TOKEN` starts from it rather than from the repository default.",
     },
     FacetDef {
         name: "jobs_without_permissions",
         ty: "list<job>",
-        kinds: &[WORKFLOW],
         doc: "Jobs whose token has the repository's default permissions: neither the workflow nor the job sets `permissions:`. Each `{job, line}`.",
     },
     FacetDef {
         name: "write_all",
         ty: "list<job>",
-        kinds: &[WORKFLOW],
         doc: "Where `permissions: write-all` is set, each `{job, line}` (`job` empty for the workflow's top level).",
     },
     FacetDef {
         name: "unpinned_actions",
         ty: "list<action>",
-        kinds: &[WORKFLOW],
         doc: "Actions and reusable workflows used by a reference other than a full 40-hex commit SHA, each `{job, step, uses, owner, line}`. Local actions (`./`) and `docker://` images by digest are pinned.",
     },
     FacetDef {
         name: "pr_head_checkouts",
         ty: "list<step>",
-        kinds: &[WORKFLOW],
         doc: "In a workflow run by `pull_request_target`: `actions/checkout` steps that check out the pull request's head (`ref:` from `github.event.pull_request.head.*` or `github.head_ref`), each `{job, step, line}`.",
     },
     FacetDef {
         name: "secrets_echoed",
         ty: "list<step>",
-        kinds: &[WORKFLOW],
         doc: "`run:` lines that print (`echo`, `printf`, `cat`) a secret, directly (`${{ secrets.X }}`) or through a step environment variable set from one, and neither mask it (`::add-mask::`) nor redirect it; each `{job, step, line}`.",
     },
     FacetDef {
         name: "secrets_to_unpinned_actions",
         ty: "list<action>",
-        kinds: &[WORKFLOW],
         doc: "Unpinned actions or reusable workflows given a secret (`with:`, `env:` or `secrets:` reading `secrets.*`, or `secrets: inherit`), each `{job, step, uses, owner, line}`.",
     },
     FacetDef {
         name: "deploy_jobs",
         ty: "list<string>",
-        kinds: &[WORKFLOW],
         doc: "Jobs that deploy: named `deploy`, or running `kubectl apply`, `helm upgrade`, `terraform apply`, `aws ecs update-service`, `cdk deploy`, ... or a deployment action.",
     },
     FacetDef {
         name: "ungated_deploy_jobs",
         ty: "list<job>",
-        kinds: &[WORKFLOW],
         doc: "Deploy jobs without an `environment:`, whose protection rules (reviewers, branch restrictions) would gate them; each `{job, line}`.",
     },
-];
-
-/// Facets that are one attribute of the resource itself, as written in the source: (kind,
-/// facet, JSON pointer of the attribute). A finding that rests on such a facet points at the
-/// attribute's line when the source recorded it.
-const FACET_ATTRIBUTES: &[(&str, &str, &str)] = &[
-    ("k8s/Deployment", "replicas", "/spec/replicas"),
-    ("k8s/StatefulSet", "replicas", "/spec/replicas"),
-    ("k8s/ReplicaSet", "replicas", "/spec/replicas"),
-    (DOCKERFILE, "runs_as_root", "/final_stage/user"),
-    (DOCKERFILE, "final_user", "/final_stage/user"),
-    (DOCKERFILE, "healthcheck", "/final_stage"),
-    (DOCKERFILE, "multi_stage", "/final_stage"),
-    (DB, "encrypted_at_rest", "/storage_encrypted"),
-    (DB, "kms_key", "/kms_key_id"),
-    (DB, "publicly_accessible", "/publicly_accessible"),
-    (DB, "multi_az", "/multi_az"),
-    (DB, "backup_retention_days", "/backup_retention_period"),
-    (DB, "point_in_time_recovery", "/backup_retention_period"),
-    (DB, "deletion_protection", "/deletion_protection"),
-    (DB, "iam_auth", "/iam_database_authentication_enabled"),
-    (DB, "log_exports", "/enabled_cloudwatch_logs_exports"),
-    (CLUSTER, "encrypted_at_rest", "/storage_encrypted"),
-    (CLUSTER, "kms_key", "/kms_key_id"),
-    (CLUSTER, "backup_retention_days", "/backup_retention_period"),
-    (
-        CLUSTER,
-        "point_in_time_recovery",
-        "/backup_retention_period",
-    ),
-    (CLUSTER, "deletion_protection", "/deletion_protection"),
-    (CLUSTER, "iam_auth", "/iam_database_authentication_enabled"),
-    (CLUSTER, "log_exports", "/enabled_cloudwatch_logs_exports"),
-    (EBS, "encrypted_at_rest", "/encrypted"),
-    (EBS, "kms_key", "/kms_key_id"),
-    (EBS, "volume_type", "/type"),
-    (DDB, "point_in_time_recovery", "/point_in_time_recovery"),
-    (DDB, "deletion_protection", "/deletion_protection_enabled"),
-    (DDB, "kms_key", "/server_side_encryption"),
-    (LOGS, "log_retention_days", "/retention_in_days"),
-    (LOGS, "kms_key", "/kms_key_id"),
-    (KMS, "key_rotation", "/enable_key_rotation"),
-    (KMS, "key_spec", "/customer_master_key_spec"),
-    (KMS, "deletion_window_days", "/deletion_window_in_days"),
-    (BACKEND, "state_encrypted", "/encrypt"),
 ];
 
 /// Facets that list one item per element of attribute lists: facet -> the lists, in the
@@ -1647,24 +1324,39 @@ pub fn facet_item_fields<'a>(
         .map(|(_, _, p)| *p)
 }
 
-/// The attribute a facet of a kind is read from, when it is one attribute of the resource.
+/// The attribute a facet of a kind is read from, when it is one attribute of the resource as
+/// written in the source (declared with the kind, [`super::kinds::Kind::attributes`]).
 pub fn facet_attribute(kind: &str, facet: &str) -> Option<&'static str> {
-    FACET_ATTRIBUTES
+    super::kind(kind)?
+        .attributes
         .iter()
-        .find(|(k, f, _)| *k == kind && *f == facet)
-        .map(|(_, _, p)| *p)
+        .find(|(f, _)| *f == facet)
+        .map(|(_, p)| *p)
 }
 
+/// Each declared kind's facets, in the catalogue's order.
 fn by_kind() -> &'static HashMap<&'static str, Vec<&'static str>> {
     static INDEX: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-        for def in FACETS {
-            for kind in def.kinds {
-                index.entry(kind).or_default().push(def.name);
-            }
-        }
-        index
+        let position: HashMap<&str, usize> = FACETS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name, i))
+            .collect();
+        super::kinds()
+            .map(|kind| {
+                let mut names: Vec<&'static str> = kind
+                    .facets
+                    .iter()
+                    .flat_map(|group| group.iter().copied())
+                    .collect();
+                // A name the catalogue does not define sorts last, where the registry's test
+                // finds it.
+                names.sort_by_key(|name| position.get(name).copied().unwrap_or(usize::MAX));
+                names.dedup();
+                (kind.name, names)
+            })
+            .collect()
     })
 }
 
@@ -1675,9 +1367,21 @@ pub fn facets_of_kind(kind: &str) -> &'static [&'static str] {
 
 /// Every kind that has facets, sorted.
 pub fn normalised_kinds() -> Vec<&'static str> {
-    let mut kinds: Vec<_> = by_kind().keys().copied().collect();
+    let mut kinds: Vec<_> = by_kind()
+        .iter()
+        .filter(|(_, facets)| !facets.is_empty())
+        .map(|(kind, _)| *kind)
+        .collect();
     kinds.sort_unstable();
     kinds
+}
+
+/// The kinds carrying a facet, sorted.
+pub fn kinds_of_facet(name: &str) -> Vec<&'static str> {
+    normalised_kinds()
+        .into_iter()
+        .filter(|kind| facets_of_kind(kind).contains(&name))
+        .collect()
 }
 
 /// The definition of a facet, by name.
@@ -1714,7 +1418,7 @@ pub fn markdown() -> String {
     out
 }
 
-/// Writes a kind's facets; each name must be declared for the kind in [`FACETS`].
+/// Writes a kind's facets; each name must be one its kind declares.
 pub struct Setter<'a> {
     kind: &'a str,
     map: &'a mut FacetMap,
@@ -1729,7 +1433,7 @@ impl<'a> Setter<'a> {
     pub fn set(&mut self, name: &'static str, value: Option<impl Into<Value>>) {
         debug_assert!(
             self.map.contains_key(name),
-            "facet {name} is not declared for {} in FACETS",
+            "facet {name} is not declared for {} in the kind registry",
             self.kind
         );
         self.map
@@ -1746,7 +1450,12 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for def in FACETS {
             assert!(seen.insert(def.name), "facet {} defined twice", def.name);
-            assert!(!def.doc.is_empty() && !def.kinds.is_empty(), "{}", def.name);
+            assert!(!def.doc.is_empty(), "{}", def.name);
+            assert!(
+                super::super::kinds().any(|k| facets_of_kind(k.name).contains(&def.name)),
+                "facet {} is carried by no kind",
+                def.name
+            );
         }
     }
 }

@@ -5,27 +5,68 @@
 use serde_json::{Map, Value, json};
 
 use super::Derive;
-use super::facets::Setter;
-use super::kinds::Kind;
+use super::facets::{POD_TEMPLATE, RBAC_RULES, Setter};
+use super::kinds::{Kind, SCALED, namespaced};
+
+const POD_FACETS: &[&[&str]] = &[POD_TEMPLATE, &["namespace"]];
+const REPLICATED_POD_FACETS: &[&[&str]] = &[POD_TEMPLATE, &["replicas", "namespace"]];
 
 /// Every Kubernetes kind with facets, read alike from manifests and live clusters.
 pub(super) const KINDS: &[Kind] = &[
-    Kind::kubernetes("k8s/Pod", workload),
-    Kind::kubernetes("k8s/Deployment", workload),
-    Kind::kubernetes("k8s/StatefulSet", workload),
-    Kind::kubernetes("k8s/DaemonSet", workload),
-    Kind::kubernetes("k8s/ReplicaSet", workload),
-    Kind::kubernetes("k8s/Job", workload),
-    Kind::kubernetes("k8s/CronJob", workload),
-    Kind::kubernetes("k8s/Namespace", namespace),
-    Kind::kubernetes("k8s/Role", role),
-    Kind::kubernetes("k8s/ClusterRole", role),
-    Kind::kubernetes("k8s/RoleBinding", binding),
-    Kind::kubernetes("k8s/ClusterRoleBinding", binding),
-    Kind::kubernetes("k8s/NetworkPolicy", network_policy),
-    Kind::kubernetes("k8s/Service", service),
-    Kind::kubernetes("k8s/HorizontalPodAutoscaler", autoscaler),
-    Kind::kubernetes("k8s/PeerAuthentication", peer_authentication),
+    Kind::kubernetes("k8s/Pod", workload).facets(POD_FACETS),
+    Kind::kubernetes("k8s/Deployment", workload)
+        .facets(&[POD_TEMPLATE, &["replicas", "strategy", "namespace"]])
+        .satellites(&[SCALED])
+        .attributes(&[("replicas", "/spec/replicas")]),
+    Kind::kubernetes("k8s/StatefulSet", workload)
+        .facets(REPLICATED_POD_FACETS)
+        .satellites(&[SCALED])
+        .attributes(&[("replicas", "/spec/replicas")]),
+    Kind::kubernetes("k8s/DaemonSet", workload).facets(POD_FACETS),
+    Kind::kubernetes("k8s/ReplicaSet", workload)
+        .facets(REPLICATED_POD_FACETS)
+        .satellites(&[SCALED])
+        .attributes(&[("replicas", "/spec/replicas")]),
+    Kind::kubernetes("k8s/Job", workload).facets(POD_FACETS),
+    Kind::kubernetes("k8s/CronJob", workload).facets(POD_FACETS),
+    Kind::kubernetes("k8s/Namespace", namespace)
+        .facets(&[&[
+            "has_network_policy",
+            "has_default_deny",
+            "has_resource_quota",
+            "has_limit_range",
+        ]])
+        .satellites(&[
+            namespaced("k8s/NetworkPolicy"),
+            namespaced("k8s/ResourceQuota"),
+            namespaced("k8s/LimitRange"),
+        ]),
+    Kind::kubernetes("k8s/Role", role).facets(&[RBAC_RULES, &["namespace"]]),
+    Kind::kubernetes("k8s/ClusterRole", role).facets(&[RBAC_RULES]),
+    Kind::kubernetes("k8s/RoleBinding", binding).facets(&[&["namespace", "role_ref", "subjects"]]),
+    Kind::kubernetes("k8s/ClusterRoleBinding", binding).facets(&[&["role_ref", "subjects"]]),
+    Kind::kubernetes("k8s/NetworkPolicy", network_policy).facets(&[&[
+        "namespace",
+        "selects_all_pods",
+        "default_deny_ingress",
+        "allows_all_ingress",
+    ]]),
+    Kind::kubernetes("k8s/Service", service).facets(&[&[
+        "namespace",
+        "service_type",
+        "internal_load_balancer",
+        "ports",
+        "source_ranges",
+    ]]),
+    Kind::kubernetes("k8s/HorizontalPodAutoscaler", autoscaler).facets(&[&[
+        "namespace",
+        "min_replicas",
+        "max_replicas",
+        "cpu_target",
+        "memory_target",
+    ]]),
+    Kind::kubernetes("k8s/PeerAuthentication", peer_authentication)
+        .facets(&[&["namespace", "mtls_mode"]]),
 ];
 
 /// The pod spec inside an object of a workload kind.

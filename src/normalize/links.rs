@@ -1,300 +1,45 @@
 //! The linking pass: which resources are satellites of which parents, and how they name them.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use super::kinds::{NAME, Satellite, satellite};
 use crate::inventory::{Attr, Resource, Source};
 
-/// A satellite kind, the attribute naming its parent, the parent kind, and the parent
-/// attributes that attribute may hold (tried in order).
+/// A satellite relation: the satellite, and the kind of its parent.
+#[derive(Debug, Clone, Copy)]
 pub struct Link {
-    pub satellite: &'static str,
-    pub via: &'static str,
+    pub satellite: &'static Satellite,
     pub parent: &'static str,
-    pub parent_keys: &'static [&'static str],
-    /// A prefix the satellite's value carries before the parent's key (`table/` in an
-    /// Application Auto Scaling `resource_id`).
-    pub strip: &'static str,
-    /// Kubernetes: the parent must be in the satellite's namespace.
-    pub same_namespace: bool,
 }
 
-const fn rel(
-    satellite: &'static str,
-    via: &'static str,
-    parent: &'static str,
-    parent_keys: &'static [&'static str],
-) -> Link {
-    Link {
-        satellite,
-        via,
-        parent,
-        parent_keys,
-        strip: "",
-        same_namespace: false,
-    }
+/// Satellites of satellites, whose parent is no declared kind. CloudFront standard logging
+/// v2: a delivery source names the distribution, a delivery names the source.
+const CHAINED: &[(&str, Satellite)] = &[(
+    "aws_cloudwatch_log_delivery_source",
+    satellite("aws_cloudwatch_log_delivery", "/delivery_source_name", NAME),
+)];
+
+/// Every satellite relation plumb folds: those the kinds declare, in the registry's order,
+/// then [`CHAINED`]. A satellite of several possible parents is linked to the first that
+/// matches.
+pub fn links() -> &'static [Link] {
+    static LINKS: OnceLock<Vec<Link>> = OnceLock::new();
+    LINKS.get_or_init(|| {
+        let declared = super::kinds().flat_map(|k| {
+            k.satellites.iter().map(|satellite| Link {
+                satellite,
+                parent: k.name,
+            })
+        });
+        let chained = CHAINED
+            .iter()
+            .map(|(parent, satellite)| Link { satellite, parent });
+        declared.chain(chained).collect()
+    })
 }
-
-const BUCKET_KEYS: &[&str] = &["/bucket", "/id"];
-const SG_KEYS: &[&str] = &["/id"];
-const NAMESPACE_KEYS: &[&str] = &["/metadata/name"];
-
-const ID: &[&str] = &["/id"];
-const ARN: &[&str] = &["/arn"];
-const NAME: &[&str] = &["/name"];
-
-const fn bucket(satellite: &'static str) -> Link {
-    rel(satellite, "/bucket", "aws_s3_bucket", BUCKET_KEYS)
-}
-
-const fn sg_rule(satellite: &'static str, parent: &'static str) -> Link {
-    rel(satellite, "/security_group_id", parent, SG_KEYS)
-}
-
-const fn namespaced(satellite: &'static str) -> Link {
-    rel(
-        satellite,
-        "/metadata/namespace",
-        "k8s/Namespace",
-        NAMESPACE_KEYS,
-    )
-}
-
-/// A HorizontalPodAutoscaler scales the workload its `scaleTargetRef` names, in its own
-/// namespace.
-const fn scaled(parent: &'static str) -> Link {
-    Link {
-        satellite: "k8s/HorizontalPodAutoscaler",
-        via: "/spec/scaleTargetRef/name",
-        parent,
-        parent_keys: &["/metadata/name"],
-        strip: "",
-        same_namespace: true,
-    }
-}
-
-/// Every satellite relation plumb folds. A satellite of several possible parents is linked to
-/// the first that matches.
-pub const LINKS: &[Link] = &[
-    bucket("aws_s3_bucket_server_side_encryption_configuration"),
-    bucket("aws_s3_bucket_versioning"),
-    bucket("aws_s3_bucket_logging"),
-    bucket("aws_s3_bucket_public_access_block"),
-    bucket("aws_s3_bucket_lifecycle_configuration"),
-    bucket("aws_s3_bucket_object_lock_configuration"),
-    bucket("aws_s3_bucket_policy"),
-    bucket("aws_s3_bucket_acl"),
-    bucket("aws_s3_bucket_replication_configuration"),
-    // A trail is not part of its bucket, but the bucket's protection is part of the trail's
-    // evidence: the bucket learns that it receives CloudTrail logs.
-    rel(
-        "aws_cloudtrail",
-        "/s3_bucket_name",
-        "aws_s3_bucket",
-        BUCKET_KEYS,
-    ),
-    sg_rule("aws_security_group_rule", "aws_security_group"),
-    sg_rule("aws_vpc_security_group_ingress_rule", "aws_security_group"),
-    sg_rule("aws_vpc_security_group_egress_rule", "aws_security_group"),
-    // Rule resources manage the VPC's default group as much as any other.
-    sg_rule("aws_security_group_rule", "aws_default_security_group"),
-    sg_rule(
-        "aws_vpc_security_group_ingress_rule",
-        "aws_default_security_group",
-    ),
-    sg_rule(
-        "aws_vpc_security_group_egress_rule",
-        "aws_default_security_group",
-    ),
-    rel(
-        "aws_rds_cluster_instance",
-        "/cluster_identifier",
-        "aws_rds_cluster",
-        &["/cluster_identifier", "/id"],
-    ),
-    rel(
-        "aws_db_instance_automated_backups_replication",
-        "/source_db_instance_arn",
-        "aws_db_instance",
-        ARN,
-    ),
-    rel("aws_flow_log", "/vpc_id", "aws_vpc", ID),
-    rel("aws_flow_log", "/vpc_id", "aws_default_vpc", ID),
-    rel(
-        "aws_network_acl_rule",
-        "/network_acl_id",
-        "aws_network_acl",
-        ID,
-    ),
-    rel(
-        "aws_network_acl_rule",
-        "/network_acl_id",
-        "aws_default_network_acl",
-        ID,
-    ),
-    rel("aws_lb_listener", "/load_balancer_arn", "aws_lb", ARN),
-    rel("aws_lb_listener", "/load_balancer_arn", "aws_alb", ARN),
-    rel("aws_alb_listener", "/load_balancer_arn", "aws_alb", ARN),
-    rel("aws_alb_listener", "/load_balancer_arn", "aws_lb", ARN),
-    rel(
-        "aws_wafv2_web_acl_association",
-        "/resource_arn",
-        "aws_lb",
-        ARN,
-    ),
-    rel(
-        "aws_wafv2_web_acl_association",
-        "/resource_arn",
-        "aws_alb",
-        ARN,
-    ),
-    rel(
-        "aws_wafregional_web_acl_association",
-        "/resource_arn",
-        "aws_lb",
-        ARN,
-    ),
-    rel(
-        "aws_wafv2_web_acl_logging_configuration",
-        "/resource_arn",
-        "aws_wafv2_web_acl",
-        ARN,
-    ),
-    rel("aws_backup_selection", "/plan_id", "aws_backup_plan", ID),
-    // CloudFront standard logging v2: a delivery source names the distribution, a delivery
-    // names the source.
-    rel(
-        "aws_cloudwatch_log_delivery_source",
-        "/resource_arn",
-        "aws_cloudfront_distribution",
-        ARN,
-    ),
-    rel(
-        "aws_cloudwatch_log_delivery",
-        "/delivery_source_name",
-        "aws_cloudwatch_log_delivery_source",
-        NAME,
-    ),
-    rel(
-        "aws_backup_vault_lock_configuration",
-        "/backup_vault_name",
-        "aws_backup_vault",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_ecr_lifecycle_policy",
-        "/repository",
-        "aws_ecr_repository",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_ecr_repository_policy",
-        "/repository",
-        "aws_ecr_repository",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_secretsmanager_secret_rotation",
-        "/secret_id",
-        "aws_secretsmanager_secret",
-        &["/arn", "/id", "/name"],
-    ),
-    rel(
-        "aws_secretsmanager_secret_policy",
-        "/secret_arn",
-        "aws_secretsmanager_secret",
-        &["/arn", "/id"],
-    ),
-    rel("aws_sns_topic_policy", "/arn", "aws_sns_topic", ARN),
-    rel(
-        "aws_sns_topic_subscription",
-        "/topic_arn",
-        "aws_sns_topic",
-        ARN,
-    ),
-    rel(
-        "aws_kms_key_policy",
-        "/key_id",
-        "aws_kms_key",
-        &["/key_id", "/id", "/arn"],
-    ),
-    rel(
-        "aws_efs_backup_policy",
-        "/file_system_id",
-        "aws_efs_file_system",
-        ID,
-    ),
-    rel(
-        "aws_efs_replication_configuration",
-        "/source_file_system_id",
-        "aws_efs_file_system",
-        ID,
-    ),
-    rel(
-        "aws_cloudwatch_log_subscription_filter",
-        "/log_group_name",
-        "aws_cloudwatch_log_group",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_cloudwatch_log_metric_filter",
-        "/log_group_name",
-        "aws_cloudwatch_log_group",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_autoscaling_attachment",
-        "/autoscaling_group_name",
-        "aws_autoscaling_group",
-        &["/name", "/id"],
-    ),
-    rel(
-        "aws_autoscaling_traffic_source_attachment",
-        "/autoscaling_group_name",
-        "aws_autoscaling_group",
-        &["/name", "/id"],
-    ),
-    Link {
-        satellite: "aws_appautoscaling_target",
-        via: "/resource_id",
-        parent: "aws_dynamodb_table",
-        parent_keys: NAME,
-        strip: "table/",
-        same_namespace: false,
-    },
-    rel(
-        "aws_config_configuration_recorder_status",
-        "/name",
-        "aws_config_configuration_recorder",
-        NAME,
-    ),
-    rel("aws_iam_user_policy", "/user", "aws_iam_user", NAME),
-    rel(
-        "aws_iam_user_policy_attachment",
-        "/user",
-        "aws_iam_user",
-        NAME,
-    ),
-    rel(
-        "aws_iam_role_policy_attachment",
-        "/role",
-        "aws_iam_role",
-        NAME,
-    ),
-    rel(
-        "aws_iam_group_policy_attachment",
-        "/group",
-        "aws_iam_group",
-        NAME,
-    ),
-    namespaced("k8s/NetworkPolicy"),
-    namespaced("k8s/ResourceQuota"),
-    namespaced("k8s/LimitRange"),
-    scaled("k8s/Deployment"),
-    scaled("k8s/StatefulSet"),
-    scaled("k8s/ReplicaSet"),
-];
 
 /// Sets [`Resource::parent`] on every satellite whose parent is in `resources`.
 ///
@@ -311,8 +56,8 @@ pub fn link(resources: &mut [Resource]) {
     let mut ids: HashMap<&str, usize> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
         ids.insert(r.id.as_str(), i);
-        for link in LINKS.iter().filter(|l| l.parent == r.kind) {
-            for key in link.parent_keys {
+        for link in links().iter().filter(|l| l.parent == r.kind) {
+            for key in link.satellite.parent_keys {
                 match r.attr(key) {
                     Attr::Known(Value::String(v)) => {
                         by_key.entry((link.parent, v.as_str())).or_default().push(i);
@@ -339,16 +84,20 @@ pub fn link(resources: &mut [Resource]) {
         if r.parent.is_some() {
             continue;
         }
-        for link in LINKS.iter().filter(|l| l.satellite == r.kind) {
+        for link in links().iter().filter(|l| l.satellite.kind == r.kind) {
+            let Link {
+                satellite: link,
+                parent: parent_kind,
+            } = *link;
             let by_reference = r.references.get(link.via).and_then(|refs| {
                 refs.iter()
                     .filter_map(|id| ids.get(id.as_str()))
-                    .find(|&&p| resources[p].kind == link.parent)
+                    .find(|&&p| resources[p].kind == parent_kind)
             });
             let by_value = || -> Option<usize> {
                 let candidates: Vec<usize> = match r.attr(link.via) {
                     Attr::Known(Value::String(v)) => by_key
-                        .get(&(link.parent, v.strip_prefix(link.strip)?))?
+                        .get(&(parent_kind, v.strip_prefix(link.strip)?))?
                         .iter()
                         .copied()
                         .filter(|&p| {
@@ -359,12 +108,12 @@ pub fn link(resources: &mut [Resource]) {
                     // Neither value is known, but both come from the same expression (`bucket
                     // = var.name` in one module instance): compare the expressions.
                     Attr::Unknown if link.strip.is_empty() => by_expr
-                        .get(&(link.parent, r.expressions.get(link.via)?.as_str()))?
+                        .get(&(parent_kind, r.expressions.get(link.via)?.as_str()))?
                         .clone(),
                     // A namespaced Kubernetes object without a namespace lands in `default`.
-                    Attr::Absent if link.parent == "k8s/Namespace" => {
+                    Attr::Absent if parent_kind == "k8s/Namespace" => {
                         let found = by_key
-                            .get(&(link.parent, "default"))?
+                            .get(&(parent_kind, "default"))?
                             .iter()
                             .copied()
                             .find(|&p| same_origin(&resources[p].source, &r.source));

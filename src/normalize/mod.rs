@@ -5,7 +5,8 @@
 //!
 //! 1. **Linking.** A satellite (an `aws_s3_bucket_versioning`, an `aws_security_group_rule`, a
 //!    Kubernetes `NetworkPolicy` in a namespace) names its parent through one attribute. The
-//!    [`links::LINKS`] table says which; the satellite gets [`Resource::parent`]. Collectors may
+//!    parent's kind declares which ([`kinds::Kind::satellites`]); the satellite gets
+//!    [`Resource::parent`]. Collectors may
 //!    also record [`Resource::references`] (from a plan's configuration, where the value itself
 //!    is unknown until apply), which take precedence over matching values. A few satellites
 //!    name several parents (an `aws_iam_policy_attachment` lists users, roles and groups):
@@ -16,8 +17,8 @@
 //! 2. **Coverage.** AWS Backup selections pick data stores by ARN or by tag, not by naming one
 //!    parent; [`backup::coverage`] works out which plans protect which resource, so the
 //!    recovery estimates of [`continuity`] can count them.
-//! 3. **Facets.** One deriver per kind computes the facets listed for it in
-//!    [`facets::FACETS`] from the resource, its satellites and the plans covering it. Every
+//! 3. **Facets.** One deriver per kind computes the facets its kind declares
+//!    ([`kinds::Kind::facets`], defined in the catalogue [`facets::FACETS`]) from the resource, its satellites and the plans covering it. Every
 //!    facet listed for a kind is present afterwards; `null` means the value cannot be known.
 //!
 //! Facets that depend on time (the age of an access key) are computed as of one instant,

@@ -23,12 +23,45 @@ pub(super) const KINDS: &[Kind] = &[
         "dockerfile",
         dockerfile,
         "a build recipe in the repository, not a running resource",
-    ),
+    )
+    .facets(&[&[
+        "stages",
+        "multi_stage",
+        "base_images",
+        "undigested_base_images",
+        "unversioned_base_images",
+        "final_user",
+        "runs_as_root",
+        "compiles",
+        "healthcheck",
+        "exposed_ports",
+        "secret_vars",
+        "remote_adds",
+        "unpinned_packages",
+    ]])
+    .attributes(&[
+        ("runs_as_root", "/final_stage/user"),
+        ("final_user", "/final_stage/user"),
+        ("healthcheck", "/final_stage"),
+        ("multi_stage", "/final_stage"),
+    ]),
     Kind::repository(
         "github_workflow",
         workflow,
         "a CI workflow file in the repository",
-    ),
+    )
+    .facets(&[&[
+        "triggers",
+        "permissions_declared",
+        "jobs_without_permissions",
+        "write_all",
+        "unpinned_actions",
+        "pr_head_checkouts",
+        "secrets_echoed",
+        "secrets_to_unpinned_actions",
+        "deploy_jobs",
+        "ungated_deploy_jobs",
+    ]]),
 ];
 
 /// One stage of a Dockerfile, as its instructions leave it.

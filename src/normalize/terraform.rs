@@ -15,7 +15,9 @@ use super::value::{bool_at, str_at};
 use crate::inventory::{Attr, Resource};
 
 /// Terraform's own kinds with facets.
-pub(super) const KINDS: &[Kind] = &[Kind::terraform("terraform_backend", backend)];
+pub(super) const KINDS: &[Kind] = &[Kind::terraform("terraform_backend", backend)
+    .facets(&[&["remote_state", "state_encrypted", "state_locking"]])
+    .attributes(&[("state_encrypted", "/encrypt")])];
 
 /// Whether an attribute was written (known and not empty), `None` when unknown.
 fn written(r: &Resource, pointer: &str) -> Option<bool> {
