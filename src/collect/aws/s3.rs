@@ -144,25 +144,120 @@ pub async fn collect(cx: Cx, regions: Vec<String>) -> Out {
     out
 }
 
-fn satellite(scope: &Scope, kind: &str, bucket: &str, mut attrs: Value) -> Resource {
+// The provider's shape of a bucket and its satellites, built here for both sources: the
+// service APIs below and AWS Config items (`config/s3.rs`). Each takes the values as the source
+// has them (`null` where it does not record one).
+
+/// The bucket itself: its name, ARN and region. The sources add its tags and settings.
+pub(super) fn bucket_resource(scope: &Scope, name: &str) -> Resource {
+    let arn = format!("arn:{}:s3:::{name}", scope.partition());
+    let attrs = json!({"id": name, "bucket": name, "arn": arn, "region": scope.region.as_ref()});
+    scope.resource(BUCKET, name, Some(arn), attrs)
+}
+
+/// A satellite of the bucket `bucket`, whose id is the bucket's name, as the provider's are.
+pub(super) fn satellite(scope: &Scope, kind: &str, bucket: &str, mut attrs: Value) -> Resource {
     attrs["id"] = json!(bucket);
     attrs["bucket"] = json!(bucket);
     scope.resource(kind, bucket, Some(bucket.to_string()), attrs)
 }
 
+/// One rule of default encryption: its algorithm and key (`None`: the rule sets no default).
+pub(super) fn encryption_rule(default: Option<(Value, Value)>, bucket_key: Value) -> Value {
+    let default = default.map_or(
+        json!([]),
+        |(algorithm, key)| json!([{"sse_algorithm": algorithm, "kms_master_key_id": key}]),
+    );
+    json!({"apply_server_side_encryption_by_default": default, "bucket_key_enabled": bucket_key})
+}
+
+/// The versioning satellite's attributes: `Enabled`, `Suspended` or `Disabled`, and MFA delete.
+pub(super) fn versioning(status: &str, mfa_delete: &str) -> Value {
+    json!({"versioning_configuration": [{"status": status, "mfa_delete": mfa_delete}]})
+}
+
+/// The logging satellite's attributes.
+pub(super) fn logging(target_bucket: Value, target_prefix: Value) -> Value {
+    json!({"target_bucket": target_bucket, "target_prefix": target_prefix})
+}
+
+/// The bucket's own public access block; a flag left out is off.
+pub(super) fn public_access_block(flags: [Option<bool>; 4]) -> Value {
+    let [block_acls, ignore_acls, block_policy, restrict] = flags.map(|f| f.unwrap_or(false));
+    json!({
+        "block_public_acls": block_acls,
+        "ignore_public_acls": ignore_acls,
+        "block_public_policy": block_policy,
+        "restrict_public_buckets": restrict,
+    })
+}
+
+/// One lifecycle rule.
+pub(super) struct LifecycleRule {
+    pub id: Value,
+    pub status: Value,
+    /// The provider's `filter` block list; `null` when the source does not record it.
+    pub filter: Value,
+    /// (days, date, storage class) of each transition.
+    pub transitions: Vec<(Value, Value, Value)>,
+    /// The `expiration` block list.
+    pub expiration: Value,
+    /// The `noncurrent_version_expiration` block list.
+    pub noncurrent: Value,
+}
+
+impl LifecycleRule {
+    pub(super) fn to_json(&self) -> Value {
+        let transitions: Vec<Value> = self
+            .transitions
+            .iter()
+            .map(|(days, date, class)| json!({"days": days, "date": date, "storage_class": class}))
+            .collect();
+        json!({
+            "id": self.id,
+            "status": self.status,
+            "filter": self.filter,
+            "transition": transitions,
+            "expiration": self.expiration,
+            "noncurrent_version_expiration": self.noncurrent,
+        })
+    }
+}
+
+/// A lifecycle rule's `expiration` block.
+pub(super) fn expiration(days: Value, date: Value, expired_object_delete_marker: Value) -> Value {
+    json!([{"days": days, "date": date, "expired_object_delete_marker": expired_object_delete_marker}])
+}
+
+/// One replication rule; `null` where the source does not record a value.
+pub(super) fn replication_rule(id: Value, priority: Value, status: Value, to: [Value; 3]) -> Value {
+    let [bucket, account, storage_class] = to;
+    json!({
+        "id": id,
+        "priority": priority,
+        "status": status,
+        "destination": [{"bucket": bucket, "account": account, "storage_class": storage_class}],
+    })
+}
+
+/// One ACL grant: the permission (`FULL_CONTROL`, `READ`, ...) and the grantee's type, id, URI
+/// and email address.
+pub(super) fn grant(permission: Value, grantee: [Value; 4]) -> Value {
+    let [kind, id, uri, email] = grantee;
+    json!({
+        "permission": permission,
+        "grantee": [{"type": kind, "id": id, "uri": uri, "email_address": email}],
+    })
+}
+
+/// The ACL satellite's attributes: its grants and the owner's block list.
+pub(super) fn acl(grants: Vec<Value>, owner: Value) -> Value {
+    json!({"access_control_policy": [{"grant": grants, "owner": owner}]})
+}
+
 async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
     let mut out = Out::default();
-    let mut r = scope.resource(
-        BUCKET,
-        name,
-        Some(format!("arn:aws:s3:::{name}")),
-        json!({
-            "id": name,
-            "bucket": name,
-            "arn": format!("arn:aws:s3:::{name}"),
-            "region": scope.region.as_ref(),
-        }),
-    );
+    let mut r = bucket_resource(scope, name);
 
     // Tags.
     match got(
@@ -189,16 +284,10 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
                 .unwrap_or_default()
                 .iter()
                 .map(|rule| {
-                    let default = rule.apply_server_side_encryption_by_default().map(|d| {
-                        json!([{
-                            "sse_algorithm": d.sse_algorithm().as_str(),
-                            "kms_master_key_id": se(d.kms_master_key_id()),
-                        }])
-                    });
-                    json!({
-                        "apply_server_side_encryption_by_default": default.unwrap_or(json!([])),
-                        "bucket_key_enabled": b(rule.bucket_key_enabled()),
-                    })
+                    let default = rule
+                        .apply_server_side_encryption_by_default()
+                        .map(|d| (json!(d.sse_algorithm().as_str()), se(d.kms_master_key_id())));
+                    encryption_rule(default, b(rule.bucket_key_enabled()))
                 })
                 .collect();
             out.push(satellite(scope, SSE, name, json!({ "rule": rules })));
@@ -216,12 +305,7 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
         Ok(v) => {
             let status = v.status().map_or("Disabled", |s| s.as_str());
             let mfa = v.mfa_delete().map_or("Disabled", |m| m.as_str());
-            out.push(satellite(
-                scope,
-                VERSIONING,
-                name,
-                json!({"versioning_configuration": [{"status": status, "mfa_delete": mfa}]}),
-            ));
+            out.push(satellite(scope, VERSIONING, name, versioning(status, mfa)));
         }
         Err(e) => {
             let mut sat = satellite(scope, VERSIONING, name, json!({}));
@@ -239,12 +323,8 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
     match client.get_bucket_logging().bucket(name).send().await {
         Ok(l) => {
             if let Some(l) = l.logging_enabled() {
-                out.push(satellite(
-                    scope,
-                    LOGGING,
-                    name,
-                    json!({"target_bucket": l.target_bucket(), "target_prefix": l.target_prefix()}),
-                ));
+                let target = logging(json!(l.target_bucket()), json!(l.target_prefix()));
+                out.push(satellite(scope, LOGGING, name, target));
             }
         }
         Err(e) => out.unreadable(&mut r, &["/logging"], SERVICE, describe(&e)),
@@ -257,18 +337,13 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
     ) {
         Got::Set(o) => {
             let c = o.public_access_block_configuration();
-            let flag = |f: Option<bool>| json!(f.unwrap_or(false));
-            out.push(satellite(
-                scope,
-                PAB,
-                name,
-                json!({
-                    "block_public_acls": flag(c.and_then(|c| c.block_public_acls())),
-                    "ignore_public_acls": flag(c.and_then(|c| c.ignore_public_acls())),
-                    "block_public_policy": flag(c.and_then(|c| c.block_public_policy())),
-                    "restrict_public_buckets": flag(c.and_then(|c| c.restrict_public_buckets())),
-                }),
-            ));
+            let flags = [
+                c.and_then(|c| c.block_public_acls()),
+                c.and_then(|c| c.ignore_public_acls()),
+                c.and_then(|c| c.block_public_policy()),
+                c.and_then(|c| c.restrict_public_buckets()),
+            ];
+            out.push(satellite(scope, PAB, name, public_access_block(flags)));
         }
         Got::NotSet => {}
         Got::Failed(m) => {
@@ -370,16 +445,22 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
                     .rules()
                     .iter()
                     .map(|rule| {
-                        json!({
-                            "id": s(rule.id()),
-                            "priority": n(rule.priority().map(i64::from)),
-                            "status": rule.status().as_str(),
-                            "destination": rule.destination().map(|d| json!([{
-                                "bucket": d.bucket(),
-                                "account": s(d.account()),
-                                "storage_class": s(d.storage_class().map(|c| c.as_str())),
-                            }])).unwrap_or(json!([])),
-                        })
+                        let to = rule.destination().map_or(
+                            [Value::Null, Value::Null, Value::Null],
+                            |d| {
+                                [
+                                    json!(d.bucket()),
+                                    s(d.account()),
+                                    s(d.storage_class().map(|c| c.as_str())),
+                                ]
+                            },
+                        );
+                        replication_rule(
+                            s(rule.id()),
+                            n(rule.priority().map(i64::from)),
+                            json!(rule.status().as_str()),
+                            to,
+                        )
                     })
                     .collect();
                 out.push(satellite(
@@ -396,32 +477,28 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
 
     // ACL grants.
     match client.get_bucket_acl().bucket(name).send().await {
-        Ok(acl) => {
-            let grants: Vec<Value> = acl
+        Ok(answer) => {
+            let grants: Vec<Value> = answer
                 .grants()
                 .iter()
                 .map(|g| {
                     let grantee = g.grantee();
-                    json!({
-                        "permission": s(g.permission().map(|p| p.as_str())),
-                        "grantee": [{
-                            "type": s(grantee.map(|g| g.r#type().as_str())),
-                            "id": s(grantee.and_then(|g| g.id())),
-                            "uri": s(grantee.and_then(|g| g.uri())),
-                            "email_address": s(grantee.and_then(|g| g.email_address())),
-                        }],
-                    })
+                    grant(
+                        s(g.permission().map(|p| p.as_str())),
+                        [
+                            s(grantee.map(|g| g.r#type().as_str())),
+                            s(grantee.and_then(|g| g.id())),
+                            s(grantee.and_then(|g| g.uri())),
+                            s(grantee.and_then(|g| g.email_address())),
+                        ],
+                    )
                 })
                 .collect();
-            let owner = acl
+            let owner = answer
                 .owner()
                 .map(|o| json!([{"id": s(o.id()), "display_name": s(o.display_name())}]));
-            out.push(satellite(
-                scope,
-                ACL,
-                name,
-                json!({"access_control_policy": [{"grant": grants, "owner": owner.unwrap_or(json!([]))}]}),
-            ));
+            let attrs = acl(grants, owner.unwrap_or(json!([])));
+            out.push(satellite(scope, ACL, name, attrs));
         }
         Err(e) => out.unreadable(&mut r, &["/acl"], SERVICE, describe(&e)),
     }
@@ -431,15 +508,15 @@ async fn bucket(scope: &Scope, client: &Client, name: &str) -> Out {
 }
 
 fn lifecycle_rule(rule: &aws_sdk_s3::types::LifecycleRule) -> Value {
-    let transitions: Vec<Value> = rule
+    let transitions = rule
         .transitions()
         .iter()
         .map(|t| {
-            json!({
-                "days": n(t.days().map(i64::from)),
-                "date": time(t.date()),
-                "storage_class": s(t.storage_class().map(|c| c.as_str())),
-            })
+            (
+                n(t.days().map(i64::from)),
+                time(t.date()),
+                s(t.storage_class().map(|c| c.as_str())),
+            )
         })
         .collect();
     let filter = rule.filter().map(|f| {
@@ -451,21 +528,22 @@ fn lifecycle_rule(rule: &aws_sdk_s3::types::LifecycleRule) -> Value {
         }])
     });
     let expiration = rule.expiration().map(|e| {
-        json!([{
-            "days": n(e.days().map(i64::from)),
-            "date": time(e.date()),
-            "expired_object_delete_marker": b(e.expired_object_delete_marker()),
-        }])
+        expiration(
+            n(e.days().map(i64::from)),
+            time(e.date()),
+            b(e.expired_object_delete_marker()),
+        )
     });
     let noncurrent = rule
         .noncurrent_version_expiration()
         .map(|e| json!([{"noncurrent_days": n(e.noncurrent_days().map(i64::from))}]));
-    json!({
-        "id": s(rule.id()),
-        "status": rule.status().as_str(),
-        "filter": filter.unwrap_or(json!([])),
-        "transition": transitions,
-        "expiration": expiration.unwrap_or(json!([])),
-        "noncurrent_version_expiration": noncurrent.unwrap_or(json!([])),
-    })
+    LifecycleRule {
+        id: s(rule.id()),
+        status: json!(rule.status().as_str()),
+        filter: filter.unwrap_or(json!([])),
+        transitions,
+        expiration: expiration.unwrap_or(json!([])),
+        noncurrent: noncurrent.unwrap_or(json!([])),
+    }
+    .to_json()
 }

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::item::*;
+use crate::collect::aws::s3;
 use crate::collect::aws::shared::policy_document;
 
 /// What an `AWS::S3::Bucket` item gives: every S3 kind but object lock, which Config does
@@ -21,18 +22,8 @@ pub(super) const KINDS: &[&str] = &[
 
 pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
     let name = &item.name;
-    let arn = format!("arn:{}:s3:::{name}", item.scope.partition());
-    let sat = |kind: &str, mut attrs: Value| {
-        attrs["id"] = json!(name);
-        attrs["bucket"] = json!(name);
-        item.scope.resource(kind, name, Some(name.clone()), attrs)
-    };
-    let mut bucket = item.scope.resource(
-        "aws_s3_bucket",
-        name,
-        Some(arn.clone()),
-        json!({"id": name, "bucket": name, "arn": arn, "region": item.scope.region.as_ref()}),
-    );
+    let sat = |kind: &str, attrs: Value| s3::satellite(&item.scope, kind, name, attrs);
+    let mut bucket = s3::bucket_resource(&item.scope, name);
     let tags = item
         .sup("BucketTaggingConfiguration")
         .and_then(|t| list(t, "tagSets").first())
@@ -45,16 +36,9 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
             let rules: Vec<Value> = list(sse, "rules")
                 .iter()
                 .map(|r| {
-                    let d = get(r, "applyServerSideEncryptionByDefault")
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    json!({
-                        "apply_server_side_encryption_by_default": [{
-                            "sse_algorithm": sv(&d, "sseAlgorithm"),
-                            "kms_master_key_id": se(&d, "kmsMasterKeyID"),
-                        }],
-                        "bucket_key_enabled": bv(r, "bucketKeyEnabled"),
-                    })
+                    let default = get(r, "applyServerSideEncryptionByDefault")
+                        .map(|d| (sv(d, "sseAlgorithm"), se(d, "kmsMasterKeyID")));
+                    s3::encryption_rule(default, bv(r, "bucketKeyEnabled"))
                 })
                 .collect();
             mapped.resources.push(sat(
@@ -72,8 +56,7 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
         }
     }
 
-    let mut versioning = sat("aws_s3_bucket_versioning", json!({}));
-    match item.sup("BucketVersioningConfiguration") {
+    let versioning = match item.sup("BucketVersioningConfiguration") {
         Some(v) => {
             let status = match str_of(v, "status").as_deref() {
                 Some("Enabled") => "Enabled",
@@ -85,11 +68,14 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
             } else {
                 "Disabled"
             };
-            versioning.attrs["versioning_configuration"] =
-                json!([{"status": status, "mfa_delete": mfa}]);
+            sat("aws_s3_bucket_versioning", s3::versioning(status, mfa))
         }
-        None => mapped.gap(&mut versioning, "/versioning_configuration"),
-    }
+        None => {
+            let mut versioning = sat("aws_s3_bucket_versioning", json!({}));
+            mapped.gap(&mut versioning, "/versioning_configuration");
+            versioning
+        }
+    };
     mapped.resources.push(versioning);
 
     match item.sup("BucketLoggingConfiguration") {
@@ -97,7 +83,7 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
             if let Some(target) = str_of(l, "destinationBucketName") {
                 mapped.resources.push(sat(
                     "aws_s3_bucket_logging",
-                    json!({"target_bucket": target, "target_prefix": se(l, "logFilePrefix")}),
+                    s3::logging(json!(target), se(l, "logFilePrefix")),
                 ));
             }
         }
@@ -105,15 +91,16 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
     }
 
     if let Some(p) = item.sup("PublicAccessBlockConfiguration") {
-        let flag = |k: &str| json!(get(p, k).and_then(Value::as_bool).unwrap_or(false));
+        let flags = [
+            "blockPublicAcls",
+            "ignorePublicAcls",
+            "blockPublicPolicy",
+            "restrictPublicBuckets",
+        ]
+        .map(|k| get(p, k).and_then(Value::as_bool));
         mapped.resources.push(sat(
             "aws_s3_bucket_public_access_block",
-            json!({
-                "block_public_acls": flag("blockPublicAcls"),
-                "ignore_public_acls": flag("ignorePublicAcls"),
-                "block_public_policy": flag("blockPublicPolicy"),
-                "restrict_public_buckets": flag("restrictPublicBuckets"),
-            }),
+            s3::public_access_block(flags),
         ));
     }
 
@@ -133,15 +120,24 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
         let rules: Vec<Value> = list(l, "rules")
             .iter()
             .map(|r| {
-                let transitions: Vec<Value> = list(r, "transitions")
+                let transitions = list(r, "transitions")
                     .iter()
-                    .map(|t| json!({"days": nv(t, "days"), "storage_class": sv(t, "storageClass")}))
+                    .map(|t| (nv(t, "days"), Value::Null, sv(t, "storageClass")))
                     .collect();
                 let expiration = match nv(r, "expirationInDays") {
                     Value::Null => json!([]),
-                    days => json!([{"days": days}]),
+                    days => s3::expiration(days, Value::Null, Value::Null),
                 };
-                json!({"id": sv(r, "id"), "status": sv(r, "status"), "transition": transitions, "expiration": expiration})
+                // Config records neither a rule's filter nor its noncurrent-version expiry.
+                s3::LifecycleRule {
+                    id: sv(r, "id"),
+                    status: sv(r, "status"),
+                    filter: Value::Null,
+                    transitions,
+                    expiration,
+                    noncurrent: Value::Null,
+                }
+                .to_json()
             })
             .collect();
         mapped.resources.push(sat(
@@ -151,20 +147,22 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
     }
 
     if let Some(rep) = item.sup("BucketReplicationConfiguration") {
+        // Config records a rule's destination bucket, not its priority, account or class.
+        let rule = |id: Value, r: &Value, to: Option<&Value>| {
+            let to = [to.cloned().unwrap_or(Value::Null), Value::Null, Value::Null];
+            s3::replication_rule(id, Value::Null, sv(r, "status"), to)
+        };
         let rules: Vec<Value> = match get(rep, "rules") {
             Some(Value::Object(map)) => map
                 .iter()
                 .map(|(id, r)| {
-                    json!({
-                        "id": id,
-                        "status": sv(r, "status"),
-                        "destination": [{"bucket": path(r, &["destinationConfig", "bucketARN"]).cloned().unwrap_or(Value::Null)}],
-                    })
+                    let to = path(r, &["destinationConfig", "bucketARN"]);
+                    rule(json!(id), r, to)
                 })
                 .collect(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|r| json!({"id": sv(r, "id"), "status": sv(r, "status"), "destination": [{"bucket": path(r, &["destination", "bucket"]).cloned().unwrap_or(Value::Null)}]}))
+                .map(|r| rule(sv(r, "id"), r, path(r, &["destination", "bucket"])))
                 .collect(),
             _ => Vec::new(),
         };
@@ -179,15 +177,19 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
             .iter()
             .map(|g| {
                 let grantee = match get(g, "grantee") {
-                    Some(Value::String(group)) => json!([{
-                        "type": "Group",
-                        "uri": format!("http://acs.amazonaws.com/groups/global/{group}"),
-                        "id": null,
-                    }]),
-                    Some(other) => {
-                        json!([{"type": "CanonicalUser", "id": sv(other, "id"), "uri": null}])
-                    }
-                    None => json!([]),
+                    Some(Value::String(group)) => [
+                        json!("Group"),
+                        Value::Null,
+                        json!(format!("http://acs.amazonaws.com/groups/global/{group}")),
+                        Value::Null,
+                    ],
+                    Some(other) => [
+                        json!("CanonicalUser"),
+                        sv(other, "id"),
+                        Value::Null,
+                        Value::Null,
+                    ],
+                    None => [Value::Null, Value::Null, Value::Null, Value::Null],
                 };
                 let permission = str_of(g, "permission").map(|p| match p.as_str() {
                     "FullControl" => "FULL_CONTROL".to_string(),
@@ -195,12 +197,12 @@ pub(super) fn s3_bucket(item: &Item, mapped: &mut Mapped) {
                     "WriteAcp" => "WRITE_ACP".to_string(),
                     other => other.to_ascii_uppercase(),
                 });
-                json!({"permission": permission, "grantee": grantee})
+                s3::grant(json!(permission), grantee)
             })
             .collect();
         mapped.resources.push(sat(
             "aws_s3_bucket_acl",
-            json!({"access_control_policy": [{"grant": grants, "owner": [{"id": path(acl, &["owner", "id"]).cloned().unwrap_or(Value::Null)}]}]}),
+            s3::acl(grants, json!([{"id": path(acl, &["owner", "id"])}])),
         ));
     }
 
