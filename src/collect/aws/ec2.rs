@@ -123,21 +123,17 @@ pub async fn collect(cx: Cx) -> Out {
             continue;
         };
         let arn = scope.arn("ec2", &format!("vpc/{id}"));
-        out.push(scope.resource(
-            VPC,
-            id,
-            Some(arn.clone()),
-            json!({
-                "id": id,
-                "arn": arn,
-                "cidr_block": s(v.cidr_block()),
-                "instance_tenancy": s(v.instance_tenancy().map(|t| t.as_str())),
-                "dhcp_options_id": s(v.dhcp_options_id()),
-                "owner_id": s(v.owner_id()),
-                "default": b(v.is_default()),
-                "tags": tags(v.tags()),
-            }),
-        ));
+        let mut attrs = vpc_attrs(VpcFacts {
+            id: id.to_string(),
+            arn: json!(arn),
+            cidr_block: s(v.cidr_block()),
+            instance_tenancy: s(v.instance_tenancy().map(|t| t.as_str())),
+            dhcp_options_id: s(v.dhcp_options_id()),
+            owner_id: s(v.owner_id()),
+            default: b(v.is_default()),
+        });
+        attrs["tags"] = tags(v.tags());
+        out.push(scope.resource(VPC, id, Some(arn), attrs));
     }
 
     let subnets = out.listed(scope, SERVICE, &[SUBNET], "DescribeSubnets", subnets);
@@ -154,22 +150,18 @@ pub async fn collect(cx: Cx) -> Out {
         let arn = sn
             .subnet_arn()
             .map_or_else(|| scope.arn("ec2", &format!("subnet/{id}")), str::to_string);
-        out.push(scope.resource(
-            SUBNET,
-            id,
-            Some(arn.clone()),
-            json!({
-                "id": id,
-                "arn": arn,
-                "vpc_id": s(sn.vpc_id()),
-                "cidr_block": s(sn.cidr_block()),
-                "availability_zone": s(sn.availability_zone()),
-                "map_public_ip_on_launch": b(sn.map_public_ip_on_launch()),
-                "assign_ipv6_address_on_creation": b(sn.assign_ipv6_address_on_creation()),
-                "owner_id": s(sn.owner_id()),
-                "tags": tags(sn.tags()),
-            }),
-        ));
+        let mut attrs = subnet_attrs(SubnetFacts {
+            id: id.to_string(),
+            arn: json!(arn),
+            vpc_id: s(sn.vpc_id()),
+            cidr_block: s(sn.cidr_block()),
+            availability_zone: s(sn.availability_zone()),
+            map_public_ip_on_launch: b(sn.map_public_ip_on_launch()),
+            assign_ipv6_address_on_creation: b(sn.assign_ipv6_address_on_creation()),
+            owner_id: s(sn.owner_id()),
+        });
+        attrs["tags"] = tags(sn.tags());
+        out.push(scope.resource(SUBNET, id, Some(arn), attrs));
     }
 
     let groups = out.listed(
@@ -244,28 +236,19 @@ pub async fn collect(cx: Cx) -> Out {
             continue;
         };
         let arn = scope.arn("ec2", &format!("vpc-flow-log/{id}"));
-        let target = f.resource_id().unwrap_or_default();
-        let mut attrs = json!({
-            "id": id,
-            "arn": arn,
-            "traffic_type": s(f.traffic_type().map(|t| t.as_str())),
-            "log_destination": s(f.log_destination()),
-            "log_destination_type": s(f.log_destination_type().map(|t| t.as_str())),
-            "log_group_name": s(f.log_group_name()),
-            "iam_role_arn": s(f.deliver_logs_permission_arn()),
-            "log_format": s(f.log_format()),
-            "max_aggregation_interval": n(f.max_aggregation_interval().map(i64::from)),
-            "tags": tags(f.tags()),
+        let mut attrs = flow_log_attrs(FlowLogFacts {
+            id: id.to_string(),
+            arn: json!(arn),
+            target: f.resource_id().unwrap_or_default().to_string(),
+            traffic_type: s(f.traffic_type().map(|t| t.as_str())),
+            log_destination: s(f.log_destination()),
+            log_destination_type: s(f.log_destination_type().map(|t| t.as_str())),
+            log_group_name: s(f.log_group_name()),
+            iam_role_arn: s(f.deliver_logs_permission_arn()),
+            log_format: s(f.log_format()),
+            max_aggregation_interval: n(f.max_aggregation_interval().map(i64::from)),
         });
-        // The provider names the flow log's target by kind.
-        let field = match target.split('-').next() {
-            Some("vpc") => "vpc_id",
-            Some("subnet") => "subnet_id",
-            Some("eni") => "eni_id",
-            Some("tgw") => "transit_gateway_id",
-            _ => "vpc_id",
-        };
-        attrs[field] = json!(target);
+        attrs["tags"] = tags(f.tags());
         out.push(scope.resource(FLOW_LOG, id, Some(arn), attrs));
     }
 
@@ -703,4 +686,128 @@ pub(super) fn volume_attrs(v: &VolumeFacts) -> Value {
         "snapshot_id": se(v.snapshot_id.as_deref()),
         "multi_attach_enabled": b(v.multi_attach_enabled),
     })
+}
+
+/// A VPC, as both sources describe it (`null` where a source records no value).
+pub(super) struct VpcFacts {
+    pub id: String,
+    pub arn: Value,
+    pub cidr_block: Value,
+    pub instance_tenancy: Value,
+    pub dhcp_options_id: Value,
+    pub owner_id: Value,
+    pub default: Value,
+}
+
+/// `aws_vpc` without its tags.
+pub(super) fn vpc_attrs(v: VpcFacts) -> Value {
+    json!({
+        "id": v.id,
+        "arn": v.arn,
+        "cidr_block": v.cidr_block,
+        "instance_tenancy": v.instance_tenancy,
+        "dhcp_options_id": v.dhcp_options_id,
+        "owner_id": v.owner_id,
+        "default": v.default,
+    })
+}
+
+/// A subnet, as both sources describe it.
+pub(super) struct SubnetFacts {
+    pub id: String,
+    pub arn: Value,
+    pub vpc_id: Value,
+    pub cidr_block: Value,
+    pub availability_zone: Value,
+    pub map_public_ip_on_launch: Value,
+    pub assign_ipv6_address_on_creation: Value,
+    pub owner_id: Value,
+}
+
+/// `aws_subnet` without its tags.
+pub(super) fn subnet_attrs(sn: SubnetFacts) -> Value {
+    json!({
+        "id": sn.id,
+        "arn": sn.arn,
+        "vpc_id": sn.vpc_id,
+        "cidr_block": sn.cidr_block,
+        "availability_zone": sn.availability_zone,
+        "map_public_ip_on_launch": sn.map_public_ip_on_launch,
+        "assign_ipv6_address_on_creation": sn.assign_ipv6_address_on_creation,
+        "owner_id": sn.owner_id,
+    })
+}
+
+/// A flow log, as both sources describe it.
+pub(super) struct FlowLogFacts {
+    pub id: String,
+    pub arn: Value,
+    /// The id of the VPC, subnet, network interface or transit gateway it records.
+    pub target: String,
+    pub traffic_type: Value,
+    pub log_destination: Value,
+    pub log_destination_type: Value,
+    pub log_group_name: Value,
+    pub iam_role_arn: Value,
+    pub log_format: Value,
+    pub max_aggregation_interval: Value,
+}
+
+/// `aws_flow_log` without its tags. The provider names the target by its kind: `vpc_id`,
+/// `subnet_id`, `eni_id` or `transit_gateway_id`, told by the id's prefix.
+pub(super) fn flow_log_attrs(f: FlowLogFacts) -> Value {
+    let field = match f.target.split('-').next() {
+        Some("subnet") => "subnet_id",
+        Some("eni") => "eni_id",
+        Some("tgw") => "transit_gateway_id",
+        _ => "vpc_id",
+    };
+    let mut attrs = json!({
+        "id": f.id,
+        "arn": f.arn,
+        "traffic_type": f.traffic_type,
+        "log_destination": f.log_destination,
+        "log_destination_type": f.log_destination_type,
+        "log_group_name": f.log_group_name,
+        "iam_role_arn": f.iam_role_arn,
+        "log_format": f.log_format,
+        "max_aggregation_interval": f.max_aggregation_interval,
+    });
+    attrs[field] = json!(f.target);
+    attrs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_log_names_its_target_by_the_targets_kind() {
+        for (target, field) in [
+            ("vpc-0a1", "vpc_id"),
+            ("subnet-0a1", "subnet_id"),
+            ("eni-0a1", "eni_id"),
+            ("tgw-0a1", "transit_gateway_id"),
+        ] {
+            let attrs = flow_log_attrs(FlowLogFacts {
+                id: "fl-1".into(),
+                arn: Value::Null,
+                target: target.into(),
+                traffic_type: json!("ALL"),
+                log_destination: Value::Null,
+                log_destination_type: Value::Null,
+                log_group_name: Value::Null,
+                iam_role_arn: Value::Null,
+                log_format: Value::Null,
+                max_aggregation_interval: Value::Null,
+            });
+            assert_eq!(attrs[field], target, "{target}");
+            let named = ["vpc_id", "subnet_id", "eni_id", "transit_gateway_id"];
+            assert_eq!(
+                named.iter().filter(|f| attrs.get(**f).is_some()).count(),
+                1,
+                "{target}: {attrs}"
+            );
+        }
+    }
 }

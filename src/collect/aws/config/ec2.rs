@@ -4,42 +4,38 @@ use serde_json::{Value, json};
 
 use super::item::*;
 use crate::collect::aws::ec2::{
-    RuleFacts, SecurityGroupFacts, VolumeFacts, security_group_attrs, volume_attrs,
+    FlowLogFacts, RuleFacts, SecurityGroupFacts, SubnetFacts, VolumeFacts, VpcFacts,
+    flow_log_attrs, security_group_attrs, subnet_attrs, volume_attrs, vpc_attrs,
 };
 
 pub(super) fn vpc(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
-    let r = item.resource(
-        "aws_vpc",
-        &item.id,
-        json!({
-            "id": item.id,
-            "cidr_block": sv(c, "cidrBlock"),
-            "instance_tenancy": sv(c, "instanceTenancy"),
-            "dhcp_options_id": sv(c, "dhcpOptionsId"),
-            "owner_id": sv(c, "ownerId"),
-            "default": bv(c, "isDefault"),
-        }),
-        mapped,
-    );
+    let attrs = vpc_attrs(VpcFacts {
+        id: item.id.clone(),
+        arn: json!(item.arn),
+        cidr_block: sv(c, "cidrBlock"),
+        instance_tenancy: sv(c, "instanceTenancy"),
+        dhcp_options_id: sv(c, "dhcpOptionsId"),
+        owner_id: sv(c, "ownerId"),
+        default: bv(c, "isDefault"),
+    });
+    let r = item.resource("aws_vpc", &item.id, attrs, mapped);
     mapped.resources.push(r);
 }
 
 pub(super) fn subnet(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
-    let r = item.resource(
-        "aws_subnet",
-        &item.id,
-        json!({
-            "id": item.id,
-            "vpc_id": sv(c, "vpcId"),
-            "cidr_block": sv(c, "cidrBlock"),
-            "availability_zone": sv(c, "availabilityZone"),
-            "map_public_ip_on_launch": bv(c, "mapPublicIpOnLaunch"),
-            "owner_id": sv(c, "ownerId"),
-        }),
-        mapped,
-    );
+    let attrs = subnet_attrs(SubnetFacts {
+        id: item.id.clone(),
+        arn: json!(item.arn),
+        vpc_id: sv(c, "vpcId"),
+        cidr_block: sv(c, "cidrBlock"),
+        availability_zone: sv(c, "availabilityZone"),
+        map_public_ip_on_launch: bv(c, "mapPublicIpOnLaunch"),
+        assign_ipv6_address_on_creation: bv(c, "assignIpv6AddressOnCreation"),
+        owner_id: sv(c, "ownerId"),
+    });
+    let r = item.resource("aws_subnet", &item.id, attrs, mapped);
     mapped.resources.push(r);
 }
 
@@ -95,22 +91,18 @@ pub(super) fn security_group(item: &Item, mapped: &mut Mapped) {
 
 pub(super) fn flow_log(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
-    let target = str_of(c, "resourceId").unwrap_or_default();
-    let field = match target.split('-').next() {
-        Some("subnet") => "subnet_id",
-        Some("eni") => "eni_id",
-        _ => "vpc_id",
-    };
-    let mut attrs = json!({
-        "id": item.id,
-        "traffic_type": sv(c, "trafficType"),
-        "log_destination": sv(c, "logDestination"),
-        "log_destination_type": sv(c, "logDestinationType"),
-        "log_group_name": sv(c, "logGroupName"),
-        "iam_role_arn": sv(c, "deliverLogsPermissionArn"),
-        "max_aggregation_interval": nv(c, "maxAggregationInterval"),
+    let attrs = flow_log_attrs(FlowLogFacts {
+        id: item.id.clone(),
+        arn: json!(item.arn),
+        target: str_of(c, "resourceId").unwrap_or_default(),
+        traffic_type: sv(c, "trafficType"),
+        log_destination: sv(c, "logDestination"),
+        log_destination_type: sv(c, "logDestinationType"),
+        log_group_name: sv(c, "logGroupName"),
+        iam_role_arn: sv(c, "deliverLogsPermissionArn"),
+        log_format: sv(c, "logFormat"),
+        max_aggregation_interval: nv(c, "maxAggregationInterval"),
     });
-    attrs[field] = json!(target);
     let r = item.resource("aws_flow_log", &item.id, attrs, mapped);
     mapped.resources.push(r);
 }
