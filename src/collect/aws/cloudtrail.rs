@@ -86,33 +86,36 @@ async fn trail(scope: &Scope, client: &Client, t: &aws_sdk_cloudtrail::types::Tr
                 .event_selectors()
                 .iter()
                 .map(|e| {
-                    json!({
-                        "read_write_type": s(e.read_write_type().map(|t| t.as_str())),
-                        "include_management_events": b(e.include_management_events()),
-                        "exclude_management_event_sources": strings(e.exclude_management_event_sources().iter().map(String::as_str)),
-                        "data_resource": e.data_resources().iter().map(|d| json!({
-                            "type": s(d.r#type()),
-                            "values": strings(d.values().iter().map(String::as_str)),
-                        })).collect::<Vec<_>>(),
-                    })
+                    let data = e.data_resources().iter().map(|d| {
+                        let values = d.values().iter().map(String::as_str);
+                        (s(d.r#type()), strings(values))
+                    });
+                    let excluded = e.exclude_management_event_sources().iter();
+                    event_selector(
+                        s(e.read_write_type().map(|t| t.as_str())),
+                        b(e.include_management_events()),
+                        strings(excluded.map(String::as_str)),
+                        data.collect(),
+                    )
                 })
                 .collect();
             let advanced: Vec<Value> = sel
                 .advanced_event_selectors()
                 .iter()
                 .map(|a| {
-                    json!({
-                        "name": s(a.name()),
-                        "field_selector": a.field_selectors().iter().map(|f| json!({
-                            "field": f.field(),
-                            "equals": strings(f.equals().iter().map(String::as_str)),
-                            "not_equals": strings(f.not_equals().iter().map(String::as_str)),
-                            "starts_with": strings(f.starts_with().iter().map(String::as_str)),
-                            "not_starts_with": strings(f.not_starts_with().iter().map(String::as_str)),
-                            "ends_with": strings(f.ends_with().iter().map(String::as_str)),
-                            "not_ends_with": strings(f.not_ends_with().iter().map(String::as_str)),
-                        })).collect::<Vec<_>>(),
-                    })
+                    let fields = a.field_selectors().iter().map(|f| {
+                        let each = |v: &[String]| strings(v.iter().map(String::as_str));
+                        FieldSelector {
+                            field: json!(f.field()),
+                            equals: each(f.equals()),
+                            not_equals: each(f.not_equals()),
+                            starts_with: each(f.starts_with()),
+                            not_starts_with: each(f.not_starts_with()),
+                            ends_with: each(f.ends_with()),
+                            not_ends_with: each(f.not_ends_with()),
+                        }
+                    });
+                    advanced_event_selector(s(a.name()), fields.collect())
                 })
                 .collect();
             r.attrs["event_selector"] = Value::Array(basic);
@@ -176,4 +179,57 @@ pub(super) fn trail_attrs(t: &TrailFacts) -> Value {
         "cloud_watch_logs_role_arn": se(t.cloud_watch_logs_role_arn.as_deref()),
         "sns_topic_arn": se(t.sns_topic_arn.as_deref()),
     })
+}
+
+// The provider's shape of a trail's event selectors, built here for the service API and AWS
+// Config items (`config/cloudtrail.rs`) alike.
+
+/// One basic event selector: read/write type, management events, the management event sources
+/// left out, and the data resources as (type, values).
+pub(super) fn event_selector(
+    read_write_type: Value,
+    include_management_events: Value,
+    exclude_management_event_sources: Value,
+    data_resources: Vec<(Value, Value)>,
+) -> Value {
+    let data: Vec<Value> = data_resources
+        .into_iter()
+        .map(|(kind, values)| json!({"type": kind, "values": values}))
+        .collect();
+    json!({
+        "read_write_type": read_write_type,
+        "include_management_events": include_management_events,
+        "exclude_management_event_sources": exclude_management_event_sources,
+        "data_resource": data,
+    })
+}
+
+/// One field selector of an advanced event selector; each condition is a list of strings.
+pub(super) struct FieldSelector {
+    pub field: Value,
+    pub equals: Value,
+    pub not_equals: Value,
+    pub starts_with: Value,
+    pub not_starts_with: Value,
+    pub ends_with: Value,
+    pub not_ends_with: Value,
+}
+
+/// One advanced event selector: its name and field selectors.
+pub(super) fn advanced_event_selector(name: Value, fields: Vec<FieldSelector>) -> Value {
+    let fields: Vec<Value> = fields
+        .into_iter()
+        .map(|f| {
+            json!({
+                "field": f.field,
+                "equals": f.equals,
+                "not_equals": f.not_equals,
+                "starts_with": f.starts_with,
+                "not_starts_with": f.not_starts_with,
+                "ends_with": f.ends_with,
+                "not_ends_with": f.not_ends_with,
+            })
+        })
+        .collect();
+    json!({"name": name, "field_selector": fields})
 }

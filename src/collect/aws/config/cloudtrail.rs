@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::item::*;
-use crate::collect::aws::cloudtrail::{TrailFacts, trail_attrs};
+use crate::collect::aws::cloudtrail::{self, TrailFacts, trail_attrs};
 
 pub(super) fn trail(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
@@ -37,18 +37,64 @@ pub(super) fn trail(item: &Item, mapped: &mut Mapped) {
             mapped.gap(&mut r, "/enable_logging");
         }
     }
+    // The supplementary item is the `GetEventSelectors` answer, or its list of basic selectors.
     match item.sup("EventSelectors") {
         Some(sel) => {
-            let selectors: Vec<Value> = sel
+            let basic: Vec<Value> = sel
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_else(|| list(sel, "eventSelectors"))
                 .iter()
-                .map(|e| json!({"read_write_type": sv(e, "readWriteType"), "include_management_events": bv(e, "includeManagementEvents")}))
+                .map(|e| {
+                    let data = list(e, "dataResources")
+                        .iter()
+                        .map(|d| (sv(d, "type"), json!(strings_of(d, "values"))));
+                    cloudtrail::event_selector(
+                        sv(e, "readWriteType"),
+                        bv(e, "includeManagementEvents"),
+                        json!(strings_of(e, "excludeManagementEventSources")),
+                        data.collect(),
+                    )
+                })
                 .collect();
-            r.attrs["event_selector"] = Value::Array(selectors);
+            let basic_is_empty = basic.is_empty();
+            r.attrs["event_selector"] = Value::Array(basic);
+            match get(sel, "advancedEventSelectors") {
+                Some(Value::Array(advanced)) => {
+                    let advanced: Vec<Value> = advanced.iter().map(advanced_selector).collect();
+                    r.attrs["advanced_event_selector"] = Value::Array(advanced);
+                }
+                // A trail uses basic or advanced selectors, never both: basic ones mean no
+                // advanced ones. An empty list alone does not say which.
+                _ if sel.is_array() && basic_is_empty => {
+                    mapped.gap(&mut r, "/advanced_event_selector");
+                }
+                _ => r.attrs["advanced_event_selector"] = json!([]),
+            }
         }
-        None => mapped.gap(&mut r, "/event_selector"),
+        None => {
+            mapped.gap(&mut r, "/event_selector");
+            mapped.gap(&mut r, "/advanced_event_selector");
+        }
     }
     mapped.resources.push(r);
+}
+
+fn advanced_selector(a: &Value) -> Value {
+    let fields = list(a, "fieldSelectors")
+        .iter()
+        .map(|f| {
+            let each = |key: &str| json!(strings_of(f, key));
+            cloudtrail::FieldSelector {
+                field: sv(f, "field"),
+                equals: each("equals"),
+                not_equals: each("notEquals"),
+                starts_with: each("startsWith"),
+                not_starts_with: each("notStartsWith"),
+                ends_with: each("endsWith"),
+                not_ends_with: each("notEndsWith"),
+            }
+        })
+        .collect();
+    cloudtrail::advanced_event_selector(sv(a, "name"), fields)
 }
