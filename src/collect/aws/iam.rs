@@ -19,6 +19,7 @@ use super::Cx;
 use super::shared::{
     Out, Scope, bounded, code, describe, n, policy_document, s, se, tag_map, time,
 };
+use crate::inventory::Resource;
 
 const SERVICE: &str = "iam";
 const USER: &str = "aws_iam_user";
@@ -224,12 +225,7 @@ fn user(scope: &Scope, u: &aws_sdk_iam::types::UserDetail, out: &mut Out) {
         attachment(scope, USER_ATTACHMENT, "user", name, a.policy_arn(), out);
     }
     if !u.group_list().is_empty() {
-        out.push(scope.resource(
-            MEMBERSHIP,
-            name,
-            None,
-            json!({"id": name, "user": name, "groups": u.group_list()}),
-        ));
+        out.push(group_membership(scope, name, u.group_list()));
     }
 }
 
@@ -323,27 +319,97 @@ fn managed_policy(scope: &Scope, m: &aws_sdk_iam::types::ManagedPolicyDetail, ou
         .find(|v| v.is_default_version())
         .and_then(|v| v.document())
         .map_or(Value::Null, policy_document);
-    let mut r = scope.resource(
-        POLICY,
-        name,
-        arn.clone(),
-        json!({
-            "id": s(arn.as_deref()),
-            "name": name,
-            "arn": s(arn.as_deref()),
-            "path": s(m.path()),
-            "policy_id": s(m.policy_id()),
-            "description": se(m.description()),
-            "default_version_id": s(m.default_version_id()),
-            "attachment_count": n(m.attachment_count().map(i64::from)),
-            "policy": document,
-        }),
-    );
-    // Several policies may share a name on different paths.
-    if let Some(arn) = &arn {
+    let facts = ManagedPolicyFacts {
+        name: name.to_string(),
+        arn,
+        path: s(m.path()),
+        policy_id: s(m.policy_id()),
+        description: se(m.description()),
+        default_version_id: s(m.default_version_id()),
+        attachment_count: n(m.attachment_count().map(i64::from)),
+        document,
+    };
+    out.push(managed_policy_resource(
+        scope,
+        facts,
+        |kind, name, arn, attrs| scope.resource(kind, name, arn, attrs),
+    ));
+}
+
+// The provider's shape of IAM's policies and their satellites, built here for the IAM API
+// and AWS Config items (`config/iam.rs`) alike.
+
+/// An inline policy of a user, role or group (`owner_field`: `user`, `role` or `group`).
+pub(super) fn inline_policy(
+    scope: &Scope,
+    owner_field: &str,
+    owner: &str,
+    name: &str,
+    document: Value,
+) -> Resource {
+    let id = format!("{owner}:{name}");
+    let attrs = json!({"id": id, "name": name, owner_field: owner, "policy": document});
+    scope.resource(&format!("aws_iam_{owner_field}_policy"), &id, None, attrs)
+}
+
+/// A managed policy attached to a user, role or group.
+pub(super) fn policy_attachment(
+    scope: &Scope,
+    owner_field: &str,
+    owner: &str,
+    policy_arn: &str,
+) -> Resource {
+    let policy_name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
+    let id = format!("{owner}/{policy_name}");
+    let attrs = json!({"id": id, owner_field: owner, "policy_arn": policy_arn});
+    let kind = format!("aws_iam_{owner_field}_policy_attachment");
+    scope.resource(&kind, &id, None, attrs)
+}
+
+/// The groups a user belongs to.
+pub(super) fn group_membership(scope: &Scope, user: &str, groups: &[String]) -> Resource {
+    let attrs = json!({"id": user, "user": user, "groups": groups});
+    scope.resource(MEMBERSHIP, user, None, attrs)
+}
+
+/// A customer-managed policy, as both sources describe it.
+pub(super) struct ManagedPolicyFacts {
+    pub name: String,
+    pub arn: Option<String>,
+    pub path: Value,
+    pub policy_id: Value,
+    pub description: Value,
+    pub default_version_id: Value,
+    pub attachment_count: Value,
+    /// The default version's document.
+    pub document: Value,
+}
+
+/// The `aws_iam_policy` resource, made by `make` (kind, name, ARN, attributes) as the source
+/// makes its resources. Several policies may share a name on different paths, so its id
+/// carries the ARN.
+pub(super) fn managed_policy_resource(
+    scope: &Scope,
+    m: ManagedPolicyFacts,
+    make: impl FnOnce(&str, &str, Option<String>, Value) -> Resource,
+) -> Resource {
+    let attrs = json!({
+        "id": m.arn,
+        "name": m.name,
+        "arn": m.arn,
+        "path": m.path,
+        "policy_id": m.policy_id,
+        "description": m.description,
+        "default_version_id": m.default_version_id,
+        "attachment_count": m.attachment_count,
+        "policy": m.document,
+    });
+    let mut r = make(POLICY, &m.name, m.arn.clone(), attrs);
+    if let Some(arn) = &m.arn {
         r.id = format!("aws:{}:{}:{POLICY}:{arn}", scope.account, scope.region);
+        r.cloud_id = Some(arn.clone());
     }
-    out.push(r);
+    r
 }
 
 fn inline(
@@ -364,18 +430,8 @@ fn inline(
         ) else {
             continue;
         };
-        let id = format!("{owner}:{name}");
-        out.push(scope.resource(
-            kind,
-            &id,
-            None,
-            json!({
-                "id": id,
-                "name": name,
-                owner_field: owner,
-                "policy": p.policy_document().map_or(Value::Null, policy_document),
-            }),
-        ));
+        let document = p.policy_document().map_or(Value::Null, policy_document);
+        out.push(inline_policy(scope, owner_field, owner, name, document));
     }
 }
 
@@ -396,14 +452,7 @@ fn attachment(
     ) else {
         return;
     };
-    let policy_name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
-    let id = format!("{owner}/{policy_name}");
-    out.push(scope.resource(
-        kind,
-        &id,
-        None,
-        json!({"id": id, owner_field: owner, "policy_arn": policy_arn}),
-    ));
+    out.push(policy_attachment(scope, owner_field, owner, policy_arn));
 }
 
 /// What the per-user calls found.

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::item::*;
+use crate::collect::aws::iam;
 use crate::collect::aws::shared::policy_document;
 
 pub(super) const USER_KINDS: &[&str] = &[
@@ -81,40 +82,22 @@ fn iam_principal(item: &Item, kind: &str, owner_field: &str, mapped: &mut Mapped
         let Some(policy_name) = str_of(p, "policyName") else {
             continue;
         };
-        let id = format!("{name}:{policy_name}");
-        mapped.resources.push(item.scope.resource(
-            &format!("aws_iam_{owner_field}_policy"),
-            &id,
-            None,
-            json!({
-                "id": id,
-                "name": policy_name,
-                owner_field: name,
-                "policy": str_of(p, "policyDocument").map_or(Value::Null, |d| policy_document(&d)),
-            }),
-        ));
+        let document = str_of(p, "policyDocument").map_or(Value::Null, |d| policy_document(&d));
+        let policy = iam::inline_policy(&item.scope, owner_field, &name, &policy_name, document);
+        mapped.resources.push(policy);
     }
     for a in list(c, "attachedManagedPolicies") {
         let Some(arn) = str_of(a, "policyArn") else {
             continue;
         };
-        let id = format!("{name}/{}", arn.rsplit('/').next().unwrap_or(&arn));
-        mapped.resources.push(item.scope.resource(
-            &format!("aws_iam_{owner_field}_policy_attachment"),
-            &id,
-            None,
-            json!({"id": id, owner_field: name, "policy_arn": arn}),
-        ));
+        let attachment = iam::policy_attachment(&item.scope, owner_field, &name, &arn);
+        mapped.resources.push(attachment);
     }
     if owner_field == "user" {
         let groups = strings_of(c, "groupList");
         if !groups.is_empty() {
-            mapped.resources.push(item.scope.resource(
-                "aws_iam_user_group_membership",
-                &name,
-                None,
-                json!({"id": name, "user": name, "groups": groups}),
-            ));
+            let membership = iam::group_membership(&item.scope, &name, &groups);
+            mapped.resources.push(membership);
         }
     }
 }
@@ -127,29 +110,18 @@ pub(super) fn iam_policy(item: &Item, mapped: &mut Mapped) {
         .find(|v| get(v, "isDefaultVersion").and_then(Value::as_bool) == Some(true))
         .and_then(|v| str_of(v, "document"))
         .map_or(Value::Null, |d| policy_document(&d));
-    let arn = str_of(c, "arn").or(item.arn.clone());
-    let mut r = item.resource(
-        "aws_iam_policy",
-        &name,
-        json!({
-            "id": arn,
-            "name": name,
-            "arn": arn,
-            "path": sv(c, "path"),
-            "policy_id": sv(c, "policyId"),
-            "description": se(c, "description"),
-            "default_version_id": sv(c, "defaultVersionId"),
-            "attachment_count": nv(c, "attachmentCount"),
-            "policy": document,
-        }),
-        mapped,
-    );
-    if let Some(arn) = &arn {
-        r.id = format!(
-            "aws:{}:{}:aws_iam_policy:{arn}",
-            item.scope.account, item.scope.region
-        );
-        r.cloud_id = Some(arn.clone());
-    }
+    let facts = iam::ManagedPolicyFacts {
+        name,
+        arn: str_of(c, "arn").or(item.arn.clone()),
+        path: sv(c, "path"),
+        policy_id: sv(c, "policyId"),
+        description: se(c, "description"),
+        default_version_id: sv(c, "defaultVersionId"),
+        attachment_count: nv(c, "attachmentCount"),
+        document,
+    };
+    let r = iam::managed_policy_resource(&item.scope, facts, |kind, name, _, attrs| {
+        item.resource(kind, name, attrs, mapped)
+    });
     mapped.resources.push(r);
 }
