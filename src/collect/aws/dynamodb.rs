@@ -121,10 +121,10 @@ async fn table(scope: &super::shared::Scope, client: &Client, name: &str) -> Out
                 .and_then(|p| p.point_in_time_recovery_status())
                 .map(|s| s.as_str())
                 == Some("ENABLED");
-            r.attrs["point_in_time_recovery"] = json!([{
-                "enabled": enabled,
-                "recovery_period_in_days": n(pitr.and_then(|p| p.recovery_period_in_days()).map(i64::from)),
-            }]);
+            let days = n(pitr
+                .and_then(|p| p.recovery_period_in_days())
+                .map(i64::from));
+            r.attrs["point_in_time_recovery"] = point_in_time_recovery(enabled, days);
         }
         Err(e) => out.unreadable(&mut r, &["/point_in_time_recovery"], SERVICE, describe(&e)),
     }
@@ -208,4 +208,9 @@ pub(super) fn table_attrs(t: &TableFacts) -> Value {
         "table_class": t.table_class.as_deref().unwrap_or("STANDARD"),
         "item_count": n(t.item_count),
     })
+}
+
+/// The `point_in_time_recovery` block, for the DynamoDB API and AWS Config items alike.
+pub(super) fn point_in_time_recovery(enabled: bool, recovery_period_in_days: Value) -> Value {
+    json!([{"enabled": enabled, "recovery_period_in_days": recovery_period_in_days}])
 }

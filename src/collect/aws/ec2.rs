@@ -408,12 +408,12 @@ pub async fn collect(cx: Cx) -> Out {
             .map(|(_, d)| d)
             .collect();
         let metadata = i.metadata_options().map(|m| {
-            json!([{
-                "http_endpoint": s(m.http_endpoint().map(|v| v.as_str())),
-                "http_tokens": s(m.http_tokens().map(|v| v.as_str())),
-                "http_put_response_hop_limit": n(m.http_put_response_hop_limit().map(i64::from)),
-                "instance_metadata_tags": s(m.instance_metadata_tags().map(|v| v.as_str())),
-            }])
+            metadata_options([
+                s(m.http_endpoint().map(|v| v.as_str())),
+                s(m.http_tokens().map(|v| v.as_str())),
+                n(m.http_put_response_hop_limit().map(i64::from)),
+                s(m.instance_metadata_tags().map(|v| v.as_str())),
+            ])
         });
         let profile = i
             .iam_instance_profile()
@@ -686,6 +686,18 @@ pub(super) fn volume_attrs(v: &VolumeFacts) -> Value {
         "snapshot_id": se(v.snapshot_id.as_deref()),
         "multi_attach_enabled": b(v.multi_attach_enabled),
     })
+}
+
+/// An instance's `metadata_options` block: the endpoint, whether tokens (IMDSv2) are
+/// required, the hop limit, and whether tags are served.
+pub(super) fn metadata_options(options: [Value; 4]) -> Value {
+    let [endpoint, tokens, hop_limit, tags] = options;
+    json!([{
+        "http_endpoint": endpoint,
+        "http_tokens": tokens,
+        "http_put_response_hop_limit": hop_limit,
+        "instance_metadata_tags": tags,
+    }])
 }
 
 /// A VPC, as both sources describe it (`null` where a source records no value).

@@ -1,9 +1,9 @@
 //! DynamoDB tables, with point-in-time recovery from the supplementary configuration.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::item::*;
-use crate::collect::aws::dynamodb::{TableFacts, table_attrs};
+use crate::collect::aws::dynamodb::{TableFacts, point_in_time_recovery, table_attrs};
 
 pub(super) fn dynamodb_table(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
@@ -48,10 +48,9 @@ pub(super) fn dynamodb_table(item: &Item, mapped: &mut Mapped) {
         Some(d) => {
             let pitr = get(d, "pointInTimeRecoveryDescription");
             let status = pitr.and_then(|p| text(p, "pointInTimeRecoveryStatus"));
-            r.attrs["point_in_time_recovery"] = json!([{
-                "enabled": status.as_deref() == Some("ENABLED"),
-                "recovery_period_in_days": pitr.map_or(Value::Null, |p| nv(p, "recoveryPeriodInDays")),
-            }]);
+            let days = pitr.map_or(Value::Null, |p| nv(p, "recoveryPeriodInDays"));
+            let enabled = status.as_deref() == Some("ENABLED");
+            r.attrs["point_in_time_recovery"] = point_in_time_recovery(enabled, days);
         }
         None => mapped.gap(&mut r, "/point_in_time_recovery"),
     }

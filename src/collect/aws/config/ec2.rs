@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::item::*;
 use crate::collect::aws::ec2::{
     FlowLogFacts, RuleFacts, SecurityGroupFacts, SubnetFacts, VolumeFacts, VpcFacts,
-    flow_log_attrs, security_group_attrs, subnet_attrs, volume_attrs, vpc_attrs,
+    flow_log_attrs, metadata_options, security_group_attrs, subnet_attrs, volume_attrs, vpc_attrs,
 };
 
 pub(super) fn vpc(item: &Item, mapped: &mut Mapped) {
@@ -129,11 +129,12 @@ pub(super) fn volume(item: &Item, mapped: &mut Mapped) {
 pub(super) fn instance(item: &Item, mapped: &mut Mapped) {
     let c = &item.config;
     let metadata = get(c, "metadataOptions").map(|m| {
-        json!([{
-            "http_endpoint": sv(m, "httpEndpoint"),
-            "http_tokens": sv(m, "httpTokens"),
-            "http_put_response_hop_limit": nv(m, "httpPutResponseHopLimit"),
-        }])
+        metadata_options([
+            sv(m, "httpEndpoint"),
+            sv(m, "httpTokens"),
+            nv(m, "httpPutResponseHopLimit"),
+            sv(m, "instanceMetadataTags"),
+        ])
     });
     let profile = path(c, &["iamInstanceProfile", "arn"])
         .and_then(Value::as_str)
