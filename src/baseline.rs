@@ -25,7 +25,7 @@ use crate::findings::{BaselineState, BaselineSummary, Finding, ScanReport, Statu
 use crate::inventory::{Resource, Tool, json_digest};
 
 /// Version of the baseline document.
-pub const BASELINE_SCHEMA: &str = "plumb.dev/baseline/v1";
+pub(crate) const BASELINE_SCHEMA: &str = "plumb.dev/baseline/v1";
 
 /// The failures of one scan, as `--write-baseline` writes them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,16 +57,16 @@ pub struct BaselineEntry {
 }
 
 /// A baseline that cannot be used.
-pub type BaselineError = crate::document::DocumentError;
+pub(crate) type BaselineError = crate::document::DocumentError;
 
 /// SHA-256 of a resource's kind and attributes: what it is, whatever its address.
-pub fn content_digest(r: &Resource) -> String {
+pub(crate) fn content_digest(r: &Resource) -> String {
     json_digest(&(&r.kind, &r.attrs))
 }
 
 /// A resource address without its `count` / `for_each` keys:
 /// `tf:module.a["x"].aws_s3_bucket.logs[0]` -> `tf:module.a.aws_s3_bucket.logs`.
-pub fn address_stem(id: &str) -> String {
+pub(crate) fn address_stem(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     let mut depth = 0usize;
     let mut in_string = false;

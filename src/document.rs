@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 /// A kind of versioned document: the schema this build reads, what it is called in messages,
 /// and how to get one.
 #[derive(Debug, Clone, Copy)]
-pub struct Schema {
+pub(crate) struct Schema {
     pub id: &'static str,
     /// `inventory`, `JSON report`, `baseline`.
     pub what: &'static str,
@@ -21,7 +21,7 @@ pub struct Schema {
 }
 
 /// A document type that carries its schema.
-pub trait Versioned: DeserializeOwned {
+pub(crate) trait Versioned: DeserializeOwned {
     const SCHEMA: Schema;
     /// The schema the document declares.
     fn schema(&self) -> &str;
@@ -56,7 +56,7 @@ pub enum DocumentError {
 }
 
 /// Reads a document of type `T` from a file.
-pub fn read<T: Versioned>(path: &Path) -> Result<T, DocumentError> {
+pub(crate) fn read<T: Versioned>(path: &Path) -> Result<T, DocumentError> {
     let display = path.display().to_string();
     let text = crate::read::text(path, crate::read::Limit::Document).map_err(|source| {
         DocumentError::Io {
@@ -68,7 +68,7 @@ pub fn read<T: Versioned>(path: &Path) -> Result<T, DocumentError> {
 }
 
 /// Parses a document of type `T`; `origin` names it in errors.
-pub fn parse<T: Versioned>(origin: &str, text: &str) -> Result<T, DocumentError> {
+pub(crate) fn parse<T: Versioned>(origin: &str, text: &str) -> Result<T, DocumentError> {
     let schema = T::SCHEMA;
     let schema_error = |found: Option<&str>| DocumentError::Schema {
         path: origin.to_string(),
@@ -95,7 +95,7 @@ pub fn parse<T: Versioned>(origin: &str, text: &str) -> Result<T, DocumentError>
 
 /// The schema a JSON document declares (`None` when it declares none), without parsing the
 /// rest into values.
-pub fn declared_schema(text: &str) -> Result<Option<String>, serde_json::Error> {
+pub(crate) fn declared_schema(text: &str) -> Result<Option<String>, serde_json::Error> {
     #[derive(Deserialize)]
     struct Header {
         schema: Option<String>,

@@ -14,25 +14,25 @@
 //! * [`report`] renders a [`findings::ScanReport`] as console text, JSON or SARIF, and a
 //!   [`drift::DriftReport`] as console text, JSON, Markdown or HTML.
 //! * [`store`] keeps snapshots (inventory and findings) over time, in SQLite or PostgreSQL.
-//! * [`org`] reads the newest snapshot of every scope of a shared store: the organisation
+//! * `org` reads the newest snapshot of every scope of a shared store: the organisation
 //!   report.
 //! * [`drift`] compares two inventories: snapshot against snapshot, IaC against live.
 
-pub mod baseline;
+mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
-pub mod document;
+mod document;
 pub mod drift;
 pub mod engine;
 pub mod findings;
 pub mod inventory;
 pub mod normalize;
-pub mod org;
+mod org;
 pub mod pipeline;
 pub mod policy;
-pub mod read;
-pub mod redact;
+mod read;
+mod redact;
 pub mod report;
 pub mod store;
 pub mod waivers;

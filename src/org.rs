@@ -16,10 +16,10 @@ use crate::policy::Severity;
 use crate::store::{SnapshotInfo, Store, StoreError};
 
 /// The JSON schema of [`OrgReport`].
-pub const SCHEMA: &str = "plumb.dev/org-report/v1";
+pub(crate) const SCHEMA: &str = "plumb.dev/org-report/v1";
 
 /// A window of time as people write it: `24h`, `7d`, `90m`.
-pub fn parse_window(s: &str) -> Result<chrono::Duration, String> {
+pub(crate) fn parse_window(s: &str) -> Result<chrono::Duration, String> {
     let bad = || format!("{s:?}: expected a number and a unit, as in 24h, 7d or 90m");
     let unit = s.chars().last().ok_or_else(bad)?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
@@ -41,14 +41,14 @@ fn taken(info: &SnapshotInfo) -> Option<DateTime<Utc>> {
 }
 
 /// One scope's snapshots, oldest first, and what the organisation views compare.
-pub struct ScopeHistory {
+pub(crate) struct ScopeHistory {
     pub scope: String,
     pub snapshots: Vec<SnapshotInfo>,
 }
 
 impl ScopeHistory {
     /// Every scope of the store, by name, from metadata alone.
-    pub fn all(store: &Store) -> Result<Vec<ScopeHistory>, StoreError> {
+    pub(crate) fn all(store: &Store) -> Result<Vec<ScopeHistory>, StoreError> {
         let mut scopes: BTreeMap<String, Vec<SnapshotInfo>> = BTreeMap::new();
         for info in store.list()? {
             scopes.entry(info.scope.clone()).or_default().push(info);
@@ -59,19 +59,19 @@ impl ScopeHistory {
             .collect())
     }
 
-    pub fn latest(&self) -> &SnapshotInfo {
+    pub(crate) fn latest(&self) -> &SnapshotInfo {
         self.snapshots.last().expect("a scope has a snapshot")
     }
 
     /// Whether the newest snapshot was taken after `cutoff`: the job ran in the window.
-    pub fn fresh(&self, cutoff: DateTime<Utc>) -> bool {
+    pub(crate) fn fresh(&self, cutoff: DateTime<Utc>) -> bool {
         taken(self.latest()).is_some_and(|t| t > cutoff)
     }
 
     /// What the newest snapshot is compared with: the newest taken at or before `cutoff`
     /// (the state before the window), else the one before the newest. `None` for a scope
     /// with one snapshot.
-    pub fn baseline(&self, cutoff: DateTime<Utc>) -> Option<&SnapshotInfo> {
+    pub(crate) fn baseline(&self, cutoff: DateTime<Utc>) -> Option<&SnapshotInfo> {
         let (latest, earlier) = self.snapshots.split_last()?;
         earlier
             .iter()
@@ -214,7 +214,7 @@ pub struct OrgReport {
 
 /// Builds the organisation report as of `now`, a scope without a snapshot in the last
 /// `window` counting as missing.
-pub fn report(
+pub(crate) fn report(
     store: &Store,
     now: DateTime<Utc>,
     window: chrono::Duration,

@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// How much of a file is read, by what the file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     /// Source written by people: Terraform configuration and variables, manifests,
     /// Dockerfiles, workflows, policies, `plumb.yaml`, waivers, ignore rules.
     Source,
@@ -37,7 +37,7 @@ pub enum Limit {
 
 impl Limit {
     /// The cap in bytes.
-    pub const fn bytes(self) -> u64 {
+    pub(crate) const fn bytes(self) -> u64 {
         match self {
             Limit::Source => 64 << 20,
             Limit::Generated => 1 << 30,
@@ -66,7 +66,7 @@ pub enum ReadError {
 }
 
 /// What a file that is not regular is, for messages; `None` for a regular file.
-pub fn not_regular(file_type: std::fs::FileType) -> Option<&'static str> {
+pub(crate) fn not_regular(file_type: std::fs::FileType) -> Option<&'static str> {
     if file_type.is_file() {
         return None;
     }
@@ -112,7 +112,7 @@ fn open(path: &Path, limit: Limit) -> Result<(std::io::Take<std::fs::File>, u64)
 }
 
 /// The bytes of the regular file at `path`, at most `limit`'s cap.
-pub fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
     let (mut file, len) = open(path, limit)?;
     let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.read_to_end(&mut out)?;
@@ -124,7 +124,7 @@ pub fn bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
 
 /// Streams the regular file at `path`, at most `limit`'s cap, through `chunk` (a hasher's
 /// update) in pieces of 64 KiB: the file is never held whole.
-pub fn each_chunk(
+pub(crate) fn each_chunk(
     path: &Path,
     limit: Limit,
     mut chunk: impl FnMut(&[u8]),
@@ -149,14 +149,14 @@ pub fn each_chunk(
 }
 
 /// The text of the regular file at `path`, at most `limit`'s cap, decoded ([`decode`]).
-pub fn text(path: &Path, limit: Limit) -> Result<String, ReadError> {
+pub(crate) fn text(path: &Path, limit: Limit) -> Result<String, ReadError> {
     decode(bytes(path, limit)?)
 }
 
 /// Decodes a file's bytes: UTF-8 (a leading byte order mark dropped), or UTF-16 little or big
 /// endian when the text opens with that byte order mark. Anything else is an error naming
 /// the first byte that is not UTF-8.
-pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     match bytes.as_slice() {
         [0xEF, 0xBB, 0xBF, ..] => utf8(bytes, 3),
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),

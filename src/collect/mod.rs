@@ -11,7 +11,7 @@
 //! then, for YAML and JSON, by its content. A file found there that is none of these is
 //! skipped and counted with the reason ([`Files`]), while a file named on the command line
 //! that is none of these is an error. Symlinks are followed (a loop is an error); every file
-//! is read through [`crate::read`], so one that cannot be read (a FIFO, a device, too large,
+//! is read through `crate::read`, so one that cannot be read (a FIFO, a device, too large,
 //! not text) is an error, listed as not read, never a skip.
 //!
 //! Which kustomizations are judged: the top-level ones. A kustomization that another one in

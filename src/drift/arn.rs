@@ -3,19 +3,19 @@
 
 /// An ARN in a comparable form: CloudWatch Logs' trailing `:*` (which the API adds and the
 /// provider strips) removed.
-pub fn normalise_arn(arn: &str) -> &str {
+pub(super) fn normalise_arn(arn: &str) -> &str {
     arn.strip_suffix(":*").unwrap_or(arn)
 }
 
 /// The parts of an ARN: `arn:partition:service:region:account:resource`.
-pub struct Arn<'a> {
+pub(super) struct Arn<'a> {
     pub service: &'a str,
     pub region: &'a str,
     pub account: &'a str,
     pub resource: &'a str,
 }
 
-pub fn parse_arn(s: &str) -> Option<Arn<'_>> {
+pub(super) fn parse_arn(s: &str) -> Option<Arn<'_>> {
     let mut parts = s.splitn(6, ':');
     if parts.next()? != "arn" {
         return None;
@@ -36,7 +36,7 @@ pub fn parse_arn(s: &str) -> Option<Arn<'_>> {
 /// The provider id an ARN ends with: `sg-0abc` for `...:security-group/sg-0abc`, the bucket
 /// for `arn:aws:s3:::logs`, the role name for `...:role/service-role/x`, the log group name
 /// for `...:log-group:/app/x`.
-pub fn arn_short_id(arn: &str) -> Option<&str> {
+pub(super) fn arn_short_id(arn: &str) -> Option<&str> {
     let a = parse_arn(arn)?;
     let r = a.resource;
     let short = match a.service {

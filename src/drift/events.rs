@@ -40,7 +40,7 @@ pub(super) struct Events<'a> {
 impl<'a> Events<'a> {
     /// Events from `sides` (deduplicated by id) after `since` (exclusive) and up to `until`.
     /// Returns them with what the report says about attribution.
-    pub fn window(
+    pub(super) fn window(
         sides: &[&'a Inventory],
         since: Option<&str>,
         until: Option<&str>,
@@ -93,7 +93,7 @@ impl<'a> Events<'a> {
     }
 
     /// The events that touched `r` (or `parent`, for a satellite), oldest first.
-    pub fn touching(&self, r: &Resource, parent: Option<&Resource>) -> Vec<ChangeEvent> {
+    pub(super) fn touching(&self, r: &Resource, parent: Option<&Resource>) -> Vec<ChangeEvent> {
         if self.events.is_empty() {
             return Vec::new();
         }

@@ -28,7 +28,7 @@ use crate::inventory::{Attr, Resource};
 
 /// One backup rule, as facets and estimates see it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
+pub(super) struct Rule {
     pub name: String,
     /// Longest gap between two runs, minutes; `None` when the schedule cannot be read.
     pub interval: Option<i64>,
@@ -40,7 +40,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         json!({
             "name": self.name,
             "frequency_minutes": self.interval,
@@ -53,7 +53,7 @@ impl Rule {
 }
 
 /// The region of an ARN (`arn:aws:backup:eu-west-1:...`), when it names one.
-pub fn arn_region(arn: &str) -> Option<String> {
+pub(super) fn arn_region(arn: &str) -> Option<String> {
     let mut parts = arn.split(':');
     (parts.next()? == "arn").then_some(())?;
     let region = parts.nth(2)?;
@@ -61,7 +61,7 @@ pub fn arn_region(arn: &str) -> Option<String> {
 }
 
 /// The rules of an `aws_backup_plan`; `None` when any rule is unknown.
-pub fn plan_rules(plan: &Resource) -> Option<Vec<Rule>> {
+pub(super) fn plan_rules(plan: &Resource) -> Option<Vec<Rule>> {
     let rules = list_at(plan, "/rule")?;
     let mut out = Vec::with_capacity(rules.len());
     for (i, rule) in rules.iter().enumerate() {
@@ -114,7 +114,7 @@ pub fn plan_rules(plan: &Resource) -> Option<Vec<Rule>> {
 }
 
 /// The schedules of an `aws_dlm_lifecycle_policy`, as rules.
-pub fn dlm_rules(policy: &Resource) -> Option<Vec<Rule>> {
+pub(super) fn dlm_rules(policy: &Resource) -> Option<Vec<Rule>> {
     let schedules = list_at(policy, "/policy_details/0/schedule")?;
     let mut out = Vec::new();
     for s in schedules {
@@ -181,7 +181,7 @@ pub fn dlm_rules(policy: &Resource) -> Option<Vec<Rule>> {
 /// Longest gap, in minutes, between two runs of a schedule: `cron(...)` in AWS's six-field
 /// form (minutes hours day-of-month month day-of-week year) or `rate(N unit)`. `None` when it
 /// cannot be read.
-pub fn schedule_interval(expr: &str) -> Option<i64> {
+pub(super) fn schedule_interval(expr: &str) -> Option<i64> {
     let expr = expr.trim();
     if let Some(rate) = expr.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
         let (n, unit) = rate.trim().split_once(' ')?;
@@ -288,7 +288,7 @@ fn max_gap(values: &[i64], period: i64) -> Option<i64> {
 
 /// Which plans (`aws_backup_plan`, through their selections) and DLM policies cover each data
 /// store: resource index -> indexes of the plans and policies, sorted.
-pub fn coverage(
+pub(super) fn coverage(
     resources: &[Resource],
     children: &HashMap<&str, Vec<usize>>,
 ) -> HashMap<usize, Vec<usize>> {
@@ -472,7 +472,7 @@ fn plan_name(plan: &Resource) -> String {
 
 /// What the plans and policies covering a store promise it. `region` is the store's region,
 /// to tell a cross-region copy from a same-region one.
-pub fn scheduled(covering: &[&Resource], region: Option<&str>) -> Scheduled {
+pub(super) fn scheduled(covering: &[&Resource], region: Option<&str>) -> Scheduled {
     let mut s = Scheduled::default();
     let mut cross_region = Some(false);
     for plan in covering {

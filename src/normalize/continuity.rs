@@ -46,15 +46,15 @@ use serde_json::Value;
 use super::facets::Setter;
 
 /// Minutes of writes point-in-time recovery can lose (RDS, Aurora, DynamoDB).
-pub const PITR_RPO: i64 = 5;
+pub(super) const PITR_RPO: i64 = 5;
 /// Nothing to recover from.
-pub const NONE: i64 = -1;
+pub(super) const NONE: i64 = -1;
 /// Minutes between daily snapshots.
-pub const DAILY: i64 = 1440;
+pub(super) const DAILY: i64 = 1440;
 
 /// One estimate and the sentence it rests on.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
+pub(super) struct Estimate {
     pub minutes: i64,
     pub basis: String,
 }
@@ -69,7 +69,7 @@ fn est(minutes: i64, basis: impl Into<String>) -> Estimate {
 /// What AWS Backup plans (and, for EBS, Data Lifecycle Manager policies) covering a store
 /// promise it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Scheduled {
+pub(super) struct Scheduled {
     /// Names of the covering plans and policies.
     pub plans: Vec<String>,
     /// Longest gap between two scheduled backups of the most frequent rule, minutes.
@@ -92,7 +92,7 @@ impl Scheduled {
 }
 
 /// Writes the four facets of a pair of estimates.
-pub fn set(f: &mut Setter<'_>, rpo: Option<Estimate>, rto: Option<Estimate>) {
+pub(super) fn set(f: &mut Setter<'_>, rpo: Option<Estimate>, rto: Option<Estimate>) {
     let (rpo_minutes, rpo_basis) = split(rpo);
     let (rto_minutes, rto_basis) = split(rto);
     f.set("rpo_minutes", rpo_minutes);
@@ -144,12 +144,12 @@ fn best_known(
 }
 
 /// Time to restore an RDS instance from a backup, by allocated storage.
-pub fn rds_restore_minutes(storage_gib: i64) -> i64 {
+pub(super) fn rds_restore_minutes(storage_gib: i64) -> i64 {
     20 + (storage_gib.max(0) + 9) / 10
 }
 
 /// An RDS DB instance.
-pub fn rds_instance(
+pub(super) fn rds_instance(
     backup_days: Option<i64>,
     multi_az: Option<bool>,
     storage_gib: Option<i64>,
@@ -205,7 +205,7 @@ pub fn rds_instance(
 }
 
 /// An Aurora cluster (or a Multi-AZ DB cluster).
-pub fn rds_cluster(
+pub(super) fn rds_cluster(
     backup_days: Option<i64>,
     instances: Option<usize>,
     multi_az_cluster: Option<bool>,
@@ -239,7 +239,10 @@ pub fn rds_cluster(
 }
 
 /// A DynamoDB table.
-pub fn dynamodb(pitr: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
+pub(super) fn dynamodb(
+    pitr: Option<bool>,
+    scheduled: &Scheduled,
+) -> (Option<Estimate>, Option<Estimate>) {
     let rpo = pitr.and_then(|on| {
         let mut options = Vec::new();
         if on {
@@ -260,7 +263,10 @@ pub fn dynamodb(pitr: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>,
 }
 
 /// An S3 bucket.
-pub fn s3(versioning: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
+pub(super) fn s3(
+    versioning: Option<bool>,
+    scheduled: &Scheduled,
+) -> (Option<Estimate>, Option<Estimate>) {
     let rpo = versioning.and_then(|on| {
         let mut options = Vec::new();
         if on {
@@ -290,7 +296,7 @@ pub fn s3(versioning: Option<bool>, scheduled: &Scheduled) -> (Option<Estimate>,
 }
 
 /// An EBS volume.
-pub fn ebs(scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
+pub(super) fn ebs(scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
     let rpo = best_known(
         scheduled_rpo(scheduled),
         "no backup plan or snapshot policy covers the volume: its data cannot be restored",
@@ -313,7 +319,7 @@ pub fn ebs(scheduled: &Scheduled) -> (Option<Estimate>, Option<Estimate>) {
 }
 
 /// An EFS file system.
-pub fn efs(
+pub(super) fn efs(
     one_zone: Option<bool>,
     automatic_backups: Option<bool>,
     replicated: Option<bool>,
@@ -363,7 +369,7 @@ pub fn efs(
 }
 
 /// An ElastiCache (Redis OSS / Valkey) replication group.
-pub fn elasticache(
+pub(super) fn elasticache(
     replicas: Option<i64>,
     automatic_failover: Option<bool>,
     snapshot_days: Option<i64>,

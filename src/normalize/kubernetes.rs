@@ -70,7 +70,7 @@ pub(super) const KINDS: &[Kind] = &[
 ];
 
 /// The pod spec inside an object of a workload kind.
-pub fn pod_spec<'a>(kind: &str, obj: &'a Value) -> Option<&'a Value> {
+pub(super) fn pod_spec<'a>(kind: &str, obj: &'a Value) -> Option<&'a Value> {
     let pointer = match kind {
         "k8s/Pod" => "/spec",
         "k8s/CronJob" => "/spec/jobTemplate/spec/template/spec",
@@ -259,7 +259,7 @@ fn profile_annotation(value: &str) -> String {
 
 /// The registry host of an image reference: the first path segment when it looks like a
 /// host (has a dot or a port, or is `localhost`), else Docker Hub.
-pub fn image_registry(image: &str) -> &str {
+pub(super) fn image_registry(image: &str) -> &str {
     match image.split_once('/') {
         Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
             first
@@ -387,7 +387,7 @@ fn container(c: &Value, init: bool, pod_security: Option<&Value>, profiles: Prof
 }
 
 /// Splits `registry/repo:tag@sha256:...` into its tag (empty when none) and digest.
-pub fn image_reference(image: &str) -> (&str, &str) {
+pub(super) fn image_reference(image: &str) -> (&str, &str) {
     let (name, digest) = match image.split_once('@') {
         Some((name, digest)) => (name, digest),
         None => (image, ""),

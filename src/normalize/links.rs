@@ -10,7 +10,7 @@ use crate::inventory::{Attr, Resource, Source};
 
 /// A satellite relation: the satellite, and the kind of its parent.
 #[derive(Debug, Clone, Copy)]
-pub struct Link {
+pub(super) struct Link {
     pub satellite: &'static Satellite,
     pub parent: &'static str,
 }
@@ -25,7 +25,7 @@ const CHAINED: &[(&str, Satellite)] = &[(
 /// Every satellite relation plumb folds: those the kinds declare, in the registry's order,
 /// then [`CHAINED`]. A satellite of several possible parents is linked to the first that
 /// matches.
-pub fn links() -> &'static [Link] {
+pub(super) fn links() -> &'static [Link] {
     static LINKS: OnceLock<Vec<Link>> = OnceLock::new();
     LINKS.get_or_init(|| {
         let declared = super::kinds().flat_map(|k| {
@@ -48,7 +48,7 @@ pub fn links() -> &'static [Link] {
 /// the satellite's attribute value is matched against the parent's key attributes, preferring
 /// a parent from the same file or account; when both values are unknown, their
 /// [`Resource::expressions`] are matched instead.
-pub fn link(resources: &mut [Resource]) {
+pub(super) fn link(resources: &mut [Resource]) {
     // (parent kind, key value) -> candidate parent indexes.
     let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     // (parent kind, expression key) -> candidate parents whose key attribute is unknown.
@@ -157,7 +157,7 @@ const MANY: &[(&str, &str, &str)] = &[
 
 /// The (satellite, parent) index pairs of the satellites in [`MANY`]: a parent is listed by
 /// reference (`roles = [aws_iam_role.app.name]`) or by its known `name`, from the same estate.
-pub fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
+pub(super) fn many(resources: &[Resource]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     if !resources
         .iter()
@@ -228,7 +228,7 @@ const ATTACHES: &[(&str, &str)] = &[
 ///   (same namespace and metric name), so a log group sees which of its filters alarm.
 /// * An SNS topic hangs under the alarms that notify it (`alarm_actions`), so the log group
 ///   also sees whether the alarm reaches a subscriber.
-pub fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
+pub(super) fn related(resources: &[Resource]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = naming(resources, ATTACHES, "aws_iam_policy", "")
         .into_iter()
         .map(|(attachment, policy)| (policy, attachment))

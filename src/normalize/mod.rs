@@ -199,7 +199,7 @@ pub(crate) struct Derive<'a> {
 
 impl<'a> Derive<'a> {
     /// Satellites of one kind, in id order.
-    pub fn linked<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'a Resource> + 's {
+    pub(crate) fn linked<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'a Resource> + 's {
         self.satellites
             .iter()
             .copied()
@@ -208,7 +208,7 @@ impl<'a> Derive<'a> {
 
     /// The single satellite of one kind, if any (the last one wins, as in Terraform, where two
     /// would fight over the same setting).
-    pub fn one(&self, kind: &str) -> Option<&'a Resource> {
+    pub(crate) fn one(&self, kind: &str) -> Option<&'a Resource> {
         self.linked(kind).last()
     }
 }

@@ -20,7 +20,7 @@ use super::value::{At, all_of, any_of, as_bool};
 use crate::inventory::{Attr, Resource};
 
 /// A policy document attribute, read.
-pub enum Document<'a> {
+pub(super) enum Document<'a> {
     /// The attribute (or the text it is built from) is known only after apply.
     Unknown,
     /// No document: the attribute is not set, or empty.
@@ -33,7 +33,7 @@ pub enum Document<'a> {
 
 impl<'a> Document<'a> {
     /// The document's root: `Some(None)` when there is none, `None` when unknown.
-    pub fn root(&self) -> Option<Option<At<'_>>> {
+    pub(super) fn root(&self) -> Option<Option<At<'_>>> {
         match self {
             Document::Unknown => None,
             Document::Absent => Some(None),
@@ -43,7 +43,11 @@ impl<'a> Document<'a> {
     }
 
     /// A question about the document; a missing document answers `none`.
-    pub fn judge(&self, none: bool, f: impl FnOnce(&At<'_>) -> Option<bool>) -> Option<bool> {
+    pub(super) fn judge(
+        &self,
+        none: bool,
+        f: impl FnOnce(&At<'_>) -> Option<bool>,
+    ) -> Option<bool> {
         match self.root()? {
             Some(doc) => f(&doc),
             None => Some(none),
@@ -52,7 +56,7 @@ impl<'a> Document<'a> {
 }
 
 /// Reads the policy document at `pointer` of `r`, text or value.
-pub fn read<'a>(r: &'a Resource, pointer: &str) -> Document<'a> {
+pub(super) fn read<'a>(r: &'a Resource, pointer: &str) -> Document<'a> {
     match r.attr(pointer) {
         Attr::Unknown => Document::Unknown,
         Attr::Absent => Document::Absent,
@@ -69,12 +73,12 @@ pub fn read<'a>(r: &'a Resource, pointer: &str) -> Document<'a> {
 
 /// The statements of a document (a single statement object counts as a list of one); `None`
 /// when the list is unknown.
-pub fn statements<'a>(policy: &At<'a>) -> Option<Vec<At<'a>>> {
+pub(super) fn statements<'a>(policy: &At<'a>) -> Option<Vec<At<'a>>> {
     policy.list("/Statement")
 }
 
 /// A string-or-list JSON value as a list.
-pub fn one_or_many(v: Option<&Value>) -> Vec<&Value> {
+pub(super) fn one_or_many(v: Option<&Value>) -> Vec<&Value> {
     match v {
         Some(Value::Array(items)) => items.iter().collect(),
         Some(other) => vec![other],
@@ -128,7 +132,7 @@ fn anyone(s: &At<'_>) -> Option<bool> {
 }
 
 /// A statement allowing anyone (`Principal: "*"`) with no condition.
-pub fn allows_anonymous(policy: &At<'_>) -> Option<bool> {
+pub(super) fn allows_anonymous(policy: &At<'_>) -> Option<bool> {
     any_of(statements(policy)?.iter().map(|s| {
         all_of([
             effect(s, "Allow"),
@@ -139,7 +143,7 @@ pub fn allows_anonymous(policy: &At<'_>) -> Option<bool> {
 }
 
 /// A statement denying requests where `aws:SecureTransport` is false.
-pub fn denies_insecure_transport(policy: &At<'_>) -> Option<bool> {
+pub(super) fn denies_insecure_transport(policy: &At<'_>) -> Option<bool> {
     any_of(statements(policy)?.iter().map(|s| {
         all_of([
             effect(s, "Deny"),
@@ -152,12 +156,12 @@ pub fn denies_insecure_transport(policy: &At<'_>) -> Option<bool> {
 
 /// Whether an IAM action pattern (`s3:Get*`, `*`) covers `action` (`s3:GetObject`).
 /// Both are compared case-insensitively, as IAM does.
-pub fn action_matches(pattern: &str, action: &str) -> bool {
+pub(super) fn action_matches(pattern: &str, action: &str) -> bool {
     glob(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
 }
 
 /// `*` matches any run of characters, `?` one character.
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(super) fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
@@ -185,7 +189,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// listed (and decides a policy wanting none) beside a statement whose actions are unknown; a
 /// list is `None` only when it would be empty but an unknown could add to it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Grants {
+pub(super) struct Grants {
     /// `Action: "*"` on `Resource: "*"`: full administrative access.
     pub admin: Option<bool>,
     /// Actions granting every action of a service (`s3:*`), or everything (`*`), and
@@ -212,7 +216,7 @@ impl Default for Grants {
 
 impl Grants {
     /// What two documents grant together.
-    pub fn merge(&mut self, other: Grants) {
+    pub(super) fn merge(&mut self, other: Grants) {
         self.admin = any_of([self.admin, other.admin]);
         self.pass_role_any = any_of([self.pass_role_any, other.pass_role_any]);
         for (mine, theirs) in [
@@ -283,7 +287,7 @@ impl Statement<'_, '_> {
 }
 
 /// The grants of the `Allow` statements of an identity policy.
-pub fn grants(policy: &At<'_>) -> Grants {
+pub(super) fn grants(policy: &At<'_>) -> Grants {
     let Some(list) = statements(policy) else {
         return Grants {
             admin: None,
@@ -379,7 +383,7 @@ pub fn grants(policy: &At<'_>) -> Grants {
 
 /// A trust policy letting anyone assume the role: `Principal: "*"` (or `{"AWS": "*"}`)
 /// with no condition.
-pub fn trusts_anyone(policy: &At<'_>) -> Option<bool> {
+pub(super) fn trusts_anyone(policy: &At<'_>) -> Option<bool> {
     allows_anonymous(policy)
 }
 

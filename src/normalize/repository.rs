@@ -312,7 +312,7 @@ fn dockerfile(d: &Derive<'_>, f: &mut Setter<'_>) {
 /// (pinned: `x=1.2`), `apk add x` (`x=1.2`), `pip install x` (`x==1.2`), `npm install x`
 /// (`x@1.2`). Words holding a variable are not judged; `npm install` / `npm ci` without
 /// names install the lockfile's versions.
-pub fn unpinned_packages(command: &str) -> Vec<(&'static str, String)> {
+pub(super) fn unpinned_packages(command: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for segment in command.split(['\n', ';', '|', '&']) {
         let words: Vec<&str> = segment.split_whitespace().collect();

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::inventory::{Attr, Resource};
 
 /// A boolean attribute; strings `"true"`, `"Enabled"` count as true.
-pub fn bool_at(r: &Resource, pointer: &str, default: bool) -> Option<bool> {
+pub(crate) fn bool_at(r: &Resource, pointer: &str, default: bool) -> Option<bool> {
     match r.attr(pointer) {
         Attr::Known(v) => as_bool(v),
         Attr::Absent => Some(default),
@@ -23,7 +23,7 @@ pub fn bool_at(r: &Resource, pointer: &str, default: bool) -> Option<bool> {
 }
 
 /// An integer attribute (numbers, or numeric strings as some APIs give them).
-pub fn int_at(r: &Resource, pointer: &str, default: i64) -> Option<i64> {
+pub(crate) fn int_at(r: &Resource, pointer: &str, default: i64) -> Option<i64> {
     match r.attr(pointer) {
         Attr::Known(v) => as_int(v),
         Attr::Absent => Some(default),
@@ -32,7 +32,7 @@ pub fn int_at(r: &Resource, pointer: &str, default: i64) -> Option<i64> {
 }
 
 /// A string attribute; empty when not set.
-pub fn str_at(r: &Resource, pointer: &str) -> Option<String> {
+pub(crate) fn str_at(r: &Resource, pointer: &str) -> Option<String> {
     match r.attr(pointer) {
         Attr::Known(Value::String(s)) => Some(s.clone()),
         Attr::Known(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
@@ -44,7 +44,7 @@ pub fn str_at(r: &Resource, pointer: &str) -> Option<String> {
 /// A string attribute that may refer to another resource whose value is only known after
 /// apply (`kms_key_id = aws_kms_key.logs.arn`): then the referenced resource's id stands in,
 /// since *which* resource it is matters more to a policy than its future ARN.
-pub fn str_or_ref(r: &Resource, pointer: &str) -> Option<String> {
+pub(crate) fn str_or_ref(r: &Resource, pointer: &str) -> Option<String> {
     match str_at(r, pointer) {
         Some(s) => Some(s),
         None => r
@@ -57,7 +57,7 @@ pub fn str_or_ref(r: &Resource, pointer: &str) -> Option<String> {
 
 /// Whether attribute `pointer` of `holder` refers to `target` in Terraform
 /// (`topic_arn = aws_sns_topic.alerts.arn`).
-pub fn refers_to(holder: &Resource, pointer: &str, target: &Resource) -> bool {
+pub(crate) fn refers_to(holder: &Resource, pointer: &str, target: &Resource) -> bool {
     holder
         .references
         .get(pointer)
@@ -66,7 +66,7 @@ pub fn refers_to(holder: &Resource, pointer: &str, target: &Resource) -> bool {
 
 /// Whether attribute `pointer` of `holder` names `target`: holds its ARN (as a string or in a
 /// list of them) or refers to it.
-pub fn names_arn(holder: &Resource, pointer: &str, target: &Resource) -> bool {
+pub(crate) fn names_arn(holder: &Resource, pointer: &str, target: &Resource) -> bool {
     let arn = arn_of(target);
     let holds = match (holder.attr(pointer), arn) {
         (Attr::Known(Value::String(v)), Some(arn)) => v == arn,
@@ -77,7 +77,7 @@ pub fn names_arn(holder: &Resource, pointer: &str, target: &Resource) -> bool {
 }
 
 /// A resource's ARN: its known `arn` attribute, else its cloud id.
-pub fn arn_of(r: &Resource) -> Option<&str> {
+pub(crate) fn arn_of(r: &Resource) -> Option<&str> {
     match r.attr("/arn") {
         Attr::Known(Value::String(arn)) => Some(arn.as_str()),
         _ => r.cloud_id.as_deref(),
@@ -85,7 +85,7 @@ pub fn arn_of(r: &Resource) -> Option<&str> {
 }
 
 /// A list attribute; empty when not set, `None` when unknown.
-pub fn list_at<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
+pub(crate) fn list_at<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
     match r.attr(pointer) {
         Attr::Known(Value::Array(items)) => Some(items),
         Attr::Known(_) | Attr::Absent => Some(&[]),
@@ -94,7 +94,7 @@ pub fn list_at<'a>(r: &'a Resource, pointer: &str) -> Option<&'a [Value]> {
 }
 
 /// A list of strings; `None` when the list or any element is unknown.
-pub fn strings_at(r: &Resource, pointer: &str) -> Option<Vec<String>> {
+pub(crate) fn strings_at(r: &Resource, pointer: &str) -> Option<Vec<String>> {
     let items = list_at(r, pointer)?;
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -112,7 +112,7 @@ pub fn strings_at(r: &Resource, pointer: &str) -> Option<Vec<String>> {
 
 /// Whether a nested block (Terraform's list-of-one-object shape, or a plain object) is
 /// present and not empty.
-pub fn has_block(r: &Resource, pointer: &str) -> Option<bool> {
+pub(crate) fn has_block(r: &Resource, pointer: &str) -> Option<bool> {
     match r.attr(pointer) {
         Attr::Known(Value::Array(items)) => Some(!items.is_empty()),
         Attr::Known(Value::Object(map)) => Some(!map.is_empty()),
@@ -122,7 +122,7 @@ pub fn has_block(r: &Resource, pointer: &str) -> Option<bool> {
     }
 }
 
-pub fn as_bool(v: &Value) -> Option<bool> {
+pub(crate) fn as_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.to_ascii_lowercase().as_str() {
@@ -135,7 +135,7 @@ pub fn as_bool(v: &Value) -> Option<bool> {
     }
 }
 
-pub fn as_int(v: &Value) -> Option<i64> {
+pub(crate) fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
@@ -144,14 +144,14 @@ pub fn as_int(v: &Value) -> Option<i64> {
 }
 
 /// Combines facts: unknown if any part is unknown.
-pub fn all<T>(parts: impl IntoIterator<Item = Option<T>>) -> Option<Vec<T>> {
+pub(crate) fn all<T>(parts: impl IntoIterator<Item = Option<T>>) -> Option<Vec<T>> {
     parts.into_iter().collect()
 }
 
 /// The AWS region a resource lives in: its live source's region, its `region` attribute
 /// (provider 6 adds one to every resource), or the region field of its ARN. `None` when none
 /// of these is known (a plan's ARN is only known after apply).
-pub fn region_of(r: &Resource) -> Option<String> {
+pub(crate) fn region_of(r: &Resource) -> Option<String> {
     if let crate::inventory::Source::Aws { region, .. } = &r.source
         && region != "global"
         && !region.is_empty()
@@ -175,7 +175,7 @@ pub fn region_of(r: &Resource) -> Option<String> {
 
 /// Three-valued "any": true as soon as one part is known true, false when every part is known
 /// false, unknown otherwise (a known-compliant set with an unknown member).
-pub fn any_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+pub(crate) fn any_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
     let mut out = Some(false);
     for part in parts {
         match part {
@@ -189,7 +189,7 @@ pub fn any_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
 
 /// Three-valued "all": false as soon as one part is known false, true when every part is known
 /// true, unknown otherwise.
-pub fn all_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+pub(crate) fn all_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
     any_of(parts.into_iter().map(|p| p.map(|b| !b))).map(|b| !b)
 }
 
@@ -201,7 +201,7 @@ pub fn all_of(parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
 /// the resource, even inside the same block, does not matter. A resource without unknowns is
 /// read straight from its JSON, without building pointers.
 #[derive(Debug, Clone)]
-pub struct At<'a> {
+pub(crate) struct At<'a> {
     r: &'a Resource,
     /// The JSON at this position; `Null` when absent or unknown.
     value: &'a Value,
@@ -225,7 +225,7 @@ fn overlaps(unknown: &str, pointer: &str) -> bool {
 
 impl<'a> At<'a> {
     /// The resource's attributes as a whole.
-    pub fn root(r: &'a Resource) -> Self {
+    pub(crate) fn root(r: &'a Resource) -> Self {
         At {
             r,
             value: &r.attrs,
@@ -236,7 +236,7 @@ impl<'a> At<'a> {
 
     /// A JSON value that is not part of `r`'s attributes (a policy document parsed from text),
     /// read as wholly known.
-    pub fn detached(r: &'a Resource, value: &'a Value) -> Self {
+    pub(crate) fn detached(r: &'a Resource, value: &'a Value) -> Self {
         At {
             r,
             value,
@@ -246,7 +246,7 @@ impl<'a> At<'a> {
     }
 
     /// The position `path` below this one (`/custom_origin_config/0`).
-    pub fn at(&self, path: &str) -> At<'a> {
+    pub(crate) fn at(&self, path: &str) -> At<'a> {
         let value = self.value.pointer(path).unwrap_or(&NULL);
         if !self.partial {
             return At {
@@ -267,7 +267,7 @@ impl<'a> At<'a> {
     }
 
     /// This position's value, kept apart from "not set" and "cannot be known".
-    pub fn attr(&self) -> Attr<'a> {
+    pub(crate) fn attr(&self) -> Attr<'a> {
         if self.partial && self.r.is_unknown(&self.pointer) {
             return Attr::Unknown;
         }
@@ -278,7 +278,7 @@ impl<'a> At<'a> {
     }
 
     /// The field at `path` below this position.
-    pub fn get(&self, path: &str) -> Attr<'a> {
+    pub(crate) fn get(&self, path: &str) -> Attr<'a> {
         if !self.partial {
             return match self.value.pointer(path) {
                 None | Some(Value::Null) => Attr::Absent,
@@ -289,7 +289,7 @@ impl<'a> At<'a> {
     }
 
     /// A string field (numbers and booleans as text); empty when not set.
-    pub fn text(&self, path: &str) -> Option<Cow<'a, str>> {
+    pub(crate) fn text(&self, path: &str) -> Option<Cow<'a, str>> {
         match self.get(path) {
             Attr::Known(Value::String(s)) => Some(Cow::Borrowed(s)),
             Attr::Known(v @ (Value::Number(_) | Value::Bool(_))) => Some(Cow::Owned(v.to_string())),
@@ -300,7 +300,7 @@ impl<'a> At<'a> {
 
     /// As [`At::text`], but a field known only after apply that refers to another resource
     /// reads as that resource's id (see [`str_or_ref`]).
-    pub fn text_or_ref(&self, path: &str) -> Option<Cow<'a, str>> {
+    pub(crate) fn text_or_ref(&self, path: &str) -> Option<Cow<'a, str>> {
         self.text(path).or_else(|| {
             let pointer = format!("{}{path}", self.pointer);
             self.r
@@ -312,7 +312,7 @@ impl<'a> At<'a> {
     }
 
     /// A boolean field (see [`as_bool`]); `default` when not set.
-    pub fn bool(&self, path: &str, default: bool) -> Option<bool> {
+    pub(crate) fn bool(&self, path: &str, default: bool) -> Option<bool> {
         match self.get(path) {
             Attr::Known(v) => as_bool(v),
             Attr::Absent => Some(default),
@@ -321,7 +321,7 @@ impl<'a> At<'a> {
     }
 
     /// An integer field (see [`as_int`]); `default` when not set.
-    pub fn int(&self, path: &str, default: i64) -> Option<i64> {
+    pub(crate) fn int(&self, path: &str, default: i64) -> Option<i64> {
         match self.get(path) {
             Attr::Known(v) => as_int(v),
             Attr::Absent => Some(default),
@@ -331,7 +331,7 @@ impl<'a> At<'a> {
 
     /// The elements of the list at `path` (a plain object counts as a list of one): empty when
     /// not set, `None` when the list itself is unknown. An element may still hold unknowns.
-    pub fn list(&self, path: &str) -> Option<Vec<At<'a>>> {
+    pub(crate) fn list(&self, path: &str) -> Option<Vec<At<'a>>> {
         let here = self.at(path);
         match here.attr() {
             Attr::Unknown => None,
@@ -347,13 +347,13 @@ impl<'a> At<'a> {
 
     /// The first element of a nested block (Terraform's list-of-one shape): `Some(None)` when
     /// the block is not written, `None` when it is unknown.
-    pub fn block(&self, path: &str) -> Option<Option<At<'a>>> {
+    pub(crate) fn block(&self, path: &str) -> Option<Option<At<'a>>> {
         Some(self.list(path)?.into_iter().next())
     }
 
     /// Whether a string-or-list field holds a value that `pred` accepts: true when a known
     /// value does, unknown when none does but a value (or the list) is unknown.
-    pub fn any_text(&self, path: &str, pred: impl Fn(&str) -> bool) -> Option<bool> {
+    pub(crate) fn any_text(&self, path: &str, pred: impl Fn(&str) -> bool) -> Option<bool> {
         let one = |attr: Attr<'_>| match attr {
             Attr::Known(Value::String(s)) => Some(pred(s)),
             Attr::Known(Value::Null) | Attr::Absent => Some(false),
@@ -369,7 +369,7 @@ impl<'a> At<'a> {
 
 /// The elements of the list attribute at `pointer` of `r`, each read in place (see [`At`]);
 /// `None` when the list itself is unknown.
-pub fn elements<'a>(r: &'a Resource, pointer: &str) -> Option<Vec<At<'a>>> {
+pub(crate) fn elements<'a>(r: &'a Resource, pointer: &str) -> Option<Vec<At<'a>>> {
     At::root(r).list(pointer)
 }
 

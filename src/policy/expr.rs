@@ -92,7 +92,7 @@ impl fmt::Display for Path {
 /// Every maximal `resource.a.b` / `config.x` field chain in an expression (indexing with a
 /// string literal, `resource.tags["Owner"]`, counts as a field). Also returns the other
 /// top-level identifiers read, so unknown variables can be rejected at load time.
-pub fn paths(expr: &IdedExpr) -> (Vec<Path>, Vec<String>) {
+pub(crate) fn paths(expr: &IdedExpr) -> (Vec<Path>, Vec<String>) {
     let mut out = Vec::new();
     let mut idents = Vec::new();
     walk(expr, &mut Vec::new(), &mut out, &mut idents);
@@ -233,7 +233,7 @@ const STANDARD: &[(&str, bool, &[usize])] = &[
 /// round, or a standard function given the wrong number of arguments. Such a call is an error
 /// every time it is reached, so a policy holding one is refused when it loads rather than
 /// reported as failing to evaluate later.
-pub fn call_errors(expr: &IdedExpr) -> Vec<String> {
+pub(crate) fn call_errors(expr: &IdedExpr) -> Vec<String> {
     let mut calls = Vec::new();
     calls_in(expr, &mut calls);
     let mut out: Vec<String> = calls
@@ -379,7 +379,7 @@ fn defined(name: &str, member: bool) -> bool {
 /// Each nested level runs once per element of its collection, so the work grows as the size
 /// of the collections to the power of the depth; CEL itself sets no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Work {
+pub(crate) struct Work {
     /// `a.all(x, x.b.all(y, y))` is 2; a comprehension over another's result
     /// (`a.map(x, x).all(y, y)`) does not nest in it.
     pub depth: u32,
@@ -389,14 +389,14 @@ pub struct Work {
 
 impl Work {
     /// The work of `expr`.
-    pub fn of(expr: &IdedExpr) -> Work {
+    pub(crate) fn of(expr: &IdedExpr) -> Work {
         let mut literal = 0;
         let depth = nesting(expr, &mut literal);
         Work { depth, literal }
     }
 
     /// The larger of two (a condition and its precondition).
-    pub fn max(self, other: Work) -> Work {
+    pub(crate) fn max(self, other: Work) -> Work {
         Work {
             depth: self.depth.max(other.depth),
             literal: self.literal.max(other.literal),
@@ -405,7 +405,7 @@ impl Work {
 
     /// An upper bound on the iterations of one evaluation over collections of at most
     /// `largest` elements.
-    pub fn iterations(self, largest: usize) -> u128 {
+    pub(crate) fn iterations(self, largest: usize) -> u128 {
         let size = largest.max(self.literal).max(1) as u128;
         size.saturating_pow(self.depth)
     }
@@ -454,7 +454,7 @@ fn nesting(expr: &IdedExpr, literal: &mut usize) -> u32 {
 }
 
 /// The most elements of any list or map in `value`, however deep.
-pub fn largest_collection(value: &Value) -> usize {
+pub(crate) fn largest_collection(value: &Value) -> usize {
     match value {
         Value::Array(items) => items
             .iter()
@@ -540,7 +540,7 @@ pub(crate) fn first_error(e: &cel::ParseErrors) -> String {
 }
 
 /// Human text for a CEL value: strings bare, lists joined, null as `unknown`.
-pub fn display(v: &Cel, out: &mut String) {
+pub(crate) fn display(v: &Cel, out: &mut String) {
     use std::fmt::Write;
     match v {
         Cel::String(s) => out.push_str(s),

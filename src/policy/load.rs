@@ -216,7 +216,7 @@ const RESOURCE_FIELDS: &[&str] = &["id", "kind", "name", "cloud_id", "tags", "at
 
 /// Comprehensions nested deeper than this are refused at load time: each level multiplies
 /// the work by the size of a collection, and CEL has no limit of its own.
-pub const MAX_COMPREHENSION_DEPTH: u32 = 3;
+pub(super) const MAX_COMPREHENSION_DEPTH: u32 = 3;
 
 fn compile(file: &str, spec: Spec, settings: &Value) -> Result<Policy, Vec<LoadError>> {
     let mut errors = Vec::new();

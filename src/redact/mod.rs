@@ -22,7 +22,7 @@
 
 mod source;
 
-pub use source::redact_source;
+pub(crate) use source::redact_source;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
@@ -31,10 +31,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// What a redacted value is replaced with when no redaction key is set.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// The environment variable holding the key for `[redacted hmac:…]` markers.
-pub const KEY_VARIABLE: &str = "PLUMB_REDACTION_KEY";
+pub(crate) const KEY_VARIABLE: &str = "PLUMB_REDACTION_KEY";
 
 /// The key from [`KEY_VARIABLE`], read once; an empty value is no key.
 fn key() -> Option<&'static [u8]> {
@@ -49,12 +49,12 @@ fn key() -> Option<&'static [u8]> {
 
 /// What `secret` is replaced with: [`REDACTED`], or with the redaction key set, a marker
 /// carrying a keyed hash of it.
-pub fn marker(secret: &str) -> String {
+pub(crate) fn marker(secret: &str) -> String {
     marker_with(key(), secret)
 }
 
 /// [`marker`] under an explicit key.
-pub fn marker_with(key: Option<&[u8]>, secret: &str) -> String {
+pub(crate) fn marker_with(key: Option<&[u8]>, secret: &str) -> String {
     let Some(key) = key else {
         return REDACTED.to_string();
     };
@@ -68,7 +68,7 @@ pub fn marker_with(key: Option<&[u8]>, secret: &str) -> String {
 }
 
 /// Whether a text is already a redaction marker.
-pub fn is_redacted(s: &str) -> bool {
+pub(crate) fn is_redacted(s: &str) -> bool {
     s == REDACTED || (s.len() == 28 && s.starts_with("[redacted hmac:") && s.ends_with(']'))
 }
 
@@ -117,7 +117,7 @@ const SECRET_SUFFIXES: &[&str] = &[
 ];
 
 /// Whether an attribute or variable name denotes a secret. Names of any length.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     // Called for every attribute of every resource: normalise short names on the stack.
     let mut buf = [0u8; 64];
     let mut heap = Vec::new();
@@ -166,13 +166,13 @@ fn parse_schema(text: &str) -> HashMap<&str, Vec<Vec<&str>>> {
 
 /// The sensitive attribute paths the provider schema gives a resource type (empty when the
 /// type is not listed).
-pub fn sensitive_paths(kind: &str) -> &'static [Vec<&'static str>] {
+pub(crate) fn sensitive_paths(kind: &str) -> &'static [Vec<&'static str>] {
     schema().get(kind).map_or(&[] as &[_], Vec::as_slice)
 }
 
 /// Redacts a resource's attributes: the schema's sensitive attributes of its type, then the
 /// name and shape pass ([`redact`]).
-pub fn redact_resource(kind: &str, attrs: &mut Value) {
+pub(crate) fn redact_resource(kind: &str, attrs: &mut Value) {
     for path in sensitive_paths(kind) {
         redact_path(attrs, path);
     }
@@ -212,7 +212,7 @@ fn redact_path(value: &mut Value, path: &[&str]) {
 
 /// Redacts, in place, every secret the name and shape rules find. Booleans and nulls are
 /// kept: a flag such as `manage_master_user_password = true` is configuration, not a secret.
-pub fn redact(value: &mut Value) {
+pub(crate) fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             // A {name: SECRET_NAME, value: "..."} pair (container env, ECS, Lambda).
@@ -298,7 +298,7 @@ fn is_secret_key_shape(s: &str) -> bool {
 }
 
 /// Replaces every string and number under `value`.
-pub fn redact_all(value: &mut Value) {
+pub(crate) fn redact_all(value: &mut Value) {
     match value {
         Value::String(s) if !s.is_empty() && !is_redacted(s) => *s = marker(s),
         Value::Number(n) => {
@@ -314,7 +314,7 @@ pub fn redact_all(value: &mut Value) {
 /// Masks the value on a source line that assigns a secret (`password = "x"`,
 /// `"password": "x"`, `password: x`). Used where source lines are shown. `previous` is the
 /// line before, so a `value:` line after a `name: DB_PASSWORD` line is masked too.
-pub fn redact_line(line: &str, previous: Option<&str>) -> String {
+pub(crate) fn redact_line(line: &str, previous: Option<&str>) -> String {
     mask_tokens(&redact_assignment(line, previous))
 }
 
@@ -400,12 +400,12 @@ pub(crate) fn token_shapes() -> &'static regex::Regex {
 }
 
 /// Whether a text holds a value of a well-known credential shape.
-pub fn has_token(text: &str) -> bool {
+pub(crate) fn has_token(text: &str) -> bool {
     token_shapes().is_match(text)
 }
 
 /// `text` with every value of a well-known credential shape replaced by [`REDACTED`].
-pub fn mask_tokens(text: &str) -> String {
+pub(crate) fn mask_tokens(text: &str) -> String {
     token_shapes()
         .replace_all(text, |c: &regex::Captures<'_>| marker(&c[0]))
         .into_owned()

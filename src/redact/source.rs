@@ -7,7 +7,7 @@
 use super::{is_secret_name, marker, token_shapes};
 
 /// `text` with every secret value masked; the number of lines is unchanged.
-pub fn redact_source(text: &str) -> String {
+pub(crate) fn redact_source(text: &str) -> String {
     let mut spans = assignments(text);
     spans.extend(token_shapes().find_iter(text).map(|m| (m.start(), m.end())));
     spans.sort_unstable();

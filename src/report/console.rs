@@ -41,7 +41,11 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-pub fn render(report: &ScanReport, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    report: &ScanReport,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut sources = Sources {
         files: HashMap::new(),
         verified: match options.excerpts {

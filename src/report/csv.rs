@@ -40,7 +40,7 @@ fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
     for f in &report.findings {

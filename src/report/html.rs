@@ -45,7 +45,7 @@ const LONG_EVIDENCE: usize = 120;
 /// seconds; one of 300,000 (100,000 resources) it does not open at all. Past it the page lists
 /// the findings that need attention, most severe first, and says how many it left out; the
 /// counts, the control matrix and the JSON and CSV reports cover everything.
-pub const ROW_LIMIT: usize = 20_000;
+pub(super) const ROW_LIMIT: usize = 20_000;
 
 /// Failing resources listed per control at most; the rest are counted.
 const CONTROL_RESOURCES: usize = 12;
@@ -673,7 +673,7 @@ fn page<'a>(
     }
 }
 
-pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     render_listing(report, ROW_LIMIT, out)
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use crate::findings::ScanReport;
 
-pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
     if pretty {
         serde_json::to_writer_pretty(&mut *out, report)?;
     } else {

@@ -265,7 +265,7 @@ fn problems_suite(
     end(w, "testsuite")
 }
 
-pub fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let mut by_policy: BTreeMap<&str, Vec<(&Finding, Outcome)>> = BTreeMap::new();
     for f in &report.findings {
         by_policy

@@ -402,7 +402,7 @@ fn result(f: &Finding, rule_index: i64) -> ResultView<'_> {
     }
 }
 
-pub fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &ScanReport, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&Finding> = report
         .findings
         .iter()

@@ -10,13 +10,13 @@ use rusqlite::Transaction;
 use crate::inventory::CollectorRun;
 
 /// "plmb".
-pub const APPLICATION_ID: i32 = 0x706c_6d62;
+pub(super) const APPLICATION_ID: i32 = 0x706c_6d62;
 
 /// The schema this build writes. A store with a newer one is refused.
-pub const VERSION: i32 = 2;
+pub(super) const VERSION: i32 = 2;
 
 /// The refusal of a store written by a newer plumb.
-pub fn too_new(version: i32) -> String {
+pub(super) fn too_new(version: i32) -> String {
     format!(
         "written by a newer plumb (store schema {version}; this build reads up to {VERSION}): upgrade plumb to read it"
     )
@@ -53,7 +53,7 @@ CREATE INDEX IF NOT EXISTS snapshots_scope ON snapshots (scope, id);
 ";
 
 /// Brings a store at any older version up to [`VERSION`], inside the caller's transaction.
-pub fn migrate(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+pub(super) fn migrate(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let version: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version < 1 {
         tx.execute_batch(V1)?;
@@ -81,7 +81,7 @@ pub fn migrate(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 
 /// The PostgreSQL migrations: `(version, statements)`, applied in order to a database whose
 /// `plumb_schema` says less. Version 1 was SQLite-only; a server store starts at 2.
-pub const POSTGRES: &[(i32, &str)] = &[(
+pub(super) const POSTGRES: &[(i32, &str)] = &[(
     2,
     "
 CREATE TABLE IF NOT EXISTS plumb_snapshots (

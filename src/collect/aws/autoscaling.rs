@@ -9,9 +9,9 @@ use super::shared::{Out, b, n, s, se, strings, tag_map};
 const SERVICE: &str = "autoscaling";
 const GROUP: &str = "aws_autoscaling_group";
 
-pub const KINDS: &[&str] = &[GROUP];
+pub(super) const KINDS: &[&str] = &[GROUP];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -14,7 +14,7 @@ const LOCK: &str = "aws_backup_vault_lock_configuration";
 const PLAN: &str = "aws_backup_plan";
 const SELECTION: &str = "aws_backup_selection";
 
-pub const KINDS: &[&str] = &[VAULT, LOCK, PLAN, SELECTION];
+pub(super) const KINDS: &[&str] = &[VAULT, LOCK, PLAN, SELECTION];
 
 fn lifecycle(l: Option<&Lifecycle>) -> Value {
     l.map(|l| {
@@ -26,7 +26,7 @@ fn lifecycle(l: Option<&Lifecycle>) -> Value {
     .unwrap_or(json!([]))
 }
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -10,9 +10,9 @@ use super::shared::{Out, Scope, b, describe, s, se, strings, tag_map};
 const SERVICE: &str = "cloudtrail";
 const TRAIL: &str = "aws_cloudtrail";
 
-pub const KINDS: &[&str] = &[TRAIL];
+pub(super) const KINDS: &[&str] = &[TRAIL];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

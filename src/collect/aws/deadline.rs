@@ -14,7 +14,7 @@ use super::shared::{Out, Scope};
 
 /// Why the whole run stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
+pub(super) enum Reason {
     /// The run's deadline passed.
     Timeout(Duration),
     /// A signal asked the process to stop.
@@ -23,7 +23,7 @@ pub enum Reason {
 
 impl Reason {
     /// What the reason is, for an error message.
-    pub fn describe(self) -> String {
+    pub(super) fn describe(self) -> String {
         match self {
             Reason::Timeout(limit) => format!(
                 "the run's deadline passed (--timeout {} s)",
@@ -36,12 +36,12 @@ impl Reason {
 
 /// Tells every service when the run must stop. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Stop(watch::Receiver<Option<Reason>>);
+pub(super) struct Stop(watch::Receiver<Option<Reason>>);
 
 impl Stop {
     /// Starts watching the run's deadline (none: no limit) and the signals. Needs a Tokio
     /// runtime.
-    pub fn start(limit: Option<Duration>) -> Stop {
+    pub(super) fn start(limit: Option<Duration>) -> Stop {
         let (tx, rx) = watch::channel(None);
         tokio::spawn(async move {
             let reason = tokio::select! {
@@ -57,13 +57,13 @@ impl Stop {
     }
 
     /// The reason, once the run must stop.
-    pub fn reason(&self) -> Option<Reason> {
+    pub(super) fn reason(&self) -> Option<Reason> {
         *self.0.borrow()
     }
 
     /// Runs `work` to its end, or until the run must stop: then `work` is dropped and the
     /// reason described.
-    pub async fn during(mut self, work: impl Future<Output = ()>) -> Option<String> {
+    pub(super) async fn during(mut self, work: impl Future<Output = ()>) -> Option<String> {
         tokio::select! {
             biased;
             reason = self.stopped() => Some(reason.describe()),
@@ -120,7 +120,7 @@ async fn signalled() -> &'static str {
 /// Runs one service over one scope until it finishes, `deadline` passes (the region's), or the
 /// run stops. When it is cut short, `kinds` are recorded as not read in that scope, naming the
 /// limit that ended it.
-pub async fn within(
+pub(super) async fn within(
     service: &str,
     kinds: &[&str],
     scope: &Scope,

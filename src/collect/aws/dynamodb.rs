@@ -10,9 +10,9 @@ use super::shared::{Out, b, bounded, describe, n, s, tag_map};
 const SERVICE: &str = "dynamodb";
 const TABLE: &str = "aws_dynamodb_table";
 
-pub const KINDS: &[&str] = &[TABLE];
+pub(super) const KINDS: &[&str] = &[TABLE];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -28,7 +28,7 @@ const SNAPSHOT: &str = "aws_ebs_snapshot";
 const DEFAULT_ENCRYPTION: &str = "aws_ebs_encryption_by_default";
 const INSTANCE: &str = "aws_instance";
 
-pub const KINDS: &[&str] = &[
+pub(super) const KINDS: &[&str] = &[
     VPC,
     SUBNET,
     SG,
@@ -46,7 +46,7 @@ fn tags(tags: &[Tag]) -> Value {
     tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -12,9 +12,9 @@ const REPOSITORY: &str = "aws_ecr_repository";
 const LIFECYCLE: &str = "aws_ecr_lifecycle_policy";
 const POLICY: &str = "aws_ecr_repository_policy";
 
-pub const KINDS: &[&str] = &[REPOSITORY, LIFECYCLE, POLICY];
+pub(super) const KINDS: &[&str] = &[REPOSITORY, LIFECYCLE, POLICY];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -11,9 +11,9 @@ const SERVICE: &str = "efs";
 const FS: &str = "aws_efs_file_system";
 const BACKUP_POLICY: &str = "aws_efs_backup_policy";
 
-pub const KINDS: &[&str] = &[FS, BACKUP_POLICY];
+pub(super) const KINDS: &[&str] = &[FS, BACKUP_POLICY];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -9,9 +9,9 @@ use super::shared::{Out, b, bounded, describe, s, strings, tag_map};
 const SERVICE: &str = "eks";
 const CLUSTER: &str = "aws_eks_cluster";
 
-pub const KINDS: &[&str] = &[CLUSTER];
+pub(super) const KINDS: &[&str] = &[CLUSTER];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -11,9 +11,9 @@ const SERVICE: &str = "elasticache";
 const GROUP: &str = "aws_elasticache_replication_group";
 const CLUSTER: &str = "aws_elasticache_cluster";
 
-pub const KINDS: &[&str] = &[GROUP, CLUSTER];
+pub(super) const KINDS: &[&str] = &[GROUP, CLUSTER];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

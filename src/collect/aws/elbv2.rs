@@ -12,9 +12,9 @@ const SERVICE: &str = "elbv2";
 const LB: &str = "aws_lb";
 const LISTENER: &str = "aws_lb_listener";
 
-pub const KINDS: &[&str] = &[LB, LISTENER];
+pub(super) const KINDS: &[&str] = &[LB, LISTENER];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

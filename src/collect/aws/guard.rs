@@ -37,7 +37,7 @@ use aws_smithy_types::byte_stream::ByteStream;
 
 /// The limits of the guard.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(super) struct Limits {
     /// Consecutive failed attempts that open a scope's breaker (0: never).
     pub threshold: u32,
     /// Retries one scope may spend over the whole run.
@@ -69,7 +69,7 @@ impl Scopes {
 }
 
 /// Wraps `inner` so that every connector it hands out is guarded.
-pub fn guarded(inner: SharedHttpClient, limits: Limits) -> SharedHttpClient {
+pub(super) fn guarded(inner: SharedHttpClient, limits: Limits) -> SharedHttpClient {
     SharedHttpClient::new(GuardedClient {
         inner,
         scopes: Arc::new(Scopes {

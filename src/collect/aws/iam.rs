@@ -36,7 +36,7 @@ const MEMBERSHIP: &str = "aws_iam_user_group_membership";
 const PASSWORD_POLICY: &str = "aws_iam_account_password_policy";
 const ACCOUNT: &str = "aws_account";
 
-pub const KINDS: &[&str] = &[
+pub(super) const KINDS: &[&str] = &[
     USER,
     ROLE,
     GROUP,
@@ -74,7 +74,7 @@ fn tags(tags: &[Tag]) -> Value {
 /// One row of the credential report, by column name.
 type Row = HashMap<String, String>;
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -11,9 +11,9 @@ use super::shared::{Out, Scope, b, bounded, code, describe, n, policy_document, 
 const SERVICE: &str = "kms";
 const KEY: &str = "aws_kms_key";
 
-pub const KINDS: &[&str] = &[KEY];
+pub(super) const KINDS: &[&str] = &[KEY];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -13,9 +13,9 @@ const GROUP: &str = "aws_cloudwatch_log_group";
 const FILTER: &str = "aws_cloudwatch_log_metric_filter";
 const ALARM: &str = "aws_cloudwatch_metric_alarm";
 
-pub const KINDS: &[&str] = &[GROUP, FILTER, ALARM];
+pub(super) const KINDS: &[&str] = &[GROUP, FILTER, ALARM];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -19,12 +19,12 @@ use super::shared::{Out, Scope, code, describe, s, tag_map};
 const REGION: &str = "aws_region";
 const DETECTOR: &str = "aws_guardduty_detector";
 
-pub const KINDS: &[&str] = &[REGION, DETECTOR];
+pub(super) const KINDS: &[&str] = &[REGION, DETECTOR];
 
 /// Security Hub's answer to `DescribeHub` in a region where the account never enabled it.
 const NOT_SUBSCRIBED: &str = "InvalidAccessException";
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let mut out = Out::default();
     out.covers(KINDS);
     let scope = &cx.scope;

@@ -17,7 +17,7 @@ const BACKUP_REPLICATION: &str = "aws_db_instance_automated_backups_replication"
 const SNAPSHOT: &str = "aws_db_snapshot";
 const CLUSTER_SNAPSHOT: &str = "aws_db_cluster_snapshot";
 
-pub const KINDS: &[&str] = &[
+pub(super) const KINDS: &[&str] = &[
     INSTANCE,
     MEMBER,
     CLUSTER,
@@ -30,7 +30,7 @@ fn tags(tags: &[Tag]) -> Value {
     tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

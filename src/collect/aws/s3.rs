@@ -27,7 +27,7 @@ const REPLICATION: &str = "aws_s3_bucket_replication_configuration";
 const POLICY: &str = "aws_s3_bucket_policy";
 const ACL: &str = "aws_s3_bucket_acl";
 
-pub const KINDS: &[&str] = &[
+pub(super) const KINDS: &[&str] = &[
     BUCKET,
     SSE,
     VERSIONING,
@@ -64,7 +64,7 @@ where
 }
 
 /// Every bucket in `regions`, with its settings. `cx` is the global scope.
-pub async fn collect(cx: Cx, regions: Vec<String>) -> Out {
+pub(super) async fn collect(cx: Cx, regions: Vec<String>) -> Out {
     let mut out = Out::default();
     out.covers(KINDS);
     let client = Client::new(&cx.config);

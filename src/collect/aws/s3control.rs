@@ -20,7 +20,7 @@ use super::Cx;
 use super::shared::{Out, code, describe};
 
 const SERVICE: &str = "s3control";
-pub const ACCOUNT_BLOCK: &str = "aws_s3_account_public_access_block";
+pub(super) const ACCOUNT_BLOCK: &str = "aws_s3_account_public_access_block";
 
 /// The SDK's resolver, with the account label dropped in front of an IP address.
 #[derive(Debug, Default)]
@@ -56,7 +56,7 @@ fn without_label_before_address(url: &str) -> Option<String> {
 }
 
 /// Reads the account's Block Public Access settings into `out`.
-pub async fn account_block(cx: &Cx, out: &mut Out) {
+pub(super) async fn account_block(cx: &Cx, out: &mut Out) {
     let scope = &cx.scope;
     let config = aws_sdk_s3control::config::Builder::from(&cx.config)
         .endpoint_resolver(AtAddress::default())

@@ -22,7 +22,7 @@ use super::{AwsOptions, guard};
 /// deadline (`call_timeout`) and so has each attempt, and connecting has its own short limit,
 /// so an unreachable region ends in a recorded error rather than a hang. Every attempt goes
 /// through [`guard`]: a circuit breaker and a retry budget per service and region.
-pub async fn load(options: &AwsOptions) -> SdkConfig {
+pub(super) async fn load(options: &AwsOptions) -> SdkConfig {
     let http = guard::guarded(
         aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
@@ -68,7 +68,7 @@ pub async fn load(options: &AwsOptions) -> SdkConfig {
 }
 
 /// The same configuration pointed at another region.
-pub fn in_region(base: &SdkConfig, region: &str) -> SdkConfig {
+pub(super) fn in_region(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()
         .region(Region::new(region.to_string()))
         .build()

@@ -11,9 +11,9 @@ const SERVICE: &str = "secretsmanager";
 const SECRET: &str = "aws_secretsmanager_secret";
 const ROTATION: &str = "aws_secretsmanager_secret_rotation";
 
-pub const KINDS: &[&str] = &[SECRET, ROTATION];
+pub(super) const KINDS: &[&str] = &[SECRET, ROTATION];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

@@ -24,13 +24,13 @@ pub const GLOBAL: &str = "global";
 
 /// An account and region (or [`GLOBAL`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Scope {
+pub(crate) struct Scope {
     pub account: Arc<str>,
     pub region: Arc<str>,
 }
 
 impl Scope {
-    pub fn new(account: &str, region: &str) -> Self {
+    pub(crate) fn new(account: &str, region: &str) -> Self {
         Scope {
             account: account.into(),
             region: region.into(),
@@ -38,12 +38,12 @@ impl Scope {
     }
 
     /// `account/region`, as collector runs and errors name it.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}/{}", self.account, self.region)
     }
 
     /// The partition of the scope's region (`aws`, `aws-cn`, `aws-us-gov`).
-    pub fn partition(&self) -> &'static str {
+    pub(crate) fn partition(&self) -> &'static str {
         if self.region.starts_with("cn-") {
             "aws-cn"
         } else if self.region.starts_with("us-gov-") {
@@ -54,7 +54,7 @@ impl Scope {
     }
 
     /// An ARN in this account and region, for APIs that return only an id.
-    pub fn arn(&self, service: &str, resource: &str) -> String {
+    pub(crate) fn arn(&self, service: &str, resource: &str) -> String {
         format!(
             "arn:{}:{service}:{}:{}:{resource}",
             self.partition(),
@@ -64,7 +64,7 @@ impl Scope {
     }
 
     /// A resource in this scope: `aws:<account>:<region>:<kind>:<name>`.
-    pub fn resource(
+    pub(crate) fn resource(
         &self,
         kind: &str,
         name: &str,
@@ -88,7 +88,7 @@ impl Scope {
 
 /// What one service produced over one scope.
 #[derive(Debug, Default)]
-pub struct Out {
+pub(super) struct Out {
     pub resources: Vec<Resource>,
     pub errors: Vec<CollectError>,
     /// Kinds this service reads in the scope: `true` when the listing succeeded.
@@ -97,14 +97,20 @@ pub struct Out {
 
 impl Out {
     /// Declares the kinds a service reads; each stays covered unless a listing fails.
-    pub fn covers(&mut self, kinds: &[&str]) {
+    pub(super) fn covers(&mut self, kinds: &[&str]) {
         for kind in kinds {
             self.kinds.entry((*kind).to_string()).or_insert(true);
         }
     }
 
     /// A listing failed: `kinds` are missing from the scope.
-    pub fn missing(&mut self, scope: &Scope, service: &str, kinds: &[&str], message: String) {
+    pub(super) fn missing(
+        &mut self,
+        scope: &Scope,
+        service: &str,
+        kinds: &[&str],
+        message: String,
+    ) {
         for kind in kinds {
             self.kinds.insert((*kind).to_string(), false);
         }
@@ -122,7 +128,7 @@ impl Out {
     /// The items of a listing, or none: when the listing failed, the kinds it feeds are
     /// recorded as missing, with the operation and the service's answer. Every listing goes
     /// through here, so no failed page is mistaken for an empty account.
-    pub fn listed<T, E, R>(
+    pub(super) fn listed<T, E, R>(
         &mut self,
         scope: &Scope,
         service: &str,
@@ -151,7 +157,7 @@ impl Out {
     /// The identifier an answer must carry to become a resource. An answer without it cannot
     /// be used: that is recorded as an error naming the operation and the missing field, and
     /// the kind is marked as not read completely, so the item is never dropped silently.
-    pub fn required<T>(
+    pub(super) fn required<T>(
         &mut self,
         scope: &Scope,
         service: &str,
@@ -176,7 +182,7 @@ impl Out {
 
     /// Attributes of a resource could not be read: each becomes `null` and unknown, and the
     /// failure is recorded once. The resource itself is kept.
-    pub fn unreadable(
+    pub(super) fn unreadable(
         &mut self,
         r: &mut Resource,
         pointers: &[&str],
@@ -207,11 +213,11 @@ impl Out {
         });
     }
 
-    pub fn push(&mut self, r: Resource) {
+    pub(super) fn push(&mut self, r: Resource) {
         self.resources.push(r);
     }
 
-    pub fn merge(&mut self, other: Out) {
+    pub(super) fn merge(&mut self, other: Out) {
         self.resources.extend(other.resources);
         self.errors.extend(other.errors);
         for (kind, ok) in other.kinds {
@@ -221,7 +227,7 @@ impl Out {
     }
 
     /// Redacts secrets (by the resource type's schema, names and shapes) and fills `tags` from the `tags` attribute of every resource.
-    pub fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         for r in &mut self.resources {
             redact_resource(&r.kind, &mut r.attrs);
             if let Some(Value::Object(tags)) = r.attrs.get("tags") {
@@ -237,7 +243,7 @@ impl Out {
 /// A short description of an SDK error: the service's error code and message, or what went
 /// wrong on the way (timeout, connection, an answer that could not be read), without the raw
 /// response.
-pub fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+pub(super) fn describe<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: Debug,
@@ -275,7 +281,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The service's error code, when the service answered with an error.
-pub fn code<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Option<&str>
+pub(super) fn code<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Option<&str>
 where
     E: ProvideErrorMetadata,
 {
@@ -287,7 +293,7 @@ where
 }
 
 /// Runs `f` over `items` with at most `limit` running at once; results in input order.
-pub async fn bounded<T, O, F, Fut>(items: Vec<T>, limit: usize, f: F) -> Vec<O>
+pub(super) async fn bounded<T, O, F, Fut>(items: Vec<T>, limit: usize, f: F) -> Vec<O>
 where
     F: Fn(T) -> Fut,
     Fut: Future<Output = O> + Send + 'static,
@@ -323,32 +329,32 @@ where
 // ---------------------------------------------------------------- JSON converters
 
 /// An optional string as JSON (`null` when absent).
-pub fn s(v: Option<&str>) -> Value {
+pub(super) fn s(v: Option<&str>) -> Value {
     v.map_or(Value::Null, |s| Value::String(s.to_string()))
 }
 
 /// A string, or `""` when absent (where the provider's state writes an empty string).
-pub fn se(v: Option<&str>) -> Value {
+pub(super) fn se(v: Option<&str>) -> Value {
     Value::String(v.unwrap_or_default().to_string())
 }
 
 /// An optional boolean as JSON.
-pub fn b(v: Option<bool>) -> Value {
+pub(super) fn b(v: Option<bool>) -> Value {
     v.map_or(Value::Null, Value::Bool)
 }
 
 /// An optional integer as JSON.
-pub fn n(v: Option<i64>) -> Value {
+pub(super) fn n(v: Option<i64>) -> Value {
     v.map_or(Value::Null, |n| Value::Number(n.into()))
 }
 
 /// A list of strings.
-pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+pub(super) fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     Value::Array(items.into_iter().map(|s| Value::String(s.into())).collect())
 }
 
 /// An SDK timestamp as RFC 3339 (`null` when absent).
-pub fn time(t: Option<&DateTime>) -> Value {
+pub(super) fn time(t: Option<&DateTime>) -> Value {
     t.and_then(|t| t.fmt(Format::DateTime).ok())
         .map_or(Value::Null, Value::String)
 }
@@ -356,7 +362,7 @@ pub fn time(t: Option<&DateTime>) -> Value {
 /// Tags as the provider's `tags` map: the one conversion for every source of tags (SDK tag
 /// lists, whose keys and values may be optional, key/value maps, AWS Config's tag lists and
 /// maps). A tag without a key is dropped; a missing value is `""`.
-pub fn tag_map<'a, K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Value
+pub(super) fn tag_map<'a, K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Value
 where
     K: Into<Option<&'a str>>,
     V: Into<Option<&'a str>>,
@@ -376,7 +382,7 @@ where
 
 /// A JSON policy document as the provider keeps it: a string. IAM returns documents
 /// URL-encoded; they are decoded and re-serialised compactly so equal documents compare equal.
-pub fn policy_document(text: &str) -> Value {
+pub(super) fn policy_document(text: &str) -> Value {
     let decoded = if text.trim_start().starts_with('{') {
         text.to_string()
     } else {

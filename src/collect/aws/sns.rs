@@ -15,9 +15,9 @@ use super::shared::{Out, Scope, bounded, describe, policy_document, s, se, tag_m
 const SERVICE: &str = "sns";
 const TOPIC: &str = "aws_sns_topic";
 
-pub const KINDS: &[&str] = &[TOPIC];
+pub(super) const KINDS: &[&str] = &[TOPIC];
 
-pub async fn collect(cx: Cx) -> Out {
+pub(super) async fn collect(cx: Cx) -> Out {
     let client = Client::new(&cx.config);
     let mut out = Out::default();
     out.covers(KINDS);

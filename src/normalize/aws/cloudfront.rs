@@ -8,7 +8,7 @@ use crate::normalize::value::{
 
 /// The lowest TLS version a viewer `minimum_protocol_version` accepts (`TLSv1.2_2021` ->
 /// `1.2`; `TLSv1` and `TLSv1_2016` -> `1.0`; `SSLv3` -> `0`).
-pub fn viewer_min_tls(version: &str) -> String {
+pub(super) fn viewer_min_tls(version: &str) -> String {
     let v = version.trim();
     if v.starts_with("SSL") {
         return "0".into();

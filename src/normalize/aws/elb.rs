@@ -43,7 +43,7 @@ pub(super) fn load_balancer(d: &Derive<'_>, f: &mut Setter<'_>) {
 
 /// The lowest TLS version a predefined ELB security policy accepts, from its name; empty for
 /// a name plumb does not know.
-pub fn elb_policy_min_tls(policy: &str) -> &'static str {
+pub(super) fn elb_policy_min_tls(policy: &str) -> &'static str {
     let p = policy.to_ascii_uppercase();
     if p.contains("TLS13-1-3") {
         "1.3"

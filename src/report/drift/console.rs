@@ -121,7 +121,7 @@ fn item(i: &Item, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-pub fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let report = view.report;
     writeln!(
         out,

@@ -11,7 +11,7 @@ use super::View;
 const TEMPLATE: &str = include_str!("../../../reports/drift.html");
 const CSS: &str = include_str!("../../../reports/drift.css");
 
-pub fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut tera = tera::Tera::default();
     // Names ending in .html are autoescaped.
     tera.add_raw_template("drift.html", TEMPLATE)

@@ -86,7 +86,7 @@ fn who_cell(i: &Item) -> String {
         .join("<br>")
 }
 
-pub fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let report = view.report;
     let mut md = String::new();
     let _ = writeln!(md, "## plumb drift: {}\n", cell(&view.title));

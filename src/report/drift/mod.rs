@@ -222,7 +222,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl<'a> View<'a> {
-    pub fn of(report: &'a DriftReport) -> View<'a> {
+    pub(crate) fn of(report: &'a DriftReport) -> View<'a> {
         let broken = |id: &str, resource: &DriftResource| -> Broken {
             // A satellite's breaks are failures of its parent.
             let on = resource.parent.as_deref().unwrap_or(&resource.id);

@@ -11,11 +11,11 @@ use serde_json::{Map, Value as Json, json};
 use super::value::{Attrs, Value};
 
 /// Data source types computed locally.
-pub const LOCAL: &[&str] = &["aws_iam_policy_document"];
+pub(super) const LOCAL: &[&str] = &["aws_iam_policy_document"];
 
 /// The data source's result, as other expressions see it: its arguments plus the attributes
 /// it computes. Unknown when an argument it needs is unknown.
-pub fn read(kind: &str, args: Attrs) -> Value {
+pub(super) fn read(kind: &str, args: Attrs) -> Value {
     match kind {
         "aws_iam_policy_document" => policy_document(args),
         _ => Value::unknown(),

@@ -6,7 +6,10 @@ use hcl_edit::template::{Directive, Element, Template};
 
 /// Calls `f(root, operators)` for every reference in `expr`: `var.x.y` gives
 /// (`var`, [`.x`, `.y`]), a bare `each` gives (`each`, []).
-pub fn walk<'e>(expr: &'e Expression, f: &mut impl FnMut(&'e str, &[&'e TraversalOperator])) {
+pub(super) fn walk<'e>(
+    expr: &'e Expression,
+    f: &mut impl FnMut(&'e str, &[&'e TraversalOperator]),
+) {
     match expr {
         Expression::Null(_)
         | Expression::Bool(_)
@@ -84,7 +87,7 @@ fn template<'e>(t: &'e Template, f: &mut impl FnMut(&'e str, &[&'e TraversalOper
 }
 
 /// Every reference of a body (attributes and nested blocks).
-pub fn walk_body<'e>(
+pub(super) fn walk_body<'e>(
     body: &'e super::load::Body,
     f: &mut impl FnMut(&'e str, &[&'e TraversalOperator]),
 ) {

@@ -31,18 +31,18 @@ impl std::fmt::Display for EvalError {
     }
 }
 
-pub type Result<T> = std::result::Result<T, EvalError>;
+pub(super) type Result<T> = std::result::Result<T, EvalError>;
 
 /// Most elements a collection built by an expression may have (`range`, `for`, `count`).
-pub const MAX_ELEMENTS: usize = 1 << 20;
+pub(super) const MAX_ELEMENTS: usize = 1 << 20;
 
 /// Longest string an expression may build (16 MiB): string locals that double each other, a
 /// template looping over a large range, a `replace` or `join` that multiplies its input.
-pub const MAX_STRING_BYTES: usize = 16 << 20;
+pub(super) const MAX_STRING_BYTES: usize = 16 << 20;
 
 /// An error when a string of `len` bytes would be longer than [`MAX_STRING_BYTES`]; checked
 /// before the string is built wherever its length is known in advance.
-pub fn string_fits(len: usize) -> Result<()> {
+pub(super) fn string_fits(len: usize) -> Result<()> {
     if len > MAX_STRING_BYTES {
         return Err(EvalError::new(format!(
             "this string would be {len} bytes, more than the {} MiB plumb builds",

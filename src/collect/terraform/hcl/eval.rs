@@ -22,8 +22,8 @@ use hcl_edit::expr::{
 use hcl_edit::template::{Directive, Element, Strip, Template};
 
 use super::error::string_fits;
-pub use super::error::{EvalError, MAX_ELEMENTS, Result};
-pub use super::files::Files;
+pub(super) use super::error::{EvalError, MAX_ELEMENTS, Result};
+pub(super) use super::files::Files;
 use super::funcs;
 use super::value::{Attrs, MAX_DEPTH, Value};
 use crate::redact::is_secret_name;
@@ -37,7 +37,7 @@ pub struct Named {
 
 /// A module call as the calling module sees it: its outputs (per instance).
 #[derive(Debug, Clone)]
-pub struct ModuleEntry {
+pub(super) struct ModuleEntry {
     pub value: Value,
     pub sensitive_outputs: HashSet<String>,
 }
@@ -45,7 +45,7 @@ pub struct ModuleEntry {
 /// How much evaluation one root module may do: expressions evaluated and elements built.
 /// Generous for any real configuration; it stops a configuration that would otherwise run
 /// for hours or exhaust memory (nested `for` over huge `range`s, counts of millions).
-pub const STEPS: u64 = 20_000_000;
+pub(super) const STEPS: u64 = 20_000_000;
 
 /// Bytes of a built string that cost one evaluation step: the budget bounds the strings a root
 /// module builds to about 1.3 GB in all.
@@ -54,16 +54,16 @@ const STRING_BYTES_PER_STEP: u64 = 64;
 /// Steps each instance of a `count` or `for_each` block costs when it is expanded, besides the
 /// evaluation of its body: the budget allows some 400,000 instances per root module, each a
 /// resource kept in memory until the scan ends.
-pub const STEPS_PER_INSTANCE: u64 = 50;
+pub(super) const STEPS_PER_INSTANCE: u64 = 50;
 
 /// The evaluation budget of a root module, shared by all its module instances.
 #[derive(Debug)]
-pub struct Budget {
+pub(super) struct Budget {
     remaining: std::sync::atomic::AtomicI64,
 }
 
 impl Budget {
-    pub fn new(steps: u64) -> Self {
+    pub(super) fn new(steps: u64) -> Self {
         Budget {
             remaining: std::sync::atomic::AtomicI64::new(steps.min(i64::MAX as u64) as i64),
         }
@@ -78,7 +78,7 @@ impl Default for Budget {
 
 /// Everything the expressions of one module instance can refer to.
 #[derive(Debug, Default)]
-pub struct Scope {
+pub(super) struct Scope {
     pub vars: HashMap<String, Named>,
     pub locals: HashMap<String, Named>,
     /// Managed resources: type -> name -> an instance, or a list or map of instances.
@@ -101,7 +101,7 @@ pub struct Scope {
 
 /// Evaluates expressions in a scope, with local bindings (`count`, `each`, `for` variables,
 /// dynamic block iterators).
-pub struct Eval<'s> {
+pub(super) struct Eval<'s> {
     pub scope: &'s Scope,
     bindings: Vec<(String, Value)>,
     /// Resource ids read since the last [`Eval::take_reads`].
@@ -111,13 +111,13 @@ pub struct Eval<'s> {
 }
 
 /// Evaluates an expression that may not refer to anything (a variable default, a tfvars value).
-pub fn constant(expr: &Expression) -> Result<Value> {
+pub(super) fn constant(expr: &Expression) -> Result<Value> {
     let scope = Scope::default();
     Eval::new(&scope).eval(expr)
 }
 
 impl<'s> Eval<'s> {
-    pub fn new(scope: &'s Scope) -> Self {
+    pub(super) fn new(scope: &'s Scope) -> Self {
         Eval {
             scope,
             bindings: Vec::new(),
@@ -126,23 +126,23 @@ impl<'s> Eval<'s> {
         }
     }
 
-    pub fn bind(&mut self, name: impl Into<String>, value: Value) {
+    pub(super) fn bind(&mut self, name: impl Into<String>, value: Value) {
         self.bindings.push((name.into(), value));
     }
 
-    pub fn unbind(&mut self) {
+    pub(super) fn unbind(&mut self) {
         self.bindings.pop();
     }
 
-    pub fn take_reads(&mut self) -> Vec<Arc<str>> {
+    pub(super) fn take_reads(&mut self) -> Vec<Arc<str>> {
         std::mem::take(&mut self.reads)
     }
 
-    pub fn take_sensitive(&mut self) -> bool {
+    pub(super) fn take_sensitive(&mut self) -> bool {
         std::mem::replace(&mut self.sensitive, false)
     }
 
-    pub fn mark_sensitive(&mut self) {
+    pub(super) fn mark_sensitive(&mut self) {
         self.sensitive = true;
     }
 
@@ -154,7 +154,7 @@ impl<'s> Eval<'s> {
 
     /// Uses `n` steps of the root module's evaluation budget. The first evaluation past the
     /// budget is an error; every later one is unknown, so the problem is reported once.
-    pub fn charge(&mut self, n: u64) -> Result<()> {
+    pub(super) fn charge(&mut self, n: u64) -> Result<()> {
         use std::sync::atomic::Ordering;
         let n = n.min(i64::MAX as u64) as i64;
         let before = self.scope.budget.remaining.fetch_sub(n, Ordering::Relaxed);
@@ -173,7 +173,7 @@ impl<'s> Eval<'s> {
     }
 
     /// Whether the evaluation budget is spent.
-    pub fn exhausted(&self) -> bool {
+    pub(super) fn exhausted(&self) -> bool {
         self.scope
             .budget
             .remaining
@@ -182,7 +182,7 @@ impl<'s> Eval<'s> {
     }
 
     /// Evaluates an expression.
-    pub fn eval(&mut self, expr: &Expression) -> Result<Value> {
+    pub(super) fn eval(&mut self, expr: &Expression) -> Result<Value> {
         self.charge(1).map_err(|e| e.at(expr))?;
         let v = self.eval_inner(expr).map_err(|e| e.at(expr))?;
         // Long strings are charged by their size, so the strings a root module builds are
@@ -905,12 +905,12 @@ impl<'s> Eval<'s> {
     }
 
     /// The file reader of this scope.
-    pub fn files(&self) -> &Files {
+    pub(super) fn files(&self) -> &Files {
         &self.scope.files
     }
 
     /// Renders a template file's text with only `vars` in scope (`templatefile`).
-    pub fn template_file(&mut self, text: &str, vars: &Attrs) -> Result<Value> {
+    pub(super) fn template_file(&mut self, text: &str, vars: &Attrs) -> Result<Value> {
         let template = hcl_edit::parser::parse_template(text).map_err(|e| {
             EvalError::new(format!(
                 "template line {}, column {}: {}",
@@ -1115,7 +1115,7 @@ fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value> {
 }
 
 /// The directory `path` relative to `base`, both as written (lexically).
-pub fn relative(path: &Path, base: &Path) -> String {
+pub(super) fn relative(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();

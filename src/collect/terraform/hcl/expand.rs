@@ -14,7 +14,7 @@ use super::value::{Attrs, Value};
 use crate::collect::terraform::escape;
 
 /// Resource meta-arguments: not attributes of the resource.
-pub const RESOURCE_META: &[&str] = &["count", "for_each", "provider", "depends_on"];
+pub(super) const RESOURCE_META: &[&str] = &["count", "for_each", "provider", "depends_on"];
 /// Meta-blocks: not nested blocks of the resource.
 const META_BLOCKS: &[&str] = &[
     "lifecycle",
@@ -26,7 +26,7 @@ const META_BLOCKS: &[&str] = &[
 
 /// How many instances a block has, and their keys.
 #[derive(Debug)]
-pub enum Expansion {
+pub(super) enum Expansion {
     Single,
     Count(usize),
     ForEach(Vec<(String, Value)>),
@@ -40,7 +40,7 @@ pub enum Expansion {
 
 impl Expansion {
     /// (address suffix, `count`/`each` binding) of every instance.
-    pub fn instances(&self) -> Vec<(String, Option<(&'static str, Value)>)> {
+    pub(super) fn instances(&self) -> Vec<(String, Option<(&'static str, Value)>)> {
         match self {
             Expansion::Single => vec![(String::new(), None)],
             Expansion::Count(n) => (0..*n)
@@ -76,7 +76,7 @@ impl Expansion {
     }
 
     /// The value other expressions see for the whole block, from its instances' values.
-    pub fn collect(&self, values: Vec<Value>) -> Value {
+    pub(super) fn collect(&self, values: Vec<Value>) -> Value {
         match self {
             Expansion::Single => values.into_iter().next().unwrap_or(Value::Null),
             Expansion::Count(_) => Value::list(values),
@@ -92,7 +92,7 @@ impl Expansion {
 
 /// Evaluates `count` / `for_each` of a block. An unknown count or key set is not an error: the
 /// block gets one representative instance ([`Expansion::Unknown`]).
-pub fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError> {
+pub(super) fn expansion(ev: &mut Eval<'_>, body: &Body) -> Result<Expansion, EvalError> {
     let count = body.attr("count");
     let for_each = body.attr("for_each");
     match (count, for_each) {
@@ -236,7 +236,7 @@ fn unknown_expansion(what: &str, expr: &Expression, ev: &Eval<'_>) -> String {
 }
 
 /// Calls `f` with the name of every `var.NAME` an expression reads.
-pub fn variables_in(expr: &Expression, f: &mut impl FnMut(&str)) {
+pub(super) fn variables_in(expr: &Expression, f: &mut impl FnMut(&str)) {
     super::deps::walk(expr, &mut |root, ops| {
         if root == "var"
             && let Some(TraversalOperator::GetAttr(n)) = ops.first()
@@ -271,7 +271,7 @@ fn stable(expr: &Expression) -> bool {
 
 /// What evaluating a body produced besides its values.
 #[derive(Debug, Default)]
-pub struct Evaluated {
+pub(super) struct Evaluated {
     /// Attribute JSON pointer -> ids of the managed resources it refers to.
     pub refs: BTreeMap<String, Vec<String>>,
     /// JSON pointer -> line of the attribute or block.
@@ -288,7 +288,7 @@ pub struct Evaluated {
 
 /// Evaluates a body into attribute values. `skip` lists attribute names that are not
 /// attributes (meta-arguments).
-pub fn eval_body(
+pub(super) fn eval_body(
     ev: &mut Eval<'_>,
     body: &Body,
     skip: &[&str],

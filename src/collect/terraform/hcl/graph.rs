@@ -23,13 +23,13 @@ use crate::inventory::{CollectError, Suppression};
 
 /// A parsed module, with the tables that find its objects by name.
 #[derive(Debug)]
-pub struct Loaded {
+pub(super) struct Loaded {
     pub module: Module,
     pub names: Names,
 }
 
 impl Loaded {
-    pub fn new(module: Module) -> Self {
+    pub(super) fn new(module: Module) -> Self {
         let names = Names::of(&module);
         Loaded { module, names }
     }
@@ -38,7 +38,7 @@ impl Loaded {
 /// A module as it appears in the configuration: the root, or the module a chain of calls
 /// leads to. A directory called from two places is two static modules.
 #[derive(Debug)]
-pub struct StaticModule {
+pub(super) struct StaticModule {
     pub loaded: Arc<Loaded>,
     /// The calling module and the index of the call in it; `None` for the root.
     pub parent: Option<(usize, usize)>,
@@ -53,12 +53,12 @@ pub struct StaticModule {
 }
 
 impl StaticModule {
-    pub fn module(&self) -> &Module {
+    pub(super) fn module(&self) -> &Module {
         &self.loaded.module
     }
 
     /// `module.a.module.b.` (no instance keys): how messages name the static module.
-    pub fn prefix(&self) -> String {
+    pub(super) fn prefix(&self) -> String {
         self.call_names
             .iter()
             .map(|c| format!("module.{c}."))
@@ -68,7 +68,7 @@ impl StaticModule {
 
 /// What a node of a module is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Obj {
+pub(super) enum Obj {
     Var(usize),
     Provider(usize),
     Local(usize),
@@ -83,14 +83,14 @@ pub enum Obj {
 
 /// One value of one static module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Node {
+pub(super) struct Node {
     pub module: usize,
     pub obj: Obj,
 }
 
 /// The evaluation order of a configuration, and its dependency cycles.
 #[derive(Debug, Default)]
-pub struct Graph {
+pub(super) struct Graph {
     pub order: Vec<Node>,
     pub cycles: Vec<CollectError>,
     /// Per static module, the position in `order` after which nothing reads its instances'
@@ -100,7 +100,7 @@ pub struct Graph {
 
 /// Name -> index tables of one module, built once per parsed module.
 #[derive(Debug, Default)]
-pub struct Names {
+pub(super) struct Names {
     vars: HashMap<String, usize>,
     locals: HashMap<String, usize>,
     calls: HashMap<String, usize>,
@@ -112,11 +112,11 @@ pub struct Names {
 
 impl Names {
     /// Whether the module declares input variable `name`.
-    pub fn has_var(&self, name: &str) -> bool {
+    pub(super) fn has_var(&self, name: &str) -> bool {
         self.vars.contains_key(name)
     }
 
-    pub fn of(m: &Module) -> Names {
+    pub(super) fn of(m: &Module) -> Names {
         let index = |names: &mut dyn Iterator<Item = String>| -> HashMap<String, usize> {
             let mut out = HashMap::new();
             for (i, n) in names.enumerate() {
@@ -154,7 +154,7 @@ impl Names {
 }
 
 /// `aws` or `aws.west`: how resources and `providers = {...}` name a configuration.
-pub fn provider_name(p: &super::load::ProviderConfig) -> String {
+pub(super) fn provider_name(p: &super::load::ProviderConfig) -> String {
     match &p.alias {
         Some(alias) => format!("{}.{alias}", p.name),
         None => p.name.clone(),
@@ -164,7 +164,7 @@ pub fn provider_name(p: &super::load::ProviderConfig) -> String {
 /// The provider configuration a resource of static module `m` uses under `key`: defined in
 /// `m` itself, or passed down by the calls that led there (`providers = { aws = aws.west }`),
 /// or, for a default (unaliased) configuration, inherited from the caller.
-pub fn provider_of(modules: &[StaticModule], m: usize, key: &str) -> Option<(usize, usize)> {
+pub(super) fn provider_of(modules: &[StaticModule], m: usize, key: &str) -> Option<(usize, usize)> {
     let mut m = m;
     let mut key = key.to_string();
     loop {
@@ -211,7 +211,7 @@ fn walk_values<'e>(body: &'e Body, f: &mut impl FnMut(&'e str, &[&'e TraversalOp
 }
 
 /// Builds the graph of `modules` (index 0 is the root).
-pub fn analyse(modules: &[StaticModule]) -> Graph {
+pub(super) fn analyse(modules: &[StaticModule]) -> Graph {
     // Nodes in a fixed order: module by module, and within one in the order Terraform's
     // objects are usually written. Kahn's algorithm below takes ready nodes in this order.
     let mut nodes: Vec<Node> = Vec::new();
@@ -492,7 +492,7 @@ fn find_cycles(
 }
 
 /// How a message names a node: `module.eks.var.name`, `aws_s3_bucket.b`.
-pub fn describe(modules: &[StaticModule], node: Node) -> String {
+pub(super) fn describe(modules: &[StaticModule], node: Node) -> String {
     let sm = &modules[node.module];
     let m = sm.module();
     let prefix = sm.prefix();

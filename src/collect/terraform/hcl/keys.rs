@@ -5,7 +5,7 @@
 pub(super) const REPEAT_MARK: &str = "__plumb_repeat_";
 
 /// The key as written, from a key `load::parse_with_repeats` marked.
-pub fn original_key(key: &str) -> &str {
+pub(super) fn original_key(key: &str) -> &str {
     match key.find(REPEAT_MARK) {
         Some(at) => &key[..at],
         None => key,

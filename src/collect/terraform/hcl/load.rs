@@ -344,7 +344,7 @@ fn io_error(path: &str, message: String) -> CollectError {
 }
 
 /// Reads the configuration files of a module directory (or just `only`, a single file).
-pub fn read_module(dir: &Path, only: Option<&Path>) -> Module {
+pub(super) fn read_module(dir: &Path, only: Option<&Path>) -> Module {
     let mut module = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
@@ -397,7 +397,7 @@ pub fn read_module(dir: &Path, only: Option<&Path>) -> Module {
 }
 
 /// A module of one configuration file given as text (`name` decides the syntax).
-pub fn module_from_text(dir: &Path, name: &str, text: &str) -> Module {
+pub(super) fn module_from_text(dir: &Path, name: &str, text: &str) -> Module {
     let mut module = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
@@ -978,7 +978,7 @@ fn build(module: &mut Module, blocks: Vec<TopBlock>) {
 }
 
 /// A string literal (or a template without interpolations).
-pub fn literal_string(expr: &Expression) -> Option<String> {
+pub(super) fn literal_string(expr: &Expression) -> Option<String> {
     match expr {
         Expression::String(s) => Some(s.value().to_string()),
         Expression::StringTemplate(t) => {
@@ -994,7 +994,7 @@ pub fn literal_string(expr: &Expression) -> Option<String> {
 
 /// The provider configuration key a resource uses: its `provider` meta-argument
 /// (`aws.west`), else the default configuration of its type's provider (`aws`).
-pub fn provider_key(body: &Body, kind: &str) -> String {
+pub(super) fn provider_key(body: &Body, kind: &str) -> String {
     match body.attr("provider").map(|a| &a.expr) {
         Some(expr) => reference_text(expr),
         None => kind.split('_').next().unwrap_or(kind).to_string(),
@@ -1025,7 +1025,7 @@ fn reference_text(expr: &Expression) -> String {
 
 /// The `providers = { aws = aws.west }` of a module call: (name in the child, configuration
 /// in the caller).
-pub fn passed_providers(call: &ModuleCall) -> Vec<(String, String)> {
+pub(super) fn passed_providers(call: &ModuleCall) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(Expression::Object(obj)) = call.body.attr("providers").map(|a| &a.expr) {
         for (key, value) in obj.iter() {

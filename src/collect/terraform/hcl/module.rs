@@ -38,7 +38,7 @@ const MAX_MODULE_DEPTH: usize = 32;
 /// Parsed modules by canonical directory, shared by every root of a scan: a module called a
 /// thousand times is read once.
 #[derive(Default)]
-pub struct Loader {
+pub(super) struct Loader {
     modules: Mutex<HashMap<PathBuf, Arc<Loaded>>>,
     /// `--download-modules`: each root's index of downloaded modules, by canonical folder.
     downloads: HashMap<PathBuf, PathBuf>,
@@ -46,7 +46,7 @@ pub struct Loader {
 
 impl Loader {
     /// The module in `dir` (as written), read on first use. `canonical` is its key.
-    pub fn load(&self, dir: &Path, canonical: &Path, only: Option<&Path>) -> Arc<Loaded> {
+    pub(super) fn load(&self, dir: &Path, canonical: &Path, only: Option<&Path>) -> Arc<Loaded> {
         let key = match only {
             Some(file) => canonical.join(file.file_name().unwrap_or_default()),
             None => canonical.to_path_buf(),
@@ -59,7 +59,7 @@ impl Loader {
     }
 
     /// Sets the index of downloaded modules of each root (by canonical folder).
-    pub fn set_downloads(&mut self, indexes: HashMap<PathBuf, PathBuf>) {
+    pub(super) fn set_downloads(&mut self, indexes: HashMap<PathBuf, PathBuf>) {
         self.downloads = indexes;
     }
 
@@ -69,7 +69,7 @@ impl Loader {
     }
 
     /// Parse errors of every module read, each once.
-    pub fn problems(&self) -> Vec<CollectError> {
+    pub(super) fn problems(&self) -> Vec<CollectError> {
         let mut out = Vec::new();
         for m in self.lock().values() {
             out.extend(m.module.errors.iter().cloned());
@@ -150,7 +150,7 @@ impl Sink<'_> {
 }
 
 /// The evaluation of one root module.
-pub struct Run<'a> {
+pub(super) struct Run<'a> {
     loader: &'a Loader,
     /// The root module as named in messages: its folder, or the one file scanned.
     label: String,
@@ -290,7 +290,7 @@ struct ModuleEntryJson {
 
 impl<'a> Run<'a> {
     /// Evaluates the root module in `dir` (or the single file `only`).
-    pub fn root(
+    pub(super) fn root(
         loader: &'a Loader,
         dir: &Path,
         only: Option<&Path>,
@@ -304,7 +304,7 @@ impl<'a> Run<'a> {
     }
 
     /// Evaluates an already loaded root module.
-    pub fn with_module(
+    pub(super) fn with_module(
         loader: &'a Loader,
         dir: &Path,
         loaded: Arc<Loaded>,
@@ -1146,7 +1146,7 @@ fn provider(
     (key, ProviderInfo { default_tags })
 }
 
-pub fn is_local_source(source: &str) -> bool {
+pub(super) fn is_local_source(source: &str) -> bool {
     source.starts_with("./")
         || source.starts_with("../")
         || source.starts_with(".\\")
@@ -1154,7 +1154,7 @@ pub fn is_local_source(source: &str) -> bool {
 }
 
 /// Lexically cleaned path: `a/./b/../c` -> `a/c` (leading `..` kept).
-pub fn clean(path: &Path) -> PathBuf {
+pub(super) fn clean(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component<'_>> = Vec::new();
     for c in path.components() {

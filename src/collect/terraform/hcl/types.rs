@@ -154,7 +154,7 @@ impl Type {
 }
 
 /// Converts `value` to `ty` as Terraform does for variable values. Unknown parts stay unknown.
-pub fn convert(value: &Value, ty: &Type) -> Result<Value, String> {
+pub(super) fn convert(value: &Value, ty: &Type) -> Result<Value, String> {
     if value.is_unknown() || value.is_null() {
         return Ok(value.clone());
     }
@@ -254,7 +254,7 @@ fn describe(v: &Value) -> String {
 
 /// Whether a CLI or environment value for this type is taken literally (a primitive) rather
 /// than parsed as an HCL expression, as Terraform does for `-var` and `TF_VAR_`.
-pub fn is_primitive(ty: Option<&Type>) -> bool {
+pub(super) fn is_primitive(ty: Option<&Type>) -> bool {
     matches!(ty, None | Some(Type::String | Type::Number | Type::Bool))
 }
 

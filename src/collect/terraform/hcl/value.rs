@@ -20,10 +20,10 @@ use serde_json::Value as Json;
 use crate::collect::terraform::escape;
 
 /// Values nested deeper than this are an evaluation error.
-pub const MAX_DEPTH: u32 = 100;
+pub(super) const MAX_DEPTH: u32 = 100;
 
 /// What is known of an unknown value: `None` for nothing at all.
-pub type Refs = Option<Arc<Known>>;
+pub(super) type Refs = Option<Arc<Known>>;
 
 /// What is known of an unknown value.
 #[derive(Debug, Default)]
@@ -38,7 +38,7 @@ pub struct Known {
 }
 
 /// An object's or map's attributes.
-pub type Attrs = BTreeMap<String, Value>;
+pub(super) type Attrs = BTreeMap<String, Value>;
 
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -413,7 +413,7 @@ impl Value {
 }
 
 /// A number as JSON: integral values as integers, as Terraform writes them.
-pub fn number_json(n: f64) -> Json {
+pub(super) fn number_json(n: f64) -> Json {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         Json::from(n as i64)
     } else {
@@ -422,7 +422,7 @@ pub fn number_json(n: f64) -> Json {
 }
 
 /// A number as Terraform writes it in a string: `42`, `1.5`.
-pub fn format_number(n: f64) -> String {
+pub(super) fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         format!("{}", n as i64)
     } else {
@@ -431,7 +431,7 @@ pub fn format_number(n: f64) -> String {
 }
 
 /// Parses a number as Terraform converts a string: decimal, optional sign and exponent.
-pub fn parse_number(s: &str) -> Option<f64> {
+pub(super) fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
     if t.is_empty()
         || !t

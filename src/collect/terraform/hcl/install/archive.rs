@@ -26,7 +26,12 @@ impl Default for Caps {
 }
 
 /// Unpacks `archive` (a file of `format`) into the existing, empty folder `dest`.
-pub fn unpack(archive: &Path, format: Format, dest: &Path, caps: Caps) -> Result<(), String> {
+pub(super) fn unpack(
+    archive: &Path,
+    format: Format,
+    dest: &Path,
+    caps: Caps,
+) -> Result<(), String> {
     let file = File::open(archive).map_err(|e| format!("cannot open the download: {e}"))?;
     let mut budget = Budget {
         caps,
@@ -97,7 +102,7 @@ fn inside(name: &Path) -> Result<PathBuf, String> {
 }
 
 /// Whether a link at `link` (relative to the package root) to `target` stays in the package.
-pub fn link_stays_inside(link: &Path, target: &Path) -> bool {
+pub(super) fn link_stays_inside(link: &Path, target: &Path) -> bool {
     if target.is_absolute() {
         return false;
     }
@@ -257,7 +262,7 @@ fn unzip(file: File, dest: &Path, budget: &mut Budget) -> Result<(), String> {
 }
 
 /// Checks that no symbolic link under `root` (a cloned repository) points outside it.
-pub fn check_links(root: &Path) -> Result<(), String> {
+pub(super) fn check_links(root: &Path) -> Result<(), String> {
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
         let entry = entry.map_err(|e| format!("cannot read the package: {e}"))?;
         if entry.path_is_symlink() {

@@ -22,7 +22,7 @@ use super::{Download, digest};
 const MAX_API_BODY: u64 = 4 << 20;
 const MAX_REDIRECTS: usize = 5;
 
-pub struct Fetcher<'d> {
+pub(super) struct Fetcher<'d> {
     download: &'d Download,
     agent: ureq::Agent,
 }
@@ -35,7 +35,7 @@ struct Answer {
 }
 
 impl<'d> Fetcher<'d> {
-    pub fn new(download: &'d Download) -> Self {
+    pub(super) fn new(download: &'d Download) -> Self {
         let config = ureq::Agent::config_builder()
             .timeout_connect(Some(download.connect_timeout))
             .timeout_global(Some(download.request_timeout))
@@ -128,7 +128,7 @@ impl<'d> Fetcher<'d> {
 
     /// A registry module's newest version meeting `constraint`, and its download address
     /// (a source address). A cached version that meets the constraint is used offline.
-    pub fn registry(
+    pub(super) fn registry(
         &self,
         address: &str,
         host: &str,
@@ -251,7 +251,7 @@ impl<'d> Fetcher<'d> {
     }
 
     /// The address an HTTP URL names through `X-Terraform-Get` (remembered in the cache).
-    pub fn terraform_get(&self, url: &str, call: &str) -> Result<String, String> {
+    pub(super) fn terraform_get(&self, url: &str, call: &str) -> Result<String, String> {
         let remembered = self
             .download
             .cache
@@ -280,7 +280,7 @@ impl<'d> Fetcher<'d> {
     }
 
     /// The cached folder of a git repository or archive, fetched when missing.
-    pub fn package(&self, package: &Package, call: &str) -> Result<PathBuf, String> {
+    pub(super) fn package(&self, package: &Package, call: &str) -> Result<PathBuf, String> {
         let (kind, id, label) = match package {
             Package::Git {
                 url,
@@ -486,7 +486,7 @@ fn check_scheme(url: &str) -> Result<(), String> {
 }
 
 /// Whether `host` (with an optional port) is this machine: 127.0.0.0/8, localhost or [::1].
-pub fn is_loopback(host: &str) -> bool {
+pub(super) fn is_loopback(host: &str) -> bool {
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
@@ -516,7 +516,7 @@ fn token_for(host: &str) -> Option<String> {
 
 /// `reference` resolved against the URL `base`: absolute addresses as they are, `/path` on
 /// the same host, anything else beside the base's last segment.
-pub fn join_url(base: &str, reference: &str) -> String {
+pub(super) fn join_url(base: &str, reference: &str) -> String {
     let reference = reference.trim();
     let forced = reference
         .split_once("::")

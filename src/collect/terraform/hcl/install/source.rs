@@ -9,7 +9,7 @@
 
 /// What a remote source names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Package {
+pub(super) enum Package {
     /// A module registry address. `host` is `None` for the default registry.
     Registry {
         host: Option<String>,
@@ -32,7 +32,7 @@ pub enum Package {
 
 /// Archive formats plumb unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(super) enum Format {
     Zip,
     TarGz,
     Tar,
@@ -40,13 +40,13 @@ pub enum Format {
 
 /// A remote source: the package and the module's folder inside it (`""` for its root).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remote {
+pub(super) struct Remote {
     pub package: Package,
     pub subdir: String,
 }
 
 /// Reads a remote source address; the error says why plumb cannot fetch it.
-pub fn parse(source: &str) -> Result<Remote, String> {
+pub(super) fn parse(source: &str) -> Result<Remote, String> {
     let (rest, subdir) = split_subdir(source);
     if subdir.split('/').any(|c| c == "..") {
         return Err(format!(
@@ -59,7 +59,7 @@ pub fn parse(source: &str) -> Result<Remote, String> {
 
 /// Splits `ADDRESS//sub/dir?query` into `ADDRESS?query` and `sub/dir`, skipping the `//` of a
 /// URL scheme.
-pub fn split_subdir(source: &str) -> (String, String) {
+pub(super) fn split_subdir(source: &str) -> (String, String) {
     let body_start = source.find("::").map_or(0, |i| i + 2);
     let search_from = source[body_start..]
         .find("://")

@@ -12,7 +12,7 @@ use std::fmt;
 
 /// A parsed version. Build metadata is kept for display only: it takes no part in ordering.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Version {
+pub(super) struct Version {
     pub numbers: [u64; 3],
     /// Pre-release identifiers (`beta.1` -> `["beta", "1"]`); empty for a release.
     pub pre: Vec<String>,
@@ -21,7 +21,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `1`, `1.2`, `v1.2.3`, `1.2.3-rc.1+build5`.
-    pub fn parse(text: &str) -> Option<Version> {
+    pub(super) fn parse(text: &str) -> Option<Version> {
         Self::parse_counted(text).map(|(v, _)| v)
     }
 
@@ -65,7 +65,7 @@ impl Version {
         ))
     }
 
-    pub fn is_prerelease(&self) -> bool {
+    pub(super) fn is_prerelease(&self) -> bool {
         !self.pre.is_empty()
     }
 }
@@ -134,13 +134,13 @@ struct Term {
 
 /// A parsed `version` argument. The empty constraint allows every release.
 #[derive(Debug, Clone, Default)]
-pub struct Constraint {
+pub(super) struct Constraint {
     terms: Vec<Term>,
 }
 
 impl Constraint {
     /// Parses `~> 1.2`, `>= 1.2, < 2.0`, `1.2.3`; the error names the term that is wrong.
-    pub fn parse(text: &str) -> Result<Constraint, String> {
+    pub(super) fn parse(text: &str) -> Result<Constraint, String> {
         let mut terms = Vec::new();
         if text.trim().is_empty() {
             return Ok(Constraint { terms });
@@ -172,7 +172,7 @@ impl Constraint {
 
     /// Whether `v` meets every term. A pre-release meets the constraint only when a `=` term
     /// names exactly it.
-    pub fn allows(&self, v: &Version) -> bool {
+    pub(super) fn allows(&self, v: &Version) -> bool {
         if v.is_prerelease()
             && !self
                 .terms
@@ -185,7 +185,7 @@ impl Constraint {
     }
 
     /// The newest of `versions` that the constraint allows.
-    pub fn newest<'v>(
+    pub(super) fn newest<'v>(
         &self,
         versions: impl IntoIterator<Item = &'v Version>,
     ) -> Option<&'v Version> {
